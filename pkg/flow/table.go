@@ -1,0 +1,224 @@
+package flow
+
+import (
+	"sort"
+
+	"github.com/t2go/t2go/pkg/packet"
+)
+
+// Table holds the flows in memory. Capacity is fixed at creation (T2's
+// HASHCHAINTABLE_BASE_SIZE × hash factor); slots are reused through a free
+// list, so steady-state operation does not allocate.
+type Table struct {
+	flows  []Flow
+	index  map[Key]int32
+	free   []int32
+	lists  []lruList // one LRU list per distinct timeout value
+	nextFI uint64
+	count  int
+}
+
+type lruList struct {
+	timeout    packet.Time
+	head, tail int32 // head = most recently used
+}
+
+// NewTable makes a table for at most capacity flows with the default
+// timeout (seconds).
+func NewTable(capacity int, defaultTimeout packet.Time) *Table {
+	if capacity < 2 {
+		capacity = 2
+	}
+	t := &Table{
+		flows: make([]Flow, capacity),
+		index: make(map[Key]int32, capacity/4),
+		free:  make([]int32, capacity),
+	}
+	for i := range t.free {
+		t.free[i] = int32(capacity - 1 - i)
+		t.flows[i].Slot = int32(i)
+	}
+	t.AddTimeout(defaultTimeout)
+	return t
+}
+
+// AddTimeout registers a timeout class and returns its index. Registering
+// the same value twice returns the existing class.
+func (t *Table) AddTimeout(d packet.Time) int {
+	for i, l := range t.lists {
+		if l.timeout == d {
+			return i
+		}
+	}
+	t.lists = append(t.lists, lruList{timeout: d, head: None, tail: None})
+	return len(t.lists) - 1
+}
+
+// Capacity is the maximum number of flows in memory.
+func (t *Table) Capacity() int { return len(t.flows) }
+
+// Len is the number of flows in memory.
+func (t *Table) Len() int { return t.count }
+
+// Full reports whether no slot is free.
+func (t *Table) Full() bool { return len(t.free) == 0 }
+
+// Flow returns the flow in slot i.
+func (t *Table) Flow(i int32) *Flow { return &t.flows[i] }
+
+// Lookup returns the flow with key k, or nil.
+func (t *Table) Lookup(k *Key) *Flow {
+	if i, ok := t.index[*k]; ok {
+		return &t.flows[i]
+	}
+	return nil
+}
+
+// Create inserts a flow for k, links it to the reverse flow if one exists
+// and assigns the findex and A/B role. The caller must make room first
+// when Full. ts is the packet time.
+func (t *Table) Create(k *Key, ts packet.Time) *Flow {
+	n := len(t.free) - 1
+	slot := t.free[n]
+	t.free = t.free[:n]
+	f := &t.flows[slot]
+	*f = Flow{Key: *k, Slot: slot, Opposite: None, First: ts, Last: ts,
+		Timeout: t.lists[0].timeout, prev: None, next: None, inUse: true}
+	t.index[*k] = slot
+	t.count++
+	rk := k.Reverse()
+	if rk != *k {
+		if oi, ok := t.index[rk]; ok {
+			o := &t.flows[oi]
+			if o.Opposite == None {
+				f.Opposite, o.Opposite = oi, slot
+				f.Index = o.Index
+				f.IsB = true
+			}
+		}
+	}
+	if !f.IsB {
+		t.nextFI++
+		f.Index = t.nextFI
+	}
+	t.pushHead(0, slot)
+	return f
+}
+
+// Touch marks f as used at ts (moves it to the head of its LRU list).
+func (t *Table) Touch(f *Flow, ts packet.Time) {
+	f.Last = ts
+	t.unlink(f)
+	t.pushHead(f.list, f.Slot)
+}
+
+// SetTimeout changes the flow's idle timeout, moving it to that class's
+// list. The class must have been registered with AddTimeout.
+func (t *Table) SetTimeout(f *Flow, d packet.Time) {
+	if f.Timeout == d {
+		return
+	}
+	cls := int8(t.AddTimeout(d))
+	f.Timeout = d
+	t.unlink(f)
+	t.pushHead(cls, f.Slot)
+}
+
+// Expired calls release for every flow idle for at least its timeout at
+// time now (and whose opposite, if any, is idle too). release receives the
+// flow and must call Remove for it and its opposite. Flows whose opposite
+// is still active are moved to the head so the scan stays short.
+func (t *Table) Expired(now packet.Time, release func(*Flow)) {
+	for li := range t.lists {
+		l := &t.lists[li]
+		for guard := t.count; l.tail != None && guard > 0; guard-- {
+			f := &t.flows[l.tail]
+			if now-f.Last < f.Timeout {
+				break
+			}
+			if f.Opposite != None {
+				o := &t.flows[f.Opposite]
+				if now-o.Last < o.Timeout {
+					t.unlink(f)
+					t.pushHead(int8(li), f.Slot)
+					continue
+				}
+			}
+			release(f)
+		}
+	}
+}
+
+// Oldest returns the least recently used flow across all lists, or nil.
+func (t *Table) Oldest() *Flow {
+	var best *Flow
+	for _, l := range t.lists {
+		if l.tail == None {
+			continue
+		}
+		f := &t.flows[l.tail]
+		if best == nil || f.Last < best.Last {
+			best = f
+		}
+	}
+	return best
+}
+
+// Remove deletes f from the table; its slot becomes free. The opposite
+// flow, if any, loses its link.
+func (t *Table) Remove(f *Flow) {
+	if !f.inUse {
+		return
+	}
+	if f.Opposite != None {
+		t.flows[f.Opposite].Opposite = None
+	}
+	t.unlink(f)
+	delete(t.index, f.Key)
+	f.inUse = false
+	t.count--
+	t.free = append(t.free, f.Slot)
+}
+
+// All returns the slots of all flows in memory, least recently used first.
+// It allocates and is meant for the end of a run.
+func (t *Table) All() []int32 {
+	out := make([]int32, 0, t.count)
+	for _, l := range t.lists {
+		for i := l.tail; i != None; i = t.flows[i].prev {
+			out = append(out, i)
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return t.flows[out[a]].Last < t.flows[out[b]].Last })
+	return out
+}
+
+func (t *Table) pushHead(li int8, slot int32) {
+	l := &t.lists[li]
+	f := &t.flows[slot]
+	f.list = li
+	f.prev = None
+	f.next = l.head
+	if l.head != None {
+		t.flows[l.head].prev = slot
+	}
+	l.head = slot
+	if l.tail == None {
+		l.tail = slot
+	}
+}
+
+func (t *Table) unlink(f *Flow) {
+	l := &t.lists[f.list]
+	if f.prev != None {
+		t.flows[f.prev].next = f.next
+	} else if l.head == f.Slot {
+		l.head = f.next
+	}
+	if f.next != None {
+		t.flows[f.next].prev = f.prev
+	} else if l.tail == f.Slot {
+		l.tail = f.prev
+	}
+	f.prev, f.next = None, None
+}

@@ -1,0 +1,161 @@
+package packet
+
+// Limits of the per-packet arrays. They bound the work the dissector does
+// on hostile input and keep Packet a fixed-size value.
+const (
+	MaxVLAN    = 3   // VLAN tags remembered (more are counted, not stored)
+	MaxMPLS    = 3   // MPLS labels remembered
+	MaxHdrDesc = 128 // bytes of the header description ("eth:ipv4:tcp")
+)
+
+// Encapsulation markers counted by the end report (Number of LLC/GRE/...
+// packets). They are not flowStat bits.
+const (
+	EncLLC uint16 = 1 << iota
+	EncGRE
+	EncTeredo
+	EncAYIYA
+	EncLAPD
+	EncDTLS
+)
+
+// Packet is one captured packet and what the dissector learned about it.
+// All slices point into the capture buffer and are valid only while the
+// packet is being processed.
+type Packet struct {
+	// Capture metadata.
+	Num      uint64 // 1-based packet number in the run
+	TS       Time   // capture timestamp
+	CapLen   uint32 // captured bytes
+	WireLen  uint32 // original length on the wire
+	LinkType uint16 // DLT/LINKTYPE of the interface
+	Raw      []byte // the captured bytes (len == CapLen)
+
+	// Dissection summary.
+	Status  uint64 // flowStat bits raised by this packet
+	Enc     uint16 // Enc* markers
+	NumHdrs uint16 // number of headers in HdrDesc ("eth:ipv4:tcp" = 3)
+	HdrLen  uint8  // bytes used in HdrDesc
+	HdrDesc [MaxHdrDesc]byte
+	hdrLast uint8 // start of the last name in HdrDesc
+	hdrNLen uint8 // length of the last name (without a {n} suffix)
+	hdrRep  uint8 // how often the last name repeated
+
+	// Layer 2 (outermost Ethernet, if any).
+	HasMAC  bool
+	SrcMAC  [6]byte
+	DstMAC  [6]byte
+	EthType uint16 // innermost ethertype (0x0800 IPv4, 0x86dd IPv6, 0x0806 ARP, ...)
+	NumVLAN uint8  // VLAN tags seen (may exceed MaxVLAN)
+	VLAN    [MaxVLAN]uint16
+	NumMPLS uint8
+	MPLS    [MaxMPLS]uint32 // raw 32-bit MPLS headers
+	L2Len   uint32          // bytes of the outermost layer-2 framing (for pad/bandwidth counting)
+
+	// Layer 3 (innermost IP header used for the flow).
+	L3Off      int32 // offset of the innermost IP header in Raw, -1 if none
+	IPVer      uint8 // 4 or 6; 0 when the packet has no usable IP header
+	SrcIP      [16]byte
+	DstIP      [16]byte // IPv4 addresses use the first 4 bytes
+	IPHdrLen   uint16   // IPv4 IHL*4, IPv6 40 + extension headers
+	L3Len      uint32   // IP length from the header (IPv4 total length, IPv6 payload + 40)
+	OuterL3Len uint32   // IP length of the outermost IP header (for bandwidth)
+	IPID       uint32
+	TTL        uint8
+	IsFrag     bool   // this packet is an IP fragment (first or later)
+	FragOff    uint16 // fragment offset in bytes
+	MoreFrag   bool
+	FragID     uint32
+
+	// Layer 4.
+	L4Off    int32 // offset of the L4 header in Raw, -1 if none or not first fragment
+	L4Proto  uint8
+	SrcPort  uint16
+	DstPort  uint16
+	L4HdrLen uint16
+	TCPFlags uint8
+	TCPSeq   uint32
+	TCPAck   uint32
+	TCPWin   uint16
+	UDPLen   uint16 // UDP length field (first fragment only)
+	ICMPType uint8
+	ICMPCode uint8
+	SCTPTag  uint32
+
+	// Lengths as T2 reports them in packet mode.
+	SnapL3Len uint32 // captured bytes from the L3 header on
+	SnapL4Len uint32 // captured bytes from the L4 header on
+	SnapL7Len uint32 // captured bytes of the payload
+	L7Len     uint32 // payload length according to the headers
+	PadLen    uint32 // Ethernet padding bytes
+	L7Off     int32  // offset of the payload in Raw, -1 if none
+	Payload   []byte // captured payload bytes
+
+	// L2Only is set when the packet has no IP layer and is handled as a
+	// layer-2 flow (ARP, LLC, ...).
+	L2Only bool
+}
+
+// Reset clears the dissection fields before a new packet is decoded.
+func (p *Packet) Reset() {
+	raw := p.Raw
+	*p = Packet{}
+	p.Raw = raw[:0]
+	p.L3Off, p.L4Off, p.L7Off = -1, -1, -1
+}
+
+// AddHdr appends one protocol name to the header description. A name
+// repeating the previous one is folded into "name{n}" as T2 does
+// (T2_HDRDESC_AGGR=1). Names past the buffer set HdrDescOverrun instead
+// of growing it.
+func (p *Packet) AddHdr(name string) {
+	p.NumHdrs++
+	if p.hdrRep > 0 && int(p.hdrNLen) == len(name) &&
+		string(p.HdrDesc[p.hdrLast:p.hdrLast+p.hdrNLen]) == name {
+		p.hdrRep++
+		end := int(p.hdrLast) + int(p.hdrNLen)
+		var tmp [8]byte
+		t := append(tmp[:0], '{')
+		t = appendUint(t, uint(p.hdrRep))
+		t = append(t, '}')
+		if end+len(t) > MaxHdrDesc {
+			p.Status |= HdrDescOverrun
+			return
+		}
+		p.HdrLen = uint8(end + copy(p.HdrDesc[end:], t))
+		return
+	}
+	need := len(name)
+	if p.HdrLen > 0 {
+		need++
+	}
+	if int(p.HdrLen)+need > MaxHdrDesc {
+		p.Status |= HdrDescOverrun
+		return
+	}
+	if p.HdrLen > 0 {
+		p.HdrDesc[p.HdrLen] = ':'
+		p.HdrLen++
+	}
+	p.hdrLast = p.HdrLen
+	p.hdrNLen = uint8(len(name))
+	p.hdrRep = 1
+	p.HdrLen += uint8(copy(p.HdrDesc[p.HdrLen:], name))
+}
+
+func appendUint(b []byte, v uint) []byte {
+	var d [20]byte
+	i := len(d)
+	for {
+		i--
+		d[i] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			break
+		}
+	}
+	return append(b, d[i:]...)
+}
+
+// HdrDescBytes returns the header description, e.g. "eth:vlan{2}:ipv4:tcp".
+func (p *Packet) HdrDescBytes() []byte { return p.HdrDesc[:p.HdrLen] }

@@ -1,0 +1,46 @@
+package packet
+
+import "testing"
+
+func TestAddHdrAggregates(t *testing.T) {
+	var p Packet
+	p.Reset()
+	for _, n := range []string{"eth", "vlan", "vlan", "ipv4", "tcp"} {
+		p.AddHdr(n)
+	}
+	if got := string(p.HdrDescBytes()); got != "eth:vlan{2}:ipv4:tcp" {
+		t.Fatalf("hdrDesc = %q", got)
+	}
+	if p.NumHdrs != 5 {
+		t.Fatalf("NumHdrs = %d, want 5", p.NumHdrs)
+	}
+}
+
+func TestAddHdrOverrun(t *testing.T) {
+	var p Packet
+	p.Reset()
+	for i := 0; i < 100; i++ {
+		p.AddHdr("ipv4")
+		p.AddHdr("gre")
+	}
+	if p.Status&HdrDescOverrun == 0 {
+		t.Fatal("overrun not flagged")
+	}
+	if int(p.HdrLen) > MaxHdrDesc {
+		t.Fatal("buffer overflow")
+	}
+}
+
+func TestTimeFormat(t *testing.T) {
+	cases := map[Time]string{
+		0:                   "0.000000000",
+		1258544215000000000: "1258544215.000000000",
+		1500000001:          "1.500000001",
+		-1500000000:         "-1.500000000",
+	}
+	for in, want := range cases {
+		if got := in.String(); got != want {
+			t.Errorf("%d: got %q want %q", int64(in), got, want)
+		}
+	}
+}

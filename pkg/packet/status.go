@@ -1,0 +1,67 @@
+package packet
+
+// flowStat / globalWarn bits (T2 0.9.3 numbering, see docs/flowstat.md).
+const (
+	L3FlowInvert    uint64 = 1 << 0  // flow did not initiate the connection
+	L2NoEth         uint64 = 1 << 1  // no Ethernet header
+	L2Flow          uint64 = 1 << 2  // pure layer-2 flow
+	L2PPPoED        uint64 = 1 << 3  // PPPoE discovery
+	L2PPPoES        uint64 = 1 << 4  // PPPoE session
+	L2LLDP          uint64 = 1 << 5  // LLDP
+	L2ARP           uint64 = 1 << 6  // ARP
+	L2RARP          uint64 = 1 << 7  // reverse ARP
+	L2VLAN          uint64 = 1 << 8  // VLAN tag(s)
+	L2MPLSUcast     uint64 = 1 << 9  // MPLS unicast
+	L2MPLSMcast     uint64 = 1 << 10 // MPLS multicast
+	L2L2TP          uint64 = 1 << 11 // L2TP
+	L2GRE           uint64 = 1 << 12 // GRE
+	L2PPP           uint64 = 1 << 13 // PPP after L2TP/GRE/PPPoE
+	L2IPv4          uint64 = 1 << 14 // IPv4 flow
+	L2IPv6          uint64 = 1 << 15 // IPv6 flow
+	L3IPVX          uint64 = 1 << 16 // bogus IP version
+	L3IPIP          uint64 = 1 << 17 // IPv4/6 in IPv4/6
+	L3EthIPF        uint64 = 1 << 18 // Ethernet over IP
+	L3Teredo        uint64 = 1 << 19 // Teredo
+	L3AYIYA         uint64 = 1 << 20 // AYIYA
+	L3GTP           uint64 = 1 << 21 // GTP
+	L3VXLAN         uint64 = 1 << 22 // VXLAN
+	L3CAPWAP        uint64 = 1 << 23 // CAPWAP/LWAPP
+	L4SCTP          uint64 = 1 << 24 // SCTP
+	L4UPNP          uint64 = 1 << 25 // SSDP/UPnP
+	L2ERSPAN        uint64 = 1 << 26 // ERSPAN
+	L2WCCP          uint64 = 1 << 27 // WCCP
+	L7SIPRTP        uint64 = 1 << 28 // SIP/RTP
+	L3GENEVE        uint64 = 1 << 29 // GENEVE
+	L3IPSecAH       uint64 = 1 << 30 // IPsec AH
+	L3IPSecESP      uint64 = 1 << 31 // IPsec ESP
+	L2SnapLength    uint64 = 1 << 32 // captured length < minimal L2 frame
+	L3SnapLength    uint64 = 1 << 33 // captured length < IP length in header
+	L3HdrShrtLen    uint64 = 1 << 34 // captured length < minimal L3 header
+	L4HdrShrtLen    uint64 = 1 << 35 // captured length < minimal L4 header
+	IPv4Frag        uint64 = 1 << 36 // fragmentation present
+	IPv4FragErr     uint64 = 1 << 37 // fragmentation error
+	IPv4FragHdSeq   uint64 = 1 << 38 // first fragment missing / out of sequence
+	IPv4FragPending uint64 = 1 << 39 // fragmentation unfinished at flow end
+	FlwTmout        uint64 = 1 << 40 // timeout instead of protocol termination
+	RmFlow          uint64 = 1 << 41 // force mode: remove now
+	RmFlowHFull     uint64 = 1 << 42 // released by the hash autopilot
+	StopDissect     uint64 = 1 << 43 // stopped dissecting
+	DupIPID         uint64 = 1 << 44 // consecutive duplicate IPv4 ID
+	PPPNoHdr        uint64 = 1 << 45 // PPP L3 header not readable
+	IPv4HLTooShort  uint64 = 1 << 46 // IPv4 header length < 20
+	IPPLMismatch    uint64 = 1 << 47 // IP payload length > framing length
+	HdrDescOverrun  uint64 = 1 << 48 // header description overrun
+	FlAlarm         uint64 = 1 << 49 // alarm
+	LandAttack      uint64 = 1 << 50 // TCP flow whose reverse key equals its own
+	TimeJump        uint64 = 1 << 51 // time went backwards within a flow
+	LiveXtr         uint64 = 1 << 52 // liveXtr
+	SubnFlwTst      uint64 = 1 << 55 // subnet tested
+	TorAdd          uint64 = 1 << 56 // Tor address
+	FSVLAN0         uint64 = 1 << 57 // VLAN priority tag (ID 0)
+	FSIPv4Pkt       uint64 = 1 << 58 // IPv4 packet seen
+	FSIPv6Pkt       uint64 = 1 << 59 // IPv6 packet seen
+	LAPDFlow        uint64 = 1 << 60 // LAPD flow
+	L7DTLS          uint64 = 1 << 61 // DTLS
+	FDLSIdx         uint64 = 1 << 62 // duration-limited sub-flows
+	PcapSnapped     uint64 = 1 << 63 // caplen reduced to the buffer size
+)

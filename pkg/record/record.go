@@ -1,0 +1,318 @@
+// Package record renders flow and packet records as T2's text lines:
+// typed values separated by TAB, repeated values by ';', compound values
+// by '_'. A Writer reuses its buffer, so rendering does not allocate in
+// steady state.
+package record
+
+import (
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/t2go/t2go/pkg/packet"
+)
+
+// Column describes one output column: its name, T2 type string (as in
+// _headers.txt: U64, H16, U64.U32, SC:R, ...) and description.
+type Column struct {
+	Name string
+	Type string
+	Desc string
+}
+
+// Writer accumulates one line. The zero value is ready to use.
+type Writer struct {
+	buf    []byte
+	fields int
+	// Disabled makes every append a no-op (no sink is active); plugins
+	// may also test it to skip expensive preparation.
+	Disabled bool
+}
+
+// Reset starts a new line.
+func (w *Writer) Reset() { w.buf = w.buf[:0]; w.fields = 0 }
+
+// Bytes returns the line so far (without newline).
+func (w *Writer) Bytes() []byte { return w.buf }
+
+// Fields returns how many fields were started.
+func (w *Writer) Fields() int { return w.fields }
+
+// Field starts a new field (adds the TAB separator when needed).
+func (w *Writer) Field() {
+	if w.Disabled {
+		return
+	}
+	if w.fields > 0 {
+		w.buf = append(w.buf, '\t')
+	}
+	w.fields++
+}
+
+// Semi appends the ';' that separates repeated values.
+func (w *Writer) Semi() {
+	if !w.Disabled {
+		w.buf = append(w.buf, ';')
+	}
+}
+
+// Under appends the '_' that joins the parts of a compound value.
+func (w *Writer) Under() {
+	if !w.Disabled {
+		w.buf = append(w.buf, '_')
+	}
+}
+
+// Raw appends bytes as they are.
+func (w *Writer) Raw(b []byte) {
+	if !w.Disabled {
+		w.buf = append(w.buf, b...)
+	}
+}
+
+// RawString appends a string as it is.
+func (w *Writer) RawString(s string) {
+	if !w.Disabled {
+		w.buf = append(w.buf, s...)
+	}
+}
+
+// The Append* methods add a value to the current field; the methods
+// without the prefix start a new field first.
+
+func (w *Writer) AppendU64(v uint64) {
+	if !w.Disabled {
+		w.buf = strconv.AppendUint(w.buf, v, 10)
+	}
+}
+
+func (w *Writer) AppendI64(v int64) {
+	if !w.Disabled {
+		w.buf = strconv.AppendInt(w.buf, v, 10)
+	}
+}
+
+// AppendHex appends 0x and v in lower-case hex zero-padded to digits.
+func (w *Writer) AppendHex(v uint64, digits int) {
+	if w.Disabled {
+		return
+	}
+	w.buf = append(w.buf, '0', 'x')
+	for i := digits - 1; i >= 0; i-- {
+		w.buf = append(w.buf, "0123456789abcdef"[(v>>(uint(i)*4))&0xf])
+	}
+}
+
+// AppendF32 renders v as C's %.7g does for T2's F columns.
+func (w *Writer) AppendF32(v float32) {
+	if !w.Disabled {
+		w.buf = AppendG7(w.buf, v)
+	}
+}
+
+// AppendF64 renders v as C's %f (6 decimals).
+func (w *Writer) AppendF64(v float64) {
+	if !w.Disabled {
+		w.buf = strconv.AppendFloat(w.buf, v, 'f', 6, 64)
+	}
+}
+
+func (w *Writer) AppendTime(t packet.Time) {
+	if !w.Disabled {
+		w.buf = t.AppendTo(w.buf)
+	}
+}
+
+func (w *Writer) AppendMAC(m [6]byte) {
+	if !w.Disabled {
+		w.buf = AppendMAC(w.buf, m)
+	}
+}
+
+// AppendIP renders an address of IP version ver (4 or 6); ver 0 gives "-".
+func (w *Writer) AppendIP(ver uint8, a *[16]byte) {
+	if !w.Disabled {
+		w.buf = AppendIP(w.buf, ver, a)
+	}
+}
+
+// AppendStr appends s quoted and sanitised (T2 type S).
+func (w *Writer) AppendStr(s []byte) {
+	if w.Disabled {
+		return
+	}
+	w.buf = append(w.buf, '"')
+	w.buf = AppendSanitized(w.buf, s)
+	w.buf = append(w.buf, '"')
+}
+
+// AppendStrClass appends s unquoted and sanitised (T2 type SC).
+func (w *Writer) AppendStrClass(s []byte) {
+	if !w.Disabled {
+		w.buf = AppendSanitized(w.buf, s)
+	}
+}
+
+func (w *Writer) U64(v uint64)              { w.Field(); w.AppendU64(v) }
+func (w *Writer) I64(v int64)               { w.Field(); w.AppendI64(v) }
+func (w *Writer) H8(v uint8)                { w.Field(); w.AppendHex(uint64(v), 2) }
+func (w *Writer) H16(v uint16)              { w.Field(); w.AppendHex(uint64(v), 4) }
+func (w *Writer) H32(v uint32)              { w.Field(); w.AppendHex(uint64(v), 8) }
+func (w *Writer) H64(v uint64)              { w.Field(); w.AppendHex(v, 16) }
+func (w *Writer) F32(v float32)             { w.Field(); w.AppendF32(v) }
+func (w *Writer) F64(v float64)             { w.Field(); w.AppendF64(v) }
+func (w *Writer) Time(t packet.Time)        { w.Field(); w.AppendTime(t) }
+func (w *Writer) MAC(m [6]byte)             { w.Field(); w.AppendMAC(m) }
+func (w *Writer) IP(ver uint8, a *[16]byte) { w.Field(); w.AppendIP(ver, a) }
+func (w *Writer) Str(s []byte)              { w.Field(); w.AppendStr(s) }
+func (w *Writer) StrClass(s []byte)         { w.Field(); w.AppendStrClass(s) }
+func (w *Writer) Char(c byte)               { w.Field(); w.Raw([]byte{c}) }
+func (w *Writer) Empty()                    { w.Field() }
+
+const hexdigits = "0123456789abcdef"
+
+// AppendMAC appends m as aa:bb:cc:dd:ee:ff.
+func AppendMAC(b []byte, m [6]byte) []byte {
+	for i, c := range m {
+		if i > 0 {
+			b = append(b, ':')
+		}
+		b = append(b, hexdigits[c>>4], hexdigits[c&0xf])
+	}
+	return b
+}
+
+// AppendIP appends an IPv4 (first 4 bytes) or IPv6 address as inet_ntop
+// prints it; version 0 gives "-".
+func AppendIP(b []byte, ver uint8, a *[16]byte) []byte {
+	switch ver {
+	case 4:
+		for i := 0; i < 4; i++ {
+			if i > 0 {
+				b = append(b, '.')
+			}
+			b = strconv.AppendUint(b, uint64(a[i]), 10)
+		}
+		return b
+	case 6:
+		return appendIPv6(b, a)
+	}
+	return append(b, '-')
+}
+
+func appendIPv6(b []byte, a *[16]byte) []byte {
+	// IPv4-mapped and IPv4-compatible forms as inet_ntop prints them.
+	if isZero(a[:10]) && a[10] == 0xff && a[11] == 0xff {
+		b = append(b, "::ffff:"...)
+		var v4 [16]byte
+		copy(v4[:], a[12:])
+		return AppendIP(b, 4, &v4)
+	}
+	if isZero(a[:12]) && !(a[12] == 0 && a[13] == 0) {
+		b = append(b, "::"...)
+		var v4 [16]byte
+		copy(v4[:], a[12:])
+		return AppendIP(b, 4, &v4)
+	}
+	// Longest run (>= 2) of zero groups becomes "::".
+	bestStart, bestLen := -1, 0
+	for i := 0; i < 8; {
+		if a[2*i] == 0 && a[2*i+1] == 0 {
+			j := i
+			for j < 8 && a[2*j] == 0 && a[2*j+1] == 0 {
+				j++
+			}
+			if j-i > bestLen {
+				bestStart, bestLen = i, j-i
+			}
+			i = j
+		} else {
+			i++
+		}
+	}
+	if bestLen < 2 {
+		bestStart = -1
+	}
+	for i := 0; i < 8; i++ {
+		if i == bestStart {
+			b = append(b, ':', ':')
+			i += bestLen - 1
+			continue
+		}
+		if i > 0 && i != bestStart+bestLen {
+			b = append(b, ':')
+		}
+		g := uint64(a[2*i])<<8 | uint64(a[2*i+1])
+		b = strconv.AppendUint(b, g, 16)
+	}
+	return b
+}
+
+func isZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// AppendSanitized appends s with T2's escaping: \b \f \n \r \t \v \\ \"
+// as two-character escapes, other control bytes as \u00XX, invalid UTF-8
+// bytes as '.', valid UTF-8 copied.
+func AppendSanitized(b []byte, s []byte) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch c {
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\v':
+				b = append(b, '\\', 'v')
+			case '\\':
+				b = append(b, '\\', '\\')
+			case '"':
+				b = append(b, '\\', '"')
+			default:
+				if c < 0x20 || c == 0x7f {
+					b = append(b, '\\', 'u', '0', '0', "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&0xf])
+				} else {
+					b = append(b, c)
+				}
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && n <= 1 {
+			b = append(b, '.')
+			i++
+			continue
+		}
+		b = append(b, s[i:i+n]...)
+		i += n
+	}
+	return b
+}
+
+// AppendG7 appends v like C's printf("%.7g", v) for a float32 value.
+func AppendG7(b []byte, v float32) []byte {
+	f := float64(v)
+	switch {
+	case math.IsNaN(f):
+		return append(b, "nan"...)
+	case math.IsInf(f, 1):
+		return append(b, "inf"...)
+	case math.IsInf(f, -1):
+		return append(b, "-inf"...)
+	}
+	return strconv.AppendFloat(b, f, 'g', 7, 64)
+}
