@@ -79,6 +79,11 @@ type Initer interface{ Init(env *Env) error }
 // FlowColumns declares the plugin's flow-file columns, in output order.
 type FlowColumns interface{ Columns() []record.Column }
 
+// Per-packet calls: the core ORs the packet's Status into f.Status and
+// increments f.NumPkts before calling plugins, and sets f.Last to the
+// packet time after all plugins ran (so during the calls f.Last is the
+// previous packet's time, or f.First for a new flow).
+
 // NewFlowHandler is called when a flow is created (before the packet's
 // OnLayer2/OnLayer4 call).
 type NewFlowHandler interface {
@@ -124,8 +129,13 @@ type Monitor interface {
 	MonitorReport(r *report.Writer, diff bool)
 }
 
-// Sink receives every finished flow record (one line without newline).
-type Sink interface{ WriteFlow(line []byte) error }
+// Sink writes finished flow records. StartSink is called once after every
+// plugin's Init with the complete column list (core columns first); then
+// WriteFlow receives each record as one line without newline.
+type Sink interface {
+	StartSink(columns []record.Column) error
+	WriteFlow(line []byte) error
+}
 
 // Finisher is called at the end of the run (after the end report lines
 // were collected) to flush and close files.
