@@ -1,0 +1,86 @@
+package report
+
+import (
+	"time"
+
+	"github.com/t2go/t2go/pkg/counters"
+	"github.com/t2go/t2go/pkg/packet"
+)
+
+// Input kinds, mirroring capture.Kind without importing it.
+const (
+	InputFile = iota
+	InputStdin
+	InputList
+	InputSeries
+	InputLive
+)
+
+// Input describes what the analyzer reads, for the input block of reports.
+type Input struct {
+	Kind      int
+	Name      string // -r file, -R list, -D expression, -i interface
+	File      string // current file
+	FileIndex int    // 1-based, lists
+	FileCount int
+	LinkName  string // "EN10MB"
+	LinkDesc  string // "Ethernet"
+	LinkType  uint16
+	SnapLen   uint32
+	TotalSize int64 // bytes of all inputs, 0 when unknown
+	FileSize  int64
+	Files     int // files opened so far
+	// Live counters (libpcap), cumulative.
+	HasStats                     bool
+	Received, Dropped, IfDropped uint64
+}
+
+// State is everything a report prints. The analyzer fills it from one
+// consistent snapshot taken in its packet loop.
+type State struct {
+	// C holds the counters of the reported interval: absolute since the
+	// start, or the difference since the previous report in diff mode.
+	C *counters.Counters
+	// Total holds the cumulative counters (progress, header statistics,
+	// globalWarn).
+	Total *counters.Counters
+
+	Diff     bool // DIFF_REPORT=1 (the report type letter is D)
+	Machine  bool
+	Version  string // "0.9.3"
+	Codename string // "Cobra"
+	PID      int
+	SensorID uint32
+	Input    Input
+
+	FirstPacket   packet.Time // pcap time of the first packet (0 = none yet)
+	ActTime       packet.Time // time of the last packet
+	IntervalStart packet.Time // first packet, or the previous report's ActTime in diff mode
+	Start         time.Time   // wall clock just before the packet loop
+	Now           time.Time   // wall clock of the report
+
+	FlowsInMemory int
+	MaxFlows      int // peak flows in memory
+	Capacity      int // flow table capacity
+	PeakRSSKB     int64
+	PhysMemKB     int64
+
+	PluginReport bool          // PLUGIN_REPORT
+	Plugins      func(*Writer) // writes the plugins' lines (end report or USR1 lines)
+	// Monitored protocols for the machine report, in configured order.
+	L2Protos   []uint16
+	L3Protos   []uint8
+	L3Names    [256]string // MONPROTMD=1 names ("TCP"); empty = use the number
+	ProtoNames bool        // MONPROTMD
+	// Plugin machine columns and values.
+	PluginCols   []string
+	PluginValues func(w *LineWriter) // appends exactly len(PluginCols) fields
+}
+
+// LineWriter is the minimal field appender the machine report uses for
+// plugin values; record.Writer satisfies it.
+type LineWriter interface {
+	Field()
+	AppendU64(v uint64)
+	RawString(s string)
+}
