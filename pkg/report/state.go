@@ -5,6 +5,7 @@ import (
 
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/record"
 )
 
 // Input kinds, mirroring capture.Kind without importing it.
@@ -74,13 +75,5 @@ type State struct {
 	ProtoNames bool        // MONPROTMD
 	// Plugin machine columns and values.
 	PluginCols   []string
-	PluginValues func(w *LineWriter) // appends exactly len(PluginCols) fields
-}
-
-// LineWriter is the minimal field appender the machine report uses for
-// plugin values; record.Writer satisfies it.
-type LineWriter interface {
-	Field()
-	AppendU64(v uint64)
-	RawString(s string)
+	PluginValues func(w *record.Writer) // appends exactly len(PluginCols) fields
 }
