@@ -1,0 +1,449 @@
+// Package basicflow is the basicFlow plugin (T2 number 100): it identifies
+// each flow (status, first/last time, duration, the distinct header stacks
+// seen, MAC addresses, ethertype, VLAN IDs, 5-tuple) and, in packet mode,
+// adds the identification columns of every packet.
+//
+// Header descriptions repeat across millions of flows, so each distinct
+// text is stored once in an intern table and flows keep small ids.
+package basicflow
+
+import (
+	"errors"
+
+	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/record"
+)
+
+// Name, Number and Version identify the plugin.
+const (
+	Name    = "basicFlow"
+	Number  = 100
+	Version = "0.9.3"
+)
+
+func init() {
+	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
+		New: func() plugin.Plugin { return &BasicFlow{} }})
+}
+
+// maxDescs bounds the intern table: ids are uint16 and hostile input must
+// not grow memory without limit. A flow meeting a new description once the
+// table is full gets the overrun bit instead.
+const maxDescs = 1<<16 - 1
+
+// desc is one interned header description.
+type desc struct {
+	text    []byte // "eth:ipv4:tcp"
+	numHdrs uint16 // headers in it (a {n} suffix counts n)
+}
+
+// flowState is the fixed-size part of a flow's state; the variable-length
+// lists live in flat slices indexed by slot × maximum.
+type flowState struct {
+	nDesc   uint8
+	nSrc    uint8
+	nDst    uint8
+	nVLAN   uint8
+	ethType uint16
+	vlan    [packet.MaxVLAN]uint16
+}
+
+// BasicFlow is one run's instance of the plugin.
+type BasicFlow struct {
+	table *flow.Table
+
+	// configuration
+	sensorOn bool
+	sensorID uint32
+	macOn    bool
+	ethOn    bool
+	vlanOn   bool
+	pktCnt   bool
+	maxDesc  int
+	maxMAC   int
+	maxVLAN  int
+
+	// intern table of header descriptions
+	descIdx map[string]uint16
+	descs   []desc
+	key     [2 + packet.MaxHdrDesc]byte
+
+	// per-flow state, indexed by slot
+	st      []flowState
+	descIDs []uint16 // slot*maxDesc
+	descCnt []uint64 // slot*maxDesc, only with BFO_HDRDESC_PKTCNT
+	srcMAC  [][6]byte
+	dstMAC  [][6]byte
+
+	// values of the packet being processed, for WritePacket
+	iat, trip packet.Time
+}
+
+func (b *BasicFlow) Name() string { return Name }
+func (b *BasicFlow) Number() int  { return Number }
+
+func cfgInt(env *plugin.Env, comp, key string, def int64) int64 {
+	if env.Config == nil {
+		return def
+	}
+	return env.Config.Int(comp, key)
+}
+
+func clamp(v, lo, hi int64) int {
+	if v < lo {
+		return int(lo)
+	}
+	if v > hi {
+		return int(hi)
+	}
+	return int(v)
+}
+
+// Init reads the configuration and sizes the per-flow state for the
+// table's capacity.
+func (b *BasicFlow) Init(env *plugin.Env) error {
+	if env.Table == nil {
+		return errors.New("basicFlow: no flow table")
+	}
+	b.table = env.Table
+	b.sensorOn = cfgInt(env, Name, "BFO_SENSORID", 0) != 0
+	if b.sensorOn {
+		b.sensorID = uint32(cfgInt(env, "tranalyzer2", "T2_SENSORID", 666))
+	}
+	b.macOn = cfgInt(env, Name, "BFO_MAC", 1) != 0
+	b.ethOn = cfgInt(env, Name, "BFO_ETHERTYPE", 1) != 0
+	b.vlanOn = cfgInt(env, Name, "BFO_VLAN", 1) != 0
+	b.pktCnt = cfgInt(env, Name, "BFO_HDRDESC_PKTCNT", 0) != 0
+	b.maxDesc = clamp(cfgInt(env, Name, "BFO_MAX_HDRDESC", 4), 1, 255)
+	b.maxMAC = clamp(cfgInt(env, Name, "BFO_MAX_MAC", 3), 1, 255)
+	b.maxVLAN = clamp(cfgInt(env, Name, "BFO_MAX_VLAN", 3), 1, packet.MaxVLAN)
+
+	n := env.Table.Capacity()
+	b.st = make([]flowState, n)
+	b.descIDs = make([]uint16, n*b.maxDesc)
+	if b.pktCnt {
+		b.descCnt = make([]uint64, n*b.maxDesc)
+	}
+	if b.macOn {
+		b.srcMAC = make([][6]byte, n*b.maxMAC)
+		b.dstMAC = make([][6]byte, n*b.maxMAC)
+	}
+	b.descIdx = make(map[string]uint16, 64)
+	return nil
+}
+
+// Columns declares the flow-file columns.
+func (b *BasicFlow) Columns() []record.Column {
+	var c []record.Column
+	if b.sensorOn {
+		c = append(c, record.Column{Name: "sensorID", Type: "U32", Desc: "Sensor ID"})
+	}
+	c = append(c,
+		record.Column{Name: "flowStat", Type: "H64", Desc: "Flow status and warnings"},
+		record.Column{Name: "timeFirst", Type: "U64.U32", Desc: "Date time of first packet"},
+		record.Column{Name: "timeLast", Type: "U64.U32", Desc: "Date time of last packet"},
+		record.Column{Name: "duration", Type: "U64.U32", Desc: "Flow duration"},
+		record.Column{Name: "numHdrDesc", Type: "U8", Desc: "Number of different headers descriptions"},
+		record.Column{Name: "numHdrs", Type: "U16:R", Desc: "Number of headers (depth) in hdrDesc"},
+	)
+	if b.pktCnt {
+		c = append(c, record.Column{Name: "hdrDesc_pktCnt", Type: "(SC_U64):R", Desc: "Headers description and packet count"})
+	} else {
+		c = append(c, record.Column{Name: "hdrDesc", Type: "SC:R", Desc: "Headers description"})
+	}
+	if b.macOn {
+		c = append(c,
+			record.Column{Name: "srcMac", Type: "MAC:R", Desc: "Mac source"},
+			record.Column{Name: "dstMac", Type: "MAC:R", Desc: "Mac destination"})
+	}
+	if b.ethOn {
+		c = append(c, record.Column{Name: "ethType", Type: "H16", Desc: "Ethernet type"})
+	}
+	if b.vlanOn {
+		c = append(c, record.Column{Name: "vlanID", Type: "U16:R", Desc: "VLAN IDs"})
+	}
+	return append(c,
+		record.Column{Name: "srcIP", Type: "IPX", Desc: "Source IP address"},
+		record.Column{Name: "srcPort", Type: "U16", Desc: "Source port"},
+		record.Column{Name: "dstIP", Type: "IPX", Desc: "Destination IP address"},
+		record.Column{Name: "dstPort", Type: "U16", Desc: "Destination port"},
+		record.Column{Name: "l4Proto", Type: "U8", Desc: "Layer 4 protocol"},
+	)
+}
+
+// PacketColumns declares the packet-file columns (-s).
+func (b *BasicFlow) PacketColumns() []string {
+	c := []string{"flowStat", "time", "pktIAT", "pktTrip", "flowDuration", "numHdrs", "hdrDesc"}
+	if b.vlanOn {
+		c = append(c, "vlanID")
+	}
+	if b.macOn {
+		c = append(c, "srcMac", "dstMac")
+	}
+	if b.ethOn {
+		c = append(c, "ethType")
+	}
+	return append(c, "srcIP", "srcPort", "dstIP", "dstPort", "l4Proto")
+}
+
+// OnNewFlow resets the slot's state and records what T2 takes from a
+// flow's first packet (ethertype, VLAN IDs).
+func (b *BasicFlow) OnNewFlow(p *packet.Packet, f *flow.Flow) {
+	if int(f.Slot) >= len(b.st) {
+		return
+	}
+	s := &b.st[f.Slot]
+	*s = flowState{ethType: p.EthType}
+	n := int(p.NumVLAN)
+	if n > b.maxVLAN {
+		n = b.maxVLAN
+	}
+	for i := 0; i < n; i++ {
+		s.vlan[i] = p.VLAN[i] & 0x0fff
+	}
+	s.nVLAN = uint8(n)
+}
+
+// OnLayer2 handles packets of layer-2 flows.
+func (b *BasicFlow) OnLayer2(p *packet.Packet, f *flow.Flow) { b.onPacket(p, f) }
+
+// OnLayer4 handles packets of IP flows.
+func (b *BasicFlow) OnLayer4(p *packet.Packet, f *flow.Flow) { b.onPacket(p, f) }
+
+func (b *BasicFlow) onPacket(p *packet.Packet, f *flow.Flow) {
+	// f.Last is still the previous packet's time (f.First for a new flow).
+	b.iat = p.TS - f.Last
+	if b.iat < 0 {
+		f.Status |= packet.TimeJump
+	}
+	b.trip = 0
+	if f.Opposite != flow.None && b.table != nil {
+		b.trip = p.TS - b.table.Flow(f.Opposite).Last
+	}
+	if int(f.Slot) >= len(b.st) {
+		return
+	}
+	s := &b.st[f.Slot]
+	b.addDesc(p, f, s)
+	if b.macOn && p.HasMAC {
+		base := int(f.Slot) * b.maxMAC
+		s.nSrc = addMAC(b.srcMAC[base:base+b.maxMAC], s.nSrc, p.SrcMAC)
+		s.nDst = addMAC(b.dstMAC[base:base+b.maxMAC], s.nDst, p.DstMAC)
+	}
+}
+
+// addMAC appends m to list[:n] unless present or the list is full and
+// returns the new length.
+func addMAC(list [][6]byte, n uint8, m [6]byte) uint8 {
+	for i := 0; i < int(n); i++ {
+		if list[i] == m {
+			return n
+		}
+	}
+	if int(n) < len(list) {
+		list[n] = m
+		n++
+	}
+	return n
+}
+
+// intern returns the id of the packet's header description, adding it to
+// the table when new; ok is false when the table is full.
+func (b *BasicFlow) intern(p *packet.Packet) (id uint16, ok bool) {
+	k := b.key[:0]
+	k = append(k, byte(p.NumHdrs>>8), byte(p.NumHdrs))
+	k = append(k, p.HdrDescBytes()...)
+	if id, ok := b.descIdx[string(k)]; ok {
+		return id, true
+	}
+	if len(b.descs) >= maxDescs {
+		return 0, false
+	}
+	id = uint16(len(b.descs))
+	text := append([]byte(nil), p.HdrDescBytes()...)
+	b.descs = append(b.descs, desc{text: text, numHdrs: p.NumHdrs})
+	b.descIdx[string(k)] = id
+	return id, true
+}
+
+func (b *BasicFlow) addDesc(p *packet.Packet, f *flow.Flow, s *flowState) {
+	id, ok := b.intern(p)
+	if !ok {
+		f.Status |= packet.HdrDescOverrun
+		return
+	}
+	base := int(f.Slot) * b.maxDesc
+	ids := b.descIDs[base : base+int(s.nDesc)]
+	for i, x := range ids {
+		if x == id {
+			if b.pktCnt {
+				b.descCnt[base+i]++
+			}
+			return
+		}
+	}
+	if int(s.nDesc) >= b.maxDesc {
+		f.Status |= packet.HdrDescOverrun
+		return
+	}
+	b.descIDs[base+int(s.nDesc)] = id
+	if b.pktCnt {
+		b.descCnt[base+int(s.nDesc)] = 1
+	}
+	s.nDesc++
+}
+
+// hasPorts reports whether T2 prints ports for IP protocol proto (TCP,
+// UDP, SCTP, UDP-Lite); other protocols show 0 in flows and nothing in
+// the packet file.
+func hasPorts(proto uint8) bool {
+	return proto == 6 || proto == 17 || proto == 132 || proto == 136
+}
+
+func isIP(k *flow.Key) bool { return k.IPVer == 4 || k.IPVer == 6 }
+
+// OnFlowTerminate appends the flow's columns.
+func (b *BasicFlow) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
+	if w.Disabled {
+		return
+	}
+	var s flowState
+	if int(f.Slot) < len(b.st) {
+		s = b.st[f.Slot]
+	}
+	if b.sensorOn {
+		w.U64(uint64(b.sensorID))
+	}
+	w.H64(f.Status)
+	w.Time(f.First)
+	w.Time(f.Last)
+	w.Time(f.Last - f.First)
+	w.U64(uint64(s.nDesc))
+
+	base := int(f.Slot) * b.maxDesc
+	w.Field()
+	for i := 0; i < int(s.nDesc); i++ {
+		if i > 0 {
+			w.Semi()
+		}
+		w.AppendU64(uint64(b.descs[b.descIDs[base+i]].numHdrs))
+	}
+	w.Field()
+	for i := 0; i < int(s.nDesc); i++ {
+		if i > 0 {
+			w.Semi()
+		}
+		w.AppendStrClass(b.descs[b.descIDs[base+i]].text)
+		if b.pktCnt {
+			w.Under()
+			w.AppendU64(b.descCnt[base+i])
+		}
+	}
+	if b.macOn {
+		mb := int(f.Slot) * b.maxMAC
+		appendMACs(w, b.srcMAC[mb:mb+int(s.nSrc)])
+		appendMACs(w, b.dstMAC[mb:mb+int(s.nDst)])
+	}
+	if b.ethOn {
+		w.H16(s.ethType)
+	}
+	if b.vlanOn {
+		w.Field()
+		for i := 0; i < int(s.nVLAN); i++ {
+			if i > 0 {
+				w.Semi()
+			}
+			w.AppendU64(uint64(s.vlan[i]))
+		}
+	}
+	k := &f.Key
+	if !isIP(k) {
+		w.IP(0, &k.SrcIP)
+		w.U64(0)
+		w.IP(0, &k.DstIP)
+		w.U64(0)
+		w.U64(0)
+		return
+	}
+	var sp, dp uint16
+	if hasPorts(k.Proto) {
+		sp, dp = k.SrcPort, k.DstPort
+	}
+	w.IP(k.IPVer, &k.SrcIP)
+	w.U64(uint64(sp))
+	w.IP(k.IPVer, &k.DstIP)
+	w.U64(uint64(dp))
+	w.U64(uint64(k.Proto))
+}
+
+func appendMACs(w *record.Writer, list [][6]byte) {
+	w.Field()
+	for i, m := range list {
+		if i > 0 {
+			w.Semi()
+		}
+		w.AppendMAC(m)
+	}
+}
+
+// WritePacket appends the packet-file columns of p.
+func (b *BasicFlow) WritePacket(p *packet.Packet, f *flow.Flow, w *record.Writer) {
+	if w.Disabled {
+		return
+	}
+	w.H64(f.Status)
+	w.Time(p.TS)
+	w.Time(b.iat)
+	w.Time(b.trip)
+	w.Time(p.TS - f.First)
+	w.U64(uint64(p.NumHdrs))
+	w.StrClass(p.HdrDescBytes())
+	if b.vlanOn {
+		w.Field()
+		n := int(p.NumVLAN)
+		if n > packet.MaxVLAN {
+			n = packet.MaxVLAN
+		}
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				w.Semi()
+			}
+			w.AppendU64(uint64(p.VLAN[i] & 0x0fff))
+		}
+	}
+	if b.macOn {
+		if p.HasMAC {
+			w.MAC(p.SrcMAC)
+			w.MAC(p.DstMAC)
+		} else {
+			w.Empty()
+			w.Empty()
+		}
+	}
+	if b.ethOn {
+		w.H16(p.EthType)
+	}
+	k := &f.Key
+	if !isIP(k) {
+		for i := 0; i < 5; i++ {
+			w.Empty()
+		}
+		return
+	}
+	ports := hasPorts(k.Proto)
+	w.IP(k.IPVer, &k.SrcIP)
+	if ports {
+		w.U64(uint64(k.SrcPort))
+	} else {
+		w.Empty()
+	}
+	w.IP(k.IPVer, &k.DstIP)
+	if ports {
+		w.U64(uint64(k.DstPort))
+	} else {
+		w.Empty()
+	}
+	w.U64(uint64(k.Proto))
+}
