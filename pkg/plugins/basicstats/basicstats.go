@@ -1,0 +1,406 @@
+// Package basicstats is the basicStats plugin (T2 number 120): per-flow
+// packet and byte counts, packet-length and inter-arrival-time statistics,
+// rates and the asymmetry between the two directions, plus the "Flow max"
+// and "Biggest talker" report lines.
+//
+// The statistics use T2's running estimates in float32, so the printed
+// values (C's %.7g) agree with T2 digit for digit: for the n-th value x,
+//
+//	m = x - avg;  avg += m/n;  var += (m*m - var)/n
+//
+// with avg starting at the first value and var at 0. This var is not the
+// textbook variance; it is what T2 prints the square root of.
+package basicstats
+
+import (
+	"errors"
+	"math"
+	"strconv"
+
+	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/record"
+	"github.com/t2go/t2go/pkg/report"
+)
+
+// Name, Number and Version identify the plugin.
+const (
+	Name    = "basicStats"
+	Number  = 120
+	Version = "0.9.3"
+)
+
+func init() {
+	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
+		New: func() plugin.Plugin { return &BasicStats{} }})
+}
+
+// flowStats is one flow's state, indexed by slot.
+type flowStats struct {
+	pkts   uint64
+	bytes  uint64
+	pad    uint64
+	minL   uint16
+	maxL   uint16
+	opp    int32 // the opposite flow's slot at creation, or flow.None
+	avgL   float32
+	varL   float32
+	minIAT float32
+	maxIAT float32
+	avgIAT float32
+	varIAT float32
+}
+
+// talker remembers the flow with the largest value of one kind.
+type talker struct {
+	set   bool
+	val   uint64
+	ipVer uint8 // 0 for a MAC address
+	addr  [16]byte
+}
+
+func (t *talker) offer(v uint64, ipVer uint8, addr *[16]byte) {
+	if t.set && v <= t.val { // ties keep the earlier flow
+		return
+	}
+	t.set, t.val, t.ipVer, t.addr = true, v, ipVer, *addr
+}
+
+// BasicStats is one run's instance of the plugin.
+type BasicStats struct {
+	revCnt   bool
+	padOn    bool
+	statsOn  bool
+	lenLayer int64 // PACKETLENGTH: 0 L2, 1 L3, 2 L4, 3 L7
+
+	st []flowStats
+
+	// aggregates over released flows, for the reports
+	maxLoad    float32
+	maxBps     float32
+	maxBpsPkts uint64
+	l2Pkts     talker
+	l2Bytes    talker
+	l3Pkts     talker
+	l3Bytes    talker
+}
+
+func (b *BasicStats) Name() string { return Name }
+func (b *BasicStats) Number() int  { return Number }
+
+func cfgInt(env *plugin.Env, comp, key string, def int64) int64 {
+	if env.Config == nil {
+		return def
+	}
+	return env.Config.Int(comp, key)
+}
+
+// Init reads the configuration and sizes the per-flow state.
+func (b *BasicStats) Init(env *plugin.Env) error {
+	if env.Table == nil {
+		return errors.New("basicStats: no flow table")
+	}
+	b.revCnt = cfgInt(env, Name, "BS_REV_CNT", 1) != 0
+	b.padOn = cfgInt(env, Name, "BS_PAD", 1) != 0
+	b.statsOn = cfgInt(env, Name, "BS_STATS", 1) != 0
+	b.lenLayer = cfgInt(env, "tranalyzer2", "PACKETLENGTH", 3)
+	if b.lenLayer < 0 || b.lenLayer > 3 {
+		b.lenLayer = 3
+	}
+	b.st = make([]flowStats, env.Table.Capacity())
+	return nil
+}
+
+// layerDigit is the digit in the column names: l2, l3, l4 or l7.
+func (b *BasicStats) layerDigit() string {
+	return strconv.Itoa([]int{2, 3, 4, 7}[b.lenLayer])
+}
+
+// Columns declares the flow-file columns.
+func (b *BasicStats) Columns() []record.Column {
+	d := b.layerDigit()
+	c := []record.Column{{Name: "pktsSnt", Type: "U64", Desc: "Number of transmitted packets"}}
+	if b.revCnt {
+		c = append(c, record.Column{Name: "pktsRcvd", Type: "U64", Desc: "Number of received packets"})
+	}
+	if b.padOn {
+		c = append(c, record.Column{Name: "padBytesSnt", Type: "I64", Desc: "Number of transmitted padding bytes"})
+	}
+	c = append(c, record.Column{Name: "l" + d + "BytesSnt", Type: "U64", Desc: "Number of transmitted layer " + d + " bytes"})
+	if b.revCnt {
+		c = append(c, record.Column{Name: "l" + d + "BytesRcvd", Type: "U64", Desc: "Number of received layer " + d + " bytes"})
+	}
+	if b.statsOn {
+		c = append(c,
+			record.Column{Name: "minL" + d + "PktSz", Type: "U16", Desc: "Minimum layer " + d + " packet size"},
+			record.Column{Name: "maxL" + d + "PktSz", Type: "U16", Desc: "Maximum layer " + d + " packet size"},
+			record.Column{Name: "avgL" + d + "PktSz", Type: "F", Desc: "Average layer " + d + " packet size"},
+			record.Column{Name: "stdL" + d + "PktSz", Type: "F", Desc: "Standard deviation layer " + d + " packet size"},
+			record.Column{Name: "minIAT", Type: "F", Desc: "Minimum IAT"},
+			record.Column{Name: "maxIAT", Type: "F", Desc: "Maximum IAT"},
+			record.Column{Name: "avgIAT", Type: "F", Desc: "Average IAT"},
+			record.Column{Name: "stdIAT", Type: "F", Desc: "Standard deviation IAT"},
+		)
+	}
+	return append(c,
+		record.Column{Name: "pktps", Type: "F", Desc: "Sent packets per second"},
+		record.Column{Name: "bytps", Type: "F", Desc: "Sent bytes per second"},
+		record.Column{Name: "pktAsm", Type: "F", Desc: "Packet stream asymmetry"},
+		record.Column{Name: "bytAsm", Type: "F", Desc: "Byte stream asymmetry"},
+	)
+}
+
+// PacketColumns declares the packet-file columns (-s).
+func (b *BasicStats) PacketColumns() []string {
+	c := []string{"pktLen", "snapL3Len", "snapL4Len", "snapL7Len", "l3Len", "udpLen", "l7Len"}
+	if b.padOn {
+		c = append(c, "padLen")
+	}
+	return c
+}
+
+// WritePacket appends the packet's lengths.
+func (b *BasicStats) WritePacket(p *packet.Packet, f *flow.Flow, w *record.Writer) {
+	if w.Disabled {
+		return
+	}
+	w.U64(uint64(p.WireLen))
+	w.U64(uint64(p.SnapL3Len))
+	w.U64(uint64(p.SnapL4Len))
+	w.U64(uint64(p.SnapL7Len))
+	w.U64(uint64(p.L3Len))
+	w.U64(uint64(p.UDPLen))
+	w.U64(uint64(p.L7Len))
+	if b.padOn {
+		w.U64(uint64(p.PadLen))
+	}
+}
+
+// length is the packet length PACKETLENGTH selects. Packets without an
+// IP header count their payload for the L3 and L4 choices.
+func (b *BasicStats) length(p *packet.Packet) uint32 {
+	switch b.lenLayer {
+	case 0:
+		return p.WireLen
+	case 1:
+		if p.IPVer != 0 {
+			return p.L3Len
+		}
+	case 2:
+		if p.IPVer != 0 {
+			if p.L3Len >= uint32(p.IPHdrLen) {
+				return p.L3Len - uint32(p.IPHdrLen)
+			}
+			return 0
+		}
+	}
+	return p.L7Len
+}
+
+// OnNewFlow resets the slot and remembers the pairing, so a flow still
+// finds its opposite's counts if the core unlinks the pair before both
+// records are written.
+func (b *BasicStats) OnNewFlow(p *packet.Packet, f *flow.Flow) {
+	if int(f.Slot) >= len(b.st) {
+		return
+	}
+	b.st[f.Slot] = flowStats{opp: f.Opposite}
+	if f.Opposite != flow.None && int(f.Opposite) < len(b.st) {
+		b.st[f.Opposite].opp = f.Slot
+	}
+}
+
+// OnLayer2 handles packets of layer-2 flows.
+func (b *BasicStats) OnLayer2(p *packet.Packet, f *flow.Flow) { b.onPacket(p, f) }
+
+// OnLayer4 handles packets of IP flows.
+func (b *BasicStats) OnLayer4(p *packet.Packet, f *flow.Flow) { b.onPacket(p, f) }
+
+func (b *BasicStats) onPacket(p *packet.Packet, f *flow.Flow) {
+	if int(f.Slot) >= len(b.st) {
+		return
+	}
+	s := &b.st[f.Slot]
+	l := b.length(p)
+	s.pkts++
+	s.bytes += uint64(l)
+	s.pad += uint64(p.PadLen)
+	// f.Last is the previous packet's time (f.First for a new flow), so
+	// the first packet contributes an IAT of 0.
+	iat := float32(float64(p.TS-f.Last) / 1e9)
+	x := float32(l)
+	if s.pkts == 1 {
+		s.minL, s.maxL = uint16(l), uint16(l)
+		s.avgL, s.varL = x, 0
+		s.minIAT, s.maxIAT = iat, iat
+		s.avgIAT, s.varIAT = iat, 0
+		return
+	}
+	if uint16(l) < s.minL {
+		s.minL = uint16(l)
+	}
+	if uint16(l) > s.maxL {
+		s.maxL = uint16(l)
+	}
+	if iat < s.minIAT {
+		s.minIAT = iat
+	}
+	if iat > s.maxIAT {
+		s.maxIAT = iat
+	}
+	n := float32(s.pkts)
+	s.avgL, s.varL = running(s.avgL, s.varL, x, n)
+	s.avgIAT, s.varIAT = running(s.avgIAT, s.varIAT, iat, n)
+}
+
+// running updates T2's running mean and variance estimate with x, the
+// n-th value.
+func running(avg, v, x, n float32) (float32, float32) {
+	m := x - avg
+	avg += m / n
+	v += (m*m - v) / n
+	return avg, v
+}
+
+func sqrt32(v float32) float32 {
+	if v <= 0 {
+		return 0
+	}
+	return float32(math.Sqrt(float64(v)))
+}
+
+// opposite returns the state of f's opposite flow, or nil.
+func (b *BasicStats) opposite(f *flow.Flow) *flowStats {
+	o := f.Opposite
+	if o == flow.None && int(f.Slot) < len(b.st) {
+		o = b.st[f.Slot].opp
+	}
+	if o == flow.None || int(o) >= len(b.st) || b.st[o].opp != f.Slot {
+		return nil
+	}
+	return &b.st[o]
+}
+
+// OnFlowTerminate appends the flow's columns and updates the report
+// aggregates (also when no sink writes flows).
+func (b *BasicStats) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
+	if int(f.Slot) >= len(b.st) {
+		return
+	}
+	s := &b.st[f.Slot]
+	var oppPkts, oppBytes uint64
+	o := b.opposite(f)
+	if o != nil {
+		oppPkts, oppBytes = o.pkts, o.bytes
+	}
+
+	var pktps, bytps float32
+	if dur := float32(float64(f.Last-f.First) / 1e9); dur > 0 {
+		pktps = float32(s.pkts) / dur
+		bytps = float32(s.bytes) / dur
+	}
+	var pktAsm, bytAsm float32
+	if t := s.pkts + oppPkts; t > 0 {
+		pktAsm = (float32(s.pkts) - float32(oppPkts)) / float32(t)
+		if o == nil && f.Status&packet.L3FlowInvert != 0 {
+			pktAsm = -pktAsm
+		}
+	}
+	if t := s.bytes + oppBytes; t > 0 {
+		bytAsm = (float32(s.bytes) - float32(oppBytes)) / float32(t)
+	}
+
+	b.aggregate(f, s, bytps)
+
+	if w.Disabled {
+		return
+	}
+	w.U64(s.pkts)
+	if b.revCnt {
+		w.U64(oppPkts)
+	}
+	if b.padOn {
+		w.I64(int64(s.pad))
+	}
+	w.U64(s.bytes)
+	if b.revCnt {
+		w.U64(oppBytes)
+	}
+	if b.statsOn {
+		w.U64(uint64(s.minL))
+		w.U64(uint64(s.maxL))
+		w.F32(s.avgL)
+		w.F32(sqrt32(s.varL))
+		w.F32(s.minIAT)
+		w.F32(s.maxIAT)
+		w.F32(s.avgIAT)
+		w.F32(sqrt32(s.varIAT))
+	}
+	w.F32(pktps)
+	w.F32(bytps)
+	w.F32(pktAsm)
+	w.F32(bytAsm)
+}
+
+func (b *BasicStats) aggregate(f *flow.Flow, s *flowStats, bytps float32) {
+	if s.pkts > 0 {
+		if avg := float32(s.bytes) / float32(s.pkts); avg > b.maxLoad {
+			b.maxLoad = avg
+		}
+	}
+	if bytps > b.maxBps {
+		b.maxBps, b.maxBpsPkts = bytps, s.pkts
+	}
+	k := &f.Key
+	if k.IPVer == 4 || k.IPVer == 6 {
+		b.l3Pkts.offer(s.pkts, k.IPVer, &k.SrcIP)
+		b.l3Bytes.offer(s.bytes, k.IPVer, &k.SrcIP)
+		return
+	}
+	// Layer-2 flows keep the MAC addresses in the key's address fields.
+	b.l2Pkts.offer(s.pkts, 0, &k.SrcIP)
+	b.l2Bytes.offer(s.bytes, 0, &k.SrcIP)
+}
+
+func (t *talker) addr2String() string {
+	if t.ipVer == 0 {
+		var m [6]byte
+		copy(m[:], t.addr[:6])
+		return string(record.AppendMAC(nil, m))
+	}
+	return string(record.AppendIP(nil, t.ipVer, &t.addr))
+}
+
+// Report writes the end-report lines.
+func (b *BasicStats) Report(r *report.Writer) { b.lines(r) }
+
+func (b *BasicStats) lines(r *report.Writer) {
+	var pkts, bytes float64
+	if r.C != nil {
+		pkts = float64(r.C.Packets)
+		bytes = float64(r.C.ABytes + r.C.BBytes)
+	}
+	r.Plugin(Name, "Flow max(pktload): %s", report.Num(uint64(b.maxLoad)))
+	r.Plugin(Name, "Flow max(b/s), pkts: %s, %d", report.NumUnit(uint64(8*float64(b.maxBps)), " b/s"), b.maxBpsPkts)
+	talk := func(t *talker, layer, what string, base float64) {
+		if t.set {
+			r.Plugin(Name, "Biggest %s flow talker: %s: %s%s %s", layer, t.addr2String(),
+				report.Num(t.val), report.Pct(float64(t.val), base), what)
+		}
+	}
+	talk(&b.l2Pkts, "L2", "packets", pkts)
+	talk(&b.l2Bytes, "L2", "bytes", bytes)
+	talk(&b.l3Pkts, "L3", "packets", pkts)
+	talk(&b.l3Bytes, "L3", "bytes", bytes)
+}
+
+// MonitorColumns returns nil: basicStats has no machine-report columns.
+func (b *BasicStats) MonitorColumns() []string { return nil }
+
+// MonitorValues appends nothing (no machine-report columns).
+func (b *BasicStats) MonitorValues(w *record.Writer, diff bool) {}
+
+// MonitorReport prints the report lines in the human USR1 report; the
+// values cover the flows released so far in either mode.
+func (b *BasicStats) MonitorReport(r *report.Writer, diff bool) { b.lines(r) }

@@ -1,0 +1,293 @@
+// Package txtsink is the txtSink plugin (T2 number 901): it writes the
+// flow records as tab-separated text to PREFIX_flows.txt (or stdout with
+// -w -), optionally split into numbered pieces by -W, and describes the
+// columns in PREFIX_headers.txt.
+package txtsink
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/record"
+)
+
+// Name, Number and Version identify the plugin.
+const (
+	Name    = "txtSink"
+	Number  = 901
+	Version = "0.9.3"
+)
+
+func init() {
+	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
+		New: func() plugin.Plugin { return &TxtSink{} }})
+}
+
+// bufSize is the flow-file buffer: large enough that writing one record
+// is a memory copy and the kernel sees a few big writes.
+const bufSize = 1 << 20
+
+// defaultSplitSize is T2's -W size when none is given (bytes).
+const defaultSplitSize = 500000000
+
+// TxtSink is one run's instance of the plugin.
+type TxtSink struct {
+	// configuration
+	priHdr     bool
+	hdrFile    bool
+	split      bool
+	priHdrFW   bool
+	flowSuffix string
+	hdrSuffix  string
+
+	env *plugin.Env
+
+	mu       sync.Mutex // Finish may come from a signal path
+	out      *bufio.Writer
+	file     *os.File // nil when writing to stdout
+	name     string   // current flow file name (or "stdout")
+	hdrLine  []byte   // "%dir\tflowInd\t...\n"
+	index    uint64   // current -W piece
+	written  uint64   // bytes (or flows) in the current piece
+	limit    uint64
+	countFl  bool
+	err      error // first write error, sticky
+	finished bool
+}
+
+func (t *TxtSink) Name() string { return Name }
+func (t *TxtSink) Number() int  { return Number }
+
+// Init reads the configuration.
+func (t *TxtSink) Init(env *plugin.Env) error {
+	t.env = env
+	t.priHdr, t.hdrFile, t.split, t.priHdrFW = true, true, true, false
+	t.flowSuffix, t.hdrSuffix = "_flows.txt", "_headers.txt"
+	if c := env.Config; c != nil {
+		t.priHdr = c.Int(Name, "TFS_PRI_HDR") != 0
+		t.hdrFile = c.Int(Name, "TFS_HDR_FILE") != 0
+		t.split = c.Int(Name, "TFS_SPLIT") != 0
+		t.priHdrFW = c.Int(Name, "TFS_PRI_HDR_FW") != 0
+		t.flowSuffix = c.String(Name, "TFS_FLOWS_TXT_SUFFIX")
+		t.hdrSuffix = c.String(Name, "TFS_HEADER_SUFFIX")
+	}
+	if env.FlowsToStdout && env.Stdout == nil {
+		return errors.New("txtSink: flows go to stdout (-w -) but no stdout was given")
+	}
+	return nil
+}
+
+// splitting reports whether -W rotation applies.
+func (t *TxtSink) splitting() bool {
+	return t.split && t.env.Split.Enabled && !t.env.FlowsToStdout
+}
+
+// fileName returns the name of the flow file (piece index with -W).
+func (t *TxtSink) fileName() string {
+	n := t.env.Prefix + t.flowSuffix
+	if t.splitting() {
+		n += strconv.FormatUint(t.index, 10)
+	}
+	return n
+}
+
+// StartSink writes the header file and opens the flow file with its
+// column-name line.
+func (t *TxtSink) StartSink(columns []record.Column) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.env == nil {
+		return errors.New("txtSink: StartSink before Init")
+	}
+	if t.hdrFile {
+		if err := t.writeHeaderFile(columns); err != nil {
+			return err
+		}
+	}
+	var b strings.Builder
+	b.WriteByte('%')
+	for i, c := range columns {
+		if i > 0 {
+			b.WriteByte('\t')
+		}
+		b.WriteString(c.Name)
+	}
+	b.WriteByte('\n')
+	t.hdrLine = []byte(b.String())
+
+	if t.env.FlowsToStdout {
+		t.name = "stdout"
+		t.out = bufio.NewWriterSize(t.env.Stdout, bufSize)
+		if t.priHdr {
+			return t.write(t.hdrLine)
+		}
+		return nil
+	}
+	if t.splitting() {
+		t.index = t.env.Split.Start
+		t.limit = t.env.Split.Size
+		if t.limit == 0 {
+			t.limit = defaultSplitSize
+		}
+		t.countFl = t.env.Split.CountFlows
+	}
+	return t.open(t.priHdr)
+}
+
+// open creates the current flow file, writing the column-name line when
+// hdr is set.
+func (t *TxtSink) open(hdr bool) error {
+	t.name = t.fileName()
+	f, err := os.Create(t.name)
+	if err != nil {
+		return fmt.Errorf("txtSink: cannot create the flow file: %w", err)
+	}
+	t.file = f
+	t.written = 0
+	if t.out == nil {
+		t.out = bufio.NewWriterSize(f, bufSize)
+	} else {
+		t.out.Reset(f)
+	}
+	if hdr {
+		if err := t.write(t.hdrLine); err != nil {
+			return err
+		}
+		if !t.countFl {
+			t.written += uint64(len(t.hdrLine))
+		}
+	}
+	return nil
+}
+
+func (t *TxtSink) write(b []byte) error {
+	if _, err := t.out.Write(b); err != nil {
+		return t.fail(err)
+	}
+	return nil
+}
+
+// fail records the first write error with the file name.
+func (t *TxtSink) fail(err error) error {
+	if t.err == nil {
+		t.err = fmt.Errorf("txtSink: writing %s: %w", t.name, err)
+	}
+	return t.err
+}
+
+// WriteFlow appends one record and a newline, rotating the file when -W
+// says so.
+func (t *TxtSink) WriteFlow(line []byte) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil {
+		return t.err
+	}
+	if t.out == nil || t.finished {
+		return errors.New("txtSink: flow written outside of the run")
+	}
+	if _, err := t.out.Write(line); err != nil {
+		return t.fail(err)
+	}
+	if err := t.out.WriteByte('\n'); err != nil {
+		return t.fail(err)
+	}
+	if t.limit == 0 {
+		return nil
+	}
+	if t.countFl {
+		t.written++
+	} else {
+		t.written += uint64(len(line)) + 1
+	}
+	if t.written >= t.limit {
+		return t.rotate()
+	}
+	return nil
+}
+
+// rotate closes the current piece and opens the next one.
+func (t *TxtSink) rotate() error {
+	if err := t.closeFile(); err != nil {
+		return err
+	}
+	t.index++
+	return t.open(t.priHdrFW && t.priHdr)
+}
+
+// closeFile flushes and closes the current flow file (only flushes stdout).
+func (t *TxtSink) closeFile() error {
+	if t.out == nil {
+		return nil
+	}
+	if err := t.out.Flush(); err != nil {
+		t.fail(err)
+	}
+	if t.file != nil {
+		if err := t.file.Close(); err != nil {
+			t.fail(err)
+		}
+		t.file = nil
+	}
+	return t.err
+}
+
+// Finish flushes and closes the flow file. It may be called more than
+// once (normal end and a signal path); later calls return the same result.
+func (t *TxtSink) Finish() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.finished {
+		return t.err
+	}
+	t.finished = true
+	return t.closeFile()
+}
+
+// writeHeaderFile writes PREFIX_headers.txt: the run preamble, the plugin
+// list and one row per column.
+func (t *TxtSink) writeHeaderFile(columns []record.Column) error {
+	name := t.env.Prefix + t.hdrSuffix
+	f, err := os.Create(name)
+	if err != nil {
+		return fmt.Errorf("txtSink: cannot create the header file: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	writeHeaders(w, t.env.HeaderInfo, columns)
+	err = w.Flush()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("txtSink: writing %s: %w", name, err)
+	}
+	return nil
+}
+
+// writeHeaders renders the header file; write errors surface at Flush.
+func writeHeaders(w io.StringWriter, info plugin.HeaderInfo, columns []record.Column) {
+	for _, l := range info.Lines {
+		w.WriteString(l + "\n")
+	}
+	if n := len(info.Lines); n > 0 && info.Lines[n-1] != "#" {
+		w.WriteString("#\n")
+	}
+	w.WriteString("# Plugins loaded:\n")
+	for _, p := range info.Plugins {
+		if !strings.HasPrefix(p, "#") {
+			p = "#   " + p
+		}
+		w.WriteString(p + "\n")
+	}
+	w.WriteString("#\n# Col No.\tType\tName\tDescription\n")
+	for i, c := range columns {
+		w.WriteString(strconv.Itoa(i+1) + "\t" + c.Type + "\t" + c.Name + "\t" + c.Desc + "\n")
+	}
+}
