@@ -263,6 +263,13 @@ func running(avg, v, x, n float32) (float32, float32) {
 	return avg, v
 }
 
+func mean(sum, n uint64) float32 {
+	if n == 0 {
+		return 0
+	}
+	return float32(sum) / float32(n)
+}
+
 func sqrt32(v float32) float32 {
 	if v <= 0 {
 		return 0
@@ -330,7 +337,10 @@ func (b *BasicStats) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	if b.statsOn {
 		w.U64(uint64(s.minL))
 		w.U64(uint64(s.maxL))
-		w.F32(s.avgL)
+		// T2 prints the exact mean (bytes/packets); the running mean
+		// only feeds the variance. They differ in the last digit (flow
+		// 2 A of the sample: 6.571429, the running mean gives 6.571428).
+		w.F32(mean(s.bytes, s.pkts))
 		w.F32(sqrt32(s.varL))
 		w.F32(s.minIAT)
 		w.F32(s.maxIAT)
@@ -344,10 +354,8 @@ func (b *BasicStats) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 }
 
 func (b *BasicStats) aggregate(f *flow.Flow, s *flowStats, bytps float32) {
-	if s.pkts > 0 {
-		if avg := float32(s.bytes) / float32(s.pkts); avg > b.maxLoad {
-			b.maxLoad = avg
-		}
+	if avg := mean(s.bytes, s.pkts); avg > b.maxLoad {
+		b.maxLoad = avg
 	}
 	if bytps > b.maxBps {
 		b.maxBps, b.maxBpsPkts = bytps, s.pkts
@@ -382,7 +390,7 @@ func (b *BasicStats) lines(r *report.Writer) {
 		bytes = float64(r.C.ABytes + r.C.BBytes)
 	}
 	r.Plugin(Name, "Flow max(pktload): %s", report.Num(uint64(b.maxLoad)))
-	r.Plugin(Name, "Flow max(b/s), pkts: %s, %d", report.NumUnit(uint64(8*float64(b.maxBps)), " b/s"), b.maxBpsPkts)
+	r.Plugin(Name, "Flow max(b/s), pkts: %s, %d", bitsPerSec(uint64(8*float64(b.maxBps))), b.maxBpsPkts)
 	talk := func(t *talker, layer, what string, base float64) {
 		if t.set {
 			r.Plugin(Name, "Biggest %s flow talker: %s: %s%s %s", layer, t.addr2String(),
@@ -393,6 +401,12 @@ func (b *BasicStats) lines(r *report.Writer) {
 	talk(&b.l2Bytes, "L2", "bytes", bytes)
 	talk(&b.l3Pkts, "L3", "packets", pkts)
 	talk(&b.l3Bytes, "L3", "bytes", bytes)
+}
+
+// bitsPerSec renders v as T2 does in this line: the bare number, then the
+// suffix carrying the unit ("1026 (1.03 Kb/s)").
+func bitsPerSec(v uint64) string {
+	return string(report.AppendSuffix(strconv.AppendUint(nil, v, 10), v, "b/s"))
 }
 
 // MonitorColumns returns nil: basicStats has no machine-report columns.
