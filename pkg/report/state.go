@@ -34,6 +34,21 @@ type Input struct {
 	// Live counters (libpcap), cumulative.
 	HasStats                     bool
 	Received, Dropped, IfDropped uint64
+
+	BPF      string // capture filter, "" = none
+	RxBufLen int    // -i receive buffer length in bytes, 0 = not shown
+}
+
+// FlowTypes says which flows are created, for the banner line
+// "[INF] Creating flows for L2, IPv4, IPv6".
+type FlowTypes struct {
+	L2    bool // ETH_ACTIVATE > 0
+	LAPD  bool
+	IPv4  bool // IPV6_ACTIVATE 0 or 2
+	IPv6  bool // IPV6_ACTIVATE 1 or 2
+	SCTP  bool // SCTP_ACTIVATE > 0
+	Alarm bool // ALARM_MODE
+	Force bool // FORCE_MODE
 }
 
 // State is everything a report prints. The analyzer fills it from one
@@ -76,4 +91,24 @@ type State struct {
 	// Plugin machine columns and values.
 	PluginCols   []string
 	PluginValues func(w *record.Writer) // appends exactly len(PluginCols) fields
+
+	// Machine report in diff mode: growth of the peak RSS (KB) and net
+	// change of the flows in memory since the previous report. Ignored in
+	// absolute mode, where PeakRSSKB and FlowsInMemory are printed.
+	MemDeltaKB int64
+	FillDelta  int64
+
+	// Banner.
+	Prio      int // nice value (-P)
+	CPU       int // -c: CPU the process is pinned to
+	HasCPU    bool
+	FlowTypes FlowTypes
+
+	// NoHdrDesc hides the "Headers count" line (T2_PRI_HDRDESC=0); the
+	// zero value keeps T2's default.
+	NoHdrDesc bool
+	// FragIgnoreTrailing: fragments whose head packet is missing are
+	// dropped rather than given a crafted head (FRAG_HLST_CRFT=0); adds
+	// ", trailing packets ignored" to the fragmentation warning.
+	FragIgnoreTrailing bool
 }
