@@ -1,0 +1,589 @@
+package capture
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+
+	"github.com/t2go/t2go/pkg/packet"
+)
+
+const (
+	// maxRecord is libpcap's MAXIMUM_SNAPLEN: a pcap record claiming more
+	// captured bytes (and more than the file's snaplen) is damage, not a
+	// jumbo frame, and is never allocated.
+	maxRecord = 262144
+	// maxBlock bounds any single pcapng block (and a pcap snaplen used as a
+	// record limit), so a corrupt length never makes us allocate or skip
+	// absurd amounts.
+	maxBlock = 16 << 20
+	// readBufSize is the bufio buffer in front of every file.
+	readBufSize = 1 << 20
+	// defaultMaxBytes is the default batch byte budget.
+	defaultMaxBytes = 1 << 20
+)
+
+const (
+	ngSHB = 0x0A0D0D0A
+	ngIDB = 1
+	ngPB  = 2 // obsolete Packet Block
+	ngSPB = 3
+	ngEPB = 6
+)
+
+// errFull says the next packet does not fit in the batch byte budget; the
+// packet is left unread for the next call.
+var errFull = errors.New("batch full")
+
+// Warning kinds, each reported once per file.
+const (
+	warnFrac = 1 << iota
+	warnCapWire
+	warnCapSnap
+)
+
+// ngIface is one pcapng interface (IDB) with its timestamp conversion.
+type ngIface struct {
+	linkType uint16
+	snapLen  uint32
+	binary   bool   // resolution 2^-shift s, else 10^-v s
+	shift    uint   // binary exponent
+	mul, div uint64 // decimal: ns = ts*mul/div (div 0: every ts is 0 ns)
+	offset   int64  // if_tsoffset, ns
+}
+
+func (f *ngIface) ns(ts uint64) int64 {
+	var v uint64
+	switch {
+	case f.binary:
+		hi, lo := bits.Mul64(ts, 1e9)
+		switch {
+		case f.shift == 0:
+			v = lo
+		case f.shift >= 64:
+			v = hi >> (f.shift - 64)
+		default:
+			v = lo>>f.shift | hi<<(64-f.shift)
+		}
+	case f.div == 0:
+		v = 0
+	default:
+		v = ts * f.mul / f.div
+	}
+	return int64(v) + f.offset
+}
+
+// reader decodes one capture stream (pcap or pcapng, possibly gzipped).
+// It appends packets straight into a Batch: no allocation per packet.
+type reader struct {
+	name     string
+	warn     func(string)
+	br       *bufio.Reader
+	gz       *gzip.Reader
+	be       bool // big-endian file
+	ng       bool
+	nsec     bool // pcap with ns timestamps
+	linkType uint16
+	snapLen  uint32
+	maxCap   uint32 // pcap: largest captured length accepted
+	rec      int64  // records (pcap) or blocks (pcapng) consumed
+	off      int64  // bytes consumed
+	warned   int
+	ifaces   []ngIface
+	lastTS   packet.Time
+	blk      []byte // scratch for non-packet pcapng blocks
+	tmp      [4]byte
+}
+
+// newReader checks the header of src and prepares to read its packets.
+// For pcapng it consumes the blocks before the first packet, so the link
+// type of the first interface is known.
+func newReader(src io.Reader, name string, warn func(string)) (*reader, error) {
+	r := &reader{name: name, warn: warn, br: bufio.NewReaderSize(src, readBufSize)}
+	m, err := r.br.Peek(4)
+	if len(m) == 0 && err == io.EOF {
+		return nil, &FileError{File: name, Reason: ErrEmpty}
+	}
+	if len(m) >= 2 && m[0] == 0x1f && m[1] == 0x8b {
+		r.gz, err = gzip.NewReader(r.br)
+		if err != nil {
+			return nil, &FileError{File: name, Reason: ErrNotCapture}
+		}
+		r.br = bufio.NewReaderSize(r.gz, readBufSize)
+		m, err = r.br.Peek(4)
+		if len(m) == 0 && err == io.EOF {
+			return nil, &FileError{File: name, Reason: ErrEmpty}
+		}
+	}
+	if len(m) < 4 {
+		if err != nil && err != io.EOF && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, r.ioErr(err)
+		}
+		return nil, &FileError{File: name, Reason: ErrNotCapture}
+	}
+	switch {
+	case m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4:
+		r.be = true
+	case m[0] == 0xd4 && m[1] == 0xc3 && m[2] == 0xb2 && m[3] == 0xa1:
+	case m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0x3c && m[3] == 0x4d:
+		r.be, r.nsec = true, true
+	case m[0] == 0x4d && m[1] == 0x3c && m[2] == 0xb2 && m[3] == 0xa1:
+		r.nsec = true
+	case m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a:
+		r.ng = true
+		if err := r.ngPrime(); err != nil {
+			return nil, err
+		}
+		return r, nil
+	default:
+		return nil, &FileError{File: name, Reason: ErrNotCapture}
+	}
+	h, err := r.br.Peek(24)
+	if len(h) < 24 {
+		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, r.formatErr(0, fmt.Sprintf("file ends inside the 24-byte pcap file header (%d bytes)", len(h)))
+		}
+		return nil, r.ioErr(err)
+	}
+	r.snapLen = r.u32(h[16:])
+	// The upper bits of the link type field carry FCS information.
+	r.linkType = uint16(r.u32(h[20:]))
+	r.maxCap = maxRecord
+	if r.snapLen > r.maxCap {
+		r.maxCap = min(r.snapLen, maxBlock)
+	}
+	r.br.Discard(24)
+	r.off = 24
+	return r, nil
+}
+
+func (r *reader) u16(b []byte) uint16 {
+	if r.be {
+		return binary.BigEndian.Uint16(b)
+	}
+	return binary.LittleEndian.Uint16(b)
+}
+
+func (r *reader) u32(b []byte) uint32 {
+	if r.be {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
+func (r *reader) formatErr(rec int64, msg string) *FormatError {
+	return &FormatError{File: r.name, Record: rec, Offset: r.off, Msg: msg, Gzip: r.gz != nil, Pcapng: r.ng}
+}
+
+// ioErr turns a read error into a FormatError (gzip damage) or a FileError.
+func (r *reader) ioErr(err error) error {
+	if r.gz != nil && (errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader)) {
+		return r.formatErr(r.rec+1, "gzip stream: "+err.Error())
+	}
+	return &FileError{File: r.name, Reason: ErrOpen, Err: err}
+}
+
+// short builds the error for a stream that ends (or fails) after got of
+// want bytes of something.
+func (r *reader) short(err error, what string, got, want int) error {
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		return r.formatErr(r.rec+1, fmt.Sprintf("file ends inside %s (%d of %d bytes): cut short", what, got, want))
+	}
+	return r.ioErr(err)
+}
+
+func (r *reader) warnOnce(kind int, msg string) {
+	if r.warned&kind != 0 {
+		return
+	}
+	r.warned |= kind
+	if r.warn != nil {
+		r.warn(fmt.Sprintf("File '%s': record %d: %s (further occurrences not reported)", r.name, r.rec, msg))
+	}
+}
+
+// close releases the gzip reader (the caller closes the file).
+func (r *reader) close() {
+	if r.gz != nil {
+		r.gz.Close()
+	}
+}
+
+// reserve makes room for n more bytes in b.Buf and returns their offset.
+func reserve(b *Batch, n, limit int) int {
+	o := len(b.Buf)
+	need := o + n
+	if need > cap(b.Buf) {
+		c := max(2*cap(b.Buf), need, limit+maxRecord)
+		nb := make([]byte, o, c)
+		copy(nb, b.Buf)
+		b.Buf = nb
+	}
+	b.Buf = b.Buf[:need]
+	return o
+}
+
+// fill reads exactly n bytes of packet data into b at a new offset.
+func (r *reader) fill(b *Batch, n, limit int) (int, error) {
+	o := reserve(b, n, limit)
+	got, err := io.ReadFull(r.br, b.Buf[o:o+n])
+	r.off += int64(got)
+	if err != nil {
+		b.Buf = b.Buf[:o]
+		return 0, r.short(err, "packet data", got, n)
+	}
+	return o, nil
+}
+
+// next appends one packet to b. It returns io.EOF at the clean end of the
+// stream, errFull (nothing consumed) when the packet would take b.Buf past
+// limit and b already holds packets, or a *FormatError.
+func (r *reader) next(b *Batch, file uint16, limit int) error {
+	if r.ng {
+		return r.ngNext(b, file, limit)
+	}
+	h, err := r.br.Peek(16)
+	if len(h) < 16 {
+		if len(h) == 0 && err == io.EOF {
+			return io.EOF
+		}
+		return r.short(err, "a record header", len(h), 16)
+	}
+	sec := r.u32(h[0:])
+	frac := r.u32(h[4:])
+	capLen := r.u32(h[8:])
+	wireLen := r.u32(h[12:])
+	// A captured length above both the snaplen and libpcap's maximum is a
+	// corrupt length field (e.g. fuzzed or cut files): stop here instead of
+	// allocating or skipping an absurd amount.
+	if capLen > r.maxCap {
+		return r.formatErr(r.rec+1, fmt.Sprintf("captured length %d exceeds the maximum of %d (snaplen %d)", capLen, r.maxCap, r.snapLen))
+	}
+	if len(b.Pkts) > 0 && len(b.Buf)+int(capLen) > limit {
+		return errFull
+	}
+	r.rec++
+	r.br.Discard(16)
+	r.off += 16
+	// Merely odd fields are delivered as they are, with one warning per
+	// file: a fraction >= 1 s is added as is (as libpcap's timeval
+	// arithmetic would), wire < captured length and captured > snaplen
+	// are kept.
+	var ts packet.Time
+	if r.nsec {
+		if frac >= 1e9 {
+			r.warnOnce(warnFrac, fmt.Sprintf("nanosecond field %d is not below 1000000000", frac))
+		}
+		ts = packet.Time(int64(sec)*1e9 + int64(frac))
+	} else {
+		if frac >= 1e6 {
+			r.warnOnce(warnFrac, fmt.Sprintf("microsecond field %d is not below 1000000", frac))
+		}
+		ts = packet.Time(int64(sec)*1e9 + int64(frac)*1000)
+	}
+	if wireLen < capLen {
+		r.warnOnce(warnCapWire, fmt.Sprintf("captured length %d exceeds the wire length %d", capLen, wireLen))
+	}
+	if r.snapLen != 0 && capLen > r.snapLen {
+		r.warnOnce(warnCapSnap, fmt.Sprintf("captured length %d exceeds the snapshot length %d", capLen, r.snapLen))
+	}
+	o, err := r.fill(b, int(capLen), limit)
+	if err != nil {
+		return err
+	}
+	b.Pkts = append(b.Pkts, Pkt{TS: ts, CapLen: capLen, WireLen: wireLen, Off: uint32(o), LinkType: r.linkType, File: file})
+	return nil
+}
+
+// ngPrime reads the pcapng blocks before the first packet.
+func (r *reader) ngPrime() error {
+	for {
+		h, err := r.br.Peek(8)
+		if len(h) < 8 {
+			if len(h) == 0 && err == io.EOF && r.rec > 0 {
+				return nil
+			}
+			if r.rec == 0 {
+				return r.formatErr(0, fmt.Sprintf("file ends inside the section header block (%d of 8 bytes)", len(h)))
+			}
+			return r.short(err, "a block header", len(h), 8)
+		}
+		typ := r.u32(h)
+		if r.rec > 0 && (typ == ngEPB || typ == ngSPB || typ == ngPB) {
+			return nil
+		}
+		if err := r.ngBlock(typ); err != nil {
+			return err
+		}
+	}
+}
+
+// ngBlock consumes one non-packet block.
+func (r *reader) ngBlock(typ uint32) error {
+	if typ == ngSHB || (r.rec == 0) {
+		return r.ngSHB()
+	}
+	blen, err := r.ngLen()
+	if err != nil {
+		return err
+	}
+	if typ != ngIDB {
+		r.rec++
+		n, err := r.br.Discard(int(blen))
+		r.off += int64(n)
+		if err != nil {
+			r.rec--
+			return r.short(err, fmt.Sprintf("a block of type 0x%x", typ), n, int(blen))
+		}
+		return nil
+	}
+	body, err := r.ngRead(blen, "an interface description block")
+	if err != nil {
+		return err
+	}
+	if blen < 20 {
+		return r.formatErr(r.rec, fmt.Sprintf("interface description block of %d bytes is too short", blen))
+	}
+	f := ngIface{linkType: r.u16(body[8:]), snapLen: r.u32(body[12:]), mul: 1000, div: 1}
+	err = r.ngOptions(body[16:blen-4], "interface description", func(code uint16, v []byte) error {
+		switch {
+		case code == 9 && len(v) >= 1:
+			e := v[0]
+			if e&0x80 != 0 {
+				f.binary, f.shift = true, uint(e&0x7f)
+				return nil
+			}
+			f.mul, f.div = 1, 1
+			switch {
+			case e <= 9:
+				f.mul = pow10(9 - int(e))
+			case e-9 <= 19:
+				f.div = pow10(int(e) - 9)
+			default:
+				f.div = 0
+			}
+		case code == 14 && len(v) >= 8:
+			var off uint64
+			if r.be {
+				off = binary.BigEndian.Uint64(v)
+			} else {
+				off = binary.LittleEndian.Uint64(v)
+			}
+			f.offset = int64(off) * 1e9
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r.ifaces = append(r.ifaces, f)
+	if len(r.ifaces) == 1 {
+		r.linkType, r.snapLen = f.linkType, f.snapLen
+	}
+	return nil
+}
+
+func pow10(n int) uint64 {
+	v := uint64(1)
+	for range n {
+		v *= 10
+	}
+	return v
+}
+
+// ngLen validates the total length of the block whose header is buffered.
+func (r *reader) ngLen() (uint32, error) {
+	h, _ := r.br.Peek(8)
+	blen := r.u32(h[4:])
+	if blen < 12 || blen%4 != 0 || blen > maxBlock {
+		return 0, r.formatErr(r.rec+1, fmt.Sprintf("block of type 0x%x has an invalid total length %d", r.u32(h), blen))
+	}
+	return blen, nil
+}
+
+// ngRead reads a whole small block into the scratch buffer and checks its
+// trailing length copy.
+func (r *reader) ngRead(blen uint32, what string) ([]byte, error) {
+	if cap(r.blk) < int(blen) {
+		r.blk = make([]byte, blen)
+	}
+	body := r.blk[:blen]
+	n, err := io.ReadFull(r.br, body)
+	if err != nil {
+		r.off += int64(n)
+		return nil, r.short(err, what, n, int(blen))
+	}
+	r.rec++
+	if t := r.u32(body[blen-4:]); t != blen {
+		return nil, r.formatErr(r.rec, fmt.Sprintf("%s: trailing length %d differs from the leading length %d", what, t, blen))
+	}
+	r.off += int64(blen)
+	return body, nil
+}
+
+// ngOptions walks a pcapng option list, rejecting options that run past
+// the block.
+func (r *reader) ngOptions(opts []byte, what string, fn func(code uint16, v []byte) error) error {
+	for len(opts) >= 4 {
+		code, l := r.u16(opts), int(r.u16(opts[2:]))
+		if code == 0 {
+			return nil
+		}
+		padded := (l + 3) &^ 3
+		if 4+padded > len(opts) {
+			return &FormatError{File: r.name, Record: r.rec, Offset: r.off, Gzip: r.gz != nil, Pcapng: true,
+				Msg: fmt.Sprintf("%s block option %d has length %d, longer than the %d bytes left in the block", what, code, l, len(opts)-4)}
+		}
+		if err := fn(code, opts[4:4+l]); err != nil {
+			return err
+		}
+		opts = opts[4+padded:]
+	}
+	return nil
+}
+
+// ngSHB reads a Section Header Block: it sets the byte order and starts a
+// new set of interfaces.
+func (r *reader) ngSHB() error {
+	h, err := r.br.Peek(12)
+	if len(h) < 12 {
+		return r.short(err, "a section header block", len(h), 12)
+	}
+	if r.u32(h) != ngSHB && !(h[0] == 0x0a && h[1] == 0x0d && h[2] == 0x0d && h[3] == 0x0a) {
+		return r.formatErr(r.rec+1, "expected a section header block")
+	}
+	switch {
+	case h[8] == 0x1a && h[9] == 0x2b && h[10] == 0x3c && h[11] == 0x4d:
+		r.be = true
+	case h[8] == 0x4d && h[9] == 0x3c && h[10] == 0x2b && h[11] == 0x1a:
+		r.be = false
+	default:
+		return r.formatErr(r.rec+1, fmt.Sprintf("section header block has an invalid byte-order magic % x", h[8:12]))
+	}
+	blen, err := r.ngLen()
+	if err != nil {
+		return err
+	}
+	if blen < 28 {
+		return r.formatErr(r.rec+1, fmt.Sprintf("section header block of %d bytes is too short", blen))
+	}
+	body, err := r.ngRead(blen, "a section header block")
+	if err != nil {
+		return err
+	}
+	if v := r.u16(body[12:]); v != 1 {
+		return r.formatErr(r.rec, fmt.Sprintf("unsupported pcapng major version %d", v))
+	}
+	r.ifaces = r.ifaces[:0]
+	return r.ngOptions(body[24:blen-4], "section header", func(uint16, []byte) error { return nil })
+}
+
+// ngNext appends the next packet of a pcapng stream.
+func (r *reader) ngNext(b *Batch, file uint16, limit int) error {
+	for {
+		h, err := r.br.Peek(8)
+		if len(h) < 8 {
+			if len(h) == 0 && err == io.EOF {
+				return io.EOF
+			}
+			return r.short(err, "a block header", len(h), 8)
+		}
+		typ := r.u32(h)
+		if typ != ngEPB && typ != ngSPB && typ != ngPB {
+			if err := r.ngBlock(typ); err != nil {
+				return err
+			}
+			continue
+		}
+		blen, err := r.ngLen()
+		if err != nil {
+			return err
+		}
+		var hdrLen int // fixed part: block header + packet fields
+		switch typ {
+		case ngEPB, ngPB:
+			hdrLen = 28
+		case ngSPB:
+			hdrLen = 12
+		}
+		if int(blen) < hdrLen+4 {
+			return r.formatErr(r.rec+1, fmt.Sprintf("packet block of %d bytes is too short", blen))
+		}
+		p, err := r.br.Peek(hdrLen)
+		if len(p) < hdrLen {
+			return r.short(err, "a packet block header", len(p), hdrLen)
+		}
+		room := blen - uint32(hdrLen) - 4
+		var ifid int
+		var capLen, wireLen uint32
+		var tsRaw uint64
+		switch typ {
+		case ngEPB:
+			ifid = int(r.u32(p[8:]))
+			tsRaw = uint64(r.u32(p[12:]))<<32 | uint64(r.u32(p[16:]))
+			capLen, wireLen = r.u32(p[20:]), r.u32(p[24:])
+		case ngPB:
+			ifid = int(r.u16(p[8:]))
+			tsRaw = uint64(r.u32(p[12:]))<<32 | uint64(r.u32(p[16:]))
+			capLen, wireLen = r.u32(p[20:]), r.u32(p[24:])
+		case ngSPB:
+			wireLen = r.u32(p[8:])
+			capLen = min(wireLen, room)
+			if len(r.ifaces) > 0 && r.ifaces[0].snapLen != 0 {
+				capLen = min(capLen, r.ifaces[0].snapLen)
+			}
+		}
+		if ifid >= len(r.ifaces) {
+			return r.formatErr(r.rec+1, fmt.Sprintf("packet for interface %d, but only %d interfaces are described", ifid, len(r.ifaces)))
+		}
+		if capLen > room {
+			return r.formatErr(r.rec+1, fmt.Sprintf("captured length %d exceeds the %d bytes of its block", capLen, room))
+		}
+		if len(b.Pkts) > 0 && len(b.Buf)+int(capLen) > limit {
+			return errFull
+		}
+		r.rec++
+		r.br.Discard(hdrLen)
+		r.off += int64(hdrLen)
+		f := &r.ifaces[ifid]
+		ts := r.lastTS
+		if typ != ngSPB {
+			ts = packet.Time(f.ns(tsRaw))
+			r.lastTS = ts
+		}
+		if wireLen < capLen {
+			r.warnOnce(warnCapWire, fmt.Sprintf("captured length %d exceeds the wire length %d", capLen, wireLen))
+		}
+		o, err := r.fill(b, int(capLen), limit)
+		if err != nil {
+			return err
+		}
+		// Padding and options, then the trailing copy of the length.
+		skip := int(room - capLen)
+		n, err := r.br.Discard(skip)
+		r.off += int64(n)
+		if err == nil {
+			var t []byte
+			t, err = r.br.Peek(4)
+			if err == nil {
+				if tl := r.u32(t); tl != blen {
+					b.Buf = b.Buf[:o]
+					return r.formatErr(r.rec, fmt.Sprintf("packet block: trailing length %d differs from the leading length %d", tl, blen))
+				}
+				r.br.Discard(4)
+				r.off += 4
+			}
+		}
+		if err != nil {
+			b.Buf = b.Buf[:o]
+			r.rec--
+			return r.short(err, "the end of a packet block", n, skip+4)
+		}
+		b.Pkts = append(b.Pkts, Pkt{TS: ts, CapLen: capLen, WireLen: wireLen, Off: uint32(o), LinkType: f.linkType, File: file})
+		return nil
+	}
+}
