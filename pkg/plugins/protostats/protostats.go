@@ -1,0 +1,288 @@
+// Package protostats is the protoStats plugin (T2 number 1): it counts
+// packets and captured bytes per ethertype, per IP protocol and per TCP
+// and UDP server port, and writes the histogram to PREFIX_protocols.txt
+// at the end of the run.
+package protostats
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/t2go/t2go/configs"
+	"github.com/t2go/t2go/pkg/counters"
+	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/report"
+)
+
+// Name and Number identify the plugin.
+const (
+	Name    = "protoStats"
+	Number  = 1
+	Version = "0.9.3"
+)
+
+func init() {
+	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
+		New: func() plugin.Plugin { return &ProtoStats{} }})
+}
+
+// Names of the description files in configs.FS.
+const (
+	EthertypeFile = "ethertypes.txt"
+	PortFile      = "portmap.txt"
+	ProtoFile     = "proto.txt"
+)
+
+// ProtoStats is the plugin instance.
+type ProtoStats struct {
+	prefix   string
+	suffix   string
+	ethStat  bool
+	counters *counters.Counters
+	config   plugin.Config
+
+	pktsL2, bytesL2 []uint64 // per ethertype (65536)
+	pktsL4, bytesL4 [256]uint64
+	tcpPkts         []uint64 // per server port (65536)
+	tcpBytes        []uint64
+	udpPkts         []uint64
+	udpBytes        []uint64
+	v4, v6          uint64
+	pkts, bytes     uint64 // packets seen by the plugin (fallback totals)
+}
+
+// Name implements plugin.Plugin.
+func (s *ProtoStats) Name() string { return Name }
+
+// Number implements plugin.Plugin.
+func (s *ProtoStats) Number() int { return Number }
+
+// Init reads the settings and allocates the histograms.
+func (s *ProtoStats) Init(env *plugin.Env) error {
+	s.prefix = env.Prefix
+	s.suffix = "_protocols.txt"
+	s.ethStat = true
+	if env.Config != nil {
+		s.ethStat = env.Config.Bool(Name, "PST_ETH_STAT")
+		s.suffix = env.Config.String(Name, "PST_SUFFIX")
+	}
+	s.counters = env.Counters
+	s.config = env.Config
+	s.pktsL2 = make([]uint64, 65536)
+	s.bytesL2 = make([]uint64, 65536)
+	s.tcpPkts = make([]uint64, 65536)
+	s.tcpBytes = make([]uint64, 65536)
+	s.udpPkts = make([]uint64, 65536)
+	s.udpBytes = make([]uint64, 65536)
+	return nil
+}
+
+// OnLayer2 counts a packet of a layer-2 flow.
+func (s *ProtoStats) OnLayer2(p *packet.Packet, f *flow.Flow) {
+	if s.pktsL2 == nil {
+		return
+	}
+	s.pkts++
+	s.bytes += uint64(p.CapLen)
+	s.pktsL2[p.EthType]++
+	s.bytesL2[p.EthType] += uint64(p.CapLen)
+}
+
+// OnLayer4 counts a packet of an IP flow.
+func (s *ProtoStats) OnLayer4(p *packet.Packet, f *flow.Flow) {
+	if s.pktsL2 == nil {
+		return
+	}
+	n := uint64(p.CapLen)
+	s.pkts++
+	s.bytes += n
+	s.pktsL2[p.EthType]++
+	s.bytesL2[p.EthType] += n
+	s.pktsL4[p.L4Proto]++
+	s.bytesL4[p.L4Proto] += n
+	switch p.IPVer {
+	case 4:
+		s.v4++
+	case 6:
+		s.v6++
+	}
+	// The server port: the destination port of the flow that initiated
+	// the connection, i.e. the source port of a flow with flowStat bit 0.
+	port := f.Key.DstPort
+	if f.IsInverted() {
+		port = f.Key.SrcPort
+	}
+	switch f.Key.Proto {
+	case 6:
+		s.tcpPkts[port]++
+		s.tcpBytes[port] += n
+	case 17:
+		s.udpPkts[port]++
+		s.udpBytes[port] += n
+	}
+}
+
+// Finish writes PREFIX_protocols.txt.
+func (s *ProtoStats) Finish() error {
+	if s.pktsL2 == nil {
+		return nil
+	}
+	name := s.prefix + s.suffix
+	f, err := os.Create(name)
+	if err != nil {
+		return fmt.Errorf("protoStats: %w", err)
+	}
+	bw := bufio.NewWriter(f)
+	err = s.WriteFile(bw)
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("protoStats: writing %s: %w", name, err)
+	}
+	return nil
+}
+
+// Descriptions are loaded only when the file is written.
+type descriptions struct {
+	eth    map[uint16]string
+	ranges []ethRange
+	proto  [256]string
+	tcp    map[uint16]string
+	udp    map[uint16]string
+}
+
+type ethRange struct {
+	lo, hi uint16
+	desc   string
+}
+
+func (d *descriptions) ethertype(e uint16) string {
+	if s, ok := d.eth[e]; ok {
+		return s
+	}
+	for _, r := range d.ranges {
+		if e >= r.lo && e <= r.hi {
+			return r.desc
+		}
+	}
+	return "-"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// protoDescriber is implemented by the analyzer's configuration; it finds
+// the user's proto.txt override.
+type protoDescriber interface {
+	ProtoDescriptions() ([256]string, error)
+}
+
+func (s *ProtoStats) loadDescriptions() (*descriptions, error) {
+	d := &descriptions{}
+	data, err := configs.FS.ReadFile(EthertypeFile)
+	if err != nil {
+		return nil, err
+	}
+	d.eth, d.ranges = parseEthertypes(data)
+	data, err = configs.FS.ReadFile(PortFile)
+	if err != nil {
+		return nil, err
+	}
+	d.tcp, d.udp = parsePortmap(data)
+	if pd, ok := s.config.(protoDescriber); ok {
+		if d.proto, err = pd.ProtoDescriptions(); err != nil {
+			return nil, err
+		}
+	} else {
+		data, err = configs.FS.ReadFile(ProtoFile)
+		if err != nil {
+			return nil, err
+		}
+		d.proto = parseProtoDescriptions(data)
+	}
+	return d, nil
+}
+
+func pct(a, b uint64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return 100 * float64(a) / float64(b)
+}
+
+// WriteFile writes the protocols file.
+func (s *ProtoStats) WriteFile(w io.Writer) error {
+	d, err := s.loadDescriptions()
+	if err != nil {
+		return err
+	}
+	totPkts, totBytes := s.pkts, s.bytes
+	if s.counters != nil && s.counters.Packets > 0 {
+		totPkts, totBytes = s.counters.Packets, s.counters.BytesProcessed
+	}
+	ew := &errWriter{w: w}
+	row := func(label string, pk, by, basePk, baseBy uint64, desc string) {
+		ew.printf("%s\t%20d [%6.02f%%]\t%20d [%6.02f%%]\t%s\n", label, pk, pct(pk, basePk), by, pct(by, baseBy), desc)
+	}
+	header := func(what string) {
+		ew.printf("# %s\t%30s\t%30s\tDescription\n", what, "Packets", "Bytes")
+	}
+
+	ew.printf("# Total packets: %s\n", report.Num(totPkts))
+	ew.printf("# Total bytes: %s\n", report.Num(totBytes))
+	if s.ethStat {
+		header("L2/3 Protocol")
+		for e := 0; e < 65536; e++ {
+			if s.pktsL2[e] != 0 {
+				row(fmt.Sprintf("0x%04x", e), s.pktsL2[e], s.bytesL2[e], totPkts, totBytes, d.ethertype(uint16(e)))
+			}
+		}
+	}
+
+	ew.printf("\n\n# Total IPv4 packets: %s%s\n", report.Num(s.v4), report.Pct(float64(s.v4), float64(totPkts)))
+	ew.printf("# Total IPv6 packets: %s%s\n", report.Num(s.v6), report.Pct(float64(s.v6), float64(totPkts)))
+	header("L4 Protocol")
+	for p := 0; p < 256; p++ {
+		if s.pktsL4[p] != 0 {
+			row(fmt.Sprintf("%3d", p), s.pktsL4[p], s.bytesL4[p], totPkts, totBytes, orDash(d.proto[p]))
+		}
+	}
+
+	ports := func(proto string, l4 uint8, pk, by []uint64, desc map[uint16]string) {
+		tp, tb := s.pktsL4[l4], s.bytesL4[l4]
+		ew.printf("\n\n# Total %s packets: %s%s\n", proto, report.Num(tp), report.Pct(float64(tp), float64(totPkts)))
+		ew.printf("# Total %s bytes: %s%s\n", proto, report.Num(tb), report.Pct(float64(tb), float64(totBytes)))
+		header(proto + " Port")
+		for port := 0; port < 65536; port++ {
+			if pk[port] != 0 {
+				row(fmt.Sprintf("%5d", port), pk[port], by[port], tp, tb, orDash(desc[uint16(port)]))
+			}
+		}
+	}
+	ports("TCP", 6, s.tcpPkts, s.tcpBytes, d.tcp)
+	ports("UDP", 17, s.udpPkts, s.udpBytes, d.udp)
+	return ew.err
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
