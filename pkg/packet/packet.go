@@ -143,6 +143,15 @@ func (p *Packet) AddHdr(name string) {
 	p.HdrLen += uint8(copy(p.HdrDesc[p.HdrLen:], name))
 }
 
+// AddHdrNoFold appends one protocol name like AddHdr but never folds it
+// into the previous name: T2 only aggregates repeats within one run of
+// VLAN tags or MPLS labels, so an IPv4-in-IPv4 packet stays
+// "eth:ipv4:ipv4:udp". A following AddHdr of the same name folds into it.
+func (p *Packet) AddHdrNoFold(name string) {
+	p.hdrRep = 0
+	p.AddHdr(name)
+}
+
 func appendUint(b []byte, v uint) []byte {
 	var d [20]byte
 	i := len(d)

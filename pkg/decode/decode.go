@@ -1,0 +1,292 @@
+// Package decode dissects captured packets the way Tranalyzer2 (T2 0.9.3)
+// does: it walks the link layer, VLAN/MPLS/PPPoE/LLC framing and any
+// tunnels down to the innermost IP header, which is the one the flow is
+// built on, and records the whole stack in the header description
+// ("eth:vlan{2}:ipv4:udp").
+//
+// The dissector never allocates and never reads outside the captured
+// bytes; malformed input only raises flowStat bits (L2SnapLength,
+// L3HdrShrtLen, L4HdrShrtLen, StopDissect, ...).
+package decode
+
+import (
+	"encoding/binary"
+
+	"github.com/t2go/t2go/pkg/packet"
+)
+
+// Link types (LINKTYPE_* / DLT_* values as stored in capture files).
+const (
+	LinkNull        = 0
+	LinkEthernet    = 1
+	LinkPPP         = 9
+	LinkRaw12       = 12 // DLT_RAW on most systems (LOOP on OpenBSD)
+	LinkRaw14       = 14 // DLT_RAW on OpenBSD
+	LinkPPPSerial   = 50
+	LinkRaw         = 101
+	LinkCHDLC       = 104
+	LinkIEEE80211   = 105
+	LinkLoop        = 108
+	LinkLinuxSLL    = 113
+	LinkRadiotap    = 127
+	LinkPPPWithDir  = 204
+	LinkIPv4        = 228
+	LinkIPv6        = 229
+	LinkLinuxSLL2   = 276
+	maxTunnelDepth  = 8  // nested encapsulations followed before giving up
+	maxIPv6ExtHdrs  = 16 // IPv6 extension headers followed per IP header
+	maxMPLSLabels   = 64 // MPLS labels scanned before giving up
+	minRawLen       = 64 // T2 counts Ethernet padding only for frames up to this wire length
+	teredoPort      = 3544
+	vxlanPort       = 4789
+	genevePort      = 6081
+	l2tpPort        = 1701
+	upnpPort        = 1900
+	ipsecNATTPort   = 4500
+	ethTypeIPv4     = 0x0800
+	ethTypeARP      = 0x0806
+	ethTypeIPv6     = 0x86dd
+	ethTypeTEB      = 0x6558
+	ethTypeJumboLLC = 0x8870
+)
+
+// Options holds the T2 compile-time switches the dissector honours. The
+// zero value gives T2's defaults.
+type Options struct {
+	// NoL2Flows disables the layer-2 flow dispatch of non-IP packets
+	// (T2's ETH_ACTIVATE=0): such packets then get no L2Only/L2Flow.
+	NoL2Flows bool
+}
+
+// Decoder dissects packets. It holds no per-packet state, so one Decoder
+// may be shared; Decode itself does not allocate.
+type Decoder struct {
+	opt Options
+}
+
+// New returns a Decoder using the given options.
+func New(o Options) *Decoder { return &Decoder{opt: o} }
+
+// Supported reports whether Decode understands the link type.
+func (d *Decoder) Supported(linkType uint16) bool {
+	switch linkType {
+	case LinkNull, LinkEthernet, LinkPPP, LinkRaw12, LinkRaw14, LinkPPPSerial,
+		LinkRaw, LinkCHDLC, LinkIEEE80211, LinkLoop, LinkLinuxSLL, LinkRadiotap,
+		LinkPPPWithDir, LinkIPv4, LinkIPv6, LinkLinuxSLL2:
+		return true
+	}
+	return false
+}
+
+// state is the dissection context of one packet. It lives on the stack
+// of Decode.
+type state struct {
+	p     *packet.Packet
+	b     []byte // captured bytes
+	end   int    // end of the usable bytes; shrinks to the IP length (drops padding)
+	wire  int    // original length on the wire (at least len(b))
+	depth int    // tunnel nesting
+	nIP   int    // IP headers seen so far
+	l2off bool   // L2Len already recorded
+	opt   *Options
+}
+
+// Decode dissects p.Raw and fills the dissection fields of p.
+func (d *Decoder) Decode(p *packet.Packet) {
+	b := p.Raw
+	if len(b) == 0 {
+		return
+	}
+	s := state{p: p, b: b, end: len(b), wire: int(p.WireLen), opt: &d.opt}
+	if s.wire < len(b) {
+		s.wire = len(b)
+	}
+	s.linkLayer(p.LinkType)
+	s.finishPayload()
+}
+
+func (s *state) be16(i int) uint16 { return binary.BigEndian.Uint16(s.b[i:]) }
+func (s *state) be32(i int) uint32 { return binary.BigEndian.Uint32(s.b[i:]) }
+
+// has reports whether n bytes from i are available.
+func (s *state) has(i, n int) bool { return i >= 0 && n >= 0 && i <= s.end && s.end-i >= n }
+
+func (s *state) hdr(name string) { s.p.AddHdrNoFold(name) }
+
+// stop marks the packet as not dissected to the end.
+func (s *state) stop(bits uint64) { s.p.Status |= bits | packet.StopDissect }
+
+// enter guards tunnel recursion.
+func (s *state) enter() bool {
+	if s.depth >= maxTunnelDepth {
+		s.stop(0)
+		return false
+	}
+	s.depth++
+	return true
+}
+
+func (s *state) linkLayer(lt uint16) {
+	p := s.p
+	switch lt {
+	case LinkEthernet:
+		s.ethernet(0)
+	case LinkNull, LinkLoop:
+		s.hdr("null")
+		p.Status |= packet.L2NoEth
+		if !s.has(0, 4) {
+			s.stop(packet.L2SnapLength)
+			return
+		}
+		var fam uint32
+		if lt == LinkLoop {
+			fam = s.be32(0)
+		} else {
+			fam = binary.LittleEndian.Uint32(s.b)
+			if fam > 30 {
+				fam = s.be32(0)
+			}
+		}
+		switch fam {
+		case 2:
+			s.ipByVersion(4, 4)
+		case 10, 23, 24, 26, 28, 30:
+			s.ipByVersion(4, 6)
+		default:
+			s.stop(0)
+		}
+	case LinkRaw, LinkRaw12, LinkRaw14:
+		s.hdr("raw")
+		p.Status |= packet.L2NoEth
+		switch s.b[0] >> 4 {
+		case 4:
+			s.ipv4(0)
+		case 6:
+			s.ipv6(0)
+		default:
+			s.ipvx(0)
+		}
+	case LinkIPv4:
+		p.Status |= packet.L2NoEth
+		s.ipByVersion(0, 4)
+	case LinkIPv6:
+		p.Status |= packet.L2NoEth
+		s.ipByVersion(0, 6)
+	case LinkLinuxSLL:
+		s.hdr("sll")
+		p.Status |= packet.L2NoEth
+		if !s.has(0, 16) {
+			s.stop(packet.L2SnapLength)
+			return
+		}
+		s.typeField(14)
+	case LinkLinuxSLL2:
+		s.hdr("sll2")
+		p.Status |= packet.L2NoEth
+		if !s.has(0, 20) {
+			s.stop(packet.L2SnapLength)
+			return
+		}
+		// SLL2 keeps the protocol in its first two bytes; the rest of
+		// the 20-byte header is interface and address information.
+		s.etherTypeAt(s.be16(0), 20)
+	case LinkPPP, LinkPPPSerial, LinkPPPWithDir:
+		off := 0
+		if lt == LinkPPPWithDir {
+			off = 1
+		}
+		s.hdr("ppp")
+		p.Status |= packet.L2NoEth | packet.L2PPP
+		if !s.has(off, 2) {
+			s.stop(packet.L2SnapLength)
+			return
+		}
+		if a := s.be16(off); a == 0x0f00 || a == 0x8f00 { // Cisco HDLC framing
+			s.hdr("chdlc")
+			s.typeField(off + 2)
+			return
+		}
+		s.ppp(off)
+	case LinkCHDLC:
+		s.hdr("chdlc")
+		p.Status |= packet.L2NoEth
+		if !s.has(0, 4) {
+			s.stop(packet.L2SnapLength)
+			return
+		}
+		s.typeField(2)
+	case LinkRadiotap:
+		s.hdr("radiotap")
+		p.Status |= packet.L2NoEth
+		if !s.has(0, 4) {
+			s.stop(packet.L2SnapLength)
+			return
+		}
+		n := int(binary.LittleEndian.Uint16(s.b[2:]))
+		if n < 8 || !s.has(0, n) {
+			s.stop(packet.L2SnapLength)
+			return
+		}
+		s.ieee80211(n)
+	case LinkIEEE80211:
+		p.Status |= packet.L2NoEth
+		s.ieee80211(0)
+	default:
+		s.stop(0)
+	}
+}
+
+// ipByVersion dissects an IP header expected to be of version want at off.
+func (s *state) ipByVersion(off int, want uint8) {
+	if !s.has(off, 1) {
+		if want == 4 {
+			s.hdr("ipv4")
+			s.p.Status |= packet.FSIPv4Pkt
+		} else {
+			s.hdr("ipv6")
+			s.p.Status |= packet.FSIPv6Pkt
+		}
+		s.stop(packet.L3HdrShrtLen)
+		return
+	}
+	if s.b[off]>>4 != want {
+		s.ipvx(off)
+		return
+	}
+	if want == 4 {
+		s.ipv4(off)
+	} else {
+		s.ipv6(off)
+	}
+}
+
+// ipvx marks an IP header with a bogus version.
+func (s *state) ipvx(off int) {
+	s.hdr("ipvx")
+	s.p.Status |= packet.L3IPVX
+	s.p.L3Off = int32(off)
+	s.stop(0)
+}
+
+// recordL2 remembers the size of the outermost framing the first time an
+// IP header is reached.
+func (s *state) recordL2(off int) {
+	if !s.l2off {
+		s.l2off = true
+		s.p.L2Len = uint32(off)
+	}
+}
+
+// finishPayload sets the payload slice from L7Off and SnapL7Len.
+func (s *state) finishPayload() {
+	p := s.p
+	if p.L7Off < 0 || int(p.L7Off) > len(s.b) {
+		p.L7Off = -1
+		return
+	}
+	end := int(p.L7Off) + int(p.SnapL7Len)
+	if end > len(s.b) {
+		end = len(s.b)
+	}
+	p.Payload = s.b[p.L7Off:end]
+}

@@ -1,0 +1,384 @@
+package decode
+
+import "github.com/t2go/t2go/pkg/packet"
+
+// beginIP does the bookkeeping shared by IPv4 and IPv6 headers at off
+// whose header says the IP packet is hdrLen bytes long (0 = unknown):
+// it derives T2's L3 length, raises the length-mismatch and snap bits and
+// trims s.end to the IP length so that Ethernet padding is not counted.
+// It returns the L3 length and whether the capture is shorter than it.
+func (s *state) beginIP(off, hdrLen int) (l3Len int, snapped bool) {
+	p := s.p
+	calc := s.wire - off // what the frame can carry from here on
+	l3Len = hdrLen
+	if hdrLen == 0 || hdrLen > calc {
+		l3Len = calc
+		p.Status |= packet.IPPLMismatch
+	}
+	s.nIP++
+	if s.nIP == 1 {
+		s.recordL2(off)
+		p.OuterL3Len = uint32(l3Len)
+	}
+	if s.end-off < l3Len {
+		snapped = true
+		p.Status |= packet.L3SnapLength
+	} else {
+		s.end = off + l3Len
+	}
+	p.L3Len = uint32(l3Len)
+	p.L3Off = int32(off)
+	// A new IP header replaces whatever an outer one left behind.
+	p.IsFrag, p.MoreFrag, p.FragOff, p.FragID, p.IPID = false, false, 0, 0, 0
+	p.SrcPort, p.DstPort, p.UDPLen = 0, 0, 0
+	p.TCPFlags, p.TCPSeq, p.TCPAck, p.TCPWin = 0, 0, 0, 0
+	p.ICMPType, p.ICMPCode, p.SCTPTag = 0, 0, 0
+	return l3Len, snapped
+}
+
+// ipv4 dissects an IPv4 header at off.
+func (s *state) ipv4(off int) {
+	p := s.p
+	p.Status |= packet.FSIPv4Pkt
+	p.EthType = ethTypeIPv4
+	p.IPVer = 0
+	p.L3Off = int32(off)
+	s.hdr("ipv4")
+	if !s.has(off, 20) {
+		s.stop(packet.L3HdrShrtLen)
+		return
+	}
+	b := s.b
+	hl := int(b[off]&0x0f) * 4
+	if hl < 20 {
+		s.stop(packet.IPv4HLTooShort)
+		return
+	}
+	l3Len, snapped := s.beginIP(off, int(s.be16(off+2)))
+	if l3Len < 20 {
+		p.Status |= packet.L3HdrShrtLen
+	}
+	p.IPHdrLen = uint16(hl)
+	p.IPID = uint32(s.be16(off + 4))
+	p.TTL = b[off+8]
+	p.SrcIP, p.DstIP = [16]byte{}, [16]byte{}
+	copy(p.SrcIP[:4], b[off+12:off+16])
+	copy(p.DstIP[:4], b[off+16:off+20])
+	frag := s.be16(off + 6)
+	fo, mf := frag&0x1fff, frag&0x2000 != 0
+	if fo != 0 || mf {
+		p.IsFrag, p.MoreFrag = true, mf
+		p.FragOff = fo * 8
+		p.FragID = p.IPID
+		p.Status |= packet.IPv4Frag
+	}
+	proto := b[off+9]
+	p.L4Proto = proto
+	if fo != 0 { // a later fragment carries no L4 header
+		s.stop(0)
+		s.protoName(proto)
+		s.finishIP(4, off, hl, l3Len, 0, snapped, true)
+		return
+	}
+	done, l4hl := s.transport(4, off+hl, proto, l3Len, snapped)
+	if done {
+		return
+	}
+	s.finishIP(4, off, hl, l3Len, l4hl, snapped, false)
+}
+
+// ipv6 dissects an IPv6 header and its extension headers at off.
+func (s *state) ipv6(off int) {
+	p := s.p
+	p.Status |= packet.FSIPv6Pkt
+	p.EthType = ethTypeIPv6
+	p.IPVer = 0
+	p.L3Off = int32(off)
+	s.hdr("ipv6")
+	if !s.has(off, 40) {
+		s.stop(packet.L3HdrShrtLen)
+		return
+	}
+	b := s.b
+	pl := int(s.be16(off + 4))
+	hdrLen := 0
+	if pl != 0 {
+		hdrLen = pl + 40
+	}
+	l3Len, snapped := s.beginIP(off, hdrLen)
+	p.TTL = b[off+7]
+	copy(p.SrcIP[:], b[off+8:off+24])
+	copy(p.DstIP[:], b[off+24:off+40])
+
+	nh, hl, later := b[off+6], 40, false
+ext:
+	for j := 0; j < maxIPv6ExtHdrs; j++ {
+		l4 := off + hl
+		if s.end-l4 < 8 {
+			break
+		}
+		switch nh {
+		case 0, 43, 60: // hop-by-hop, routing, destination options
+			s.protoName(nh)
+			nh = b[l4]
+			hl += (int(b[l4+1]) + 1) * 8
+		case 44: // fragment
+			s.hdr("ipv6.fraghdr")
+			fo := s.be16(l4 + 2)
+			p.IsFrag, p.MoreFrag = true, fo&1 != 0
+			p.FragOff = fo &^ 7
+			p.FragID = s.be32(l4 + 4)
+			p.Status |= packet.IPv4Frag
+			nh = b[l4]
+			hl += 8
+			if p.FragOff != 0 {
+				later = true
+				break ext
+			}
+		case 51: // authentication header
+			s.hdr("ah")
+			p.Status |= packet.L3IPSecAH
+			nh = b[l4]
+			hl += (int(b[l4+1]) + 2) * 4
+		default:
+			break ext
+		}
+	}
+	p.L4Proto = nh
+	p.IPHdrLen = uint16(min(hl, 0xffff))
+	l4 := off + hl
+	if later {
+		s.stop(0)
+		s.finishIP(6, off, hl, l3Len, 0, snapped, true)
+		return
+	}
+	if s.end-l4 < 8 {
+		// Too little left for any upper-layer header (T2 adds no name).
+		if nh != 59 && s.end-l4 < l3Len-hl {
+			p.Status |= packet.L4HdrShrtLen
+		}
+		s.finishIP(6, off, hl, l3Len, 0, snapped, false)
+		return
+	}
+	done, l4hl := s.transport(6, l4, nh, l3Len, snapped)
+	if done {
+		return
+	}
+	s.finishIP(6, off, hl, l3Len, l4hl, snapped, false)
+}
+
+// transport handles the upper-layer protocol of an IP packet; l4 is where
+// its header starts. It returns done when a tunnel took over the packet,
+// otherwise the L4 header length T2 assumes for the length columns.
+func (s *state) transport(ver int, l4 int, proto uint8, l3Len int, snapped bool) (done bool, l4hl int) {
+	p := s.p
+	b := s.b
+	avail := s.end - l4
+	defHL := 8 // T2 assumes 8 bytes for unknown IPv4 payloads, 0 for IPv6
+	if ver == 6 {
+		defHL = 0
+	}
+	switch proto {
+	case 6:
+		s.hdr("tcp")
+		l4hl = 20
+		if s.has(l4, 13) && !(snapped && avail < 20) {
+			l4hl = int(b[l4+12]>>4) * 4
+		}
+		if (ver == 4 && l3Len < 40) || avail < 4 {
+			p.Status |= packet.L4HdrShrtLen
+		} else {
+			p.SrcPort, p.DstPort = s.be16(l4), s.be16(l4+2)
+			s.ssdp()
+		}
+		if s.has(l4, 20) {
+			p.TCPSeq = s.be32(l4 + 4)
+			p.TCPAck = s.be32(l4 + 8)
+			p.TCPFlags = b[l4+13]
+			p.TCPWin = s.be16(l4 + 14)
+		} else {
+			p.Status |= packet.L4HdrShrtLen
+		}
+	case 17, 136:
+		if proto == 17 {
+			s.hdr("udp")
+		} else {
+			s.hdr("udplite")
+		}
+		l4hl = 8
+		if (ver == 4 && l3Len < 28) || avail < 8 {
+			p.Status |= packet.L4HdrShrtLen
+			if avail >= 4 {
+				p.SrcPort, p.DstPort = s.be16(l4), s.be16(l4+2)
+			}
+			break
+		}
+		sp, dp := s.be16(l4), s.be16(l4+2)
+		p.SrcPort, p.DstPort = sp, dp
+		p.UDPLen = s.be16(l4 + 4)
+		if proto == 17 && sp != 0 && dp != 0 && s.udpTunnel(l4+8, sp, dp) {
+			return true, 8
+		}
+		if p.Status&packet.StopDissect != 0 {
+			break
+		}
+		if !s.ssdp() && (sp == ipsecNATTPort || dp == ipsecNATTPort) {
+			s.hdr("udpencap")
+			switch {
+			case s.has(l4+8, 1) && b[l4+8] == 0xff && p.UDPLen == 9: // NAT keep-alive
+			case s.has(l4+8, 4) && s.be32(l4+8) != 0:
+				s.hdr("esp")
+				p.Status |= packet.L3IPSecESP
+			default:
+				s.hdr("isakmp")
+			}
+		}
+	case 1, 58:
+		if proto == 1 {
+			s.hdr("icmp")
+		} else {
+			s.hdr("icmpv6")
+		}
+		l4hl = 8
+		if s.has(l4, 2) {
+			p.ICMPType, p.ICMPCode = b[l4], b[l4+1]
+		}
+	case 2:
+		s.hdr("igmp")
+		l4hl = defHL
+		if s.has(l4, 1) {
+			switch t := b[l4]; {
+			case t == 0x13:
+				s.hdr("dvmrp")
+			case t == 0x14:
+				s.hdr("pim")
+			case t >= 0xfc && ver == 4 && p.DstIP[0] == 224 && p.DstIP[1] == 0 && p.DstIP[2] == 0 && p.DstIP[3] == 25:
+				s.hdr("rgmp")
+			}
+			p.ICMPType = b[l4]
+		}
+	case 132:
+		s.hdr("sctp")
+		p.Status |= packet.L4SCTP
+		l4hl = 12
+		if (ver == 4 && l3Len < 36) || (ver == 6 && avail < 16) || avail < 4 {
+			p.Status |= packet.L4HdrShrtLen
+		} else {
+			p.SrcPort, p.DstPort = s.be16(l4), s.be16(l4+2)
+		}
+		if s.has(l4, 8) {
+			p.SCTPTag = s.be32(l4 + 4)
+		}
+	case 47:
+		done, l4hl = s.gre(l4)
+		if done {
+			return true, 0
+		}
+	case 4, 41:
+		p.Status |= packet.L3IPIP
+		if s.has(l4, 1) && s.enter() {
+			if proto == 4 {
+				s.ipByVersion(l4, 4)
+			} else {
+				s.ipByVersion(l4, 6)
+			}
+			return true, 0
+		}
+		s.protoName(proto)
+		s.stop(0)
+		l4hl = defHL
+	case 50:
+		s.hdr("esp")
+		p.Status |= packet.L3IPSecESP
+		l4hl = defHL
+	case 51: // IPv4 only; IPv6 handles AH as an extension header
+		s.hdr("ah")
+		p.Status |= packet.L3IPSecAH
+		if s.has(l4, 1) {
+			s.protoName(b[l4])
+		}
+		l4hl = defHL
+	case 115:
+		s.hdr("l2tp")
+		p.Status |= packet.L2L2TP
+		l4hl = defHL
+	case 89:
+		s.hdr("ospf")
+		l4hl = 16
+		if s.has(l4, 1) && b[l4] == 2 {
+			l4hl = 24
+		}
+	case 103:
+		s.hdr("pim")
+		l4hl = defHL
+		if s.has(l4+8, 1) && b[l4]&0x0f == 1 && s.enter() { // register: an IP packet follows
+			switch b[l4+8] >> 4 {
+			case 4:
+				s.ipv4(l4 + 8)
+				return true, 0
+			case 6:
+				s.ipv6(l4 + 8)
+				return true, 0
+			}
+		}
+	case 59:
+		l4hl = 0
+	default:
+		s.protoName(proto)
+		l4hl = defHL
+	}
+	return false, l4hl
+}
+
+// ssdp flags SSDP/UPnP (port 1900 against an unprivileged port).
+func (s *state) ssdp() bool {
+	p := s.p
+	if (p.DstPort == upnpPort && p.SrcPort > 1024) || (p.SrcPort == upnpPort && p.DstPort > 1024) {
+		s.hdr("ssdp")
+		p.Status |= packet.L4UPNP
+		return true
+	}
+	return false
+}
+
+// finishIP fills the length columns of the innermost IP header at off
+// (header length hl, T2 L3 length l3Len, assumed L4 header length l4hl)
+// and marks the packet as an IPv4/IPv6 flow packet.
+func (s *state) finishIP(ver int, off, hl, l3Len, l4hl int, snapped, later bool) {
+	p := s.p
+	l4 := off + hl
+	snapL3 := max(s.end-off, 0)
+	snapL4, snapL7 := 0, 0
+	if snapL3 >= hl {
+		snapL4 = snapL3 - hl
+	}
+	if l4hl < snapL4 {
+		snapL7 = snapL4 - l4hl
+	}
+	if !later && snapped && s.end-l4 < l4hl {
+		p.Status |= packet.L4HdrShrtLen
+	}
+	p.SnapL3Len, p.SnapL4Len, p.SnapL7Len = uint32(snapL3), uint32(snapL4), uint32(snapL7)
+	p.L7Len = uint32(max(l3Len-hl-l4hl, 0))
+	p.L4HdrLen = uint16(l4hl)
+	if !later && s.has(l4, max(l4hl, 1)) {
+		p.L4Off = int32(l4)
+	} else {
+		p.L4Off = -1
+	}
+	if l7 := l4 + l4hl; l7 <= len(s.b) {
+		p.L7Off = int32(l7)
+	}
+	if s.wire <= minRawLen {
+		if pad := s.wire - l3Len - off; pad > 0 {
+			p.PadLen = uint32(pad)
+		}
+	}
+	if ver == 4 {
+		p.IPVer = 4
+		p.Status |= packet.L2IPv4
+	} else {
+		p.IPVer = 6
+		p.Status |= packet.L2IPv6
+	}
+}

@@ -1,0 +1,232 @@
+package decode
+
+import "github.com/t2go/t2go/pkg/packet"
+
+// gre dissects a GRE header at g. It returns done when the encapsulated
+// packet took over; otherwise the flow stays on the enclosing IP header
+// and l4hl is the GRE header length.
+func (s *state) gre(g int) (done bool, l4hl int) {
+	p := s.p
+	s.hdr("gre")
+	p.Status |= packet.L2GRE
+	p.Enc |= packet.EncGRE
+	if !s.has(g, 4) {
+		s.stop(packet.L4HdrShrtLen)
+		return false, 4
+	}
+	flags, proto := s.be16(g), s.be16(g+2)
+	ver := flags & 0x0007
+	n := 4
+	if flags&0xc000 != 0 { // checksum and/or routing: checksum + offset
+		n += 4
+	}
+	if flags&0x2000 != 0 { // key (call ID in enhanced GRE)
+		n += 4
+	}
+	if flags&0x1000 != 0 { // sequence number
+		n += 4
+	}
+	if ver == 1 && flags&0x0080 != 0 { // acknowledgment number (enhanced GRE)
+		n += 4
+	}
+	in := g + n
+	switch proto {
+	case ethTypeIPv4, ethTypeIPv6:
+		if !s.has(in, 1) || !s.enter() {
+			s.stop(packet.L3HdrShrtLen)
+			return false, n
+		}
+		if proto == ethTypeIPv4 {
+			s.ipByVersion(in, 4)
+		} else {
+			s.ipByVersion(in, 6)
+		}
+		return true, 0
+	case 0x880b: // PPP (enhanced GRE, PPTP)
+		s.hdr("ppp")
+		p.Status |= packet.L2PPP
+		if ver == 1 && s.has(g, 6) && s.be16(g+4) == 0 { // no payload: acknowledgment only
+			s.stop(0)
+			return false, n
+		}
+		if s.enter() && s.ppp(in) {
+			return true, 0
+		}
+		return false, n
+	case ethTypeTEB:
+		s.innerEthernet(in)
+		return true, 0
+	case 0x88be, 0x22eb:
+		s.hdr("erspan")
+		p.Status |= packet.L2ERSPAN
+		skip := 0
+		if proto == 0x22eb { // type III: 12 bytes, 8 more with the platform subheader
+			skip = 12
+			if s.has(in, 12) && s.b[in+11]&0x01 != 0 {
+				skip += 8
+			}
+		} else if flags&0x1000 != 0 { // type II (type I has no sequence number and no header)
+			skip = 8
+		}
+		s.innerEthernet(in + skip)
+		return true, 0
+	case 0x883e: // WCCP redirect header, then IP
+		s.hdr("wccp")
+		p.Status |= packet.L2WCCP
+		if s.has(in+4, 1) && s.enter() {
+			switch s.b[in+4] >> 4 {
+			case 4:
+				s.ipv4(in + 4)
+				return true, 0
+			case 6:
+				s.ipv6(in + 4)
+				return true, 0
+			}
+		}
+		s.stop(0)
+		return false, n
+	default:
+		s.ethName(proto)
+		s.stop(0)
+		return false, n
+	}
+}
+
+// ppp dissects a PPP header (optional address/control, 1- or 2-byte
+// protocol) at pos. It returns done when an IP packet or MPLS stack
+// followed.
+func (s *state) ppp(pos int) bool {
+	if s.has(pos, 2) && s.b[pos] == 0xff && s.b[pos+1] == 0x03 {
+		pos += 2
+	}
+	if !s.has(pos, 1) {
+		s.stop(packet.PPPNoHdr)
+		return false
+	}
+	var proto uint16
+	if s.b[pos]&0x01 != 0 { // protocol field compressed to one byte
+		proto = uint16(s.b[pos])
+		pos++
+	} else {
+		if !s.has(pos, 2) {
+			s.stop(packet.PPPNoHdr)
+			return false
+		}
+		proto = s.be16(pos)
+		pos += 2
+	}
+	switch proto {
+	case 0x0021:
+		s.ipByVersion(pos, 4)
+		return true
+	case 0x0057:
+		s.ipByVersion(pos, 6)
+		return true
+	case 0x0281, 0x0283:
+		s.mpls(pos, proto == 0x0283)
+		return true
+	case 0x00fd:
+		s.hdr("comp_data")
+		s.stop(packet.PPPNoHdr)
+		return false
+	default:
+		s.pppName(proto)
+		s.stop(0)
+		return false
+	}
+}
+
+// udpTunnel tries the UDP-based encapsulations on the UDP payload at pos.
+func (s *state) udpTunnel(pos int, sp, dp uint16) bool {
+	p := s.p
+	b := s.b
+	if (sp == vxlanPort || dp == vxlanPort) && s.has(pos, 8) &&
+		b[pos+1] == 0 && b[pos+2] == 0 && b[pos+3] == 0 && b[pos+7] == 0 {
+		s.hdr("vxlan")
+		p.Status |= packet.L3VXLAN
+		s.innerEthernet(pos + 8)
+		return true
+	}
+	if (sp == genevePort || dp == genevePort) && s.has(pos, 8) &&
+		b[pos]>>6 == 0 && s.be16(pos+2) == ethTypeTEB && b[pos+7] == 0 {
+		s.hdr("geneve")
+		p.Status |= packet.L3GENEVE
+		s.innerEthernet(pos + 8 + int(b[pos]&0x3f)*4)
+		return true
+	}
+	if (sp == l2tpPort || dp == l2tpPort) && s.l2tp(pos) {
+		return true
+	}
+	if p.Status&packet.StopDissect == 0 && s.teredo(pos, sp, dp) {
+		return true
+	}
+	return false
+}
+
+// l2tp dissects an L2TP header over UDP at pos. Only L2TPv2 data messages
+// are followed (into PPP); control messages stop dissection.
+func (s *state) l2tp(pos int) bool {
+	p := s.p
+	if !s.has(pos, 2) {
+		return false
+	}
+	flags := s.be16(pos)
+	ver := flags & 0x000f
+	if flags&0x30f0 != 0 || (ver != 2 && ver != 3) { // reserved bits set: not L2TP
+		return false
+	}
+	s.hdr("l2tp")
+	p.Status |= packet.L2L2TP
+	if flags&0x8000 != 0 || ver == 3 { // control message; L2TPv3 data has no payload type
+		s.stop(0)
+		return false
+	}
+	q := pos + 2
+	if flags&0x4000 != 0 { // length
+		q += 2
+	}
+	q += 4                 // tunnel and session ID
+	if flags&0x0800 != 0 { // Ns, Nr
+		q += 4
+	}
+	if flags&0x0200 != 0 { // offset size and padding
+		if !s.has(q, 2) {
+			s.stop(packet.L4HdrShrtLen)
+			return false
+		}
+		q += 2 + int(s.be16(q))
+	}
+	s.hdr("ppp")
+	p.Status |= packet.L2PPP
+	return s.enter() && s.ppp(q)
+}
+
+// teredo recognises IPv6 in UDP (RFC 4380): port 3544 or a Teredo
+// address (2001:0::/32) on either side, after the optional
+// authentication and origin indication headers.
+func (s *state) teredo(pos int, sp, dp uint16) bool {
+	p := s.p
+	b := s.b
+	if s.has(pos, 4) && s.be16(pos) == 0x0001 { // authentication
+		pos += 4 + int(b[pos+2]) + int(b[pos+3]) + 8 + 1
+	}
+	if s.has(pos, 8) && s.be16(pos) == 0x0000 { // origin indication
+		pos += 8
+	}
+	if !s.has(pos, 1) || b[pos]>>4 != 6 {
+		return false
+	}
+	if sp != teredoPort && dp != teredoPort {
+		if !s.has(pos, 40) || (s.be32(pos+8) != 0x20010000 && s.be32(pos+24) != 0x20010000) {
+			return false
+		}
+	}
+	if !s.enter() {
+		return false
+	}
+	s.hdr("teredo")
+	p.Status |= packet.L3Teredo
+	p.Enc |= packet.EncTeredo
+	s.ipv6(pos)
+	return true
+}
