@@ -223,7 +223,7 @@ func bandwidth(w *Writer, label string, bytes uint64, f float64) {
 	b := []byte(label + ": ")
 	b = strconv.AppendFloat(b, v, 'f', 0, 64)
 	b = append(b, " b/s"...)
-	b = AppendSuffix(b, uint64(v), "b/s")
+	b = appendFloatSuffix(b, v, "b/s")
 	w.Line(string(b))
 }
 

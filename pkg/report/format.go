@@ -28,6 +28,11 @@ func AppendSuffix(b []byte, v uint64, unit string) []byte {
 		i++
 		d *= 1000
 	}
+	// 999999 would round to "1000.00 K": show it as "1.00 M" instead.
+	if float64(v)/d >= 999.995 && i < len(units)-1 {
+		i++
+		d *= 1000
+	}
 	b = append(b, " ("...)
 	b = strconv.AppendFloat(b, float64(v)/d, 'f', 2, 64)
 	b = append(b, ' ', units[i])
@@ -55,10 +60,16 @@ func NumUnit(v uint64, unit string) string {
 // part: "1448.21 (1.45 K)".
 func Float(v float64) string {
 	b := strconv.AppendFloat(nil, v, 'f', 2, 64)
-	if v > 0 && !math.IsInf(v, 0) && !math.IsNaN(v) {
-		b = AppendSuffix(b, uint64(v), "")
+	return string(appendFloatSuffix(b, v, ""))
+}
+
+// appendFloatSuffix appends the suffix of v's integer part; values that
+// do not fit a uint64 (or are not numbers) get none.
+func appendFloatSuffix(b []byte, v float64, unit string) []byte {
+	if v >= 1 && v < math.MaxUint64 {
+		b = AppendSuffix(b, uint64(v), unit)
 	}
-	return string(b)
+	return b
 }
 
 // Pct renders " [p%]" for a/b with 2 decimals, 0.00 when b is 0.

@@ -60,7 +60,12 @@ func WriteUSR1(w *Writer, s *State) {
 	w.Linef("USR1 %s type report: Tranalyzer %s (%s), %s. PID: %d", typ, v, releaseName, cn, s.PID)
 	live := s.Input.Kind == InputLive
 	if !live {
-		w.Line("PCAP time: " + Date(s.ActTime, true))
+		// Before the first packet there is no pcap time to show (T2
+		// prints 1970); the duration is then 0 (DECISIONS.md: sane
+		// reports without packets).
+		if !s.noPacket() {
+			w.Line("PCAP time: " + Date(s.ActTime, true))
+		}
 		w.Line("PCAP duration: " + Duration(s.span(s.IntervalStart)))
 	}
 	now := s.now()
