@@ -1,0 +1,375 @@
+package basicflow
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/t2go/t2go/configs"
+	"github.com/t2go/t2go/pkg/config"
+	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/record"
+)
+
+// fakeConfig answers Int for the keys basicFlow reads.
+type fakeConfig map[string]int64
+
+func (c fakeConfig) Int(comp, k string) int64 {
+	v, ok := c[k]
+	if !ok {
+		panic("no key " + comp + "." + k)
+	}
+	return v
+}
+func (c fakeConfig) Float(comp, k string) float64 { return float64(c.Int(comp, k)) }
+func (c fakeConfig) Bool(comp, k string) bool     { return c.Int(comp, k) != 0 }
+func (c fakeConfig) String(comp, k string) string { panic("no string key " + k) }
+
+func defaults() fakeConfig {
+	return fakeConfig{"BFO_SENSORID": 0, "BFO_MAC": 1, "BFO_ETHERTYPE": 1, "BFO_VLAN": 1,
+		"BFO_HDRDESC_PKTCNT": 0, "BFO_MAX_HDRDESC": 4, "BFO_MAX_MAC": 3, "BFO_MAX_VLAN": 3,
+		"T2_SENSORID": 666}
+}
+
+func TestDefaultConfig(t *testing.T) {
+	c, err := config.LoadDefaults(config.Options{Home: t.TempDir(), Defaults: configs.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range defaults() {
+		comp := Name
+		if k == "T2_SENSORID" {
+			comp = "tranalyzer2"
+		}
+		if got := c.Int(comp, k); got != v {
+			t.Errorf("%s = %d, want %d", k, got, v)
+		}
+	}
+	data, _ := configs.FS.ReadFile("basicFlow.toml")
+	if first, _, _ := strings.Cut(string(data), "\n"); first != "# plugin: basicFlow 100" {
+		t.Errorf("first line %q", first)
+	}
+}
+
+type rig struct {
+	t     *testing.T
+	table *flow.Table
+	bf    *BasicFlow
+	w     record.Writer
+}
+
+func newRig(t testing.TB, cfg fakeConfig) *rig {
+	r := &rig{table: flow.NewTable(16, 182e9), bf: &BasicFlow{}}
+	if err := r.bf.Init(&plugin.Env{Config: cfg, Table: r.table}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+var (
+	macA = [6]byte{0, 0x0b, 0xdb, 0x4f, 0x6b, 0x10}
+	macB = [6]byte{0, 0x19, 0xe3, 0xe7, 0x5d, 0x23}
+)
+
+// pkt builds an IPv4 packet 10.0.0.1:sp -> 10.0.0.2:dp at second ts.
+func pkt(ts float64, proto uint8, sp, dp uint16, hdrs ...string) *packet.Packet {
+	p := &packet.Packet{}
+	p.Reset()
+	p.TS = packet.FromSeconds(ts)
+	for _, h := range hdrs {
+		p.AddHdr(h)
+	}
+	p.HasMAC = true
+	p.SrcMAC, p.DstMAC = macA, macB
+	p.EthType = 0x0800
+	p.IPVer = 4
+	copy(p.SrcIP[:], []byte{10, 0, 0, 1})
+	copy(p.DstIP[:], []byte{10, 0, 0, 2})
+	p.L4Proto, p.SrcPort, p.DstPort = proto, sp, dp
+	return p
+}
+
+func keyOf(p *packet.Packet) flow.Key {
+	k := flow.Key{EthType: p.EthType, IPVer: p.IPVer, Proto: p.L4Proto, SrcPort: p.SrcPort, DstPort: p.DstPort}
+	if p.IPVer == 0 {
+		copy(k.SrcIP[:], p.SrcMAC[:])
+		copy(k.DstIP[:], p.DstMAC[:])
+	} else {
+		k.SrcIP, k.DstIP = p.SrcIP, p.DstIP
+	}
+	return k
+}
+
+// feed runs p through the plugin as the core does and returns its flow
+// and packet-file line.
+func (r *rig) feed(p *packet.Packet) (*flow.Flow, string) {
+	k := keyOf(p)
+	f := r.table.Lookup(&k)
+	if f == nil {
+		f = r.table.Create(&k, p.TS)
+		r.bf.OnNewFlow(p, f)
+	}
+	f.Status |= p.Status
+	f.NumPkts++
+	if p.IPVer == 0 {
+		r.bf.OnLayer2(p, f)
+	} else {
+		r.bf.OnLayer4(p, f)
+	}
+	r.w.Reset()
+	r.bf.WritePacket(p, f, &r.w)
+	line := string(r.w.Bytes())
+	r.table.Touch(f, p.TS)
+	return f, line
+}
+
+func (r *rig) record(f *flow.Flow) string {
+	r.w.Reset()
+	r.bf.OnFlowTerminate(f, &r.w)
+	return string(r.w.Bytes())
+}
+
+// field returns the value of the flow column name.
+func (r *rig) field(line, name string) string {
+	for i, c := range r.bf.Columns() {
+		if c.Name == name {
+			return strings.Split(line, "\t")[i]
+		}
+	}
+	r.t.Fatalf("no column %s", name)
+	return ""
+}
+
+func TestFlowRecord(t *testing.T) {
+	r := newRig(t, defaults())
+	r.t = t
+	f, _ := r.feed(pkt(10, 6, 1234, 80, "eth", "ipv4", "tcp"))
+	p := pkt(10.25, 6, 1234, 80, "eth", "vlan", "vlan", "ipv4", "tcp")
+	p.SrcMAC = [6]byte{2, 0, 0, 0, 0, 1}
+	r.feed(p)
+	r.feed(pkt(11, 6, 1234, 80, "eth", "ipv4", "tcp"))
+	want := "0x0000000000000000\t10.000000000\t11.000000000\t1.000000000\t2\t3;5\teth:ipv4:tcp;eth:vlan{2}:ipv4:tcp\t" +
+		"00:0b:db:4f:6b:10;02:00:00:00:00:01\t00:19:e3:e7:5d:23\t0x0800\t\t10.0.0.1\t1234\t10.0.0.2\t80\t6"
+	if got := r.record(f); got != want {
+		t.Errorf("record\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestHeaderDescOverrunAndCounts(t *testing.T) {
+	cfg := defaults()
+	cfg["BFO_MAX_HDRDESC"] = 2
+	cfg["BFO_HDRDESC_PKTCNT"] = 1
+	r := newRig(t, cfg)
+	r.t = t
+	f, _ := r.feed(pkt(1, 17, 1, 2, "eth", "ipv4", "udp"))
+	r.feed(pkt(2, 17, 1, 2, "eth", "ipv4", "udp"))
+	r.feed(pkt(3, 17, 1, 2, "eth", "vlan", "ipv4", "udp"))
+	if f.Status&packet.HdrDescOverrun != 0 {
+		t.Fatal("overrun before the limit")
+	}
+	r.feed(pkt(4, 17, 1, 2, "eth", "mpls", "ipv4", "udp"))
+	if f.Status&packet.HdrDescOverrun == 0 {
+		t.Error("no HDOVRN bit after a third description")
+	}
+	rec := r.record(f)
+	if got := r.field(rec, "numHdrDesc"); got != "2" {
+		t.Errorf("numHdrDesc %s", got)
+	}
+	if got := r.field(rec, "hdrDesc_pktCnt"); got != "eth:ipv4:udp_2;eth:vlan:ipv4:udp_1" {
+		t.Errorf("hdrDesc_pktCnt %s", got)
+	}
+	if got := r.field(rec, "numHdrs"); got != "3;4" {
+		t.Errorf("numHdrs %s", got)
+	}
+	// The description table is shared: a second flow reuses the entries.
+	before := len(r.bf.descs)
+	r.feed(pkt(5, 17, 7, 8, "eth", "ipv4", "udp"))
+	if len(r.bf.descs) != before {
+		t.Error("a known description was interned again")
+	}
+}
+
+func TestMACLimit(t *testing.T) {
+	cfg := defaults()
+	cfg["BFO_MAX_MAC"] = 2
+	r := newRig(t, cfg)
+	r.t = t
+	var f *flow.Flow
+	for i := byte(1); i <= 4; i++ {
+		p := pkt(float64(i), 17, 1, 2, "eth", "ipv4", "udp")
+		p.SrcMAC = [6]byte{2, 0, 0, 0, 0, i % 3}
+		f, _ = r.feed(p)
+	}
+	rec := r.record(f)
+	if got := r.field(rec, "srcMac"); got != "02:00:00:00:00:01;02:00:00:00:00:02" {
+		t.Errorf("srcMac %s", got)
+	}
+	if got := r.field(rec, "dstMac"); got != "00:19:e3:e7:5d:23" {
+		t.Errorf("dstMac %s", got)
+	}
+}
+
+func TestPacketColumns(t *testing.T) {
+	r := newRig(t, defaults())
+	r.t = t
+	a, la := r.feed(pkt(100, 6, 40000, 21, "eth", "ipv4", "tcp"))
+	wantA := "0x0000000000000000\t100.000000000\t0.000000000\t0.000000000\t0.000000000\t3\teth:ipv4:tcp\t\t" +
+		"00:0b:db:4f:6b:10\t00:19:e3:e7:5d:23\t0x0800\t10.0.0.1\t40000\t10.0.0.2\t21\t6"
+	if la != wantA {
+		t.Errorf("first packet\n got %q\nwant %q", la, wantA)
+	}
+	// Reply: pktTrip is measured against the opposite flow's last packet.
+	rp := pkt(100.25, 6, 21, 40000, "eth", "ipv4", "tcp")
+	rp.SrcIP, rp.DstIP = rp.DstIP, rp.SrcIP
+	rp.Status = packet.L3FlowInvert
+	b, lb := r.feed(rp)
+	if b.Opposite != a.Slot {
+		t.Fatal("flows not paired")
+	}
+	wantB := "0x0000000000000001\t100.250000000\t0.000000000\t0.250000000\t0.000000000\t3\teth:ipv4:tcp\t\t" +
+		"00:0b:db:4f:6b:10\t00:19:e3:e7:5d:23\t0x0800\t10.0.0.2\t21\t10.0.0.1\t40000\t6"
+	if lb != wantB {
+		t.Errorf("reply\n got %q\nwant %q", lb, wantB)
+	}
+	// Time jump: a packet older than the flow's last one.
+	_, lj := r.feed(pkt(99.5, 6, 40000, 21, "eth", "ipv4", "tcp"))
+	if a.Status&packet.TimeJump == 0 {
+		t.Error("no TIMEJUMP bit")
+	}
+	if f := strings.Split(lj, "\t"); f[0] != "0x0008000000000000" || f[2] != "-0.500000000" || f[3] != "-0.750000000" || f[4] != "-0.500000000" {
+		t.Errorf("time jump line %q", lj)
+	}
+}
+
+func TestICMPAndLayer2AndVLAN(t *testing.T) {
+	r := newRig(t, defaults())
+	r.t = t
+	ip := pkt(5, 1, 0, 0, "eth", "vlan", "vlan", "ipv4", "icmp")
+	ip.NumVLAN = 2
+	ip.VLAN[0], ip.VLAN[1] = 0x2014, 30 // priority bits are not part of the ID
+	f, line := r.feed(ip)
+	if want := "\t20;30\t00:0b:db:4f:6b:10\t00:19:e3:e7:5d:23\t0x0800\t10.0.0.1\t\t10.0.0.2\t\t1"; !strings.HasSuffix(line, want) {
+		t.Errorf("ICMP packet %q, want suffix %q", line, want)
+	}
+	rec := r.record(f)
+	if want := "\t0x0800\t20;30\t10.0.0.1\t0\t10.0.0.2\t0\t1"; !strings.HasSuffix(rec, want) {
+		t.Errorf("ICMP flow %q, want suffix %q", rec, want)
+	}
+
+	arp := &packet.Packet{}
+	arp.Reset()
+	arp.TS = packet.FromSeconds(6)
+	arp.AddHdr("eth")
+	arp.AddHdr("arp")
+	arp.HasMAC, arp.SrcMAC, arp.DstMAC, arp.EthType, arp.L2Only = true, macA, [6]byte{255, 255, 255, 255, 255, 255}, 0x0806, true
+	arp.Status = packet.L2Flow | packet.L2ARP
+	f, line = r.feed(arp)
+	if want := "0x0000000000000044\t6.000000000\t0.000000000\t0.000000000\t0.000000000\t2\teth:arp\t\t00:0b:db:4f:6b:10\tff:ff:ff:ff:ff:ff\t0x0806\t\t\t\t\t"; line != want {
+		t.Errorf("ARP packet\n got %q\nwant %q", line, want)
+	}
+	want := "0x0000000000000044\t6.000000000\t6.000000000\t0.000000000\t1\t2\teth:arp\t00:0b:db:4f:6b:10\tff:ff:ff:ff:ff:ff\t0x0806\t\t-\t0\t-\t0\t0"
+	if got := r.record(f); got != want {
+		t.Errorf("ARP flow\n got %q\nwant %q", got, want)
+	}
+
+	// A packet without Ethernet has empty MAC fields and records none.
+	raw := pkt(7, 17, 53, 53, "ipv4", "udp")
+	raw.HasMAC = false
+	f, line = r.feed(raw)
+	if want := "\t\t\t\t0x0800\t10.0.0.1\t53\t10.0.0.2\t53\t17"; !strings.HasSuffix(line, want) {
+		t.Errorf("raw packet %q, want suffix %q", line, want)
+	}
+	if got := r.field(r.record(f), "srcMac"); got != "" {
+		t.Errorf("raw flow srcMac %q", got)
+	}
+}
+
+// TestColumnCounts checks for every switch combination that the records
+// have exactly as many fields as declared columns.
+func TestColumnCounts(t *testing.T) {
+	for mask := 0; mask < 32; mask++ {
+		cfg := defaults()
+		cfg["BFO_SENSORID"] = int64(mask & 1)
+		cfg["BFO_MAC"] = int64(mask >> 1 & 1)
+		cfg["BFO_ETHERTYPE"] = int64(mask >> 2 & 1)
+		cfg["BFO_VLAN"] = int64(mask >> 3 & 1)
+		cfg["BFO_HDRDESC_PKTCNT"] = int64(mask >> 4 & 1)
+		r := newRig(t, cfg)
+		r.t = t
+		f, line := r.feed(pkt(1, 6, 1, 2, "eth", "ipv4", "tcp"))
+		if n := len(strings.Split(line, "\t")); n != len(r.bf.PacketColumns()) {
+			t.Errorf("mask %05b: %d packet fields for %d columns", mask, n, len(r.bf.PacketColumns()))
+		}
+		rec := r.record(f)
+		if n := len(strings.Split(rec, "\t")); n != len(r.bf.Columns()) {
+			t.Errorf("mask %05b: %d flow fields for %d columns", mask, n, len(r.bf.Columns()))
+		}
+		if mask&1 != 0 && !strings.HasPrefix(rec, "666\t") {
+			t.Errorf("sensorID missing: %q", rec)
+		}
+	}
+}
+
+func TestDisabledWriter(t *testing.T) {
+	r := newRig(t, defaults())
+	f, _ := r.feed(pkt(1, 6, 1, 2, "eth", "ipv4", "tcp"))
+	w := record.Writer{Disabled: true}
+	r.bf.OnFlowTerminate(f, &w)
+	r.bf.WritePacket(pkt(1, 6, 1, 2, "eth", "ipv4", "tcp"), f, &w)
+	if len(w.Bytes()) != 0 {
+		t.Error("disabled writer got output")
+	}
+}
+
+func TestNoAllocPerPacket(t *testing.T) {
+	r := newRig(t, defaults())
+	p := pkt(1, 6, 1, 2, "eth", "ipv4", "tcp")
+	f, _ := r.feed(p)
+	allocs := testing.AllocsPerRun(1000, func() {
+		p.TS += 1000
+		r.bf.OnLayer4(p, f)
+		r.w.Reset()
+		r.bf.WritePacket(p, f, &r.w)
+		r.w.Reset()
+		r.bf.OnFlowTerminate(f, &r.w)
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per packet", allocs)
+	}
+}
+
+func BenchmarkOnLayer4(b *testing.B) {
+	r := newRig(b, defaults())
+	p := pkt(1, 6, 1, 2, "eth", "ipv4", "tcp")
+	f, _ := r.feed(p)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.bf.OnLayer4(p, f)
+	}
+}
+
+func BenchmarkWritePacket(b *testing.B) {
+	r := newRig(b, defaults())
+	p := pkt(1, 6, 1, 2, "eth", "ipv4", "tcp")
+	f, _ := r.feed(p)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.w.Reset()
+		r.bf.WritePacket(p, f, &r.w)
+	}
+}
+
+func BenchmarkFlowRecord(b *testing.B) {
+	r := newRig(b, defaults())
+	f, _ := r.feed(pkt(1, 6, 1, 2, "eth", "ipv4", "tcp"))
+	r.feed(pkt(2, 6, 1, 2, "eth", "vlan", "ipv4", "tcp"))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.w.Reset()
+		r.bf.OnFlowTerminate(f, &r.w)
+	}
+}
