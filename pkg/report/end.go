@@ -128,7 +128,10 @@ func WriteRunEnd(w *Writer, s *State) {
 
 // WriteEnd writes the end report (t2-core §9, monitoring=false), from
 // "Finished unloading flow memory" through the globalWarn lines. All
-// numbers come from s.C, which the analyzer fills with absolute counters.
+// numbers come from s.C, which the analyzer fills with absolute counters;
+// header statistics and globalWarn from s.Total (s.C when nil). s.Now is
+// the wall clock of the call. w.C is set to s.C before s.Plugins runs,
+// for the plugins' percentages.
 func WriteEnd(w *Writer, s *State) {
 	w.Line("Finished unloading flow memory. Time: " + Duration(s.elapsed()))
 	writeInputEnd(w, s)
