@@ -39,8 +39,8 @@ type Finder struct {
 	// Only, when not nil, restricts the result to these PIDs (tests use it
 	// so they signal nothing but their own children).
 	Only map[int]bool
-	// list returns the process table; nil = go-ps.
-	list func() ([]ps.Process, error)
+	// euid returns the caller's effective user id; nil = os.Geteuid.
+	euid func() int
 }
 
 // IsT2Name reports whether an executable name is the analyzer's.
@@ -56,15 +56,14 @@ func IsT2Name(name string) bool {
 // Find returns the running t2 processes, by PID. The process running Find
 // is never included.
 func (f Finder) Find() ([]Proc, error) {
-	list := f.list
-	if list == nil {
-		list = ps.Processes
-	}
-	procs, err := list()
+	procs, err := ps.Processes()
 	if err != nil {
 		return nil, fmt.Errorf("listing processes: %w", err)
 	}
 	me, euid := os.Getpid(), os.Geteuid()
+	if f.euid != nil {
+		euid = f.euid()
+	}
 	var out []Proc
 	for _, p := range procs {
 		if p.Pid() == me || !IsT2Name(p.Executable()) {
