@@ -616,3 +616,63 @@ func containsLine(lines []string, want string) bool {
 	}
 	return false
 }
+
+func TestWarnLinesOrder(t *testing.T) {
+	gw := uint64(fsL3SnapLen | fsFragHdSeqErr | fsL2VLAN | fsL4SCTP | fsL2MPLSMcast | fsL3IPsecESP | fsIPv4Pkt)
+	got := render(func(w *Writer) { writeWarnLines(w, gw, true) })
+	want := []string{
+		"[WRN] L3 SnapLength < Length in IP header",
+		"[WRN] IPv4/6 fragmentation header packet missing, trailing packets ignored",
+		"[INF] IPv4 flows",
+		"[INF] SCTP",
+		"[INF] VLAN encapsulation",
+		"[INF] MPLS encapsulation",
+		"[INF] IPsec ESP",
+	}
+	compareLines(t, got, want)
+}
+
+// Lines that depend on globalWarn bits: VLAN/MPLS depth, SCTP, snapped
+// bandwidth.
+func TestEndReportConditionalLines(t *testing.T) {
+	s := testPcapState()
+	s.Now = s.Start
+	s.C.GlobalWarn |= fsL2VLAN | fsL2MPLSUcast | fsL4SCTP | fsL3SnapLen
+	s.C.MaxVLAN, s.C.MaxMPLS = 2, 3
+	s.C.PktsL3[132], s.C.BytesL3[132] = 1, 100
+	got := render(func(w *Writer) { WriteEnd(w, s) })
+	for _, want := range []string{
+		"Max VLAN header count: 2",
+		"Max MPLS header count: 3",
+		"Number of SCTP packets: 1 [1.61%]",
+		"Number of SCTP bytes: 100 [2.36%]",
+		"<Snapped bandwidth>: 256 b/s",
+	} {
+		if !containsLine(got, want) {
+			t.Errorf("missing %q", want)
+		}
+	}
+}
+
+func TestMachineRowAbsoluteLive(t *testing.T) {
+	s := machineState()
+	s.Diff = false
+	s.Input = Input{Kind: InputLive, Name: "lo", HasStats: true, Received: 80, Dropped: 2, IfDropped: 1}
+	s.PluginCols = nil
+	c := counters.New()
+	c.Packets, c.RawBytes, c.BytesProcessed = 4, 4000, 4000
+	c.GlobalWarn = 0x4000
+	s.C, s.Total = c, c
+	s.FirstPacket, s.IntervalStart, s.ActTime = ts(100, 0), ts(100, 0), ts(102, 0)
+	s.PeakRSSKB, s.FlowsInMemory = 51234, 7
+	var w record.Writer
+	AppendMachineRow(&w, s)
+	want := "USR1MR_A\t666\t102.000000000\t2.000000000\t80\t2\t1\t51234\t7\t0\t0\t0\t4\t0\t0\t0\t0\t0\t0\t4000\t0\t0\t0\t0\t0\t16000.000\t0x0000000000004000" +
+		strings.Repeat("\t0", 14)
+	if got := string(w.Bytes()); got != want {
+		t.Errorf("\n got: %q\nwant: %q", got, want)
+	}
+	if strings.Count(want, "\t") != strings.Count(MachineHeader(s), "\t") {
+		t.Error("row and header field counts differ")
+	}
+}
