@@ -1,0 +1,285 @@
+package basicstats
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/t2go/t2go/configs"
+	"github.com/t2go/t2go/pkg/config"
+	"github.com/t2go/t2go/pkg/counters"
+	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/record"
+	"github.com/t2go/t2go/pkg/report"
+)
+
+type fakeConfig map[string]int64
+
+func (c fakeConfig) Int(comp, k string) int64 {
+	v, ok := c[k]
+	if !ok {
+		panic("no key " + comp + "." + k)
+	}
+	return v
+}
+func (c fakeConfig) Float(comp, k string) float64 { return float64(c.Int(comp, k)) }
+func (c fakeConfig) Bool(comp, k string) bool     { return c.Int(comp, k) != 0 }
+func (c fakeConfig) String(comp, k string) string { panic("no string key " + k) }
+
+func defaults() fakeConfig {
+	return fakeConfig{"BS_REV_CNT": 1, "BS_PAD": 1, "BS_STATS": 1, "PACKETLENGTH": 3}
+}
+
+func TestDefaultConfig(t *testing.T) {
+	c, err := config.LoadDefaults(config.Options{Home: t.TempDir(), Defaults: configs.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range defaults() {
+		comp := Name
+		if k == "PACKETLENGTH" {
+			comp = "tranalyzer2"
+		}
+		if got := c.Int(comp, k); got != v {
+			t.Errorf("%s = %d, want %d", k, got, v)
+		}
+	}
+	data, _ := configs.FS.ReadFile("basicStats.toml")
+	if first, _, _ := strings.Cut(string(data), "\n"); first != "# plugin: basicStats 120" {
+		t.Errorf("first line %q", first)
+	}
+}
+
+type rig struct {
+	table *flow.Table
+	bs    *BasicStats
+	w     record.Writer
+}
+
+func newRig(t testing.TB, cfg fakeConfig) *rig {
+	r := &rig{table: flow.NewTable(16, 182e9), bs: &BasicStats{}}
+	if err := r.bs.Init(&plugin.Env{Config: cfg, Table: r.table}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// pkt is an IPv4/UDP packet with an l7-byte payload; reply swaps the
+// addresses and ports.
+func pkt(ts float64, l7 uint32, reply bool) *packet.Packet {
+	p := &packet.Packet{}
+	p.Reset()
+	p.TS = packet.FromSeconds(ts)
+	p.IPVer, p.L4Proto, p.SrcPort, p.DstPort = 4, 17, 5353, 53
+	copy(p.SrcIP[:], []byte{192, 168, 1, 104})
+	copy(p.DstIP[:], []byte{8, 8, 8, 8})
+	if reply {
+		p.SrcIP, p.DstIP = p.DstIP, p.SrcIP
+		p.SrcPort, p.DstPort = p.DstPort, p.SrcPort
+	}
+	p.IPHdrLen = 20
+	p.L7Len = l7
+	p.L3Len = l7 + 28
+	p.WireLen = p.L3Len + 14
+	if p.WireLen < 60 {
+		p.PadLen = 60 - p.WireLen
+		p.WireLen = 60
+	}
+	return p
+}
+
+func (r *rig) feed(p *packet.Packet) *flow.Flow {
+	k := flow.Key{IPVer: p.IPVer, Proto: p.L4Proto, SrcPort: p.SrcPort, DstPort: p.DstPort, SrcIP: p.SrcIP, DstIP: p.DstIP}
+	f := r.table.Lookup(&k)
+	if f == nil {
+		f = r.table.Create(&k, p.TS)
+		r.bs.OnNewFlow(p, f)
+	}
+	f.Status |= p.Status
+	f.NumPkts++
+	r.bs.OnLayer4(p, f)
+	r.table.Touch(f, p.TS)
+	return f
+}
+
+func (r *rig) record(f *flow.Flow) []string {
+	r.w.Reset()
+	r.bs.OnFlowTerminate(f, &r.w)
+	return strings.Split(string(r.w.Bytes()), "\t")
+}
+
+func (r *rig) field(rec []string, name string) string {
+	for i, c := range r.bs.Columns() {
+		if c.Name == name {
+			return rec[i]
+		}
+	}
+	return "<no column " + name + ">"
+}
+
+// TestRunningEstimates drives single flows with the packet lengths and
+// times of test_flows.txt rows and checks T2's printed statistics.
+func TestRunningEstimates(t *testing.T) {
+	tests := []struct {
+		name  string
+		times []float64
+		lens  []uint32
+		want  map[string]string
+	}{
+		{"flow 1 A", []float64{0, .166, .167, .331, .501}, []uint32{0, 0, 27, 0, 0}, map[string]string{
+			"avgL7PktSz": "5.4", "stdL7PktSz": "13.081", "minIAT": "0", "maxIAT": "0.17",
+			"avgIAT": "0.1002", "stdIAT": "0.1035651", "pktps": "9.980041", "bytps": "53.89222"}},
+		{"flow 2 A", []float64{0, .02, .8, 2.2, 3.6, 5, 6.4}, []uint32{0, 0, 16, 13, 6, 5, 6}, map[string]string{
+			"minL7PktSz": "0", "maxL7PktSz": "16", "avgL7PktSz": "6.571429", "stdL7PktSz": "6.769519",
+			"maxIAT": "1.4", "avgIAT": "0.9142857", "stdIAT": "0.6952652", "pktps": "1.09375", "bytps": "7.1875"}},
+		{"one packet", []float64{3}, []uint32{46}, map[string]string{
+			"minL7PktSz": "46", "maxL7PktSz": "46", "avgL7PktSz": "46", "stdL7PktSz": "0",
+			"minIAT": "0", "maxIAT": "0", "avgIAT": "0", "stdIAT": "0", "pktps": "0", "bytps": "0",
+			"pktAsm": "1", "bytAsm": "1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, defaults())
+			var f *flow.Flow
+			for i, ts := range tc.times {
+				p := pkt(ts, tc.lens[i], false)
+				p.TS += 1258544216e9 // exact, unlike adding in float64
+				f = r.feed(p)
+			}
+			rec := r.record(f)
+			for k, v := range tc.want {
+				if got := r.field(rec, k); got != v {
+					t.Errorf("%s = %s, want %s", k, got, v)
+				}
+			}
+		})
+	}
+}
+
+func TestPairAndAsymmetry(t *testing.T) {
+	r := newRig(t, defaults())
+	a := r.feed(pkt(1, 10, false))
+	r.feed(pkt(2, 20, false))
+	b := r.feed(pkt(3, 90, true))
+	recA := r.record(a)
+	// The core may unlink the pair before B's record is written; B must
+	// still see A's counts.
+	r.table.Remove(a)
+	recB := r.record(b)
+	for _, c := range []struct {
+		rec        []string
+		name, want string
+	}{
+		{recA, "pktsSnt", "2"}, {recA, "pktsRcvd", "1"}, {recA, "l7BytesSnt", "30"}, {recA, "l7BytesRcvd", "90"},
+		{recA, "padBytesSnt", "8"}, {recA, "pktAsm", "0.3333333"}, {recA, "bytAsm", "-0.5"},
+		{recB, "pktsRcvd", "2"}, {recB, "l7BytesRcvd", "30"}, {recB, "pktAsm", "-0.3333333"}, {recB, "bytAsm", "0.5"},
+	} {
+		if got := r.field(c.rec, c.name); got != c.want {
+			t.Errorf("%s = %s, want %s", c.name, got, c.want)
+		}
+	}
+	// An unanswered flow that T2 thinks came from the server counts
+	// negative packet asymmetry.
+	p := pkt(4, 5, false)
+	p.SrcPort = 9999
+	p.Status = packet.L3FlowInvert
+	lone := r.feed(p)
+	rec := r.record(lone)
+	if got := r.field(rec, "pktAsm"); got != "-1" {
+		t.Errorf("unanswered inverted pktAsm = %s", got)
+	}
+	if got := r.field(rec, "bytAsm"); got != "1" {
+		t.Errorf("unanswered inverted bytAsm = %s", got)
+	}
+}
+
+func TestPacketLengthLayer(t *testing.T) {
+	tests := []struct {
+		layer      int64
+		name, want string
+	}{
+		{0, "l2BytesSnt", "60"}, {1, "l3BytesSnt", "38"}, {2, "l4BytesSnt", "18"}, {3, "l7BytesSnt", "10"},
+	}
+	for _, tc := range tests {
+		cfg := defaults()
+		cfg["PACKETLENGTH"] = tc.layer
+		r := newRig(t, cfg)
+		f := r.feed(pkt(1, 10, false))
+		if got := r.field(r.record(f), tc.name); got != tc.want {
+			t.Errorf("PACKETLENGTH=%d: %s = %s, want %s", tc.layer, tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestColumnCounts(t *testing.T) {
+	for mask := 0; mask < 8; mask++ {
+		cfg := defaults()
+		cfg["BS_REV_CNT"] = int64(mask & 1)
+		cfg["BS_PAD"] = int64(mask >> 1 & 1)
+		cfg["BS_STATS"] = int64(mask >> 2 & 1)
+		r := newRig(t, cfg)
+		p := pkt(1, 10, false)
+		f := r.feed(p)
+		if n := len(r.record(f)); n != len(r.bs.Columns()) {
+			t.Errorf("mask %03b: %d fields for %d columns", mask, n, len(r.bs.Columns()))
+		}
+		r.w.Reset()
+		r.bs.WritePacket(p, f, &r.w)
+		if n := r.w.Fields(); n != len(r.bs.PacketColumns()) {
+			t.Errorf("mask %03b: %d packet fields for %d columns", mask, n, len(r.bs.PacketColumns()))
+		}
+	}
+}
+
+func TestReportWithoutFlows(t *testing.T) {
+	r := newRig(t, defaults())
+	var out strings.Builder
+	r.bs.Report(&report.Writer{W: &out, C: counters.New()})
+	want := "basicStats: Flow max(pktload): 0\nbasicStats: Flow max(b/s), pkts: 0, 0\n"
+	if out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
+}
+
+func TestNoAllocPerPacket(t *testing.T) {
+	r := newRig(t, defaults())
+	p := pkt(1, 10, false)
+	f := r.feed(p)
+	allocs := testing.AllocsPerRun(1000, func() {
+		p.TS += 1000
+		r.bs.OnLayer4(p, f)
+		r.w.Reset()
+		r.bs.WritePacket(p, f, &r.w)
+		r.w.Reset()
+		r.bs.OnFlowTerminate(f, &r.w)
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per packet", allocs)
+	}
+}
+
+func BenchmarkOnLayer4(b *testing.B) {
+	r := newRig(b, defaults())
+	p := pkt(1, 10, false)
+	f := r.feed(p)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.TS += 1000
+		r.bs.OnLayer4(p, f)
+	}
+}
+
+func BenchmarkFlowRecord(b *testing.B) {
+	r := newRig(b, defaults())
+	f := r.feed(pkt(1, 10, false))
+	r.feed(pkt(1.5, 30, false))
+	r.feed(pkt(1.7, 90, true))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.w.Reset()
+		r.bs.OnFlowTerminate(f, &r.w)
+	}
+}
