@@ -149,7 +149,7 @@ func (b *BasicFlow) Columns() []record.Column {
 		record.Column{Name: "numHdrs", Type: "U16:R", Desc: "Number of headers (depth) in hdrDesc"},
 	)
 	if b.pktCnt {
-		c = append(c, record.Column{Name: "hdrDesc_pktCnt", Type: "(SC_U64):R", Desc: "Headers description and packet count"})
+		c = append(c, record.Column{Name: "hdrDesc_pktCnt", Type: "SC_U64:R", Desc: "Headers description and packet count"})
 	} else {
 		c = append(c, record.Column{Name: "hdrDesc", Type: "SC:R", Desc: "Headers description"})
 	}

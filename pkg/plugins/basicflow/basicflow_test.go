@@ -373,3 +373,19 @@ func BenchmarkFlowRecord(b *testing.B) {
 		r.bf.OnFlowTerminate(f, &r.w)
 	}
 }
+
+func TestPktCntColumnType(t *testing.T) {
+	cfg := defaults()
+	cfg["BFO_HDRDESC_PKTCNT"] = 1
+	r := newRig(t, cfg)
+	for _, c := range r.bf.Columns() {
+		if c.Name == "hdrDesc_pktCnt" {
+			// a top-level compound: parts joined by '_', no parentheses
+			if c.Type != "SC_U64:R" || c.Desc != "Headers description and packet count" {
+				t.Errorf("column %+v", c)
+			}
+			return
+		}
+	}
+	t.Error("no hdrDesc_pktCnt column")
+}
