@@ -1,0 +1,382 @@
+package analyzer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/t2go/t2go/pkg/capture"
+	"github.com/t2go/t2go/pkg/counters"
+	"github.com/t2go/t2go/pkg/decode"
+	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/monitor"
+	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/record"
+	"github.com/t2go/t2go/pkg/report"
+)
+
+// Version and codename printed in banners and headers.
+const (
+	Version  = "0.9.3"
+	Codename = "Cobra"
+)
+
+const core = "tranalyzer2"
+
+// Analyzer is one run of t2.
+type Analyzer struct {
+	opt Options
+	cfg settings
+
+	prefix string
+	rep    *stream        // report stream (stdout or _log.txt)
+	mon    *stream        // monitoring stream (stdout or _monitoring.txt)
+	pkt    *stream        // _packets.txt (-s)
+	repW   *report.Writer // report stream writer
+	monW   *report.Writer // monitoring stream writer (human reports)
+	src    capture.Source
+	dec    *decode.Decoder
+	table  *flow.Table
+	c      *counters.Counters
+	prev   *counters.Counters // snapshot of the previous report (diff mode)
+	diffC  *counters.Counters // scratch for c - prev
+	pkt1   packet.Packet
+
+	plugins  []plugin.Plugin
+	names    []string
+	newFlow  []plugin.NewFlowHandler
+	l2       []plugin.Layer2Handler
+	l4       []plugin.Layer4Handler
+	terms    []plugin.FlowTerminator
+	pktCols  []plugin.PacketColumns
+	reporter []plugin.Reporter
+	monitors []plugin.Monitor
+	sinks    []plugin.Sink
+	finish   []plugin.Finisher
+
+	rec     record.Writer // flow record being built
+	prec    record.Writer // packet line being built
+	mrec    record.Writer // machine row being built
+	release func(*flow.Flow)
+	frags   fragTable
+
+	// Time keeping.
+	start       time.Time   // wall clock before the packet loop
+	firstTS     packet.Time // first packet
+	haveFirst   bool
+	actTime     packet.Time // last packet (or idle refresh on live links)
+	intervalTS  packet.Time // start of the current report interval
+	lastPktWall time.Time
+
+	// Monitoring.
+	trig        *monitor.PcapTrigger
+	periodic    bool
+	ticker      *time.Ticker
+	reportAfter bool
+	prevRSSKB   int64
+	prevFill    int64
+	maxFlows    int
+	monHeader   string
+	reportCount int
+
+	stopCh  chan struct{} // closed to stop the reader
+	stopped bool
+	pbuf    []byte // packet line scratch
+	prog    *progress
+
+	noNewFlows      bool
+	aborted         bool // third SIGINT: stop writing flows
+	warned          map[string]bool
+	autopilotWarned bool
+}
+
+// New prepares a run: output streams, plugins, decoder and flow table.
+// Nothing is read yet.
+func New(opt Options) (*Analyzer, error) {
+	if opt.Config == nil {
+		return nil, errors.New("analyzer: no configuration")
+	}
+	a := &Analyzer{opt: opt, warned: map[string]bool{}}
+	if err := a.cfg.load(opt.Config, opt); err != nil {
+		return nil, err
+	}
+	if opt.HashFactor < 1 {
+		a.opt.HashFactor = 1
+	}
+	prefixArg := opt.Prefix
+	if opt.FlowsStdout {
+		prefixArg = "-"
+	}
+	p, err := DerivePrefix(opt.InputKind, opt.Input, prefixArg)
+	if err != nil {
+		return nil, err
+	}
+	a.prefix = p
+	if opt.FlowsStdout {
+		// With flows on stdout, reports and monitoring must not mix in.
+		a.opt.LogFile, a.opt.MonFile = true, true
+	}
+	if a.rep, err = newStream(a.prefix+"_log.txt", a.opt.LogFile, opt.Stdout); err != nil {
+		return nil, err
+	}
+	if a.mon, err = newStream(a.prefix+"_monitoring.txt", a.opt.MonFile, opt.Stdout); err != nil {
+		return nil, err
+	}
+	color := !opt.NoColor && opt.StdoutTTY
+	a.repW = &report.Writer{W: a.rep, Color: color && !a.opt.LogFile}
+	a.monW = &report.Writer{W: a.mon, Color: color && !a.opt.MonFile}
+	a.c = counters.New()
+	a.prev = counters.New()
+	a.prev.MinHdrs = 0
+	a.diffC = new(counters.Counters)
+	capacity := int(a.cfg.hashBase) * a.opt.HashFactor
+	a.table = flow.NewTable(capacity, packet.FromSeconds(a.cfg.flowTimeout))
+	a.dec = decode.New(decode.Options{})
+	a.release = a.releasePair
+	a.frags.init()
+	a.pkt1.Reset()
+	if err := a.loadPlugins(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Prefix is the output prefix in use.
+func (a *Analyzer) Prefix() string { return a.prefix }
+
+func (a *Analyzer) loadPlugins() error {
+	names, explicit := a.opt.Config.ActivePlugins()
+	if a.opt.PluginList != "" {
+		list, err := readPluginList(a.opt.PluginList)
+		if err != nil {
+			return err
+		}
+		names, explicit = list, true
+	}
+	active := map[string]bool{}
+	for _, n := range names {
+		active[n] = true
+	}
+	for _, d := range plugin.All() {
+		if explicit && !active[d.Name] {
+			continue
+		}
+		delete(active, d.Name)
+		p := d.New()
+		a.plugins = append(a.plugins, p)
+		a.names = append(a.names, d.Name+", "+d.Version)
+	}
+	delete(active, core)
+	for n := range active {
+		return fmt.Errorf("plugin list names an unknown plugin '%s' (known: %s)", n, knownPlugins())
+	}
+	return nil
+}
+
+func knownPlugins() string {
+	var s []string
+	for _, d := range plugin.All() {
+		s = append(s, d.Name)
+	}
+	return strings.Join(s, ", ")
+}
+
+func readPluginList(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read plugin list '%s': %w", path, err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		if line == "" {
+			continue
+		}
+		line = strings.TrimSuffix(line, ".so")
+		if len(line) > 4 && line[3] == '_' && isDigits(line[:3]) {
+			line = line[4:]
+		}
+		out = append(out, line)
+	}
+	return out, nil
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// initPlugins calls Init on every plugin and sorts them by capability.
+func (a *Analyzer) initPlugins(hdr plugin.HeaderInfo) error {
+	env := &plugin.Env{
+		Config:        a.opt.Config,
+		Log:           logAdapter{a.repW},
+		Table:         a.table,
+		Counters:      a.c,
+		Prefix:        a.prefix,
+		PacketMode:    a.opt.PacketMode,
+		FlowsToStdout: a.opt.FlowsStdout,
+		Stdout:        a.opt.Stdout,
+		Split:         a.opt.Split,
+		HeaderInfo:    hdr,
+	}
+	for _, p := range a.plugins {
+		if i, ok := p.(plugin.Initer); ok {
+			if err := i.Init(env); err != nil {
+				return fmt.Errorf("%s: %w", p.Name(), err)
+			}
+		}
+	}
+	cols := []record.Column{
+		{Name: "dir", Type: "C", Desc: "Flow direction"},
+		{Name: "flowInd", Type: "U64", Desc: "Flow index"},
+	}
+	for _, p := range a.plugins {
+		if x, ok := p.(plugin.FlowColumns); ok {
+			cols = append(cols, x.Columns()...)
+		}
+		if x, ok := p.(plugin.NewFlowHandler); ok {
+			a.newFlow = append(a.newFlow, x)
+		}
+		if x, ok := p.(plugin.Layer2Handler); ok {
+			a.l2 = append(a.l2, x)
+		}
+		if x, ok := p.(plugin.Layer4Handler); ok {
+			a.l4 = append(a.l4, x)
+		}
+		if x, ok := p.(plugin.FlowTerminator); ok {
+			a.terms = append(a.terms, x)
+		}
+		if x, ok := p.(plugin.PacketColumns); ok && a.opt.PacketMode {
+			a.pktCols = append(a.pktCols, x)
+		}
+		if x, ok := p.(plugin.Reporter); ok {
+			a.reporter = append(a.reporter, x)
+		}
+		if x, ok := p.(plugin.Monitor); ok {
+			a.monitors = append(a.monitors, x)
+		}
+		if x, ok := p.(plugin.Sink); ok {
+			a.sinks = append(a.sinks, x)
+		}
+		if x, ok := p.(plugin.Finisher); ok {
+			a.finish = append(a.finish, x)
+		}
+	}
+	for _, s := range a.sinks {
+		if err := s.StartSink(cols); err != nil {
+			return err
+		}
+	}
+	// Without a sink nothing reads flow records: skip rendering them.
+	a.rec.Disabled = len(a.sinks) == 0
+	if a.opt.PacketMode {
+		var err error
+		if a.pkt, err = newStream(a.prefix+"_packets.txt", true, nil); err != nil {
+			return err
+		}
+		hdrLine := "%pktNo\tflowInd"
+		for _, pc := range a.pktCols {
+			for _, c := range pc.PacketColumns() {
+				hdrLine += "\t" + c
+			}
+		}
+		hdrLine += "\tl7Content\n"
+		a.pkt.Write([]byte(hdrLine))
+	}
+	return nil
+}
+
+type logAdapter struct{ w *report.Writer }
+
+func (l logAdapter) Infof(format string, args ...any) { l.w.Info(format, args...) }
+func (l logAdapter) Warnf(format string, args ...any) { l.w.Warn(format, args...) }
+
+// Run processes the input to the end (or until signals stop it), then
+// releases all flows and prints the end report. Output files are complete
+// on every return path.
+func (a *Analyzer) Run() (err error) {
+	defer func() {
+		if cerr := a.closeAll(); err == nil {
+			err = cerr
+		}
+	}()
+	hdr := a.headerInfo()
+	if a.cfg.verbose > 0 {
+		if a.opt.WarnRoot {
+			a.repW.Warn("Running Tranalyzer as root on a pcap is not recommended")
+		}
+		for _, l := range a.opt.PreBanner {
+			a.repW.Info("%s", l)
+		}
+		report.WriteBanner(a.repW, a.baseState(), a.names)
+	}
+	if err := a.initPlugins(hdr); err != nil {
+		return err
+	}
+	if err := a.openSource(); err != nil {
+		return err
+	}
+	a.setupMonitoring()
+	a.rep.Flush()
+	a.mon.Flush()
+	a.start = time.Now()
+	a.lastPktWall = a.start
+	loopErr := a.loop()
+	return a.finishRun(loopErr)
+}
+
+func (a *Analyzer) closeAll() error {
+	var first error
+	keep := func(err error) {
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	if a.src != nil {
+		keep(a.src.Close())
+		a.src = nil
+	}
+	if a.pkt != nil {
+		keep(a.pkt.Close())
+		a.pkt = nil
+	}
+	if a.mon != nil {
+		keep(a.mon.Close())
+		if a.opt.MonFile && a.mon.f != nil {
+			if st, err := os.Stat(a.mon.name); err == nil && st.Size() == 0 {
+				os.Remove(a.mon.name)
+			}
+		}
+		a.mon = nil
+	}
+	if a.rep != nil {
+		keep(a.rep.Close())
+		a.rep = nil
+	}
+	return first
+}
+
+// warnOnce prints a [WRN] line the first time key is seen.
+func (a *Analyzer) warnOnce(key, format string, args ...any) {
+	if a.warned[key] {
+		return
+	}
+	a.warned[key] = true
+	a.repW.Warn(format, args...)
+}
+
+var errStopped = errors.New("stopped")
+
+func (a *Analyzer) isEOF(err error) bool { return err == nil || errors.Is(err, io.EOF) }

@@ -1,0 +1,238 @@
+package analyzer
+
+import (
+	"errors"
+	"io"
+	"time"
+
+	"github.com/t2go/t2go/pkg/capture"
+	"github.com/t2go/t2go/pkg/monitor"
+	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/report"
+)
+
+const (
+	batchPackets = 256
+	batchBytes   = 1 << 20
+	numBatches   = 4
+	// idleRefresh: on a live link without packets for this long, the
+	// analyzer time follows the wall clock (T2's ZPKTTMO idea), so flow
+	// timeouts and report times advance on idle links.
+	idleRefresh = 1500 * time.Millisecond
+)
+
+type batchMsg struct {
+	b   *capture.Batch
+	err error
+}
+
+func (a *Analyzer) openSource() error {
+	stop := make(chan struct{})
+	a.stopCh = stop
+	o := capture.Options{
+		BPF:          a.opt.BPF,
+		SnapLen:      a.cfg.snapLen,
+		BufferSize:   a.cfg.bufSize,
+		Promisc:      true,
+		Timeout:      100 * time.Millisecond,
+		PollInterval: time.Duration(a.cfg.pollTM * float64(time.Second)),
+		FileTimeout:  time.Duration(a.cfg.mfpTimeout * float64(time.Second)),
+		RoundRobin:   a.cfg.rrop,
+		OnFile:       a.onFile,
+		Warn:         func(msg string) { a.repW.Warn("%s", msg) },
+		Stop:         stop,
+		MaxBytes:     batchBytes,
+	}
+	var err error
+	switch a.opt.InputKind {
+	case InputFile:
+		a.src, err = capture.OpenFile(a.opt.Input, o)
+	case InputList:
+		a.src, err = capture.OpenList(a.opt.Input, o)
+	case InputSeries:
+		a.src, err = capture.OpenSeries(a.opt.Input, o)
+	case InputLive:
+		a.src, err = capture.OpenLive(a.opt.Input, o)
+		if err == nil {
+			a.onFile(a.src.Info())
+		}
+	}
+	return err
+}
+
+// onFile prints the input lines when the source opens a file (or the
+// interface): what is read, BPF, link type, snapshot length.
+func (a *Analyzer) onFile(ci capture.Info) {
+	if a.cfg.verbose == 0 {
+		return
+	}
+	in := a.inputFrom(ci)
+	report.WriteInput(a.repW, &report.State{Input: in})
+	if ci.Pcapng {
+		a.warnOnce("pcapng", "PCAP-NG input: 'Percentage completed' counts pcap record sizes and may stay below 100%%")
+	}
+	if !a.dec.Supported(ci.LinkType) {
+		a.warnOnce("lt"+in.LinkName, "Link layer type %s [%s/%d] is not supported: its packets are counted but not dissected",
+			in.LinkDesc, in.LinkName, ci.LinkType)
+	}
+	a.rep.Flush()
+}
+
+// loop runs until the input ends or a signal stops it.
+func (a *Analyzer) loop() error {
+	full := make(chan batchMsg, numBatches)
+	free := make(chan *capture.Batch, numBatches)
+	for i := 0; i < numBatches; i++ {
+		free <- &capture.Batch{Buf: make([]byte, 0, batchBytes+65536), Pkts: make([]capture.Pkt, 0, batchPackets)}
+	}
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		for {
+			var b *capture.Batch
+			select {
+			case b = <-free:
+			case <-a.stopCh:
+				return
+			}
+			b.Reset()
+			err := a.src.Read(b, batchPackets)
+			select {
+			case full <- batchMsg{b, err}:
+			case <-a.stopCh:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	stopReader := func() {
+		if !a.stopped {
+			a.stopped = true
+			close(a.stopCh)
+		}
+	}
+	defer func() {
+		stopReader()
+		// A live reader returns within its read timeout; a blocked stdin
+		// read may not, and is abandoned (the process exits next).
+		if a.opt.InputKind == InputLive {
+			<-readerDone
+		}
+	}()
+	var tick <-chan time.Time
+	for {
+		if a.ticker != nil {
+			tick = a.ticker.C
+		} else {
+			tick = nil
+		}
+		select {
+		case ev := <-a.opt.Control.Events:
+			if stop := a.handleEvent(ev); stop {
+				return nil
+			}
+		case <-tick:
+			if a.periodic {
+				a.printReport()
+			}
+		case m := <-full:
+			a.processBatch(m.b)
+			free <- m.b
+			if m.err != nil {
+				if errors.Is(m.err, io.EOF) {
+					return nil
+				}
+				return m.err
+			}
+			if a.noNewFlows && a.table.Len() == 0 {
+				a.repW.Info("All flows timed out after SIGINT: exiting")
+				return nil
+			}
+		}
+	}
+}
+
+// handleEvent applies one signal; it returns true when the loop must end.
+func (a *Analyzer) handleEvent(ev monitor.Event) bool {
+	switch ev {
+	case monitor.EvReport:
+		a.printReport()
+	case monitor.EvTogglePeriodic:
+		a.setPeriodic(!a.periodic)
+	case monitor.EvReload:
+		a.reload()
+	case monitor.EvNoNewFlows:
+		a.noNewFlows = true
+		a.repW.Info("SIGINT: Stop flow creation, when all pending flows timeout (%gs): exit", a.cfg.flowTimeout)
+		a.rep.Flush()
+		if a.table.Len() == 0 {
+			return true
+		}
+	case monitor.EvFlush:
+		a.repW.Info("SIGINT: Remove all flows and exit")
+		return true
+	case monitor.EvTerminate:
+		a.repW.Info("SIGTERM: Terminate, terminate. Remove all flows and exit")
+		return true
+	case monitor.EvAbortFlush, monitor.EvKill:
+		a.aborted = true
+		return true
+	}
+	return false
+}
+
+func (a *Analyzer) setPeriodic(on bool) {
+	a.periodic = on
+	if a.ticker != nil {
+		a.ticker.Stop()
+		a.ticker = nil
+	}
+	if on && a.cfg.mon.interval > 0 {
+		a.ticker = time.NewTicker(time.Duration(a.cfg.mon.interval * float64(time.Second)))
+	}
+}
+
+// processBatch handles every packet of b.
+func (a *Analyzer) processBatch(b *capture.Batch) {
+	p := &a.pkt1
+	for i := range b.Pkts {
+		if a.aborted || a.opt.Control.State() >= monitor.Flush {
+			return
+		}
+		m := &b.Pkts[i]
+		p.Reset()
+		p.Raw = b.Data(i)
+		p.TS = m.TS
+		p.CapLen = m.CapLen
+		p.WireLen = m.WireLen
+		p.LinkType = m.LinkType
+		a.handlePacket(p)
+	}
+	if len(b.Pkts) > 0 {
+		a.lastPktWall = time.Now()
+		a.progressUpdate()
+	} else if a.opt.InputKind == InputLive {
+		a.idle()
+	}
+}
+
+// idle advances the analyzer clock on a quiet live link so that flows
+// time out and periodic report times move on.
+func (a *Analyzer) idle() {
+	now := time.Now()
+	if now.Sub(a.lastPktWall) < idleRefresh {
+		return
+	}
+	a.lastPktWall = now
+	t := packet.Time(now.UnixNano())
+	if t > a.actTime {
+		a.actTime = t
+		a.table.Expired(t, a.release)
+	}
+	if a.noNewFlows && a.table.Len() == 0 {
+		a.mon.Flush()
+	}
+	a.rep.Flush()
+}

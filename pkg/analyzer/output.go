@@ -1,0 +1,113 @@
+package analyzer
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// DerivePrefix computes the output prefix as T2 does (t2-core §3.1), with
+// one fix (DECISIONS.md): only the capture file's own extension is
+// stripped, never a dot in a directory name.
+func DerivePrefix(inputKind int, input, w string) (string, error) {
+	base := input
+	switch {
+	case inputKind == InputFile && input == "-":
+		base = "stdin"
+	case inputKind == InputLive:
+		base = input
+	default:
+		dir, file := filepath.Split(input)
+		if i := strings.LastIndexByte(file, '.'); i > 0 {
+			file = file[:i]
+			// foo.pcap.gz: strip the compression suffix too.
+			if j := strings.LastIndexByte(file, '.'); j > 0 && strings.HasSuffix(input, ".gz") {
+				file = file[:j]
+			}
+		}
+		base = dir + file
+	}
+	if w == "" || w == "-" {
+		return base, nil
+	}
+	if st, err := os.Stat(w); err == nil && st.IsDir() {
+		return filepath.Join(w, filepath.Base(base)), nil
+	}
+	if strings.HasSuffix(w, "/") {
+		if err := os.MkdirAll(w, 0o755); err != nil {
+			return "", fmt.Errorf("cannot create output directory '%s': %w", w, err)
+		}
+		return filepath.Join(w, filepath.Base(base)), nil
+	}
+	if dir := filepath.Dir(w); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", fmt.Errorf("cannot create output directory '%s': %w", dir, err)
+		}
+	}
+	return w, nil
+}
+
+// stream is a buffered output file or stdout.
+type stream struct {
+	name string
+	f    *os.File // nil for stdout
+	w    *bufio.Writer
+	out  interface{ Write([]byte) (int, error) }
+	err  error
+}
+
+func newStream(name string, create bool, stdout interface{ Write([]byte) (int, error) }) (*stream, error) {
+	s := &stream{name: name}
+	if create {
+		f, err := os.Create(name)
+		if err != nil {
+			return nil, fmt.Errorf("cannot create '%s': %w", name, err)
+		}
+		s.f = f
+		s.w = bufio.NewWriterSize(f, 64<<10)
+		s.out = s.w
+		return s, nil
+	}
+	s.w = bufio.NewWriterSize(stdoutWriter{stdout}, 64<<10)
+	s.out = s.w
+	return s, nil
+}
+
+type stdoutWriter struct {
+	w interface{ Write([]byte) (int, error) }
+}
+
+func (s stdoutWriter) Write(b []byte) (int, error) { return s.w.Write(b) }
+
+func (s *stream) Write(b []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(b)
+	if err != nil {
+		s.err = fmt.Errorf("writing '%s': %w", s.name, err)
+	}
+	return n, err
+}
+
+func (s *stream) Flush() error {
+	if s.err != nil {
+		return s.err
+	}
+	if err := s.w.Flush(); err != nil {
+		s.err = fmt.Errorf("writing '%s': %w", s.name, err)
+	}
+	return s.err
+}
+
+func (s *stream) Close() error {
+	err := s.Flush()
+	if s.f != nil {
+		if cerr := s.f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("closing '%s': %w", s.name, cerr)
+		}
+	}
+	return err
+}

@@ -1,0 +1,74 @@
+package analyzer
+
+import (
+	"fmt"
+	"time"
+)
+
+// progress draws a one-line progress bar on stderr while a capture file is
+// read (PROGRESS=1 and stderr is a terminal): what T2 only tells on USR1.
+type progress struct {
+	a     *Analyzer
+	last  time.Time
+	shown bool
+}
+
+const progressEvery = 200 * time.Millisecond
+
+// progressUpdate is called once per batch, not per packet.
+func (a *Analyzer) progressUpdate() {
+	if a.prog == nil {
+		if !a.cfg.progress || !a.opt.StderrTTY || a.opt.InputKind == InputLive || a.src == nil {
+			return
+		}
+		a.prog = &progress{a: a}
+	}
+	now := time.Now()
+	if now.Sub(a.prog.last) < progressEvery {
+		return
+	}
+	a.prog.last = now
+	a.prog.draw(now)
+}
+
+func (p *progress) draw(now time.Time) {
+	a := p.a
+	in := a.src.Info()
+	done := 24*uint64(max(in.Files, 1)) + a.c.BytesProcessed + 16*a.c.Packets
+	el := now.Sub(a.start).Seconds()
+	rate := 0.0
+	if el > 0 {
+		rate = float64(a.c.Packets) / el
+	}
+	line := fmt.Sprintf("\r%d packets, %.1f MB, %.0f pkt/s", a.c.Packets, float64(done)/1e6, rate)
+	if in.TotalSize > 0 {
+		f := float64(done) / float64(in.TotalSize)
+		if f > 1 {
+			f = 1
+		}
+		const width = 30
+		n := int(f * width)
+		bar := make([]byte, width)
+		for i := range bar {
+			if i < n {
+				bar[i] = '#'
+			} else {
+				bar[i] = ' '
+			}
+		}
+		eta := 0.0
+		if f > 0 {
+			eta = el * (1 - f) / f
+		}
+		line = fmt.Sprintf("\r[%s] %5.1f%% %s, ETA %.0fs", bar, 100*f, line[1:], eta)
+	}
+	fmt.Fprint(a.opt.Stderr, line+"\x1b[K")
+	p.shown = true
+}
+
+// clear removes the bar before the end report is printed.
+func (p *progress) clear() {
+	if p != nil && p.shown {
+		fmt.Fprint(p.a.opt.Stderr, "\r\x1b[K")
+	}
+}

@@ -1,0 +1,12 @@
+// Package all links every compiled-in plugin into a binary. It is the
+// only place that names concrete plugins.
+package all
+
+import (
+	_ "github.com/t2go/t2go/pkg/plugins/basicflow"
+	_ "github.com/t2go/t2go/pkg/plugins/basicstats"
+	_ "github.com/t2go/t2go/pkg/plugins/ftpdecode"
+	_ "github.com/t2go/t2go/pkg/plugins/protostats"
+	_ "github.com/t2go/t2go/pkg/plugins/tcpstates"
+	_ "github.com/t2go/t2go/pkg/plugins/txtsink"
+)

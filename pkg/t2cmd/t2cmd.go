@@ -1,0 +1,375 @@
+// Package t2cmd is the command line of the t2 analyzer: T2's options
+// (getopt style, clustered short flags, BPF words after the options),
+// checks with T2's error texts, then an analyzer run.
+package t2cmd
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
+
+	"github.com/t2go/t2go/pkg/analyzer"
+	"github.com/t2go/t2go/pkg/capture"
+	"github.com/t2go/t2go/pkg/cliutil"
+	"github.com/t2go/t2go/pkg/config"
+	"github.com/t2go/t2go/pkg/iostreams"
+	"github.com/t2go/t2go/pkg/monitor"
+	"github.com/t2go/t2go/pkg/plugin"
+	_ "github.com/t2go/t2go/pkg/plugins/all" // compiled-in plugins
+)
+
+type flags struct {
+	iface, pcap, list, series string
+	w, W                      string
+	log, mon, pkts            bool
+	snap, buf                 int
+	pluginDir, pluginList     string
+	pcapd                     string
+	hash                      int
+	sensor                    string
+	cpu                       int
+	prio                      int
+	monIntv                   float64
+	bpfFile                   string
+	version, help             bool
+}
+
+// NewCommand builds the t2 command. ctl is the signal subscription,
+// started by main before anything is printed.
+func NewCommand(io *iostreams.IO, ctl *monitor.Control) *cobra.Command {
+	var f flags
+	cmd := &cobra.Command{
+		Use:           "t2 [OPTION...] <INPUT> [BPF]",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return run(cmd, io, ctl, &f, args)
+		},
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	fs.StringVarP(&f.iface, "interface", "i", "", "")
+	fs.StringVarP(&f.pcap, "pcap", "r", "", "")
+	fs.StringVarP(&f.list, "pcap-list", "R", "", "")
+	fs.StringVarP(&f.series, "input-regex", "D", "", "")
+	fs.StringVarP(&f.w, "output-prefix", "w", "", "")
+	fs.StringVarP(&f.W, "output-regex", "W", "", "")
+	fs.BoolVarP(&f.log, "logfile", "l", false, "")
+	fs.BoolVarP(&f.mon, "monfile", "m", false, "")
+	fs.BoolVarP(&f.pkts, "packets", "s", false, "")
+	fs.IntVarP(&f.snap, "snaplen", "S", 0, "")
+	fs.IntVarP(&f.buf, "rx-bufsize", "B", 0, "")
+	fs.StringVarP(&f.pluginDir, "plugin-folder", "p", "", "")
+	fs.StringVarP(&f.pluginList, "plugin-list", "b", "", "")
+	fs.StringVarP(&f.pcapd, "pcapd", "e", "", "")
+	fs.IntVarP(&f.hash, "hash-factor", "f", 1, "")
+	fs.StringVarP(&f.sensor, "sensor-id", "x", "", "")
+	fs.IntVarP(&f.cpu, "cpu", "c", -1, "")
+	fs.IntVarP(&f.prio, "priority", "P", 0, "")
+	fs.Float64VarP(&f.monIntv, "mon-interval", "M", -1, "")
+	fs.StringVarP(&f.bpfFile, "bpf-file", "F", "", "")
+	fs.BoolVarP(&f.version, "version", "V", false, "")
+	fs.BoolVarP(&f.help, "help", "h", false, "")
+	cmd.SetHelpFunc(func(*cobra.Command, []string) { fmt.Fprint(io.Out, usageText) })
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageError(io, flagErrorText(err))
+	})
+	cmd.SetOut(io.Out)
+	cmd.SetErr(io.ErrOut)
+	return cmd
+}
+
+// flagErrorText turns pflag's messages into T2's.
+func flagErrorText(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, "unknown shorthand flag: "):
+		// unknown shorthand flag: 'q' in -q
+		if i := strings.Index(msg, "'"); i >= 0 && i+2 < len(msg) {
+			return fmt.Sprintf("Unknown option '-%c'", msg[i+1])
+		}
+	case strings.HasPrefix(msg, "unknown flag: "):
+		return fmt.Sprintf("Unknown option '%s'", strings.TrimPrefix(msg, "unknown flag: "))
+	case strings.HasPrefix(msg, "flag needs an argument: "):
+		// flag needs an argument: 'M' in -M
+		if i := strings.Index(msg, "'"); i >= 0 && i+2 < len(msg) {
+			return fmt.Sprintf("Option '-%c' requires an argument", msg[i+1])
+		}
+		return "Option " + strings.TrimPrefix(msg, "flag needs an argument: ") + " requires an argument"
+	case strings.HasPrefix(msg, "invalid argument "):
+		return msg
+	}
+	return msg
+}
+
+func usageError(io *iostreams.IO, msg string) error {
+	fmt.Fprintf(io.ErrOut, "[ERR] %s\n", msg)
+	fmt.Fprintln(io.Out, "Try 't2 -h' for more information.")
+	return cliutil.Exit(1)
+}
+
+func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, args []string) error {
+	fs := cmd.Flags()
+	if f.help {
+		fmt.Fprint(io.Out, usageText)
+		return nil
+	}
+	if f.version {
+		fmt.Fprintf(io.Out, "Tranalyzer %s (Anteater) [%s] (t2go)\n", analyzer.Version, analyzer.Codename)
+		return nil
+	}
+	if fs.NFlag() == 0 && len(args) == 0 {
+		fmt.Fprint(io.Out, usageText)
+		return cliutil.Exit(1)
+	}
+	opt := analyzer.Options{
+		SensorID:    -1,
+		MonInterval: f.monIntv,
+		HashFactor:  f.hash,
+		SnapLen:     f.snap,
+		BufSize:     f.buf,
+		PluginList:  f.pluginList,
+		LogFile:     f.log,
+		MonFile:     f.mon,
+		PacketMode:  f.pkts,
+		Control:     ctl,
+		Stdout:      io.Out,
+		Stderr:      io.ErrOut,
+		StdoutTTY:   io.IsTTY,
+		StderrTTY:   isTTY(os.Stderr),
+		NoColor:     os.Getenv("NO_COLOR") != "",
+		CommandLine: strings.Join(os.Args, " "),
+	}
+	kinds := 0
+	for _, in := range []struct {
+		set  bool
+		kind int
+		val  string
+	}{
+		{fs.Changed("pcap"), analyzer.InputFile, f.pcap},
+		{fs.Changed("pcap-list"), analyzer.InputList, f.list},
+		{fs.Changed("input-regex"), analyzer.InputSeries, f.series},
+		{fs.Changed("interface"), analyzer.InputLive, f.iface},
+	} {
+		if in.set {
+			kinds++
+			opt.InputKind, opt.Input = in.kind, in.val
+		}
+	}
+	switch {
+	case kinds == 0:
+		return usageError(io, "One of '-r', '-R', '-D' or '-i' option is required")
+	case kinds > 1:
+		return usageError(io, "'-r', '-R', '-D' and '-i' options can only be used exclusively")
+	}
+	if opt.InputKind == analyzer.InputSeries {
+		if _, err := capture.ParseSeries(opt.Input); err != nil {
+			return usageError(io, "Option '-D': Invalid format, expected 'expr[:schr][,stop]'")
+		}
+	}
+	if fs.Changed("snaplen") && f.snap <= 0 {
+		return usageError(io, "Option '-S': Snapshot length must be greater than 0")
+	}
+	if fs.Changed("rx-bufsize") && f.buf <= 0 {
+		return usageError(io, "Option '-B': Buffer size must be greater than 0")
+	}
+	if f.hash <= 0 {
+		return usageError(io, "Option '-f': Hash factor must be greater than 0")
+	}
+	if fs.Changed("mon-interval") && f.monIntv < 0 {
+		return usageError(io, "Option '-M': Monitoring interval must be greater than 0.0")
+	}
+	if fs.Changed("pcapd") {
+		return usageError(io, "Option '-e' needs the pcapd plugin, which this t2 does not include")
+	}
+	if fs.Changed("sensor-id") {
+		v, err := strconv.ParseUint(f.sensor, 0, 32)
+		if err != nil {
+			return usageError(io, fmt.Sprintf("Option '-x': invalid sensor ID '%s' (expected 0..4294967295)", f.sensor))
+		}
+		opt.SensorID = int64(v)
+	}
+	switch {
+	case fs.Changed("output-prefix") && f.w == "-":
+		opt.FlowsStdout = true
+	case fs.Changed("output-prefix"):
+		opt.Prefix = f.w
+	}
+	if fs.Changed("output-regex") {
+		prefix, split, err := ParseSplit(f.W)
+		if err != nil {
+			return usageError(io, err.Error())
+		}
+		opt.Prefix, opt.Split = prefix, split
+	}
+	opt.BPF = strings.Join(args, " ")
+	if f.bpfFile != "" {
+		b, err := ReadBPFFile(f.bpfFile)
+		if err != nil {
+			return usageError(io, err.Error())
+		}
+		opt.BPF = b
+	}
+	if fs.Changed("priority") {
+		if err := setPriority(f.prio); err != nil {
+			return usageError(io, err.Error())
+		}
+	}
+	if f.cpu >= 0 {
+		msg, err := bindCPU(f.cpu)
+		if err != nil {
+			return usageError(io, err.Error())
+		}
+		opt.PreBanner = append(opt.PreBanner, msg)
+	}
+	// DECISIONS.md: running as root on a file warns, but never sleeps.
+	opt.WarnRoot = os.Geteuid() == 0 && opt.InputKind != analyzer.InputLive
+	pluginDir := f.pluginDir
+	cfg, err := config.Load(config.Options{PluginDir: pluginDir})
+	if err != nil {
+		fmt.Fprintf(io.ErrOut, "[ERR] %v\n", err)
+		return cliutil.Exit(1)
+	}
+	opt.Config = cfg
+	a, err := analyzer.New(opt)
+	if err != nil {
+		fmt.Fprintf(io.ErrOut, "[ERR] %v\n", err)
+		return cliutil.Exit(1)
+	}
+	if err := a.Run(); err != nil {
+		fmt.Fprintf(io.ErrOut, "[ERR] %v\n", err)
+		return cliutil.Exit(1)
+	}
+	return nil
+}
+
+func isTTY(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// ParseSplit parses -W PREFIX[:SIZE][,START].
+func ParseSplit(s string) (string, plugin.SplitSpec, error) {
+	sp := plugin.SplitSpec{Enabled: true, Size: 500000000}
+	prefix := s
+	rest := ""
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		prefix, rest = s[:i], s[i+1:]
+	} else if i := strings.LastIndexByte(s, ','); i >= 0 {
+		prefix, rest = s[:i], ","+s[i+1:]
+	}
+	size, start, hasStart := rest, "", false
+	if i := strings.IndexByte(rest, ','); i >= 0 {
+		size, start, hasStart = rest[:i], rest[i+1:], true
+	}
+	bad := func() (string, plugin.SplitSpec, error) {
+		return "", sp, fmt.Errorf("Option '-W': invalid format '%s', expected 'prefix[:size][,start]'", s)
+	}
+	if size != "" {
+		if strings.HasSuffix(size, "f") {
+			sp.CountFlows = true
+			size = strings.TrimSuffix(size, "f")
+		}
+		mult := 1.0
+		switch {
+		case strings.HasSuffix(size, "K"):
+			mult, size = 1e3, strings.TrimSuffix(size, "K")
+		case strings.HasSuffix(size, "M"):
+			mult, size = 1e6, strings.TrimSuffix(size, "M")
+		case strings.HasSuffix(size, "G"):
+			mult, size = 1e9, strings.TrimSuffix(size, "G")
+		}
+		v, err := strconv.ParseFloat(size, 64)
+		if err != nil || v*mult < 1 {
+			return bad()
+		}
+		sp.Size = uint64(v * mult)
+	}
+	if hasStart {
+		v, err := strconv.ParseUint(start, 10, 64)
+		if err != nil {
+			return bad()
+		}
+		sp.Start = v
+	}
+	if prefix == "" {
+		return bad()
+	}
+	return prefix, sp, nil
+}
+
+// ReadBPFFile reads a filter file: '#' comments are removed, lines joined.
+func ReadBPFFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("Option '-F': cannot read BPF file '%s': %v", path, errors.Unwrap(err))
+	}
+	var parts []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		if line = strings.TrimSpace(line); line != "" {
+			parts = append(parts, line)
+		}
+	}
+	if len(parts) == 0 {
+		return "", fmt.Errorf("Option '-F': BPF file '%s' is empty", path)
+	}
+	return strings.Join(parts, " "), nil
+}
+
+func setPriority(p int) error {
+	if p < -20 || p > 20 {
+		return errors.New("Priority MUST be between -20 and 20 (highest to lowest)")
+	}
+	if p < 0 && os.Geteuid() != 0 {
+		return errors.New("Only root can assign priority < 0")
+	}
+	if err := unix.Setpriority(unix.PRIO_PROCESS, 0, p); err != nil {
+		return fmt.Errorf("Option '-P': cannot set priority %d: %v", p, err)
+	}
+	return nil
+}
+
+func bindCPU(n int) (string, error) {
+	var set unix.CPUSet
+	cur, err := currentCPU()
+	if err != nil {
+		return "", fmt.Errorf("Option '-c': %v", err)
+	}
+	target := cur
+	if n > 0 {
+		target = n - 1
+	}
+	set.Set(target)
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		return "", fmt.Errorf("Option '-c': cannot bind to CPU %d: %v", n, err)
+	}
+	if n > 0 && target != cur {
+		return fmt.Sprintf("Tranalyzer successfully moved from CPU %d to CPU %d", cur, target), nil
+	}
+	return fmt.Sprintf("Tranalyzer successfully bound to CPU %d", target), nil
+}
+
+func currentCPU() (int, error) {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return 0, err
+	}
+	for i := 0; i < 1024; i++ {
+		if set.IsSet(i) {
+			return i, nil
+		}
+	}
+	return 0, errors.New("no CPU in the affinity mask")
+}
+
+var _ = pflag.ContinueOnError
