@@ -393,36 +393,6 @@ func (c *Config) activePlugins() ([]string, bool, error) {
 	return names, true, nil
 }
 
-// PluginListName is the file name of the active plugin list.
-const PluginListName = "plugins.txt"
-
-// ParsePluginList reads a plugin list: one name per line, "#" comments,
-// T2's "NNN_name" and "NNN_name.so" spellings accepted. Duplicates and the
-// core name are dropped.
-func ParsePluginList(file string, data []byte) ([]string, error) {
-	names := []string{}
-	seen := map[string]bool{}
-	for i, line := range strings.Split(string(data), "\n") {
-		if j := strings.IndexByte(line, '#'); j >= 0 {
-			line = line[:j]
-		}
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		name := NormalizePluginName(line)
-		if !ValidKey(name) || strings.Contains(name, "-") {
-			return nil, &LineError{Path: file, Line: i + 1, Msg: fmt.Sprintf("%q: expected a plugin name such as basicFlow or 100_basicFlow.so", line)}
-		}
-		if name == Core || seen[name] {
-			continue
-		}
-		seen[name] = true
-		names = append(names, name)
-	}
-	return names, nil
-}
-
 // NormalizePluginName strips T2's "NNN_" prefix, ".so" suffix and a
 // trailing "/" from a plugin name.
 func NormalizePluginName(s string) string {

@@ -259,6 +259,9 @@ func (s *Spec) Canonical(input string) (string, error) {
 		if in == "default" {
 			return s.DefaultText, nil
 		}
+		if strings.HasPrefix(in, `"`) != strings.HasSuffix(in, `"`) || in == `"` {
+			return "", fmt.Errorf("unbalanced quotes")
+		}
 		if len(in) >= 2 && in[0] == '"' && in[len(in)-1] == '"' {
 			if _, err := unquote(in); err != nil {
 				return "", err
