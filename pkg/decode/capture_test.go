@@ -66,6 +66,8 @@ func readPcap(raw []byte) ([]record, error) {
 		incl, orig := int(bo.Uint32(raw[off+8:])), bo.Uint32(raw[off+12:])
 		off += 16
 		if incl < 0 || incl > len(raw)-off {
+			// Keep what is there so that robustness tests can decode it.
+			out = append(out, record{lt, orig, raw[off:]})
 			return out, fmt.Errorf("pcap: record of %d bytes past the end", incl)
 		}
 		out = append(out, record{lt, orig, raw[off : off+incl]})
