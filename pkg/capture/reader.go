@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -103,7 +104,11 @@ type reader struct {
 // For pcapng it consumes the blocks before the first packet, so the link
 // type of the first interface is known.
 func newReader(src io.Reader, name string, warn func(string)) (*reader, error) {
-	r := &reader{name: name, warn: warn, br: bufio.NewReaderSize(src, readBufSize)}
+	size := readBufSize
+	if br, ok := src.(*bytes.Reader); ok {
+		size = max(int(br.Size()), 4096) // in-memory input: no need for 1 MiB
+	}
+	r := &reader{name: name, warn: warn, br: bufio.NewReaderSize(src, min(size, readBufSize))}
 	m, err := r.br.Peek(4)
 	if len(m) == 0 && err == io.EOF {
 		return nil, &FileError{File: name, Reason: ErrEmpty}
@@ -113,7 +118,7 @@ func newReader(src io.Reader, name string, warn func(string)) (*reader, error) {
 		if err != nil {
 			return nil, &FileError{File: name, Reason: ErrNotCapture}
 		}
-		r.br = bufio.NewReaderSize(r.gz, readBufSize)
+		r.br = bufio.NewReaderSize(r.gz, max(readBufSize, size))
 		m, err = r.br.Peek(4)
 		if len(m) == 0 && err == io.EOF {
 			return nil, &FileError{File: name, Reason: ErrEmpty}
