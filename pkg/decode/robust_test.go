@@ -134,4 +134,3 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
-
