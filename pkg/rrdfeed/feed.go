@@ -409,7 +409,11 @@ func validValue(v string, counter bool) bool {
 			return false
 		}
 	}
-	return i == len(v)
+	if i != len(v) {
+		return false
+	}
+	_, err := strconv.ParseFloat(v, 64) // out of range (1e400) is refused too
+	return err == nil
 }
 
 // detectStep chooses the RRD step from the first rows' times: the median

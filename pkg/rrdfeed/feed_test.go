@@ -455,7 +455,7 @@ func TestValidValue(t *testing.T) {
 	}{
 		{"12", false, true}, {"-2", false, true}, {"1845.600", false, true}, {"1e3", false, true},
 		{"U", false, true}, {".5", false, true}, {"0x10", false, false}, {"nan", false, false},
-		{"inf", false, false}, {"", false, false}, {"1e", false, false}, {"1.2.3", false, false},
+		{"inf", false, false}, {"", false, false}, {"1e", false, false}, {"1e400", false, false}, {"-1e-400", false, true}, {"1.2.3", false, false},
 		{"12", true, true}, {"-2", true, false}, {"1.5", true, false}, {"U", true, true},
 	} {
 		if got := validValue(tc.v, tc.counter); got != tc.ok {
