@@ -17,7 +17,7 @@ func TestClassify(t *testing.T) {
 		{"  \r", Blank, nil},
 		{"%repType\tsensorID\ttime", Header, []string{"repType", "sensorID", "time"}},
 		{"%repType\tsensorID\ttime\t", Header, []string{"repType", "sensorID", "time"}}, // pipe: trailing TAB
-		{"%repTyp\ttime\tdur\r", Header, []string{"repTyp", "time", "dur"}},            // CRLF
+		{"%repTyp\ttime\tdur\r", Header, []string{"repTyp", "time", "dur"}},             // CRLF
 		{"USR1MR_D\t666\t1.5\t", Row, []string{"USR1MR_D", "666", "1.5"}},
 		{"USR1MR_D\t666\t\t2", Row, []string{"USR1MR_D", "666", "", "2"}},
 		{"Dump start: 1700000000.000000 sec", Text, nil},
