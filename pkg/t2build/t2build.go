@@ -143,6 +143,15 @@ func (c *Command) Run(args []string) error {
 		}
 		o.names = append(o.names, names...)
 	}
+	seen := map[string]bool{}
+	uniq := o.names[:0]
+	for _, n := range o.names {
+		if !seen[n] {
+			seen[n] = true
+			uniq = append(uniq, n)
+		}
+	}
+	o.names = uniq
 	for _, n := range o.names {
 		if n == config.Core {
 			continue
