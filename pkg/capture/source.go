@@ -6,6 +6,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/t2go/t2go/pkg/packet"
 )
 
 // Source delivers packets in batches. Read resets nothing: the caller calls
@@ -322,3 +324,5 @@ func newBytesSource(data []byte, name string) (Source, error) {
 	fs.nextFile = func() (*openedFile, error) { return nil, io.EOF }
 	return fs, nil
 }
+
+func packetTime(t time.Time) packet.Time { return packet.Time(t.UnixNano()) }
