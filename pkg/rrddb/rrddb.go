@@ -121,6 +121,7 @@ func Open(file, daemon string) (DB, error) {
 type local struct {
 	file string
 	upd  *rrd.Updater
+	last int64 // last update time, known once upd is set
 }
 
 func (l *local) File() string   { return l.file }
@@ -239,46 +240,57 @@ func (l *local) Create(start int64, step uint, defs []string) error {
 // file for the whole batch). librrd applies the arguments in order and
 // stops at the first one it refuses, keeping those before it. Callers
 // check rows beforehand so that does not happen; if it does anyway, the
-// rows after the last stored second are retried one by one so the good
-// ones are kept and each bad one is reported.
+// stored prefix is found from the new last update time and the rest is
+// retried row by row, so the good rows are kept and each bad one reported.
 func (l *local) Update(rows []Update) ([]Rejected, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
 	if l.upd == nil {
 		l.upd = rrd.NewUpdater(l.file)
+		m, err := rrd.Info(l.file)
+		if err != nil {
+			return nil, fmt.Errorf("update %s: %v", l.file, err)
+		}
+		last, _ := m["last_update"].(uint)
+		l.last = int64(last)
 	}
 	for _, r := range rows {
 		l.upd.Cache(r.Arg)
 	}
 	err := l.upd.Update()
 	if err == nil {
+		l.last = rows[len(rows)-1].Millis / 1000
 		return nil, nil
 	}
 	m, ierr := rrd.Info(l.file)
 	if ierr != nil {
 		return nil, fmt.Errorf("update %s: %v (and info: %v)", l.file, err, ierr)
 	}
-	last, _ := m["last_update"].(uint)
+	lastU, _ := m["last_update"].(uint)
+	last := int64(lastU)
+	// The stored prefix: increasing times after the previous last update,
+	// up to the new one.
+	k, prev := 0, l.last
+	for k < len(rows) {
+		sec := rows[k].Millis / 1000
+		if sec <= prev || sec > last {
+			break
+		}
+		prev = sec
+		k++
+	}
+	l.last = last
 	var rej []Rejected
-	for i, r := range rows {
-		sec := r.Millis / 1000
-		if sec < int64(last) {
-			continue // stored by the batch
-		}
-		uerr := l.upd.Update(r.Arg)
-		if uerr == nil {
+	for i := k; i < len(rows); i++ {
+		if uerr := l.upd.Update(rows[i].Arg); uerr != nil {
+			if _, serr := os.Stat(l.file); serr != nil {
+				return rej, fmt.Errorf("update %s: %w", l.file, serr)
+			}
+			rej = append(rej, Rejected{Index: i, Message: uerr.Error()})
 			continue
 		}
-		// A row of the last stored second may have been stored by the
-		// batch already; librrd then refuses it as not newer.
-		if sec == int64(last) && strings.Contains(uerr.Error(), "illegal attempt to update") {
-			continue
-		}
-		if _, serr := os.Stat(l.file); serr != nil {
-			return rej, fmt.Errorf("update %s: %w", l.file, serr)
-		}
-		rej = append(rej, Rejected{Index: i, Message: uerr.Error()})
+		l.last = rows[i].Millis / 1000
 	}
 	return rej, nil
 }
