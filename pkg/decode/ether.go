@@ -365,7 +365,6 @@ func (s *state) ieee80211(off int) {
 		s.stop(0)
 		return
 	}
-	s.hdr("llc")
-	p.Enc |= packet.EncLLC
+	s.hdr("llc") // not counted as an 802.3 LLC packet (Enc LLC): no length field
 	s.etherTypeAt(s.be16(pos+6), pos+8)
 }
