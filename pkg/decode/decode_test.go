@@ -283,7 +283,9 @@ var decodeCases = []decodeCase{
 	{
 		name: "gre ipv4", lt: LinkEthernet, data: cat(eth(0x0800), ipv4(47, cat(u16(0x2000), u16(0x0800), u32(5), ipv4(1, zeros(8))))),
 		desc: "eth:ipv4:gre:ipv4:icmp", bits: packet.L2GRE | packet.L2IPv4,
-		check: func(p *packet.Packet) error { return want(p.Enc&packet.EncGRE != 0 && p.L3Off == 42, "enc %x l3off %d", p.Enc, p.L3Off) },
+		check: func(p *packet.Packet) error {
+			return want(p.Enc&packet.EncGRE != 0 && p.L3Off == 42, "enc %x l3off %d", p.Enc, p.L3Off)
+		},
 	},
 	{
 		name: "gre transparent ethernet bridging", lt: LinkEthernet, data: cat(eth(0x0800), ipv4(47, cat(u16(0), u16(0x6558), eth(0x86dd), ipv6(58, zeros(8))))),
@@ -297,7 +299,9 @@ var decodeCases = []decodeCase{
 	{
 		name: "pptp ack only", lt: LinkEthernet, data: pad(cat(eth(0x0800), ipv4(47, cat(u16(0x2081), u16(0x880b), u16(0), u16(7), u32(1))))),
 		desc: "eth:ipv4:gre:ppp", bits: packet.L2GRE | packet.L2PPP | packet.L2IPv4 | packet.StopDissect,
-		check: func(p *packet.Packet) error { return want(p.L4Proto == 47 && p.L4HdrLen == 12, "proto %d l4hl %d", p.L4Proto, p.L4HdrLen) },
+		check: func(p *packet.Packet) error {
+			return want(p.L4Proto == 47 && p.L4HdrLen == 12, "proto %d l4hl %d", p.L4Proto, p.L4HdrLen)
+		},
 	},
 	{
 		name: "erspan II", lt: LinkEthernet, data: cat(eth(0x0800), ipv4(47, cat(u16(0x1000), u16(0x88be), u32(1), zeros(8), eth(0x0800), ipv4(6, tcp(1, 2, 0, nil))))),
