@@ -429,6 +429,7 @@ func (d *FTPDecode) reply(p *packet.Packet, f *flow.Flow, s *state) {
 		}
 	}
 	line := firstLine(p.Payload)
+	text := line[3:] // the reply text after the code
 	switch code {
 	case 215:
 		if !s.params.add(line, true) {
@@ -439,7 +440,7 @@ func (d *FTPDecode) reply(p *packet.Packet, f *flow.Flow, s *state) {
 			s.plen = uint32(n)
 		}
 	case 227:
-		if ip, port, ok := parseHostPort(line[4:]); ok {
+		if ip, port, ok := parseHostPort(text); ok {
 			var a [16]byte
 			copy(a[:], ip[:])
 			if ip == [4]byte{} {
@@ -448,7 +449,7 @@ func (d *FTPDecode) reply(p *packet.Packet, f *flow.Flow, s *state) {
 			d.announce(f, s, a, 4, port, StatPassive)
 		}
 	case 229:
-		if port, ok := parseEPSV(line[4:]); ok {
+		if port, ok := parseEPSV(text); ok {
 			d.announce(f, s, f.Key.SrcIP, f.Key.IPVer, port, StatPassive)
 		}
 	case 125, 150:

@@ -451,3 +451,82 @@ func TestMonitor(t *testing.T) {
 		t.Errorf("absolute human report %q", got)
 	}
 }
+
+// TestSamplePacketColumn compares the packet column with T2's
+// test_packets.txt.
+func TestSamplePacketColumn(t *testing.T) {
+	data, err := os.ReadFile("../../../testdata/t2sample/test_packets.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	hdr := strings.Split(strings.TrimPrefix(lines[0], "%"), "\t")
+	ci := -1
+	for i, h := range hdr {
+		if h == "ftpStat" {
+			ci = i
+		}
+	}
+	want := map[uint64]string{}
+	for i, l := range lines[1:] {
+		want[uint64(i+1)] = strings.Split(l, "\t")[ci]
+	}
+	table := flow.NewTable(4096, packet.FromSeconds(182))
+	d := &FTPDecode{}
+	if err := d.Init(&plugin.Env{Table: table, Config: defaultConfig()}); err != nil {
+		t.Fatal(err)
+	}
+	replay(t, "../../../testdata/t2sample/test.pcap", table, func(p *packet.Packet, f *flow.Flow, isNew bool) {
+		if isNew {
+			d.OnNewFlow(p, f)
+		}
+		if !p.L2Only {
+			d.OnLayer4(p, f)
+		}
+		var w record.Writer
+		d.WritePacket(p, f, &w)
+		if got := string(w.Bytes()); got != want[p.Num] {
+			t.Errorf("packet %d: %s, want %s", p.Num, got, want[p.Num])
+		}
+	})
+}
+
+// TestRealCaptures checks linking on captures of real FTP sessions.
+func TestRealCaptures(t *testing.T) {
+	tests := []struct {
+		file            string
+		ctlPkts         uint64
+		dataFlows       int
+		passive, active int
+		aggregate       uint8
+	}{
+		// 4 passive data connections (3 listings, 1 file), all linked.
+		{"ftp-data-transfers.pcap", 57, 8, 8, 0, 0x03},
+		// EPSV (229) and EPRT data connections over IPv6.
+		{"ftp-ipv6-epsv.pcap", 91, 10, 6, 4, 0x0b},
+		// 687 announced passive connections are not in the capture.
+		{"ftp-control-cwd-navigation.pcap", 8317, 0, 0, 0, 0xc1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			got, d, _ := run(t, "../../../testdata/pcaps/"+tc.file, defaultConfig())
+			var data, pas, act int
+			for _, cols := range got {
+				st := strings.SplitN(cols, "\t", 2)[0]
+				switch st {
+				case "0x02", "0x06":
+					pas++
+				case "0x08", "0x0c":
+					act++
+				}
+				if st != "0x00" && !strings.HasSuffix(st, "1") {
+					data++
+				}
+			}
+			if d.pkts != tc.ctlPkts || data != tc.dataFlows || pas != tc.passive || act != tc.active || d.aggregate != tc.aggregate {
+				t.Errorf("control packets %d, data flows %d (passive %d, active %d), aggregate 0x%02x; want %d, %d (%d, %d), 0x%02x",
+					d.pkts, data, pas, act, d.aggregate, tc.ctlPkts, tc.dataFlows, tc.passive, tc.active, tc.aggregate)
+			}
+		})
+	}
+}
