@@ -9,6 +9,7 @@ package basicflow
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
@@ -77,8 +78,10 @@ type BasicFlow struct {
 	srcMAC  [][6]byte
 	dstMAC  [][6]byte
 
-	// values of the packet being processed, for WritePacket
-	iat, trip packet.Time
+	// packet mode: values of the packet being processed, for WritePacket
+	pktMode   bool
+	iat, trip float64
+	num       [40]byte
 }
 
 func (b *BasicFlow) Name() string { return Name }
@@ -108,6 +111,7 @@ func (b *BasicFlow) Init(env *plugin.Env) error {
 		return errors.New("basicFlow: no flow table")
 	}
 	b.table = env.Table
+	b.pktMode = env.PacketMode
 	b.sensorOn = cfgInt(env, Name, "BFO_SENSORID", 0) != 0
 	if b.sensorOn {
 		b.sensorID = uint32(cfgInt(env, "tranalyzer2", "T2_SENSORID", 666))
@@ -179,13 +183,7 @@ func (b *BasicFlow) PacketColumns() []string {
 	if b.vlanOn {
 		c = append(c, "vlanID")
 	}
-	if b.macOn {
-		c = append(c, "srcMac", "dstMac")
-	}
-	if b.ethOn {
-		c = append(c, "ethType")
-	}
-	return append(c, "srcIP", "srcPort", "dstIP", "dstPort", "l4Proto")
+	return append(c, "srcMac", "dstMac", "ethType", "srcIP", "srcPort", "dstIP", "dstPort", "l4Proto")
 }
 
 // OnNewFlow resets the slot's state and records what T2 takes from a
@@ -200,9 +198,7 @@ func (b *BasicFlow) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	if n > b.maxVLAN {
 		n = b.maxVLAN
 	}
-	for i := 0; i < n; i++ {
-		s.vlan[i] = p.VLAN[i] & 0x0fff
-	}
+	copy(s.vlan[:n], p.VLAN[:n])
 	s.nVLAN = uint8(n)
 }
 
@@ -213,25 +209,47 @@ func (b *BasicFlow) OnLayer2(p *packet.Packet, f *flow.Flow) { b.onPacket(p, f) 
 func (b *BasicFlow) OnLayer4(p *packet.Packet, f *flow.Flow) { b.onPacket(p, f) }
 
 func (b *BasicFlow) onPacket(p *packet.Packet, f *flow.Flow) {
-	// f.Last is still the previous packet's time (f.First for a new flow).
-	b.iat = p.TS - f.Last
-	if b.iat < 0 {
-		f.Status |= packet.TimeJump
-	}
-	b.trip = 0
-	if f.Opposite != flow.None && b.table != nil {
-		b.trip = p.TS - b.table.Flow(f.Opposite).Last
-	}
 	if int(f.Slot) >= len(b.st) {
 		return
 	}
 	s := &b.st[f.Slot]
-	b.addDesc(p, f, s)
+	b.addDesc(f, s, p)
 	if b.macOn && p.HasMAC {
 		base := int(f.Slot) * b.maxMAC
 		s.nSrc = addMAC(b.srcMAC[base:base+b.maxMAC], s.nSrc, p.SrcMAC)
 		s.nDst = addMAC(b.dstMAC[base:base+b.maxMAC], s.nDst, p.DstMAC)
 	}
+	if !b.pktMode {
+		return
+	}
+	// Like T2, the packet-file times (and the TIMEJUMP check that goes
+	// with them) are only computed in packet mode. f.Last is still the
+	// previous packet's time (f.First for a new flow).
+	b.iat = t2Diff(p.TS, f.Last)
+	if b.iat < 0 {
+		f.Status |= packet.TimeJump
+	}
+	b.trip = 0
+	if f.Opposite != flow.None && b.table != nil {
+		b.trip = t2Trip(p.TS, b.table.Flow(f.Opposite).Last)
+	}
+}
+
+// t2Diff is a-b as T2 computes packet-file intervals: the seconds are
+// subtracted as uint32 (so a jump back across a second boundary wraps to
+// about 4294967295 s and is not seen as negative), the nanoseconds as a
+// signed integer.
+func t2Diff(a, b packet.Time) float64 {
+	sec := uint32(a.Sec()) - uint32(b.Sec())
+	return float64(sec) + float64(a.Nsec()-b.Nsec())/1e9
+}
+
+// t2Trip is a-b as T2 computes pktTrip: signed seconds, and the
+// nanosecond parts converted to float32 before subtracting, which rounds
+// values above 2^24 ns (T2's output shows the rounding).
+func t2Trip(a, b packet.Time) float64 {
+	ns := float32(a.Nsec()) - float32(b.Nsec())
+	return float64(a.Sec()-b.Sec()) + float64(ns)/1e9
 }
 
 // addMAC appends m to list[:n] unless present or the list is full and
@@ -268,25 +286,27 @@ func (b *BasicFlow) intern(p *packet.Packet) (id uint16, ok bool) {
 	return id, true
 }
 
-func (b *BasicFlow) addDesc(p *packet.Packet, f *flow.Flow, s *flowState) {
+// addDesc records the packet's header description for the flow. As in
+// T2, once the flow holds BFO_MAX_HDRDESC descriptions every further
+// packet sets HDOVRN and is not counted, known description or not.
+func (b *BasicFlow) addDesc(f *flow.Flow, s *flowState, p *packet.Packet) {
+	if int(s.nDesc) >= b.maxDesc {
+		f.Status |= packet.HdrDescOverrun
+		return
+	}
 	id, ok := b.intern(p)
 	if !ok {
 		f.Status |= packet.HdrDescOverrun
 		return
 	}
 	base := int(f.Slot) * b.maxDesc
-	ids := b.descIDs[base : base+int(s.nDesc)]
-	for i, x := range ids {
+	for i, x := range b.descIDs[base : base+int(s.nDesc)] {
 		if x == id {
 			if b.pktCnt {
 				b.descCnt[base+i]++
 			}
 			return
 		}
-	}
-	if int(s.nDesc) >= b.maxDesc {
-		f.Status |= packet.HdrDescOverrun
-		return
 	}
 	b.descIDs[base+int(s.nDesc)] = id
 	if b.pktCnt {
@@ -388,43 +408,41 @@ func appendMACs(w *record.Writer, list [][6]byte) {
 	}
 }
 
-// WritePacket appends the packet-file columns of p.
+// WritePacket appends the packet-file columns of p. Unlike the flow
+// columns, srcMac, dstMac and ethType are always present here (as in T2).
 func (b *BasicFlow) WritePacket(p *packet.Packet, f *flow.Flow, w *record.Writer) {
 	if w.Disabled {
 		return
 	}
 	w.H64(f.Status)
 	w.Time(p.TS)
-	w.Time(b.iat)
-	w.Time(b.trip)
-	w.Time(p.TS - f.First)
+	b.fixed9(w, b.iat)
+	b.fixed9(w, b.trip)
+	b.fixed9(w, t2Diff(p.TS, f.First))
 	w.U64(uint64(p.NumHdrs))
 	w.StrClass(p.HdrDescBytes())
 	if b.vlanOn {
+		// T2 prints the flow's VLAN IDs (from its first packet) on every
+		// packet that carries VLAN tags.
 		w.Field()
-		n := int(p.NumVLAN)
-		if n > packet.MaxVLAN {
-			n = packet.MaxVLAN
-		}
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				w.Semi()
+		if p.NumVLAN > 0 && int(f.Slot) < len(b.st) {
+			s := &b.st[f.Slot]
+			for i := 0; i < int(s.nVLAN); i++ {
+				if i > 0 {
+					w.Semi()
+				}
+				w.AppendU64(uint64(s.vlan[i]))
 			}
-			w.AppendU64(uint64(p.VLAN[i] & 0x0fff))
 		}
 	}
-	if b.macOn {
-		if p.HasMAC {
-			w.MAC(p.SrcMAC)
-			w.MAC(p.DstMAC)
-		} else {
-			w.Empty()
-			w.Empty()
-		}
+	if p.HasMAC {
+		w.MAC(p.SrcMAC)
+		w.MAC(p.DstMAC)
+	} else {
+		w.Empty()
+		w.Empty()
 	}
-	if b.ethOn {
-		w.H16(p.EthType)
-	}
+	w.H16(p.EthType)
 	k := &f.Key
 	if !isIP(k) {
 		for i := 0; i < 5; i++ {
@@ -446,4 +464,10 @@ func (b *BasicFlow) WritePacket(p *packet.Packet, f *flow.Flow, w *record.Writer
 		w.Empty()
 	}
 	w.U64(uint64(k.Proto))
+}
+
+// fixed9 appends v as C's %.9f.
+func (b *BasicFlow) fixed9(w *record.Writer, v float64) {
+	w.Field()
+	w.Raw(strconv.AppendFloat(b.num[:0], v, 'f', 9, 64))
 }

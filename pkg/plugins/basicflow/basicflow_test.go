@@ -1,6 +1,7 @@
 package basicflow
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -61,7 +62,7 @@ type rig struct {
 
 func newRig(t testing.TB, cfg fakeConfig) *rig {
 	r := &rig{table: flow.NewTable(16, 182e9), bf: &BasicFlow{}}
-	if err := r.bf.Init(&plugin.Env{Config: cfg, Table: r.table}); err != nil {
+	if err := r.bf.Init(&plugin.Env{Config: cfg, Table: r.table, PacketMode: true}); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -213,32 +214,70 @@ func TestMACLimit(t *testing.T) {
 func TestPacketColumns(t *testing.T) {
 	r := newRig(t, defaults())
 	r.t = t
-	a, la := r.feed(pkt(100, 6, 40000, 21, "eth", "ipv4", "tcp"))
-	wantA := "0x0000000000000000\t100.000000000\t0.000000000\t0.000000000\t0.000000000\t3\teth:ipv4:tcp\t\t" +
+	a, la := r.feed(pkt(100.5, 6, 40000, 21, "eth", "ipv4", "tcp"))
+	wantA := "0x0000000000000000\t100.500000000\t0.000000000\t0.000000000\t0.000000000\t3\teth:ipv4:tcp\t\t" +
 		"00:0b:db:4f:6b:10\t00:19:e3:e7:5d:23\t0x0800\t10.0.0.1\t40000\t10.0.0.2\t21\t6"
 	if la != wantA {
 		t.Errorf("first packet\n got %q\nwant %q", la, wantA)
 	}
 	// Reply: pktTrip is measured against the opposite flow's last packet.
-	rp := pkt(100.25, 6, 21, 40000, "eth", "ipv4", "tcp")
+	rp := pkt(100.75, 6, 21, 40000, "eth", "ipv4", "tcp")
 	rp.SrcIP, rp.DstIP = rp.DstIP, rp.SrcIP
 	rp.Status = packet.L3FlowInvert
 	b, lb := r.feed(rp)
 	if b.Opposite != a.Slot {
 		t.Fatal("flows not paired")
 	}
-	wantB := "0x0000000000000001\t100.250000000\t0.000000000\t0.250000000\t0.000000000\t3\teth:ipv4:tcp\t\t" +
+	wantB := "0x0000000000000001\t100.750000000\t0.000000000\t0.250000000\t0.000000000\t3\teth:ipv4:tcp\t\t" +
 		"00:0b:db:4f:6b:10\t00:19:e3:e7:5d:23\t0x0800\t10.0.0.2\t21\t10.0.0.1\t40000\t6"
 	if lb != wantB {
 		t.Errorf("reply\n got %q\nwant %q", lb, wantB)
 	}
-	// Time jump: a packet older than the flow's last one.
-	_, lj := r.feed(pkt(99.5, 6, 40000, 21, "eth", "ipv4", "tcp"))
+	// A jump back within the same second is negative and sets TIMEJUMP.
+	_, lj := r.feed(pkt(100.25, 6, 40000, 21, "eth", "ipv4", "tcp"))
 	if a.Status&packet.TimeJump == 0 {
 		t.Error("no TIMEJUMP bit")
 	}
-	if f := strings.Split(lj, "\t"); f[0] != "0x0008000000000000" || f[2] != "-0.500000000" || f[3] != "-0.750000000" || f[4] != "-0.500000000" {
+	if f := strings.Split(lj, "\t"); f[0] != "0x0008000000000000" || f[2] != "-0.250000000" || f[3] != "-0.500000000" || f[4] != "-0.250000000" {
 		t.Errorf("time jump line %q", lj)
+	}
+	// Across a second boundary T2 subtracts the seconds as uint32 (and
+	// the double sum shows its rounding in the 9th decimal).
+	_, lw := r.feed(pkt(99.9, 6, 40000, 21, "eth", "ipv4", "tcp"))
+	if f := strings.Split(lw, "\t"); f[2] != "4294967295.650000095" || f[4] != "4294967295.400000095" {
+		t.Errorf("wrapped jump line %q", lw)
+	}
+}
+
+// TestTrip checks T2's float32 rounding of the nanosecond parts in pktTrip.
+func TestTrip(t *testing.T) {
+	tests := []struct {
+		a, b packet.Time
+		want string
+	}{
+		{100_166_000_000, 100_165_000_000, "0.001000000"},
+		{101_000_000_000, 100_999_999_999, "0.000000000"}, // 999999999 -> 1e9 in float32
+		{100_123_456_789, 100_000_000_001, "0.123456792"}, // 123456789 -> 123456792, minus 1 rounds back
+		{102_020_000_000, 100_999_999_000, "1.020001024"}, // 999999000 -> 999998976
+		{100_000_000_000, 100_500_000_000, "-0.500000000"},
+	}
+	for _, tc := range tests {
+		got := strconv.FormatFloat(t2Trip(tc.a, tc.b), 'f', 9, 64)
+		if got != tc.want {
+			t.Errorf("trip(%d, %d) = %s, want %s", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func TestNoTimeJumpWithoutPacketMode(t *testing.T) {
+	r := &rig{t: t, table: flow.NewTable(16, 182e9), bf: &BasicFlow{}}
+	if err := r.bf.Init(&plugin.Env{Config: defaults(), Table: r.table}); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := r.feed(pkt(100.5, 6, 1, 2, "eth", "ipv4", "tcp"))
+	r.feed(pkt(100.25, 6, 1, 2, "eth", "ipv4", "tcp"))
+	if f.Status&packet.TimeJump != 0 {
+		t.Error("TIMEJUMP set without -s (T2 only checks in packet mode)")
 	}
 }
 
@@ -247,7 +286,7 @@ func TestICMPAndLayer2AndVLAN(t *testing.T) {
 	r.t = t
 	ip := pkt(5, 1, 0, 0, "eth", "vlan", "vlan", "ipv4", "icmp")
 	ip.NumVLAN = 2
-	ip.VLAN[0], ip.VLAN[1] = 0x2014, 30 // priority bits are not part of the ID
+	ip.VLAN[0], ip.VLAN[1] = 20, 30
 	f, line := r.feed(ip)
 	if want := "\t20;30\t00:0b:db:4f:6b:10\t00:19:e3:e7:5d:23\t0x0800\t10.0.0.1\t\t10.0.0.2\t\t1"; !strings.HasSuffix(line, want) {
 		t.Errorf("ICMP packet %q, want suffix %q", line, want)

@@ -52,19 +52,19 @@ type flowStats struct {
 	varIAT float32
 }
 
-// talker remembers the flow with the largest value of one kind.
+// talker remembers the flow with the largest value of one kind. As in
+// T2 it starts at 0, so a flow must have a value above 0 to be taken, and
+// ties keep the earlier flow.
 type talker struct {
-	set   bool
 	val   uint64
 	ipVer uint8 // 0 for a MAC address
 	addr  [16]byte
 }
 
 func (t *talker) offer(v uint64, ipVer uint8, addr *[16]byte) {
-	if t.set && v <= t.val { // ties keep the earlier flow
-		return
+	if v > t.val {
+		t.val, t.ipVer, t.addr = v, ipVer, *addr
 	}
-	t.set, t.val, t.ipVer, t.addr = true, v, ipVer, *addr
 }
 
 // BasicStats is one run's instance of the plugin.
@@ -141,14 +141,13 @@ func (b *BasicStats) Columns() []record.Column {
 			record.Column{Name: "maxIAT", Type: "F", Desc: "Maximum IAT"},
 			record.Column{Name: "avgIAT", Type: "F", Desc: "Average IAT"},
 			record.Column{Name: "stdIAT", Type: "F", Desc: "Standard deviation IAT"},
+			record.Column{Name: "pktps", Type: "F", Desc: "Sent packets per second"},
+			record.Column{Name: "bytps", Type: "F", Desc: "Sent bytes per second"},
+			record.Column{Name: "pktAsm", Type: "F", Desc: "Packet stream asymmetry"},
+			record.Column{Name: "bytAsm", Type: "F", Desc: "Byte stream asymmetry"},
 		)
 	}
-	return append(c,
-		record.Column{Name: "pktps", Type: "F", Desc: "Sent packets per second"},
-		record.Column{Name: "bytps", Type: "F", Desc: "Sent bytes per second"},
-		record.Column{Name: "pktAsm", Type: "F", Desc: "Packet stream asymmetry"},
-		record.Column{Name: "bytAsm", Type: "F", Desc: "Byte stream asymmetry"},
-	)
+	return c
 }
 
 // PacketColumns declares the packet-file columns (-s).
@@ -222,36 +221,48 @@ func (b *BasicStats) onPacket(p *packet.Packet, f *flow.Flow) {
 		return
 	}
 	s := &b.st[f.Slot]
-	l := b.length(p)
+	// T2 keeps packet lengths in 16 bits, also in the byte sums.
+	l := uint16(b.length(p))
 	s.pkts++
 	s.bytes += uint64(l)
 	s.pad += uint64(p.PadLen)
+	if !b.statsOn {
+		return
+	}
 	// f.Last is the previous packet's time (f.First for a new flow), so
 	// the first packet contributes an IAT of 0.
-	iat := float32(float64(p.TS-f.Last) / 1e9)
+	iat := t2IAT(p.TS, f.Last)
 	x := float32(l)
 	if s.pkts == 1 {
-		s.minL, s.maxL = uint16(l), uint16(l)
+		s.minL, s.maxL = l, l
 		s.avgL, s.varL = x, 0
 		s.minIAT, s.maxIAT = iat, iat
 		s.avgIAT, s.varIAT = iat, 0
 		return
 	}
-	if uint16(l) < s.minL {
-		s.minL = uint16(l)
-	}
-	if uint16(l) > s.maxL {
-		s.maxL = uint16(l)
-	}
-	if iat < s.minIAT {
-		s.minIAT = iat
-	}
-	if iat > s.maxIAT {
-		s.maxIAT = iat
-	}
+	s.minL = min(s.minL, l)
+	s.maxL = max(s.maxL, l)
+	s.minIAT = min(s.minIAT, iat)
+	s.maxIAT = max(s.maxIAT, iat)
 	n := float32(s.pkts)
 	s.avgL, s.varL = running(s.avgL, s.varL, x, n)
 	s.avgIAT, s.varIAT = running(s.avgIAT, s.varIAT, iat, n)
+}
+
+// t2IAT is a-b in seconds computed as T2 does, so the float32 result is
+// the same bit for bit: whole seconds subtracted as uint32 (a jump back
+// across a second boundary wraps) and converted to float32, plus the
+// nanosecond difference converted to float32 and divided in double.
+func t2IAT(a, b packet.Time) float32 {
+	sec := float32(uint32(a.Sec()) - uint32(b.Sec()))
+	ns := float32(a.Nsec() - b.Nsec())
+	return float32(float64(sec) + float64(ns)/1e9)
+}
+
+// t2Seconds converts a duration to float32 seconds as T2 does for the
+// rates: (uint32 seconds + nanoseconds/1e9) in double, then float32.
+func t2Seconds(d packet.Time) float32 {
+	return float32(float64(uint32(d.Sec())) + float64(d.Nsec())/1e9)
 }
 
 // running updates T2's running mean and variance estimate with x, the
@@ -303,7 +314,8 @@ func (b *BasicStats) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	}
 
 	var pktps, bytps float32
-	if dur := float32(float64(f.Last-f.First) / 1e9); dur > 0 {
+	if d := f.Last - f.First; d != 0 {
+		dur := t2Seconds(d)
 		pktps = float32(s.pkts) / dur
 		bytps = float32(s.bytes) / dur
 	}
@@ -334,7 +346,10 @@ func (b *BasicStats) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	if b.revCnt {
 		w.U64(oppBytes)
 	}
-	if b.statsOn {
+	if !b.statsOn {
+		return
+	}
+	{
 		w.U64(uint64(s.minL))
 		w.U64(uint64(s.maxL))
 		// T2 prints the exact mean (bytes/packets); the running mean
@@ -354,11 +369,13 @@ func (b *BasicStats) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 }
 
 func (b *BasicStats) aggregate(f *flow.Flow, s *flowStats, bytps float32) {
-	if avg := mean(s.bytes, s.pkts); avg > b.maxLoad {
-		b.maxLoad = avg
-	}
-	if bytps > b.maxBps {
-		b.maxBps, b.maxBpsPkts = bytps, s.pkts
+	if b.statsOn {
+		if avg := mean(s.bytes, s.pkts); avg > b.maxLoad {
+			b.maxLoad = avg
+		}
+		if bytps > b.maxBps {
+			b.maxBps, b.maxBpsPkts = bytps, s.pkts
+		}
 	}
 	k := &f.Key
 	if k.IPVer == 4 || k.IPVer == 6 {
@@ -371,11 +388,16 @@ func (b *BasicStats) aggregate(f *flow.Flow, s *flowStats, bytps float32) {
 	b.l2Bytes.offer(s.bytes, 0, &k.SrcIP)
 }
 
-func (t *talker) addr2String() string {
-	if t.ipVer == 0 {
+// addrString renders the talker's address: a MAC address for layer 2,
+// an IP address for layer 3 (empty when no flow was taken, as in T2).
+func (t *talker) addrString(l2 bool) string {
+	if l2 {
 		var m [6]byte
 		copy(m[:], t.addr[:6])
 		return string(record.AppendMAC(nil, m))
+	}
+	if t.ipVer != 4 && t.ipVer != 6 {
+		return ""
 	}
 	return string(record.AppendIP(nil, t.ipVer, &t.addr))
 }
@@ -389,18 +411,24 @@ func (b *BasicStats) lines(r *report.Writer) {
 		pkts = float64(r.C.Packets)
 		bytes = float64(r.C.ABytes + r.C.BBytes)
 	}
-	r.Plugin(Name, "Flow max(pktload): %s", report.Num(uint64(b.maxLoad)))
-	r.Plugin(Name, "Flow max(b/s), pkts: %s, %d", bitsPerSec(uint64(8*float64(b.maxBps))), b.maxBpsPkts)
-	talk := func(t *talker, layer, what string, base float64) {
-		if t.set {
-			r.Plugin(Name, "Biggest %s flow talker: %s: %s%s %s", layer, t.addr2String(),
-				report.Num(t.val), report.Pct(float64(t.val), base), what)
-		}
+	if b.statsOn {
+		r.Plugin(Name, "Flow max(pktload): %s", report.Num(uint64(b.maxLoad)))
+		r.Plugin(Name, "Flow max(b/s), pkts: %s, %s", bitsPerSec(uint64(b.maxBps*8)), report.Num(b.maxBpsPkts))
 	}
-	talk(&b.l2Pkts, "L2", "packets", pkts)
-	talk(&b.l2Bytes, "L2", "bytes", bytes)
-	talk(&b.l3Pkts, "L3", "packets", pkts)
-	talk(&b.l3Bytes, "L3", "bytes", bytes)
+	// The byte line follows the packet line even when no flow had a byte
+	// (T2 then prints a zero address and 0).
+	talk := func(p, by *talker, layer string) {
+		if p.val == 0 {
+			return
+		}
+		l2 := layer == "L2"
+		r.Plugin(Name, "Biggest %s flow talker: %s: %s%s packets", layer, p.addrString(l2),
+			report.Num(p.val), report.Pct(float64(p.val), pkts))
+		r.Plugin(Name, "Biggest %s flow talker: %s: %s%s bytes", layer, by.addrString(l2),
+			report.Num(by.val), report.Pct(float64(by.val), bytes))
+	}
+	talk(&b.l2Pkts, &b.l2Bytes, "L2")
+	talk(&b.l3Pkts, &b.l3Bytes, "L3")
 }
 
 // bitsPerSec renders v as T2 does in this line: the bare number, then the

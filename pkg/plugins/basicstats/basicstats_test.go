@@ -283,3 +283,64 @@ func BenchmarkFlowRecord(b *testing.B) {
 		r.bs.OnFlowTerminate(f, &r.w)
 	}
 }
+
+func TestReportEdgeCases(t *testing.T) {
+	// Only empty flows: the byte talker was never taken.
+	r := newRig(t, defaults())
+	f := r.feed(pkt(1, 0, false))
+	r.record(f)
+	var out strings.Builder
+	c := counters.New()
+	c.Packets, c.ABytes = 4, 60
+	r.bs.Report(&report.Writer{W: &out, C: c})
+	want := "basicStats: Flow max(pktload): 0\n" +
+		"basicStats: Flow max(b/s), pkts: 0, 0\n" +
+		"basicStats: Biggest L3 flow talker: 192.168.1.104: 1 [25.00%] packets\n" +
+		"basicStats: Biggest L3 flow talker: : 0 [0.00%] bytes\n"
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+
+	// BS_STATS=0 drops the "Flow max" lines.
+	cfg := defaults()
+	cfg["BS_STATS"] = 0
+	r = newRig(t, cfg)
+	r.record(r.feed(pkt(1, 10, false)))
+	out.Reset()
+	r.bs.Report(&report.Writer{W: &out, C: c})
+	if strings.Contains(out.String(), "Flow max") || !strings.Contains(out.String(), "10 [16.67%] bytes") {
+		t.Errorf("BS_STATS=0 report:\n%s", out.String())
+	}
+
+	// Big numbers get T2's suffix.
+	r = newRig(t, defaults())
+	f = r.feed(pkt(1, 1000, false))
+	for i := 0; i < 1499; i++ {
+		f = r.feed(pkt(1+float64(i+1)/1000, 1000, false))
+	}
+	r.record(f)
+	out.Reset()
+	r.bs.Report(&report.Writer{W: &out, C: c})
+	if want := "basicStats: Flow max(pktload): 1000 (1.00 K)\nbasicStats: Flow max(b/s), pkts: 8005337 (8.01 Mb/s), 1500 (1.50 K)\n"; !strings.HasPrefix(out.String(), want) {
+		t.Errorf("got\n%s\nwant prefix\n%s", out.String(), want)
+	}
+}
+
+func TestIATQuirks(t *testing.T) {
+	tests := []struct {
+		a, b packet.Time
+		want float32
+	}{
+		{1_166_000_000, 1_000_000_000, 0.166},
+		{5_020_000_000, 1_000_000_000, 4.02},
+		// A jump back across a second wraps like T2's uint32 seconds.
+		{1_900_000_000, 2_100_000_000, 4294967295 + 0.8},
+		// Within a second it is negative.
+		{2_100_000_000, 2_300_000_000, -0.2},
+	}
+	for _, tc := range tests {
+		if got := t2IAT(tc.a, tc.b); got != tc.want {
+			t.Errorf("t2IAT(%d, %d) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

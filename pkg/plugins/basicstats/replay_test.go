@@ -161,7 +161,7 @@ func replay(t *testing.T) *replayed {
 	c := index(hdr)
 	r := &replayed{table: flow.NewTable(64, 182e9), bf: &basicflow.BasicFlow{}, bs: &basicstats.BasicStats{},
 		flows: map[string]*flow.Flow{}}
-	env := &plugin.Env{Table: r.table}
+	env := &plugin.Env{Table: r.table, PacketMode: true}
 	if err := r.bf.Init(env); err != nil {
 		t.Fatal(err)
 	}
