@@ -222,3 +222,6 @@ func (t *Table) unlink(f *Flow) {
 	}
 	f.prev, f.next = None, None
 }
+
+// InUse reports whether f is a live flow of the table.
+func (t *Table) InUse(f *Flow) bool { return f.inUse }
