@@ -206,7 +206,14 @@ func (f *feeder) header(ln machinereport.Line) error {
 		f.schema = s
 		return nil
 	}
-	if err == nil && s.Equal(f.schema) {
+	if err != nil {
+		// A '%' line that is no usable header (no time column...) cannot
+		// be t2 restarting: count it with the other non-report lines.
+		f.sum.Headers--
+		f.sum.Text.add(ln.Num)
+		return nil
+	}
+	if s.Equal(f.schema) {
 		return nil // t2 restarted with the same columns, or a repeat
 	}
 	return fmt.Errorf("line %d: %w: the new header has other columns than the first one (t2 restarted with other settings?); stopped here, %s keeps the first layout; send the new stream to another database with -d NAME", ln.Num, ErrHeaderChanged, f.db.File())

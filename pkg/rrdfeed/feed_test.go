@@ -463,3 +463,14 @@ func TestValidValue(t *testing.T) {
 		}
 	}
 }
+
+// A '%' line mid-stream that is no usable header is counted, not a restart.
+func TestPercentLineIsNotAHeader(t *testing.T) {
+	needRRDTool(t)
+	s := &stream{header: header093, start: 1700000000, interval: 1}
+	in := s.headerLine() + s.rowLine(0) + "%% done: 50\n" + s.rowLine(1) + s.rowLine(2)
+	sum, err := feedString(t, tempDB(t), in, Options{})
+	if err != nil || sum.Stored != 3 || sum.Text.N != 1 || sum.Text.First != 3 || sum.Headers != 1 {
+		t.Errorf("err %v, summary %+v", err, sum)
+	}
+}

@@ -308,6 +308,35 @@ func WriteFields(w io.Writer, names []string) {
 	io.WriteString(w, b.String())
 }
 
+// WriteShortenedNote prints, after -L/-I, which fields look like names
+// rrdfeed.DSName shortened (14 characters, '_', 4 hex digits), since RRD
+// keeps only the short name. Nothing is printed otherwise, so the output
+// stays T2's for T2's columns.
+func WriteShortenedNote(w io.Writer, names []string) {
+	var short []string
+	for _, n := range names {
+		if looksShortened(n) {
+			short = append(short, n)
+		}
+	}
+	if len(short) > 0 {
+		fmt.Fprintf(w, "Shortened to RRD's %d-character limit (plot them by this name or the full column name): %s\n",
+			rrdfeed.MaxDSName, strings.Join(short, " "))
+	}
+}
+
+func looksShortened(n string) bool {
+	if len(n) != rrdfeed.MaxDSName || n[rrdfeed.MaxDSName-5] != '_' {
+		return false
+	}
+	for _, c := range n[rrdfeed.MaxDSName-4:] {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // WriteInfo prints t2rrd -I: database, first and last record, duration,
 // number of fields, field list.
 func WriteInfo(w io.Writer, inf *rrddb.Info) {
@@ -315,4 +344,5 @@ func WriteInfo(w io.Writer, inf *rrddb.Info) {
 	fmt.Fprintf(w, "Database: %s\nFirst record: %d\nLast record: %d\nDuration: %d\nFields: %d\n",
 		inf.File, first, inf.LastUpdate, inf.LastUpdate-first, len(inf.DS))
 	WriteFields(w, inf.Names())
+	WriteShortenedNote(w, inf.Names())
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/t2go/t2go/pkg/rrdfeed"
 )
 
 func TestParseInterval(t *testing.T) {
@@ -89,5 +91,22 @@ func TestResolveField(t *testing.T) {
 	}
 	if _, err := ResolveField("numflows", names); err == nil || !strings.Contains(err.Error(), "field 'numflows' does not exist; the database has: numFlows someVeryLongPl_1a2b") {
 		t.Errorf("case-sensitive as T2: %v", err)
+	}
+}
+
+func TestShortenedNote(t *testing.T) {
+	var b bytes.Buffer
+	WriteShortenedNote(&b, []string{"numFlows", "TCPPkts"})
+	if b.Len() != 0 {
+		t.Errorf("note for standard names: %q", b.String())
+	}
+	long := "someVeryLongPluginCounterName"
+	WriteShortenedNote(&b, []string{"numFlows", rrdfeed.DSName(long)})
+	if !strings.Contains(b.String(), rrdfeed.DSName(long)) {
+		t.Errorf("no note for %s: %q", rrdfeed.DSName(long), b.String())
+	}
+	// And the long name itself selects it for a plot.
+	if f, err := ResolveField(long, []string{"numFlows", rrdfeed.DSName(long)}); err != nil || f != rrdfeed.DSName(long) {
+		t.Errorf("ResolveField(long) = %q, %v", f, err)
 	}
 }

@@ -227,6 +227,7 @@ func (o *options) run(ctx context.Context, ios IO, args []string) error {
 	}
 	if o.list {
 		rrdplot.WriteFields(ios.Out, inf.Names())
+		rrdplot.WriteShortenedNote(ios.Out, inf.Names())
 		return nil
 	}
 	if o.info {
