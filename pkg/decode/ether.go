@@ -223,6 +223,9 @@ func (s *state) etherTypeAt(t uint16, data int) {
 	default:
 		s.ethName(t)
 	}
+	// T2 counts the whole payload of a short non-ARP layer-2 frame as
+	// padding (it does not know the message length); kept for identical
+	// pad counters.
 	pad := -1
 	if s.wire <= minRawLen {
 		pad = s.wire - data
