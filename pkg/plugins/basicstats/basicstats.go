@@ -150,13 +150,10 @@ func (b *BasicStats) Columns() []record.Column {
 	return c
 }
 
-// PacketColumns declares the packet-file columns (-s).
+// PacketColumns declares the packet-file columns (-s); T2 prints padLen
+// whatever BS_PAD says.
 func (b *BasicStats) PacketColumns() []string {
-	c := []string{"pktLen", "snapL3Len", "snapL4Len", "snapL7Len", "l3Len", "udpLen", "l7Len"}
-	if b.padOn {
-		c = append(c, "padLen")
-	}
-	return c
+	return []string{"pktLen", "snapL3Len", "snapL4Len", "snapL7Len", "l3Len", "udpLen", "l7Len", "padLen"}
 }
 
 // WritePacket appends the packet's lengths.
@@ -171,9 +168,7 @@ func (b *BasicStats) WritePacket(p *packet.Packet, f *flow.Flow, w *record.Write
 	w.U64(uint64(p.L3Len))
 	w.U64(uint64(p.UDPLen))
 	w.U64(uint64(p.L7Len))
-	if b.padOn {
-		w.U64(uint64(p.PadLen))
-	}
+	w.U64(uint64(p.PadLen))
 }
 
 // length is the packet length PACKETLENGTH selects. Packets without an
