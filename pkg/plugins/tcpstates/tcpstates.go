@@ -321,7 +321,9 @@ func (t *TCPStates) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		return
 	}
 	c := &t.conns[f.Slot]
-	if c.bits&bTCP == 0 {
+	// Every TCP flow gets the end-of-flow verdict, even one whose packets
+	// were all too short for the state machine.
+	if c.bits&bTCP == 0 && (f.Key.Proto != 6 || f.Status&packet.L2Flow != 0) {
 		w.H8(0)
 		return
 	}

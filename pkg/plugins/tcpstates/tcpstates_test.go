@@ -306,3 +306,15 @@ func BenchmarkOnLayer4NonTCP(b *testing.B) {
 		h.ts.OnLayer4(p, f)
 	}
 }
+
+func TestTruncatedTCPFlowGetsVerdict(t *testing.T) {
+	h := newHarness(t)
+	f := h.table.Create(&h.ck, h.now)
+	h.ts.OnNewFlow(nil, f)
+	h.ts.OnLayer4(&packet.Packet{L4Proto: 6, L4Off: 34, SnapL4Len: 8}, f) // flags not captured
+	var w record.Writer
+	h.ts.OnFlowTerminate(f, &w)
+	if string(w.Bytes()) != "0x03" {
+		t.Fatalf("column %q, want 0x03", w.Bytes())
+	}
+}
