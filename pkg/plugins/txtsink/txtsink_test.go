@@ -350,8 +350,9 @@ func TestCreateError(t *testing.T) {
 	}
 }
 
-func BenchmarkWriteFlow(b *testing.B) {
-	prefix := filepath.Join(b.TempDir(), "bench")
+var benchLine = []byte("A\t1\t0x0400000000004000\t1258544215.000000000\t1258544215.501000000\t0.501000000\t1\t3\teth:ipv4:tcp\t00:0b:db:4f:6b:10\t00:19:e3:e7:5d:23\t0x0800\t\t192.168.1.104\t1258\t77.67.44.206\t80\t6\t5\t3\t24\t27\t43\t0\t27\t5.4\t13.081\t0\t0.17\t0.1002\t0.1035651\t9.980041\t53.89222\t0.25\t-0.2285714\t0x00\t0x00\t\t\t\t0\t\t0\t\t0\t\t0")
+
+func benchWrite(b *testing.B, prefix string) {
 	s := &TxtSink{}
 	if err := s.Init(&plugin.Env{Config: defaults(), Prefix: prefix}); err != nil {
 		b.Fatal(err)
@@ -359,12 +360,11 @@ func BenchmarkWriteFlow(b *testing.B) {
 	if err := s.StartSink(testCols); err != nil {
 		b.Fatal(err)
 	}
-	line := []byte("A\t1\t0x0400000000004000\t1258544215.000000000\t1258544215.501000000\t0.501000000\t1\t3\teth:ipv4:tcp\t00:0b:db:4f:6b:10\t00:19:e3:e7:5d:23\t0x0800\t\t192.168.1.104\t1258\t77.67.44.206\t80\t6\t5\t3\t24\t27\t43\t0\t27\t5.4\t13.081\t0\t0.17\t0.1002\t0.1035651\t9.980041\t53.89222\t0.25\t-0.2285714\t0x00\t0x00\t\t\t\t0\t\t0\t\t0\t\t0")
-	b.SetBytes(int64(len(line) + 1))
+	b.SetBytes(int64(len(benchLine) + 1))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := s.WriteFlow(line); err != nil {
+		if err := s.WriteFlow(benchLine); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -372,4 +372,16 @@ func BenchmarkWriteFlow(b *testing.B) {
 	if err := s.Finish(); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// BenchmarkWriteFlow writes to a real file in the temporary directory.
+func BenchmarkWriteFlow(b *testing.B) { benchWrite(b, filepath.Join(b.TempDir(), "bench")) }
+
+// BenchmarkWriteFlowDevNull measures the sink's own cost (no disk).
+func BenchmarkWriteFlowDevNull(b *testing.B) {
+	prefix := filepath.Join(b.TempDir(), "null")
+	if err := os.Symlink("/dev/null", prefix+"_flows.txt"); err != nil {
+		b.Skip(err)
+	}
+	benchWrite(b, prefix)
 }
