@@ -344,19 +344,17 @@ func (b *BasicStats) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	if !b.statsOn {
 		return
 	}
-	{
-		w.U64(uint64(s.minL))
-		w.U64(uint64(s.maxL))
-		// T2 prints the exact mean (bytes/packets); the running mean
-		// only feeds the variance. They differ in the last digit (flow
-		// 2 A of the sample: 6.571429, the running mean gives 6.571428).
-		w.F32(mean(s.bytes, s.pkts))
-		w.F32(sqrt32(s.varL))
-		w.F32(s.minIAT)
-		w.F32(s.maxIAT)
-		w.F32(s.avgIAT)
-		w.F32(sqrt32(s.varIAT))
-	}
+	w.U64(uint64(s.minL))
+	w.U64(uint64(s.maxL))
+	// T2 prints the exact mean (bytes/packets); the running mean only
+	// feeds the variance. They can differ in the last digit (flow 2 A of
+	// the sample: 6.571429, the running mean gives 6.571428).
+	w.F32(mean(s.bytes, s.pkts))
+	w.F32(sqrt32(s.varL))
+	w.F32(s.minIAT)
+	w.F32(s.maxIAT)
+	w.F32(s.avgIAT)
+	w.F32(sqrt32(s.varIAT))
 	w.F32(pktps)
 	w.F32(bytps)
 	w.F32(pktAsm)
