@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/t2go/t2go/configs"
+	"github.com/t2go/t2go/pkg/config"
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
@@ -189,24 +190,42 @@ type protoDescriber interface {
 	ProtoDescriptions() ([256]string, error)
 }
 
+// optionsProvider is implemented by the analyzer's configuration; it
+// tells where user files live.
+type optionsProvider interface {
+	Options() config.Options
+}
+
+// supportFile reads a description file: the user's copy (plugin folder,
+// then config home) when there is one, else the embedded default.
+func (s *ProtoStats) supportFile(name string) ([]byte, error) {
+	if op, ok := s.config.(optionsProvider); ok {
+		if file, ok := op.Options().Lookup(name); ok {
+			return os.ReadFile(file)
+		}
+	}
+	return configs.FS.ReadFile(name)
+}
+
 func (s *ProtoStats) loadDescriptions() (*descriptions, error) {
 	d := &descriptions{}
-	data, err := configs.FS.ReadFile(EthertypeFile)
+	data, err := s.supportFile(EthertypeFile)
 	if err != nil {
 		return nil, err
 	}
 	d.eth, d.ranges = parseEthertypes(data)
-	data, err = configs.FS.ReadFile(PortFile)
+	data, err = s.supportFile(PortFile)
 	if err != nil {
 		return nil, err
 	}
 	d.tcp, d.udp = parsePortmap(data)
+	// proto.txt is shared with the core, which knows MONPROTFL.
 	if pd, ok := s.config.(protoDescriber); ok {
 		if d.proto, err = pd.ProtoDescriptions(); err != nil {
 			return nil, err
 		}
 	} else {
-		data, err = configs.FS.ReadFile(ProtoFile)
+		data, err = s.supportFile(ProtoFile)
 		if err != nil {
 			return nil, err
 		}

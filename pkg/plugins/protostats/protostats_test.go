@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/t2go/t2go/pkg/config"
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
@@ -117,5 +118,37 @@ func BenchmarkOnLayer4(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		ps.OnLayer4(p, f)
+	}
+}
+
+// optConfig is a fake configuration that points at a plugin folder.
+type optConfig struct {
+	fakeConfig
+	dir string
+}
+
+func (c optConfig) Options() config.Options {
+	return config.Options{PluginDir: c.dir, Home: c.dir}
+}
+
+func TestUserDescriptionFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, PortFile), []byte("80\ttcp\thttp\tMy web server\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := counters.New()
+	ps := &ProtoStats{}
+	if err := ps.Init(&plugin.Env{Counters: c, Config: optConfig{fakeConfig{eth: true, suffix: "_p.txt"}, dir}}); err != nil {
+		t.Fatal(err)
+	}
+	feedSample(t, ps, c)
+	var buf bytes.Buffer
+	if err := ps.WriteFile(&buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, "\tMy web server\n") || !strings.Contains(out, "\t-\n") ||
+		!strings.Contains(out, "\tInternet Protocol version 4 (IPv4)\n") {
+		t.Fatalf("user portmap not used (or embedded files not used for the rest):\n%s", out)
 	}
 }
