@@ -39,6 +39,8 @@ const (
 	minRawLen       = 64 // T2 counts Ethernet padding only for frames up to this wire length
 	teredoPort      = 3544
 	vxlanPort       = 4789
+	vxlanOldPort    = 8472 // Linux's VXLAN port before IANA assigned 4789
+	vxlanGPEPort    = 4790
 	genevePort      = 6081
 	l2tpPort        = 1701
 	upnpPort        = 1900
@@ -86,7 +88,8 @@ type state struct {
 	end   int    // end of the usable bytes; shrinks to the IP length (drops padding)
 	wire  int    // original length on the wire (at least len(b))
 	depth int    // tunnel nesting
-	nIP   int    // IP headers seen so far
+	nIP   int    // IP headers whose lengths were taken so far
+	ipTry int    // IP headers started (also the unusable ones)
 	l2off bool   // L2Len already recorded
 	opt   *Options
 }
@@ -239,6 +242,7 @@ func (s *state) linkLayer(lt uint16) {
 // ipByVersion dissects an IP header expected to be of version want at off.
 func (s *state) ipByVersion(off int, want uint8) {
 	if !s.has(off, 1) {
+		s.ipTry++
 		if want == 4 {
 			s.hdr("ipv4")
 			s.p.Status |= packet.FSIPv4Pkt
@@ -262,6 +266,7 @@ func (s *state) ipByVersion(off int, want uint8) {
 
 // ipvx marks an IP header with a bogus version.
 func (s *state) ipvx(off int) {
+	s.ipTry++
 	s.hdr("ipvx")
 	s.p.Status |= packet.L3IPVX
 	s.p.L3Off = int32(off)

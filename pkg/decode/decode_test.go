@@ -320,7 +320,24 @@ var decodeCases = []decodeCase{
 	},
 	{
 		name: "geneve", lt: LinkEthernet, data: cat(eth(0x0800), ipv4(17, udp(40000, 6081, cat([]byte{1, 0}, u16(0x6558), u32(0x100), zeros(4), eth(0x0806), arp())))),
-		desc: "eth:ipv4:udp:geneve:eth:arp", bits: packet.L3GENEVE | packet.L2ARP | packet.L2Flow,
+		desc: "eth:ipv4:udp:geneve:eth:arp", bits: packet.L3GENEVE | packet.L2IPv4 | packet.StopDissect, nbits: packet.L2Flow,
+		check: func(p *packet.Packet) error {
+			return want(!p.L2Only && p.IPVer == 4 && p.DstPort == 6081 && p.EthType == 0x0800 && p.L4Proto == 17,
+				"L2Only %v IPVer %d port %d ethType %x", p.L2Only, p.IPVer, p.DstPort, p.EthType)
+		},
+	},
+	{
+		name: "vxlan-gpe ipv6", lt: LinkEthernet, data: cat(eth(0x0800), ipv4(17, udp(40000, 4790, cat([]byte{0x0c, 0, 0, 2, 0, 0, 1, 0}, ipv6(58, zeros(8)))))),
+		desc: "eth:ipv4:udp:vxlan_gpe:ipv6:icmpv6", bits: packet.L3VXLAN | packet.L2IPv6,
+	},
+	{
+		name: "gre bridging arp stays on the outer flow", lt: LinkEthernet, data: cat(eth(0x0800), ipv4(47, cat(u16(0), u16(0x6558), eth(0x0806), arp()))),
+		desc: "eth:ipv4:gre:eth:arp", bits: packet.L2GRE | packet.L2IPv4 | packet.StopDissect, nbits: packet.L2Flow,
+		check: func(p *packet.Packet) error { return want(p.L4Proto == 47 && p.L4HdrLen == 4, "proto %d", p.L4Proto) },
+	},
+	{
+		name: "teredo needs unprivileged ports", lt: LinkEthernet, data: cat(eth(0x0800), ipv4(17, udp(3544, 53, ipv6(59, nil)))),
+		desc: "eth:ipv4:udp", bits: packet.L2IPv4, nbits: packet.L3Teredo,
 	},
 	{
 		name: "l2tp v2 ppp", lt: LinkEthernet,

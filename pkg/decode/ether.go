@@ -291,8 +291,16 @@ func (s *state) mpls(pos int, mcast bool) {
 // l2Dispatch finishes a packet without usable IP layer: it becomes a
 // layer-2 flow packet (T2's t2_dispatch_l2_packet). l7 is where the
 // layer-2 payload starts; pad is the Ethernet padding, or < 0 if none.
+//
+// Inside an IP tunnel (VXLAN, GENEVE, GRE bridging, ERSPAN) T2 does not
+// create a layer-2 flow: the flow stays on the outer IP header and only
+// StopDissect is raised; the tunnel code then falls back (see tunnelEth).
 func (s *state) l2Dispatch(l7 int, pad int) {
 	p := s.p
+	if s.nIP > 0 {
+		s.stop(0)
+		return
+	}
 	if pad > 0 {
 		p.PadLen = uint32(pad)
 	}

@@ -39,6 +39,7 @@ func (s *state) beginIP(off, hdrLen int) (l3Len int, snapped bool) {
 // ipv4 dissects an IPv4 header at off.
 func (s *state) ipv4(off int) {
 	p := s.p
+	s.ipTry++
 	p.Status |= packet.FSIPv4Pkt
 	p.EthType = ethTypeIPv4
 	p.IPVer = 0
@@ -90,6 +91,7 @@ func (s *state) ipv4(off int) {
 // ipv6 dissects an IPv6 header and its extension headers at off.
 func (s *state) ipv6(off int) {
 	p := s.p
+	s.ipTry++
 	p.Status |= packet.FSIPv6Pkt
 	p.EthType = ethTypeIPv6
 	p.IPVer = 0

@@ -54,8 +54,10 @@ func (s *state) gre(g int) (done bool, l4hl int) {
 		}
 		return false, n
 	case ethTypeTEB:
-		s.innerEthernet(in)
-		return true, 0
+		if s.tunnelEth(in) {
+			return true, 0
+		}
+		return false, n
 	case 0x88be, 0x22eb:
 		s.hdr("erspan")
 		p.Status |= packet.L2ERSPAN
@@ -68,8 +70,10 @@ func (s *state) gre(g int) (done bool, l4hl int) {
 		} else if flags&0x1000 != 0 { // type II (type I has no sequence number and no header)
 			skip = 8
 		}
-		s.innerEthernet(in + skip)
-		return true, 0
+		if s.tunnelEth(in + skip) {
+			return true, 0
+		}
+		return false, n
 	case 0x883e: // WCCP redirect header, then IP
 		s.hdr("wccp")
 		p.Status |= packet.L2WCCP
@@ -140,26 +144,71 @@ func (s *state) ppp(pos int) bool {
 func (s *state) udpTunnel(pos int, sp, dp uint16) bool {
 	p := s.p
 	b := s.b
-	if (sp == vxlanPort || dp == vxlanPort) && s.has(pos, 8) &&
-		b[pos+1] == 0 && b[pos+2] == 0 && b[pos+3] == 0 && b[pos+7] == 0 {
-		s.hdr("vxlan")
-		p.Status |= packet.L3VXLAN
-		s.innerEthernet(pos + 8)
+	switch {
+	case sp == vxlanPort || dp == vxlanPort || sp == vxlanOldPort || dp == vxlanOldPort:
+		if s.has(pos, 8) && b[pos+1] == 0 && b[pos+2] == 0 && b[pos+3] == 0 && b[pos+7] == 0 {
+			s.hdr("vxlan")
+			p.Status |= packet.L3VXLAN
+			return s.tunnelEth(pos + 8)
+		}
+	case sp == vxlanGPEPort || dp == vxlanGPEPort:
+		if s.has(pos, 8) && b[pos+1] == 0 && b[pos+2] == 0 && b[pos+7] == 0 {
+			s.hdr("vxlan_gpe")
+			p.Status |= packet.L3VXLAN
+			np := b[pos+3]
+			if b[pos]&0x04 == 0 { // no next-protocol: Ethernet
+				np = 3
+			}
+			switch np {
+			case 1, 2: // IPv4, IPv6
+				if s.enter() {
+					if np == 1 {
+						s.ipByVersion(pos+8, 4)
+					} else {
+						s.ipByVersion(pos+8, 6)
+					}
+					return true
+				}
+			case 3:
+				return s.tunnelEth(pos + 8)
+			case 4:
+				s.hdr("nsh")
+			case 5:
+				s.hdr("mpls")
+			}
+			s.stop(0)
+			return false
+		}
+	case sp == genevePort || dp == genevePort:
+		if s.has(pos, 8) && b[pos]>>6 == 0 && s.be16(pos+2) == ethTypeTEB && b[pos+1]&0x3f == 0 && b[pos+7] == 0 {
+			s.hdr("geneve")
+			p.Status |= packet.L3GENEVE
+			return s.tunnelEth(pos + 8 + int(b[pos]&0x3f)*4)
+		}
+	case sp == l2tpPort || dp == l2tpPort:
+		if s.l2tp(pos) {
+			return true
+		}
+	}
+	if p.Status&packet.StopDissect == 0 && sp > 1024 && dp > 1024 && s.teredo(pos, sp, dp) {
 		return true
 	}
-	if (sp == genevePort || dp == genevePort) && s.has(pos, 8) &&
-		b[pos]>>6 == 0 && s.be16(pos+2) == ethTypeTEB && b[pos+7] == 0 {
-		s.hdr("geneve")
-		p.Status |= packet.L3GENEVE
-		s.innerEthernet(pos + 8 + int(b[pos]&0x3f)*4)
+	return false
+}
+
+// tunnelEth dissects an Ethernet frame carried inside an IP tunnel. It
+// reports whether an IP header inside took over the packet; if not (ARP,
+// unknown ethertype, truncation before any IP header) the flow stays on
+// the outer IP header, as in T2.
+func (s *state) tunnelEth(pos int) bool {
+	p := s.p
+	et, try := p.EthType, s.ipTry
+	s.innerEthernet(pos)
+	if s.ipTry != try {
 		return true
 	}
-	if (sp == l2tpPort || dp == l2tpPort) && s.l2tp(pos) {
-		return true
-	}
-	if p.Status&packet.StopDissect == 0 && s.teredo(pos, sp, dp) {
-		return true
-	}
+	p.EthType = et
+	s.stop(0)
 	return false
 }
 
