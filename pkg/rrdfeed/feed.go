@@ -122,7 +122,8 @@ type feeder struct {
 	isCount []bool
 	ready   bool // database exists with a known layout: rows can be written
 
-	keepInfo *rrddb.Info // the existing database when appending
+	keepInfo  *rrddb.Info // the existing database when appending
+	badHeader error       // why the first unusable '%' line was refused
 
 	pending    []rrddb.Update
 	plines     []int
@@ -172,6 +173,8 @@ func (f *feeder) run(r io.Reader) error {
 		return fmt.Errorf("reading input: %w", err)
 	}
 	switch {
+	case f.sum.Headers == 0 && f.badHeader != nil:
+		return f.badHeader
 	case f.sum.Headers == 0:
 		return errors.New("no machine-report header (a line starting with '%') in the input: run t2 with MACHINE_REPORT=1 and send its monitoring output here (st2 -i IF -l | t2rrd -m)")
 	case f.sum.Stored == 0:
@@ -197,20 +200,20 @@ func (f *feeder) line(ln machinereport.Line) error {
 }
 
 func (f *feeder) header(ln machinereport.Line) error {
-	f.sum.Headers++
 	s, err := machinereport.NewSchema(ln.Fields)
-	if f.schema == nil {
-		if err != nil {
-			return fmt.Errorf("line %d: unusable header: %w", ln.Num, err)
+	if err != nil {
+		// A '%' line that is no usable header (no time column, ...) is
+		// counted with the other non-report lines; if no usable header
+		// ever comes, the error says why this one was refused.
+		f.sum.Text.add(ln.Num)
+		if f.badHeader == nil {
+			f.badHeader = fmt.Errorf("line %d: unusable header: %w", ln.Num, err)
 		}
-		f.schema = s
 		return nil
 	}
-	if err != nil {
-		// A '%' line that is no usable header (no time column...) cannot
-		// be t2 restarting: count it with the other non-report lines.
-		f.sum.Headers--
-		f.sum.Text.add(ln.Num)
+	f.sum.Headers++
+	if f.schema == nil {
+		f.schema = s
 		return nil
 	}
 	if s.Equal(f.schema) {
