@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"testing/fstest"
 
@@ -525,4 +526,49 @@ func write(t *testing.T, dir, name, content string) {
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Run as root (sudo t2conf), new folders and files take the owner of the
+// folder they are created in, and a replaced file keeps its owner; the
+// user can still take the lock afterwards.
+func TestOwnershipUnderRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	userHome := t.TempDir()
+	os.Chmod(userHome, 0o755)
+	os.Chown(userHome, 65534, 65534)
+	home := filepath.Join(userHome, ".tranalyzer")
+	unlock, err := Lock(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock()
+	file := filepath.Join(home, "tranalyzer2.toml")
+	if err := WriteFileAtomic(file, []byte("A = 1\n")); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{home, file, filepath.Join(home, LockName)} {
+		st, _ := os.Stat(p)
+		if s := st.Sys().(*syscall.Stat_t); s.Uid != 65534 || s.Gid != 65534 {
+			t.Errorf("%s owned by %d:%d", p, s.Uid, s.Gid)
+		}
+	}
+	os.Chown(file, 1234, 1234)
+	WriteFileAtomic(file, []byte("A = 2\n"))
+	st, _ := os.Stat(file)
+	if s := st.Sys().(*syscall.Stat_t); s.Uid != 1234 {
+		t.Errorf("replaced file owned by %d", s.Uid)
+	}
+	// the lock file is root-owned 0644 now in the worst case: still usable read-only
+	lock := filepath.Join(home, LockName)
+	os.Chown(lock, 0, 0)
+	f, err := os.OpenFile(lock, os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Errorf("flock on a read-only descriptor: %v", err)
+	}
+	f.Close()
 }
