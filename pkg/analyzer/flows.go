@@ -132,9 +132,10 @@ func (t *fragTable) lookup(p *packet.Packet, tab *flow.Table) *flow.Flow {
 	if !ok {
 		return nil
 	}
-	if !p.MoreFrag {
-		delete(t.m, k)
-	}
+	// The entry outlives the last fragment: captures taken on two ports
+	// repeat fragments, and a repeated last fragment must still find its
+	// flow. The table is bounded (maxFrags) and entries of released flows
+	// are recognised by their findex.
 	f := tab.Flow(v.slot)
 	if !tab.InUse(f) || f.Index != v.index {
 		return nil

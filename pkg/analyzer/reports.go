@@ -320,7 +320,9 @@ func (a *Analyzer) finishRun(loopErr error) error {
 		a.ticker.Stop()
 	}
 	a.prog.clear()
-	if loopErr != nil {
+	// The caller prints errors on stderr; the log file gets them too so it
+	// tells the whole story.
+	if loopErr != nil && a.opt.LogFile {
 		a.repW.Error("%v", loopErr)
 	}
 	end := a.reportState(false)
@@ -344,7 +346,7 @@ func (a *Analyzer) finishRun(loopErr error) error {
 			first = err
 		}
 	}
-	if first != nil {
+	if first != nil && a.opt.LogFile {
 		a.repW.Error("%v", first)
 	}
 	if loopErr != nil {
