@@ -1,6 +1,19 @@
 // Package ftpdecode is the ftpDecode plugin (T2 number 301): it decodes
 // FTP control connections (commands, reply codes, user names, passwords,
 // parameters) and links them with the data connections they announce.
+//
+// Linking: a PORT or EPRT command (active, 0x08) or a 227 or 229 reply
+// (passive, 0x02) puts the announced listening address and port into a
+// bounded table (0x10 on the control flow when it is full). A new TCP or
+// SCTP flow that connects to such an address becomes a data flow; it and
+// the control flow record each other's findex in ftpCDFindex. T2 instead
+// stores every candidate data flow and looks it up on 150/125 replies;
+// announcing first means other traffic never enters the table and a data
+// connection seen after its 150 reply is still linked. An announcement
+// never answered sets 0x40 on its control flow when that flow ends.
+//
+// Per-flow state (strings, lists) exists only for FTP flows; it is pooled,
+// so neither FTP nor other traffic allocates per packet.
 package ftpdecode
 
 import (
