@@ -20,6 +20,7 @@ func main() {
 		DisableFlagParsing: true,
 		SilenceUsage:       true,
 		SilenceErrors:      true,
+		CompletionOptions:  cobra.CompletionOptions{DisableDefaultCmd: true},
 		RunE: func(_ *cobra.Command, args []string) error {
 			return (&t2conf.Command{IO: io}).Run(args)
 		},
