@@ -7,6 +7,7 @@ package basicstats_test
 
 import (
 	"bufio"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -272,4 +273,113 @@ func TestReportT2Sample(t *testing.T) {
 	if len(mw.Bytes()) != 0 || mw.Fields() != 0 {
 		t.Error("MonitorValues appended something")
 	}
+}
+
+// TestRandomTraffic drives both plugins with random, partly absurd
+// packets (times going back, many VLAN tags, huge lengths, slot reuse) and
+// checks that nothing panics and every record has its declared columns.
+func TestRandomTraffic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	table := flow.NewTable(8, 182e9)
+	bf, bs := &basicflow.BasicFlow{}, &basicstats.BasicStats{}
+	env := &plugin.Env{Table: table, PacketMode: true}
+	if err := bf.Init(env); err != nil {
+		t.Fatal(err)
+	}
+	if err := bs.Init(env); err != nil {
+		t.Fatal(err)
+	}
+	ncols := len(bf.Columns()) + len(bs.Columns())
+	npcols := len(bf.PacketColumns()) + len(bs.PacketColumns())
+	names := []string{"eth", "vlan", "mpls", "ipv4", "ipv6", "tcp", "udp", "icmp", "gre", "arp"}
+	var w record.Writer
+	release := func(f *flow.Flow) {
+		for _, x := range []*flow.Flow{f, oppositeOf(table, f)} {
+			if x == nil {
+				continue
+			}
+			w.Reset()
+			bf.OnFlowTerminate(x, &w)
+			bs.OnFlowTerminate(x, &w)
+			if n := w.Fields(); n != ncols {
+				t.Fatalf("record has %d fields, want %d", n, ncols)
+			}
+		}
+		o := oppositeOf(table, f)
+		table.Remove(f)
+		if o != nil {
+			table.Remove(o)
+		}
+	}
+	ts := packet.Time(1e18)
+	for i := 0; i < 20000; i++ {
+		p := &packet.Packet{}
+		p.Reset()
+		ts += packet.Time(rng.Int64N(3e9)) - 1e9
+		p.TS = ts
+		for j := rng.IntN(40); j >= 0; j-- {
+			p.AddHdr(names[rng.IntN(len(names))])
+		}
+		p.HasMAC = rng.IntN(4) != 0
+		p.SrcMAC[5], p.DstMAC[5] = byte(rng.IntN(5)), byte(rng.IntN(5))
+		p.NumVLAN = uint8(rng.IntN(256))
+		p.WireLen, p.L3Len, p.L7Len, p.PadLen = rng.Uint32(), rng.Uint32(), rng.Uint32(), rng.Uint32()
+		p.IPHdrLen = uint16(rng.IntN(100))
+		p.Status = rng.Uint64() & (packet.L3FlowInvert | packet.L2VLAN)
+		var k flow.Key
+		if rng.IntN(5) == 0 {
+			p.L2Only = true
+		} else {
+			p.IPVer = []uint8{4, 6}[rng.IntN(2)]
+			p.L4Proto = uint8(rng.IntN(256))
+			p.SrcPort, p.DstPort = uint16(rng.IntN(3)), uint16(rng.IntN(3))
+			p.SrcIP[0], p.DstIP[0] = byte(rng.IntN(3)), byte(rng.IntN(3))
+			k = flow.Key{IPVer: p.IPVer, Proto: p.L4Proto, SrcPort: p.SrcPort, DstPort: p.DstPort, SrcIP: p.SrcIP, DstIP: p.DstIP}
+		}
+		if rng.IntN(2) == 0 {
+			k = k.Reverse()
+		}
+		f := table.Lookup(&k)
+		if f == nil {
+			if table.Full() {
+				release(table.Oldest())
+			}
+			f = table.Create(&k, p.TS)
+			bf.OnNewFlow(p, f)
+			bs.OnNewFlow(p, f)
+		}
+		f.Status |= p.Status
+		f.NumPkts++
+		if p.L2Only {
+			bf.OnLayer2(p, f)
+			bs.OnLayer2(p, f)
+		} else {
+			bf.OnLayer4(p, f)
+			bs.OnLayer4(p, f)
+		}
+		w.Reset()
+		bf.WritePacket(p, f, &w)
+		bs.WritePacket(p, f, &w)
+		if n := w.Fields(); n != npcols {
+			t.Fatalf("packet line has %d fields, want %d", n, npcols)
+		}
+		table.Touch(f, p.TS)
+	}
+	for _, s := range table.All() {
+		if f := table.Flow(s); f.NumPkts > 0 && table.Lookup(&f.Key) == f {
+			release(f)
+		}
+	}
+	var out strings.Builder
+	bs.Report(&report.Writer{W: &out, C: counters.New()})
+	if !strings.Contains(out.String(), "Flow max(pktload)") {
+		t.Errorf("report %q", out.String())
+	}
+}
+
+func oppositeOf(t *flow.Table, f *flow.Flow) *flow.Flow {
+	if f.Opposite == flow.None {
+		return nil
+	}
+	return t.Flow(f.Opposite)
 }
