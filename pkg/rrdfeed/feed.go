@@ -280,20 +280,22 @@ func (f *feeder) row(ln machinereport.Line) error {
 // RRD updates are given whole seconds. librrd accepts fractional times,
 // but its time-weighting then goes wrong (a 10 s step fed 36 at x0.5 and
 // 50 at x70 reads back 51.25 for the step that only saw 50; checked with
-// rrdtool 1.7.2), so times are rounded to the nearest second. A row that
+// rrdtool 1.7.2). Times are truncated: t2's pcap-time reports come just
+// after a second boundary (x.000339) and so stay on it; rounding would
+// push a first report at x.597 onto the next report's second. A row that
 // lands on the second of the previous row is moved to the next second when
-// that is less than 1 s from its real time (report jitter around a second
-// boundary with MONINTV=1), else it is skipped: RRD keeps one value per
-// second at most.
+// its real time is at most 0.5 s before it (report jitter around a second
+// boundary with MONINTV=1); otherwise it is skipped: RRD keeps one value
+// per second at most.
 func (f *feeder) second(t machinereport.Time) (int64, bool) {
 	millis := t.Sec*1000 + t.Nsec/1e6
-	sec := (millis + 500) / 1000
+	sec := t.Sec
 	if f.last != math.MinInt64 {
 		switch {
 		case millis <= f.lastMillis:
 			f.sum.NotNewer.add(f.lineNum)
 			return 0, false
-		case sec <= f.last && (f.last+1)*1000-millis < 1000:
+		case sec <= f.last && (f.last+1)*1000-millis <= maxShiftMillis:
 			sec = f.last + 1
 			f.sum.Shifted.add(f.lineNum)
 		case sec <= f.last:
@@ -305,6 +307,10 @@ func (f *feeder) second(t machinereport.Time) (int64, bool) {
 	f.lastMillis = millis
 	return sec, true
 }
+
+// maxShiftMillis bounds how much later than its real time a row may be
+// stored (see feeder.second).
+const maxShiftMillis = 500
 
 // layout fixes the data sources at the first row (hex flag columns are
 // recognised by their values) and, when appending, matches them to the
@@ -354,7 +360,7 @@ func (f *feeder) layout(first []string) error {
 		f.sum.Heartbeat = inf.DS[0].Heartbeat
 	}
 	f.last = inf.LastUpdate
-	f.lastMillis = inf.LastUpdate*1000 + 499
+	f.lastMillis = inf.LastUpdate * 1000
 	f.ready = true
 	return nil
 }
@@ -568,7 +574,7 @@ func (s *Summary) WriteSummary(w io.Writer, prefix string) {
 	report(s.BadTime, "rows skipped: unreadable time")
 	report(s.NotNewer, "rows skipped: time not after the previous row")
 	report(s.SameSecond, "rows skipped: same second as the previous row (RRD keeps one value per second)")
-	report(s.Shifted, "rows stored at the second after the previous row (less than 1 s after their real time)")
+	report(s.Shifted, "rows stored at the second after the previous row (at most 0.5 s after their real time)")
 	report(s.FTPExtra, "rows carried T2 0.9.3's extra ftpDecode value (ftpDataBytes, no header name): dropped")
 	report(s.BadValues, "rows had values that are not numbers: stored as unknown")
 	report(s.Gaps, fmt.Sprintf("rows came after a gap longer than the %d s heartbeat: the gap is unknown in RRD", s.Heartbeat))

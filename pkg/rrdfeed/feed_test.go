@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -233,9 +234,9 @@ func TestOddInput(t *testing.T) {
 	for i := 0; i < 5; i++ {                             // lines 6-10
 		b.WriteString(row(i))
 	}
-	b.WriteString(replaceTime(row(5), ts(4)[:10]+".300000000")) // line 11: rounds to row 4's second: shifted to the next
+	b.WriteString(replaceTime(row(5), ts(4)[:10]+".600000000")) // line 11: row 4's second, 0.4 s before the next: shifted
 	b.WriteString(replaceTime(row(5), ts(2)))                   // line 12: older than last → skipped
-	b.WriteString(replaceTime(row(5), ts(4)[:10]+".300000000")) // line 13: equal time → skipped
+	b.WriteString(replaceTime(row(5), ts(4)[:10]+".600000000")) // line 13: equal time → skipped
 	b.WriteString(s.headerLine())                               // line 14: repeated header
 	b.WriteString("USR1MR_D\t666\t" + ts(6) + "\t10.0\t1\t2\n") // line 15: too few fields
 	b.WriteString(replaceTime(row(6), "yesterday"))             // line 16: bad time
@@ -248,8 +249,8 @@ func TestOddInput(t *testing.T) {
 	b.WriteString("\x00\x01\xff\tgarbage\t\t\n")                          // line 20: binary garbage with TABs
 	b.WriteString(strings.Repeat("x\t", machinereport.MaxLineLen) + "\n") // line 21: over-long
 	b.WriteString(replaceTime(row(8), ts(7)[:10]+".000000100"))           // line 22: same millisecond as row 7: skipped
-	b.WriteString(replaceTime(row(8), ts(7)[:10]+".400000000"))           // line 23: shifted to the next second
-	b.WriteString(replaceTime(row(8), ts(7)[:10]+".800000000"))           // line 24: same second again: skipped
+	b.WriteString(replaceTime(row(8), ts(7)[:10]+".700000000"))           // line 23: 0.3 s before the next second: shifted
+	b.WriteString(replaceTime(row(8), ts(7)[:10]+".800000000"))           // line 24: would be 1.2 s late: skipped
 	b.WriteString(row(9))                                                 // line 25
 	db := tempDB(t)
 	sum, err := feedString(t, db, b.String(), Options{})
@@ -472,5 +473,40 @@ func TestPercentLineIsNotAHeader(t *testing.T) {
 	sum, err := feedString(t, tempDB(t), in, Options{})
 	if err != nil || sum.Stored != 3 || sum.Text.N != 1 || sum.Text.First != 3 || sum.Headers != 1 {
 		t.Errorf("err %v, summary %+v", err, sum)
+	}
+}
+
+// Our t2's machine reports of a capture (pcap time, 1 s interval, diff
+// mode): every report lands on its own second and reads back exactly,
+// except the last one, 79 ms after the previous report in the same second.
+func TestOurT2Stream(t *testing.T) {
+	needRRDTool(t)
+	in, err := os.ReadFile(filepath.Join(testdata, "t2go-http-web-browsing.machine.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := tempDB(t)
+	sum, err := feedString(t, db, string(in), Options{})
+	if err != nil {
+		t.Fatalf("Feed: %v\n%s", err, summaryText(sum))
+	}
+	if sum.Stored != 14 || sum.SameSecond.N != 1 || sum.SameSecond.First != 16 || sum.Step != 1 || len(sum.Sources) != 35 {
+		t.Errorf("summary:\n%s", summaryText(sum))
+	}
+	lines := strings.Split(strings.TrimSpace(string(in)), "\n")
+	names := strings.Split(strings.TrimPrefix(lines[0], "%"), "\t")
+	rows := rrdFetch(t, db, 1367526030, 1367526050)
+	for n, l := range lines[1 : len(lines)-1] {
+		f := strings.Split(l, "\t")
+		tm, _ := machinereport.ParseTime(f[2])
+		for i, name := range names {
+			if name != "numPkts" && name != "numBytes" && name != "TCPBytes" {
+				continue
+			}
+			want, _ := strconv.ParseFloat(f[i], 64)
+			if got := rows[tm.Sec][name]; got != want {
+				t.Errorf("row %d (%s): %s = %v, want %v", n+1, f[2], name, got, want)
+			}
+		}
 	}
 }
