@@ -97,6 +97,7 @@ type reader struct {
 	ifaces   []ngIface
 	lastTS   packet.Time
 	blk      []byte // scratch for non-packet pcapng blocks
+	blkStart int64  // offset of the block in blk
 	tmp      [4]byte
 }
 
@@ -106,9 +107,10 @@ type reader struct {
 func newReader(src io.Reader, name string, warn func(string)) (*reader, error) {
 	size := readBufSize
 	if br, ok := src.(*bytes.Reader); ok {
-		size = max(int(br.Size()), 4096) // in-memory input: no need for 1 MiB
+		// In-memory input (tests, fuzzing): no need for 1 MiB buffers.
+		size = min(max(int(br.Size()), 4096), 64<<10)
 	}
-	r := &reader{name: name, warn: warn, br: bufio.NewReaderSize(src, min(size, readBufSize))}
+	r := &reader{name: name, warn: warn, br: bufio.NewReaderSize(src, size)}
 	m, err := r.br.Peek(4)
 	if len(m) == 0 && err == io.EOF {
 		return nil, &FileError{File: name, Reason: ErrEmpty}
@@ -118,7 +120,7 @@ func newReader(src io.Reader, name string, warn func(string)) (*reader, error) {
 		if err != nil {
 			return nil, &FileError{File: name, Reason: ErrNotCapture}
 		}
-		r.br = bufio.NewReaderSize(r.gz, max(readBufSize, size))
+		r.br = bufio.NewReaderSize(r.gz, size)
 		m, err = r.br.Peek(4)
 		if len(m) == 0 && err == io.EOF {
 			return nil, &FileError{File: name, Reason: ErrEmpty}
@@ -423,6 +425,7 @@ func (r *reader) ngRead(blen uint32, what string) ([]byte, error) {
 		return nil, r.short(err, what, n, int(blen))
 	}
 	r.rec++
+	r.blkStart = r.off
 	if t := r.u32(body[blen-4:]); t != blen {
 		return nil, r.formatErr(r.rec, fmt.Sprintf("%s: trailing length %d differs from the leading length %d", what, t, blen))
 	}
@@ -440,7 +443,7 @@ func (r *reader) ngOptions(opts []byte, what string, fn func(code uint16, v []by
 		}
 		padded := (l + 3) &^ 3
 		if 4+padded > len(opts) {
-			return &FormatError{File: r.name, Record: r.rec, Offset: r.off, Gzip: r.gz != nil, Pcapng: true,
+			return &FormatError{File: r.name, Record: r.rec, Offset: r.blkStart, Gzip: r.gz != nil, Pcapng: true,
 				Msg: fmt.Sprintf("%s block option %d has length %d, longer than the %d bytes left in the block", what, code, l, len(opts)-4)}
 		}
 		if err := fn(code, opts[4:4+l]); err != nil {
