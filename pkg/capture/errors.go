@@ -38,14 +38,15 @@ var (
 	ErrOpen       = errors.New("cannot open file")
 	ErrEmpty      = errors.New("empty capture file")
 	ErrNotCapture = errors.New("not a pcap/pcapng file")
+	ErrRead       = errors.New("read error")
 )
 
-// FileError is a file that cannot be read at all. Its text is T2's:
+// FileError is a file that cannot be read. Its text is T2's:
 // "Failed to open file 'X' for reading: ...", "PCAP file 'X' is empty",
 // "File 'X' is not a valid PCAP/PCAP-NG file".
 type FileError struct {
 	File   string
-	Reason error // ErrOpen, ErrEmpty or ErrNotCapture
+	Reason error // ErrOpen, ErrEmpty, ErrNotCapture or ErrRead (I/O error after opening)
 	Err    error // underlying error for ErrOpen
 }
 
@@ -55,6 +56,8 @@ func (e *FileError) Error() string {
 		return fmt.Sprintf("PCAP file '%s' is empty", e.File)
 	case ErrNotCapture:
 		return fmt.Sprintf("File '%s' is not a valid PCAP/PCAP-NG file", e.File)
+	case ErrRead:
+		return fmt.Sprintf("Failed to read file '%s': %s", e.File, strerror(e.Err))
 	}
 	return fmt.Sprintf("Failed to open file '%s' for reading: %s", e.File, strerror(e.Err))
 }

@@ -97,6 +97,7 @@ func (s *liveSource) Read(b *Batch, max int) error {
 			s.o.OnFile(s.info)
 		}
 	}
+	max = atLeastOne(max)
 	n := 0
 	if s.hasPend {
 		s.hasPend = false

@@ -13,6 +13,28 @@ import (
 	"github.com/t2go/t2go/pkg/packet"
 )
 
+// How damage is handled (each case is pinned down by a test):
+//
+//   - Framing damage ends the file with a *FormatError after the good
+//     packets: a pcap captured length above max(snaplen, 262144) (e.g.
+//     malformed-cut-short-null.pcap: 524501 bytes claimed in a 239-byte
+//     file), a file cut inside a record header or its data, a pcapng block
+//     length that is not a multiple of 4, below 12 or above 16 MiB, a
+//     trailing block length that differs from the leading one, an option
+//     running past its block (malformed-pcapng-shb-option-too-long.pcapng),
+//     a packet for an undescribed interface or longer than its block, a
+//     gzip checksum/header error. Nothing is allocated or skipped on the
+//     strength of a length before it was bounded.
+//   - Odd but readable fields are kept and reported once per file through
+//     Options.Warn: a microsecond field >= 1e6 (nanosecond >= 1e9), as in
+//     malformed-timestamp-invalid-usec.pcap, is added as is; a captured
+//     length above the wire length or the snaplen is delivered.
+//   - A wire length far above the captured length (malformed-gre-
+//     heapoverflow.pcap: 262144 vs 98) is what a short snaplen produces:
+//     not even a warning.
+//   - Damage in a header (pcapng blocks before the first packet, a pcap
+//     header under 24 bytes) makes OpenFile fail with the *FormatError.
+
 const (
 	// maxRecord is libpcap's MAXIMUM_SNAPLEN: a pcap record claiming more
 	// captured bytes (and more than the file's snaplen) is damage, not a
@@ -191,7 +213,7 @@ func (r *reader) ioErr(err error) error {
 	if r.gz != nil && (errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader)) {
 		return r.formatErr(r.rec+1, "gzip stream: "+err.Error())
 	}
-	return &FileError{File: r.name, Reason: ErrOpen, Err: err}
+	return &FileError{File: r.name, Reason: ErrRead, Err: err}
 }
 
 // short builds the error for a stream that ends (or fails) after got of

@@ -233,6 +233,7 @@ func (s *fileSource) Read(b *Batch, max int) error {
 		return os.ErrClosed
 	}
 	limit := s.o.maxBytes()
+	max = atLeastOne(max)
 	n := 0
 	for n < max {
 		if s.r == nil {
@@ -326,3 +327,12 @@ func newBytesSource(data []byte, name string) (Source, error) {
 }
 
 func packetTime(t time.Time) packet.Time { return packet.Time(t.UnixNano()) }
+
+// atLeastOne guards against a max <= 0, which would make Read return
+// nothing forever.
+func atLeastOne(max int) int {
+	if max < 1 {
+		return 1
+	}
+	return max
+}
