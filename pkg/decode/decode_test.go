@@ -327,6 +327,10 @@ var decodeCases = []decodeCase{
 		},
 	},
 	{
+		name: "etherip", lt: LinkEthernet, data: cat(eth(0x86dd), ipv6(97, cat(u16(0x3000), eth(0x0800), ipv4(17, udp(1, 2, nil))))),
+		desc: "eth:ipv6:etherip:eth:ipv4:udp", bits: packet.L3EthIPF | packet.L2IPv4,
+	},
+	{
 		name: "vxlan-gpe ipv6", lt: LinkEthernet, data: cat(eth(0x0800), ipv4(17, udp(40000, 4790, cat([]byte{0x0c, 0, 0, 2, 0, 0, 1, 0}, ipv6(58, zeros(8)))))),
 		desc: "eth:ipv4:udp:vxlan_gpe:ipv6:icmpv6", bits: packet.L3VXLAN | packet.L2IPv6,
 	},

@@ -300,6 +300,18 @@ func (s *state) transport(ver int, l4 int, proto uint8, l3Len int, snapped bool)
 			s.protoName(b[l4])
 		}
 		l4hl = defHL
+	case 97: // EtherIP (RFC 3378): 4-bit version 3, then an Ethernet frame
+		if s.has(l4, 2) && b[l4]>>4 == 3 {
+			s.hdr("etherip")
+			p.Status |= packet.L3EthIPF
+			if s.tunnelEth(l4 + 2) {
+				return true, 0
+			}
+			l4hl = 2
+			break
+		}
+		s.protoName(proto)
+		l4hl = defHL
 	case 115:
 		s.hdr("l2tp")
 		p.Status |= packet.L2L2TP
