@@ -376,6 +376,7 @@ func (s *state) ieee80211(off int) {
 		s.stop(0)
 		return
 	}
-	s.hdr("llc") // not counted as an 802.3 LLC packet (Enc LLC): no length field
+	s.hdr("llc")
+	p.Enc |= packet.EncLLC // T2 counts 802.11 LLC/SNAP as LLC packets too
 	s.etherTypeAt(s.be16(pos+6), pos+8)
 }

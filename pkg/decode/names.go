@@ -10,14 +10,12 @@ package decode
 // "ipv6.fraghdr", "ipv6.dstopts", "tcp", "udp", "udplite", "icmp",
 // "icmpv6", "igmp", "sctp", "gre", "esp", "ah", "l2tp", "teredo",
 // "vxlan", "vxlan_gpe", "nsh", "geneve", "etherip", "ssdp", "udpencap", "isakmp", "comp_data", "wccp",
-// "sll", "null", "raw", "radiotap", "isl", "pwethcw", "UNK(...)".
+// "sll", "null", "raw", "radiotap", "wlan", "isl", "pwethcw", "UNK(...)".
 //
 // Names T2 0.9.3 does not have and which we chose:
 //   - "sll2"  Linux cooked capture v2 (LINKTYPE 276; T2 0.9.3 rejects it)
 //   - "null"  also for LINKTYPE_LOOP (108), same framing as NULL with the
 //     family in network byte order (T2 0.9.3 rejects it)
-//   - "wlan"  the 802.11 MAC header after "radiotap" (T2 uses "wlan" for
-//     TDLS frames; its 802.11 dissector names are not public)
 //   - LINKTYPE_IPV4/IPV6 (228/229) add no link-layer name, as in T2.
 
 // ethName appends T2's name for an ethertype that is not dissected
