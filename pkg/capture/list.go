@@ -77,5 +77,6 @@ func OpenList(listPath string, o Options) (Source, error) {
 		}
 	}
 	s.setFile(of)
+	s.announce()
 	return s, nil
 }

@@ -26,7 +26,6 @@ type liveSource struct {
 	pending []byte // a packet that did not fit in the last batch
 	pendPkt Pkt
 	hasPend bool
-	started bool
 
 	mu     sync.Mutex
 	closed bool
@@ -91,12 +90,6 @@ func OpenLive(iface string, o Options) (Source, error) {
 // when packets have been collected for longer than the timeout, so a slow
 // trickle is still handed over promptly. A closed Stop channel gives io.EOF.
 func (s *liveSource) Read(b *Batch, max int) error {
-	if !s.started {
-		s.started = true
-		if s.o.OnFile != nil {
-			s.o.OnFile(s.info)
-		}
-	}
 	max = atLeastOne(max)
 	n := 0
 	if s.hasPend {

@@ -42,6 +42,9 @@ func TestList(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
+	if len(files) != 1 {
+		t.Errorf("OnFile called %d times by OpenList, want 1 (the first file)", len(files))
+	}
 	wantWarns := []string{
 		"Failed to open file '" + filepath.Join(dir, "nope.pcap") + "' for reading: No such file or directory",
 		"PCAP file '" + empty + "' is empty",

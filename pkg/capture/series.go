@@ -208,6 +208,7 @@ func OpenSeries(spec string, o Options) (Source, error) {
 			}
 		}
 		s.setFile(of)
+		s.announce()
 	}
 	return s, nil
 }

@@ -66,10 +66,16 @@ type Options struct {
 	PollInterval time.Duration // -D: wait between tries for the next file (default 5s, T2's POLLTM)
 	FileTimeout  time.Duration // -D: skip to the next number after this long (MFPTMOUT, 0 = never)
 	RoundRobin   bool          // -D: wrap to the start number after STOP (RROP)
-	OnFile       func(Info)    // called whenever a new file is opened (also the first), before its packets are returned
-	Warn         func(msg string)
-	Stop         <-chan struct{} // closed when the analyzer wants to stop: waiting -D / live reads return io.EOF
-	MaxBytes     int             // batch byte budget, default 1 MiB
+	// OnFile is called whenever a new file is opened, before its packets
+	// are returned: for the first file inside OpenFile/OpenList/OpenSeries
+	// (for -D when it already exists), for later ones inside Read (so on
+	// Read's goroutine, while earlier batches may still be processed:
+	// Pkt.File tells where in the stream the switch happens). Not called
+	// for live interfaces.
+	OnFile   func(Info)
+	Warn     func(msg string)
+	Stop     <-chan struct{} // closed when the analyzer wants to stop: waiting -D / live reads return io.EOF
+	MaxBytes int             // batch byte budget, default 1 MiB
 }
 
 // DefaultOptions returns T2's defaults (promiscuous live capture; the other
@@ -192,6 +198,7 @@ func OpenFile(path string, o Options) (Source, error) {
 	fs.info.TotalSize = of.size
 	fs.setFile(of)
 	fs.nextFile = func() (*openedFile, error) { return nil, io.EOF }
+	fs.announce()
 	return fs, nil
 }
 
@@ -199,8 +206,9 @@ func newFileSource(o Options) (*fileSource, error) {
 	return &fileSource{o: o, filter: newFilterSet(o.BPF)}, nil
 }
 
-// setFile makes of the current input; OnFile runs at the next Read so
-// the caller sees it right before that file's packets.
+// setFile makes of the current input; announce then calls OnFile: for
+// the first file inside Open*, on the caller's goroutine, for later files
+// inside Read, right before their first packet is appended.
 func (s *fileSource) setFile(of *openedFile) {
 	s.f, s.r = of.f, of.r
 	s.opened = false
@@ -215,6 +223,15 @@ func (s *fileSource) setFile(of *openedFile) {
 		s.info.FileIndex = of.index
 	}
 	s.fileNo = uint16(s.info.FileIndex - 1)
+}
+
+func (s *fileSource) announce() {
+	if !s.opened {
+		s.opened = true
+		if s.o.OnFile != nil {
+			s.o.OnFile(s.info)
+		}
+	}
 }
 
 func (s *fileSource) closeFile() {
@@ -258,12 +275,7 @@ func (s *fileSource) Read(b *Batch, max int) error {
 			}
 			s.setFile(of)
 		}
-		if !s.opened {
-			s.opened = true
-			if s.o.OnFile != nil {
-				s.o.OnFile(s.info)
-			}
-		}
+		s.announce()
 		err := s.r.next(b, s.fileNo, limit)
 		switch err {
 		case nil:
