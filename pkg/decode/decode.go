@@ -192,7 +192,13 @@ func (s *state) linkLayer(lt uint16) {
 		}
 		// SLL2 keeps the protocol in its first two bytes; the rest of
 		// the 20-byte header is interface and address information.
-		s.etherTypeAt(s.be16(0), 20)
+		// Protocols below 0x600 (802.2 LLC, Novell 802.3) put the LLC
+		// header right after it; llc expects a length field in front.
+		if t := s.be16(0); t < 0x600 {
+			s.llc(18, uint16(s.wire-20))
+		} else {
+			s.etherTypeAt(t, 20)
+		}
 	case LinkPPP, LinkPPPSerial, LinkPPPWithDir:
 		off := 0
 		if lt == LinkPPPWithDir {
