@@ -331,6 +331,12 @@ var decodeCases = []decodeCase{
 		desc: "eth:ipv6:etherip:eth:ipv4:udp", bits: packet.L3EthIPF | packet.L2IPv4,
 	},
 	{
+		name: "gtp-u with extension header", lt: LinkEthernet,
+		data: cat(eth(0x0800), ipv4(17, udp(2152, 2152, cat([]byte{0x34, 0xff}, u16(40), u32(1), zeros(3), []byte{0x85}, []byte{1, 0x10, 0, 0}, ipv4(6, tcp(1, 2, 0, nil)))))),
+		desc: "eth:ipv4:udp:gtp:ipv4:tcp", bits: packet.L3GTP | packet.L2IPv4,
+		check: func(p *packet.Packet) error { return want(p.L3Off == 14+20+8+16, "l3off %d", p.L3Off) },
+	},
+	{
 		name: "vxlan-gpe ipv6", lt: LinkEthernet, data: cat(eth(0x0800), ipv4(17, udp(40000, 4790, cat([]byte{0x0c, 0, 0, 2, 0, 0, 1, 0}, ipv6(58, zeros(8)))))),
 		desc: "eth:ipv4:udp:vxlan_gpe:ipv6:icmpv6", bits: packet.L3VXLAN | packet.L2IPv6,
 	},

@@ -9,7 +9,7 @@ package decode
 // "erspan", "ipv4", "ipv6", "ipvx", "ipv6.hopopts", "ipv6.routing",
 // "ipv6.fraghdr", "ipv6.dstopts", "tcp", "udp", "udplite", "icmp",
 // "icmpv6", "igmp", "sctp", "gre", "esp", "ah", "l2tp", "teredo",
-// "vxlan", "vxlan_gpe", "nsh", "geneve", "etherip", "ssdp", "udpencap", "isakmp", "comp_data", "wccp",
+// "vxlan", "vxlan_gpe", "nsh", "geneve", "etherip", "gtp", "ssdp", "udpencap", "isakmp", "comp_data", "wccp",
 // "sll", "null", "raw", "radiotap", "wlan", "isl", "pwethcw", "UNK(...)".
 //
 // Names T2 0.9.3 does not have and which we chose:

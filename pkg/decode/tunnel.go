@@ -185,6 +185,10 @@ func (s *state) udpTunnel(pos int, sp, dp uint16) bool {
 			p.Status |= packet.L3GENEVE
 			return s.tunnelEth(pos + 8 + int(b[pos]&0x3f)*4)
 		}
+	case isGTPPort(sp) && dp > 1024 || isGTPPort(dp) && sp > 1024:
+		if s.gtp(pos) {
+			return true
+		}
 	case sp == l2tpPort || dp == l2tpPort:
 		if s.l2tp(pos) {
 			return true
@@ -193,6 +197,65 @@ func (s *state) udpTunnel(pos int, sp, dp uint16) bool {
 	if p.Status&packet.StopDissect == 0 && sp > 1024 && dp > 1024 && s.teredo(pos, sp, dp) {
 		return true
 	}
+	return false
+}
+
+func isGTPPort(p uint16) bool { return p == 2152 || p == 2123 || p == 3386 }
+
+// gtp follows the user-plane PDU (message type 0xff) of GTP v0 or v1 into
+// the IP packet it carries.
+func (s *state) gtp(pos int) bool {
+	p := s.p
+	b := s.b
+	if !s.has(pos, 8) || b[pos+1] != 0xff {
+		return false
+	}
+	q := pos + 8
+	switch b[pos] >> 5 {
+	case 0: // GTP'97: 20-byte header
+		q += 12
+	case 1:
+		if b[pos]&0x07 != 0 { // sequence number, N-PDU number, next extension type
+			if !s.has(pos, 12) {
+				return false
+			}
+			next := b[pos+11]
+			q = pos + 12
+			if b[pos]&0x04 == 0 {
+				next = 0
+			}
+			for i := 0; next != 0 && i < 16; i++ { // extension headers: length in 4-byte units, last byte names the next
+				if !s.has(q, 1) || b[q] == 0 || !s.has(q, int(b[q])*4) {
+					s.stop(0)
+					return false
+				}
+				l := int(b[q]) * 4
+				next = b[q+l-1]
+				q += l
+			}
+		}
+	default:
+		s.stop(0)
+		return false
+	}
+	if !s.has(q, 1) {
+		return false
+	}
+	switch b[q] >> 4 {
+	case 4, 6:
+		if !s.enter() {
+			return false
+		}
+		s.hdr("gtp")
+		p.Status |= packet.L3GTP
+		if b[q]>>4 == 4 {
+			s.ipv4(q)
+		} else {
+			s.ipv6(q)
+		}
+		return true
+	}
+	s.stop(0)
 	return false
 }
 
