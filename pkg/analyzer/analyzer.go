@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/t2go/t2go/pkg/capture"
@@ -82,6 +83,11 @@ type Analyzer struct {
 	maxFlows    int
 	monHeader   string
 	reportCount int
+
+	fileMu       sync.Mutex
+	loopStarted  bool
+	pendingFiles []capture.Info // file switches announced by the reader
+	curFile      uint16
 
 	stopCh  chan struct{} // closed to stop the reader
 	stopped bool

@@ -60,9 +60,36 @@ func (a *Analyzer) openSource() error {
 	return err
 }
 
-// onFile prints the input lines when the source opens a file (or the
-// interface): what is read, BPF, link type, snapshot length.
+// onFile is called by the source when it opens a file. The first call
+// comes from Open*, on the analyzer goroutine, and prints at once; later
+// ones come from the reader goroutine while earlier packets may still be
+// processed, so they are queued and printed by the packet loop when the
+// stream reaches that file (Pkt.File).
 func (a *Analyzer) onFile(ci capture.Info) {
+	a.fileMu.Lock()
+	if a.loopStarted {
+		a.pendingFiles = append(a.pendingFiles, ci)
+		a.fileMu.Unlock()
+		return
+	}
+	a.fileMu.Unlock()
+	a.printFile(ci)
+}
+
+// flushFileNotices prints queued file switches (packet loop only).
+func (a *Analyzer) flushFileNotices() {
+	a.fileMu.Lock()
+	pending := a.pendingFiles
+	a.pendingFiles = nil
+	a.fileMu.Unlock()
+	for _, ci := range pending {
+		a.printFile(ci)
+	}
+}
+
+// printFile prints the input lines of a newly opened file (or the
+// interface): what is read, BPF, link type, snapshot length.
+func (a *Analyzer) printFile(ci capture.Info) {
 	if a.cfg.verbose == 0 {
 		return
 	}
@@ -86,6 +113,9 @@ func (a *Analyzer) loop() error {
 		free <- &capture.Batch{Buf: make([]byte, 0, batchBytes+65536), Pkts: make([]capture.Pkt, 0, batchPackets)}
 	}
 	readerDone := make(chan struct{})
+	a.fileMu.Lock()
+	a.loopStarted = true
+	a.fileMu.Unlock()
 	go func() {
 		defer close(readerDone)
 		for {
@@ -139,6 +169,11 @@ func (a *Analyzer) loop() error {
 			}
 		case m := <-full:
 			a.processBatch(m.b)
+			if m.err != nil {
+				// Files opened after the last packet (empty or damaged
+				// ones) are announced before the error or the end.
+				a.flushFileNotices()
+			}
 			free <- m.b
 			if m.err != nil {
 				if errors.Is(m.err, io.EOF) {
@@ -202,6 +237,10 @@ func (a *Analyzer) processBatch(b *capture.Batch) {
 			return
 		}
 		m := &b.Pkts[i]
+		if m.File != a.curFile {
+			a.curFile = m.File
+			a.flushFileNotices()
+		}
 		p.Reset()
 		p.Raw = b.Data(i)
 		p.TS = m.TS

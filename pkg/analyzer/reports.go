@@ -91,9 +91,6 @@ func (a *Analyzer) gapReport(at packet.Time) {
 // printReport prints one monitoring report (machine row or human USR1
 // report) from the current counters, then moves the diff snapshot.
 func (a *Analyzer) printReport() {
-	if !a.haveFirst && a.opt.InputKind != InputLive {
-		return
-	}
 	s := a.reportState(true)
 	if a.cfg.mon.machine {
 		w := &a.mrec
