@@ -3,7 +3,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/t2go/t2go/pkg/cliutil"
 	"github.com/t2go/t2go/pkg/iostreams"
@@ -16,6 +18,18 @@ func main() {
 	// USR1/USR2 never kills t2.
 	ctl := monitor.Start()
 	io := iostreams.System()
+	// T2_CPUPROFILE=FILE writes a CPU profile of the run (for performance
+	// work; see bench/).
+	if path := os.Getenv("T2_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintf(io.ErrOut, "[ERR] T2_CPUPROFILE: %v\n", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer f.Close()
+	}
 	err := t2cmd.NewCommand(io, ctl).Execute()
+	pprof.StopCPUProfile()
 	os.Exit(cliutil.ExitCode("t2", err, io.ErrOut))
 }

@@ -45,6 +45,7 @@ type Flow struct {
 	list       int8 // timeout class index
 	prev, next int32
 	inUse      bool
+	parked     bool // timed out, waiting for the opposite (not in a list)
 }
 
 // IsInverted reports whether the flow carries flowStat bit 0, i.e. it is

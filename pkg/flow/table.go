@@ -112,6 +112,9 @@ func (t *Table) Touch(f *Flow, ts packet.Time) {
 	t.pushHead(f.list, f.Slot)
 }
 
+// Parked reports whether f timed out and waits for its opposite.
+func (t *Table) Parked(f *Flow) bool { return f.parked }
+
 // SetTimeout changes the flow's idle timeout, moving it to that class's
 // list. The class must have been registered with AddTimeout.
 func (t *Table) SetTimeout(f *Flow, d packet.Time) {
@@ -125,13 +128,16 @@ func (t *Table) SetTimeout(f *Flow, d packet.Time) {
 }
 
 // Expired calls release for every flow idle for at least its timeout at
-// time now (and whose opposite, if any, is idle too). release receives the
-// flow and must call Remove for it and its opposite. Flows whose opposite
-// is still active are moved to the head so the scan stays short.
+// time now whose opposite, if any, is idle too (T2's rule: a pair leaves
+// together). release receives the flow and must Remove it and its
+// opposite. A timed-out flow whose opposite is still active is parked:
+// taken out of the LRU lists, so later scans do not walk over it again; it
+// leaves with its opposite, or rejoins its list when it sees a packet.
+// Each call therefore costs O(1 + flows released or parked).
 func (t *Table) Expired(now packet.Time, release func(*Flow)) {
 	for li := range t.lists {
 		l := &t.lists[li]
-		for guard := t.count; l.tail != None && guard > 0; guard-- {
+		for l.tail != None {
 			f := &t.flows[l.tail]
 			if now-f.Last < f.Timeout {
 				break
@@ -140,7 +146,7 @@ func (t *Table) Expired(now packet.Time, release func(*Flow)) {
 				o := &t.flows[f.Opposite]
 				if now-o.Last < o.Timeout {
 					t.unlink(f)
-					t.pushHead(int8(li), f.Slot)
+					f.parked = true
 					continue
 				}
 			}
@@ -184,9 +190,9 @@ func (t *Table) Remove(f *Flow) {
 // It allocates and is meant for the end of a run.
 func (t *Table) All() []int32 {
 	out := make([]int32, 0, t.count)
-	for _, l := range t.lists {
-		for i := l.tail; i != None; i = t.flows[i].prev {
-			out = append(out, i)
+	for i := range t.flows {
+		if t.flows[i].inUse {
+			out = append(out, int32(i))
 		}
 	}
 	sort.SliceStable(out, func(a, b int) bool { return t.flows[out[a]].Last < t.flows[out[b]].Last })
@@ -197,6 +203,7 @@ func (t *Table) pushHead(li int8, slot int32) {
 	l := &t.lists[li]
 	f := &t.flows[slot]
 	f.list = li
+	f.parked = false
 	f.prev = None
 	f.next = l.head
 	if l.head != None {
@@ -209,6 +216,9 @@ func (t *Table) pushHead(li int8, slot int32) {
 }
 
 func (t *Table) unlink(f *Flow) {
+	if f.parked {
+		return // not in any list
+	}
 	l := &t.lists[f.list]
 	if f.prev != None {
 		t.flows[f.prev].next = f.next

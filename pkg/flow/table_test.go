@@ -1,0 +1,160 @@
+package flow
+
+import (
+	"testing"
+
+	"github.com/t2go/t2go/pkg/packet"
+)
+
+func key(a, b byte, sp, dp uint16) Key {
+	var k Key
+	k.IPVer, k.EthType, k.Proto = 4, 0x0800, 6
+	k.SrcIP[0], k.DstIP[0] = a, b
+	k.SrcPort, k.DstPort = sp, dp
+	return k
+}
+
+func sec(s float64) packet.Time { return packet.FromSeconds(s) }
+
+func TestCreateLinksOppositeAndSharesIndex(t *testing.T) {
+	tab := NewTable(16, sec(182))
+	k := key(1, 2, 1000, 80)
+	a := tab.Create(&k, sec(1))
+	rk := k.Reverse()
+	b := tab.Create(&rk, sec(2))
+	if a.IsB || !b.IsB {
+		t.Fatalf("A/B roles: a.IsB=%v b.IsB=%v", a.IsB, b.IsB)
+	}
+	if a.Index != 1 || b.Index != 1 {
+		t.Fatalf("findex a=%d b=%d, want 1 and 1", a.Index, b.Index)
+	}
+	if a.Opposite != b.Slot || b.Opposite != a.Slot {
+		t.Fatal("flows not linked")
+	}
+	k2 := key(3, 4, 1, 2)
+	c := tab.Create(&k2, sec(3))
+	if c.Index != 2 || c.IsB {
+		t.Fatalf("third flow findex %d IsB %v", c.Index, c.IsB)
+	}
+	if tab.Lookup(&rk) != b || tab.Len() != 3 {
+		t.Fatal("lookup/len")
+	}
+}
+
+func TestSelfReverseKeyIsAFlow(t *testing.T) {
+	tab := NewTable(4, sec(182))
+	k := key(1, 1, 7, 7)
+	f := tab.Create(&k, 0)
+	if f.IsB || f.Opposite != None {
+		t.Fatal("a flow whose reverse key is itself must be a lone A flow")
+	}
+}
+
+func TestExpiredReleasesPairsOnlyWhenBothIdle(t *testing.T) {
+	tab := NewTable(16, sec(10))
+	short := tab.AddTimeout(sec(1))
+	_ = short
+	k := key(1, 2, 1000, 80)
+	a := tab.Create(&k, sec(0))
+	rk := k.Reverse()
+	b := tab.Create(&rk, sec(0))
+	tab.SetTimeout(b, sec(1)) // b times out quickly, a after 10 s
+	tab.Touch(a, sec(5))
+	var released []uint64
+	rel := func(f *Flow) {
+		released = append(released, f.Index)
+		if f.Opposite != None {
+			tab.Remove(tab.Flow(f.Opposite))
+		}
+		tab.Remove(f)
+	}
+	tab.Expired(sec(3), rel) // b idle 3 s (> 1 s) but a active: b parks
+	if len(released) != 0 || !tab.Parked(b) {
+		t.Fatalf("released %v parked %v; b must wait for a", released, tab.Parked(b))
+	}
+	for i := 0; i < 1000; i++ { // parked flows cost nothing on later scans
+		tab.Expired(sec(4), rel)
+	}
+	tab.Expired(sec(15), rel) // a idle 10 s: the pair leaves
+	if len(released) != 1 || tab.Len() != 0 {
+		t.Fatalf("released %v, %d flows left", released, tab.Len())
+	}
+}
+
+func TestParkedFlowRejoinsOnPacket(t *testing.T) {
+	tab := NewTable(16, sec(10))
+	k := key(1, 2, 1000, 80)
+	a := tab.Create(&k, sec(0))
+	rk := k.Reverse()
+	b := tab.Create(&rk, sec(0))
+	tab.SetTimeout(b, sec(1))
+	tab.Touch(a, sec(5))
+	tab.Expired(sec(3), func(*Flow) { t.Fatal("nothing may be released") })
+	if !tab.Parked(b) {
+		t.Fatal("b not parked")
+	}
+	tab.Touch(b, sec(3.5))
+	if tab.Parked(b) {
+		t.Fatal("b still parked after a packet")
+	}
+	n := 0
+	tab.Expired(sec(4.6), func(f *Flow) { n++ })
+	if n != 0 {
+		t.Fatal("b released although a is active")
+	}
+}
+
+func TestAllOrdersByLastSeenIncludingParked(t *testing.T) {
+	tab := NewTable(16, sec(10))
+	tab.AddTimeout(sec(1))
+	var fs []*Flow
+	for i := 0; i < 4; i++ {
+		k := key(byte(i), 9, uint16(i), 1)
+		fs = append(fs, tab.Create(&k, sec(float64(10-i))))
+	}
+	tab.SetTimeout(fs[0], sec(1))
+	all := tab.All()
+	if len(all) != 4 {
+		t.Fatalf("All returned %d flows", len(all))
+	}
+	for i := 1; i < len(all); i++ {
+		if tab.Flow(all[i-1]).Last > tab.Flow(all[i]).Last {
+			t.Fatal("All not ordered by last packet")
+		}
+	}
+}
+
+func TestFullTableAndSlotReuse(t *testing.T) {
+	tab := NewTable(2, sec(10))
+	k1, k2, k3 := key(1, 2, 1, 1), key(3, 4, 1, 1), key(5, 6, 1, 1)
+	f1 := tab.Create(&k1, sec(1))
+	tab.Create(&k2, sec(2))
+	if !tab.Full() {
+		t.Fatal("table of 2 with 2 flows not full")
+	}
+	if tab.Oldest() != f1 {
+		t.Fatal("Oldest is not the least recently used flow")
+	}
+	tab.Remove(f1)
+	f3 := tab.Create(&k3, sec(3))
+	if f3.Index != 3 || tab.Lookup(&k1) != nil {
+		t.Fatal("slot reuse broke the index")
+	}
+}
+
+func BenchmarkLookupTouch(b *testing.B) {
+	tab := NewTable(1<<18, sec(182))
+	keys := make([]Key, 100000)
+	for i := range keys {
+		keys[i] = key(byte(i), byte(i>>8), uint16(i), 80)
+		tab.Create(&keys[i], 0)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		k := &keys[i%len(keys)]
+		f := tab.Lookup(k)
+		tab.Touch(f, packet.Time(i))
+		tab.Expired(packet.Time(i), func(*Flow) {})
+	}
+}
