@@ -46,8 +46,14 @@ type proc struct {
 // start launches a binary; withStdin gives the test a pipe to its stdin.
 func (e *env) start(withStdin bool, name string, args ...string) *proc {
 	e.t.Helper()
+	return e.startCmd(withStdin, filepath.Join(binDir, name), args...)
+}
+
+// startCmd launches any program (e.g. "ip netns exec NS t2 ...").
+func (e *env) startCmd(withStdin bool, path string, args ...string) *proc {
+	e.t.Helper()
 	p := &proc{t: e.t, done: make(chan struct{})}
-	p.cmd = exec.Command(filepath.Join(binDir, name), args...)
+	p.cmd = exec.Command(path, args...)
 	p.cmd.Env = e.environ()
 	p.cmd.Dir = e.out
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
