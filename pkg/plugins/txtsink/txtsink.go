@@ -49,13 +49,14 @@ type TxtSink struct {
 
 	env *plugin.Env
 
-	mu       sync.Mutex // Finish may come from a signal path
-	out      *bufio.Writer
-	file     *os.File // nil when writing to stdout
-	name     string   // current flow file name (or "stdout")
-	hdrLine  []byte   // "%dir\tflowInd\t...\n"
-	index    uint64   // current -W piece
-	written  uint64   // bytes (or flows) in the current piece
+	mu       sync.Mutex    // Finish may come from a signal path
+	out      *bufio.Writer // stdout (-w -)
+	af       *asyncFile    // the flow file, written by its own goroutine
+	file     *os.File      // nil when writing to stdout
+	name     string        // current flow file name (or "stdout")
+	hdrLine  []byte        // "%dir\tflowInd\t...\n"
+	index    uint64        // current -W piece
+	written  uint64        // bytes (or flows) in the current piece
 	limit    uint64
 	countFl  bool
 	err      error // first write error, sticky
@@ -151,11 +152,7 @@ func (t *TxtSink) open(hdr bool) error {
 	}
 	t.file = f
 	t.written = 0
-	if t.out == nil {
-		t.out = bufio.NewWriterSize(f, bufSize)
-	} else {
-		t.out.Reset(f)
-	}
+	t.af = newAsyncFile(f)
 	if hdr {
 		if err := t.write(t.hdrLine); err != nil {
 			return err
@@ -168,6 +165,12 @@ func (t *TxtSink) open(hdr bool) error {
 }
 
 func (t *TxtSink) write(b []byte) error {
+	if t.af != nil {
+		if err := t.af.write(b); err != nil {
+			return t.fail(err)
+		}
+		return nil
+	}
 	if _, err := t.out.Write(b); err != nil {
 		return t.fail(err)
 	}
@@ -190,14 +193,20 @@ func (t *TxtSink) WriteFlow(line []byte) error {
 	if t.err != nil {
 		return t.err
 	}
-	if t.out == nil || t.finished {
+	if t.finished || (t.out == nil && t.af == nil) {
 		return errors.New("txtSink: flow written outside of the run")
 	}
-	if _, err := t.out.Write(line); err != nil {
-		return t.fail(err)
-	}
-	if err := t.out.WriteByte('\n'); err != nil {
-		return t.fail(err)
+	if t.af != nil {
+		if err := t.af.writeLine(line); err != nil {
+			return t.fail(err)
+		}
+	} else {
+		if _, err := t.out.Write(line); err != nil {
+			return t.fail(err)
+		}
+		if err := t.out.WriteByte('\n'); err != nil {
+			return t.fail(err)
+		}
 	}
 	if t.limit == 0 {
 		return nil
@@ -224,11 +233,15 @@ func (t *TxtSink) rotate() error {
 
 // closeFile flushes and closes the current flow file (only flushes stdout).
 func (t *TxtSink) closeFile() error {
-	if t.out == nil {
-		return nil
-	}
-	if err := t.out.Flush(); err != nil {
-		t.fail(err)
+	if t.af != nil {
+		if err := t.af.close(); err != nil {
+			t.fail(err)
+		}
+		t.af = nil
+	} else if t.out != nil {
+		if err := t.out.Flush(); err != nil {
+			t.fail(err)
+		}
 	}
 	if t.file != nil {
 		if err := t.file.Close(); err != nil {
