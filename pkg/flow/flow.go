@@ -42,7 +42,8 @@ type Flow struct {
 	IsB      bool        // created as a reply (a reverse flow existed)
 	NumPkts  uint64      // packets of this flow
 
-	list       int8 // timeout class index
+	hash       uint64 // Key.hash(), kept for the index's deletions
+	list       int8   // timeout class index
 	prev, next int32
 	inUse      bool
 	parked     bool // timed out, waiting for the opposite (not in a list)

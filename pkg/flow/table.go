@@ -11,7 +11,7 @@ import (
 // list, so steady-state operation does not allocate.
 type Table struct {
 	flows  []Flow
-	index  map[Key]int32
+	index  index
 	free   []int32
 	lists  []lruList // one LRU list per distinct timeout value
 	nextFI uint64
@@ -31,7 +31,7 @@ func NewTable(capacity int, defaultTimeout packet.Time) *Table {
 	}
 	t := &Table{
 		flows: make([]Flow, capacity),
-		index: make(map[Key]int32, capacity/4),
+		index: newIndex(capacity),
 		free:  make([]int32, capacity),
 	}
 	for i := range t.free {
@@ -68,7 +68,7 @@ func (t *Table) Flow(i int32) *Flow { return &t.flows[i] }
 
 // Lookup returns the flow with key k, or nil.
 func (t *Table) Lookup(k *Key) *Flow {
-	if i, ok := t.index[*k]; ok {
+	if i := t.index.find(t.flows, k, k.hash()); i != None {
 		return &t.flows[i]
 	}
 	return nil
@@ -76,19 +76,21 @@ func (t *Table) Lookup(k *Key) *Flow {
 
 // Create inserts a flow for k, links it to the reverse flow if one exists
 // and assigns the findex and A/B role. The caller must make room first
-// when Full. ts is the packet time.
+// when Full and must not create a key that is in the table. ts is the
+// packet time.
 func (t *Table) Create(k *Key, ts packet.Time) *Flow {
 	n := len(t.free) - 1
 	slot := t.free[n]
 	t.free = t.free[:n]
 	f := &t.flows[slot]
+	h := k.hash()
 	*f = Flow{Key: *k, Slot: slot, Opposite: None, First: ts, Last: ts,
-		Timeout: t.lists[0].timeout, prev: None, next: None, inUse: true}
-	t.index[*k] = slot
+		Timeout: t.lists[0].timeout, prev: None, next: None, inUse: true, hash: h}
+	t.index.insert(h, slot)
 	t.count++
 	rk := k.Reverse()
-	if rk != *k {
-		if oi, ok := t.index[rk]; ok {
+	if !rk.equal(k) {
+		if oi := t.index.find(t.flows, &rk, rk.hash()); oi != None {
 			o := &t.flows[oi]
 			if o.Opposite == None {
 				f.Opposite, o.Opposite = oi, slot
@@ -180,7 +182,7 @@ func (t *Table) Remove(f *Flow) {
 		t.flows[f.Opposite].Opposite = None
 	}
 	t.unlink(f)
-	delete(t.index, f.Key)
+	t.index.remove(t.flows, f.hash, f.Slot)
 	f.inUse = false
 	t.count--
 	t.free = append(t.free, f.Slot)

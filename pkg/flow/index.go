@@ -1,0 +1,134 @@
+package flow
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// index maps a Key to its slot. It replaces a Go map[Key]int32: the map
+// hashes and compares the 42-byte key through generic runtime code, and a
+// lookup costs several dependent cache misses; here a key hashes with a
+// few multiplications, a lookup probes an 8-byte entry (usually one cache
+// line) and compares the key only when 32 bits of hash agree.
+//
+// It is open addressing with linear probing at a load factor of at most
+// 1/2 (the table's capacity is fixed, so the index never grows), and
+// deletion shifts later entries of the run back (no tombstones, so
+// lookups stay short however long the run is).
+type index struct {
+	ents  []entry
+	shift uint // 64 - log2(len(ents)): the home position is hash >> shift
+	mask  uint64
+}
+
+// entry is one index position. slot1 is the flow slot + 1; 0 marks an
+// empty position.
+type entry struct {
+	tag   uint32 // low 32 bits of the key's hash
+	slot1 uint32
+}
+
+func newIndex(capacity int) index {
+	n := 16
+	for n < 2*capacity {
+		n <<= 1
+	}
+	return index{
+		ents:  make([]entry, n),
+		shift: uint(64 - bits.TrailingZeros(uint(n))),
+		mask:  uint64(n - 1),
+	}
+}
+
+// Random odd constants (from wyhash) for the hash.
+const (
+	h0 = 0xa0761d6478bd642f
+	h1 = 0xe7037ed1a0b428db
+	h2 = 0x8ebc6af09c88c6e3
+	h3 = 0x589965cc75374cc3
+	h4 = 0x1d8e4e27c47d124f
+)
+
+func mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+// hash returns the 64-bit hash of k (wyhash-style folding of the key's
+// five 64-bit words).
+func (k *Key) hash() uint64 {
+	le := binary.LittleEndian
+	s0, s1 := le.Uint64(k.SrcIP[:8]), le.Uint64(k.SrcIP[8:])
+	d0, d1 := le.Uint64(k.DstIP[:8]), le.Uint64(k.DstIP[8:])
+	rest := uint64(k.VLAN) | uint64(k.EthType)<<16 | uint64(k.SrcPort)<<32 | uint64(k.DstPort)<<48
+	x := uint64(k.Proto) | uint64(k.IPVer)<<8
+	h := mix(s0^h0, s1^h1) ^ mix(d0^h2, d1^h3) ^ mix(rest^h4, x^h1)
+	return mix(h^h2, h3)
+}
+
+// equal compares two keys word by word (cheaper than the generic
+// memequal the compiler emits for ==).
+func (k *Key) equal(o *Key) bool {
+	le := binary.LittleEndian
+	return le.Uint64(k.SrcIP[:8]) == le.Uint64(o.SrcIP[:8]) &&
+		le.Uint64(k.SrcIP[8:]) == le.Uint64(o.SrcIP[8:]) &&
+		le.Uint64(k.DstIP[:8]) == le.Uint64(o.DstIP[:8]) &&
+		le.Uint64(k.DstIP[8:]) == le.Uint64(o.DstIP[8:]) &&
+		k.VLAN == o.VLAN && k.EthType == o.EthType &&
+		k.SrcPort == o.SrcPort && k.DstPort == o.DstPort &&
+		k.Proto == o.Proto && k.IPVer == o.IPVer
+}
+
+// find returns the slot of k (hash h), or None.
+func (x *index) find(flows []Flow, k *Key, h uint64) int32 {
+	tag := uint32(h)
+	i := h >> x.shift
+	for {
+		e := x.ents[i]
+		if e.slot1 == 0 {
+			return None
+		}
+		if e.tag == tag && flows[e.slot1-1].Key.equal(k) {
+			return int32(e.slot1 - 1)
+		}
+		i = (i + 1) & x.mask
+	}
+}
+
+// insert adds slot under hash h. The key must not be present.
+func (x *index) insert(h uint64, slot int32) {
+	i := h >> x.shift
+	for x.ents[i].slot1 != 0 {
+		i = (i + 1) & x.mask
+	}
+	x.ents[i] = entry{tag: uint32(h), slot1: uint32(slot) + 1}
+}
+
+// remove deletes slot (stored under hash h) and closes the gap: each later
+// entry of the run moves into the hole if its home position allows.
+func (x *index) remove(flows []Flow, h uint64, slot int32) {
+	i := h >> x.shift
+	want := uint32(slot) + 1
+	for x.ents[i].slot1 != want {
+		if x.ents[i].slot1 == 0 {
+			return // not present
+		}
+		i = (i + 1) & x.mask
+	}
+	hole := i
+	for {
+		i = (i + 1) & x.mask
+		e := x.ents[i]
+		if e.slot1 == 0 {
+			break
+		}
+		home := flows[e.slot1-1].hash >> x.shift
+		// e may move to hole when its home is not in (hole, i], i.e. the
+		// hole lies on its probe path (cyclically).
+		if (i-home)&x.mask >= (i-hole)&x.mask {
+			x.ents[hole] = e
+			hole = i
+		}
+	}
+	x.ents[hole] = entry{}
+}
