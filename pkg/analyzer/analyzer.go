@@ -45,7 +45,6 @@ type Analyzer struct {
 	c      *counters.Counters
 	prev   *counters.Counters // snapshot of the previous report (diff mode)
 	diffC  *counters.Counters // scratch for c - prev
-	pkt1   packet.Packet
 
 	plugins  []plugin.Plugin
 	names    []string
@@ -144,7 +143,6 @@ func New(opt Options) (*Analyzer, error) {
 	a.dec = decode.New(decode.Options{})
 	a.release = a.releasePair
 	a.frags.init()
-	a.pkt1.Reset()
 	if err := a.loadPlugins(); err != nil {
 		return nil, err
 	}

@@ -22,8 +22,34 @@ const (
 )
 
 type batchMsg struct {
-	b   *capture.Batch
+	b   *batch
 	err error
+}
+
+// batch is a capture batch with its packets already dissected. The reader
+// goroutine decodes them (the dissector is a pure function of the packet
+// bytes), so dissection runs on the second core, overlapped with the
+// packet goroutine's flow work.
+type batch struct {
+	cb   *capture.Batch
+	pkts []packet.Packet // pkts[i] is cb.Pkts[i] dissected
+}
+
+// decode fills b.pkts from b.cb (reader goroutine).
+func (a *Analyzer) decodeBatch(b *batch) {
+	cb := b.cb
+	b.pkts = b.pkts[:len(cb.Pkts)]
+	for i := range cb.Pkts {
+		m := &cb.Pkts[i]
+		p := &b.pkts[i]
+		p.Reset()
+		p.Raw = cb.Data(i)
+		p.TS = m.TS
+		p.CapLen = m.CapLen
+		p.WireLen = m.WireLen
+		p.LinkType = m.LinkType
+		a.dec.Decode(p)
+	}
 }
 
 func (a *Analyzer) openSource() error {
@@ -108,9 +134,12 @@ func (a *Analyzer) printFile(ci capture.Info) {
 // loop runs until the input ends or a signal stops it.
 func (a *Analyzer) loop() error {
 	full := make(chan batchMsg, numBatches)
-	free := make(chan *capture.Batch, numBatches)
+	free := make(chan *batch, numBatches)
 	for i := 0; i < numBatches; i++ {
-		free <- &capture.Batch{Buf: make([]byte, 0, batchBytes+65536), Pkts: make([]capture.Pkt, 0, batchPackets)}
+		free <- &batch{
+			cb:   &capture.Batch{Buf: make([]byte, 0, batchBytes+65536), Pkts: make([]capture.Pkt, 0, batchPackets)},
+			pkts: make([]packet.Packet, batchPackets),
+		}
 	}
 	readerDone := make(chan struct{})
 	a.fileMu.Lock()
@@ -119,14 +148,15 @@ func (a *Analyzer) loop() error {
 	go func() {
 		defer close(readerDone)
 		for {
-			var b *capture.Batch
+			var b *batch
 			select {
 			case b = <-free:
 			case <-a.stopCh:
 				return
 			}
-			b.Reset()
-			err := a.src.Read(b, batchPackets)
+			b.cb.Reset()
+			err := a.src.Read(b.cb, batchPackets)
+			a.decodeBatch(b)
 			select {
 			case full <- batchMsg{b, err}:
 			case <-a.stopCh:
@@ -230,24 +260,17 @@ func (a *Analyzer) setPeriodic(on bool) {
 }
 
 // processBatch handles every packet of b.
-func (a *Analyzer) processBatch(b *capture.Batch) {
-	p := &a.pkt1
+func (a *Analyzer) processBatch(bt *batch) {
+	b := bt.cb
 	for i := range b.Pkts {
 		if a.aborted || a.opt.Control.State() >= monitor.Flush {
 			return
 		}
-		m := &b.Pkts[i]
-		if m.File != a.curFile {
-			a.curFile = m.File
+		if f := b.Pkts[i].File; f != a.curFile {
+			a.curFile = f
 			a.flushFileNotices()
 		}
-		p.Reset()
-		p.Raw = b.Data(i)
-		p.TS = m.TS
-		p.CapLen = m.CapLen
-		p.WireLen = m.WireLen
-		p.LinkType = m.LinkType
-		a.handlePacket(p)
+		a.handlePacket(&bt.pkts[i])
 	}
 	if len(b.Pkts) > 0 {
 		a.lastPktWall = time.Now()

@@ -6,8 +6,9 @@ import (
 	"github.com/t2go/t2go/pkg/report"
 )
 
-// handlePacket is the hot path: count, dissect, find or create the flow,
-// run the plugins. It must not allocate in steady state.
+// handlePacket is the hot path: count, find or create the flow, run the
+// plugins. p was dissected by the reader goroutine (decodeBatch). It must
+// not allocate in steady state.
 func (a *Analyzer) handlePacket(p *packet.Packet) {
 	c := a.c
 	if !a.haveFirst {
@@ -29,7 +30,6 @@ func (a *Analyzer) handlePacket(p *packet.Packet) {
 	p.Num = c.Packets
 	c.RawBytes += uint64(p.WireLen)
 	c.BytesProcessed += uint64(p.CapLen)
-	a.dec.Decode(p)
 
 	if nh := p.NumHdrs; nh > 0 {
 		if nh < c.MinHdrs {
