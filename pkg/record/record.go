@@ -187,17 +187,26 @@ func AppendMAC(b []byte, m [6]byte) []byte {
 func AppendIP(b []byte, ver uint8, a *[16]byte) []byte {
 	switch ver {
 	case 4:
-		for i := 0; i < 4; i++ {
-			if i > 0 {
-				b = append(b, '.')
-			}
-			b = strconv.AppendUint(b, uint64(a[i]), 10)
-		}
-		return b
+		b = appendOctet(b, a[0])
+		b = appendOctet(append(b, '.'), a[1])
+		b = appendOctet(append(b, '.'), a[2])
+		return appendOctet(append(b, '.'), a[3])
 	case 6:
 		return appendIPv6(b, a)
 	}
 	return append(b, '-')
+}
+
+// appendOctet appends c in decimal (a flow record has 8 of them; this
+// is several times cheaper than strconv.AppendUint).
+func appendOctet(b []byte, c byte) []byte {
+	switch {
+	case c >= 100:
+		return append(b, '0'+c/100, '0'+c/10%10, '0'+c%10)
+	case c >= 10:
+		return append(b, '0'+c/10, '0'+c%10)
+	}
+	return append(b, '0'+c)
 }
 
 func appendIPv6(b []byte, a *[16]byte) []byte {
@@ -314,5 +323,103 @@ func AppendG7(b []byte, v float32) []byte {
 	case math.IsInf(f, -1):
 		return append(b, "-inf"...)
 	}
+	// Fast path: an integral value below 10^7 has at most 7 digits, so
+	// %.7g prints it as the integer (no exponent, no point). Many flow
+	// statistics are 0 or whole numbers. -0 keeps the slow path ("-0").
+	if i := int32(v); float32(i) == v && i > -1e7 && i < 1e7 && (i != 0 || !math.Signbit(f)) {
+		return strconv.AppendInt(b, int64(i), 10)
+	}
+	if out, ok := appendG7Fixed(b, v); ok {
+		return out
+	}
 	return strconv.AppendFloat(b, f, 'g', 7, 64)
 }
+
+// pow10u[i] = 10^i.
+var pow10u = [...]uint64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11}
+
+// appendG7Fixed formats a normal float32 with 1e-4 <= |v| < 1e7, which
+// %.7g prints without exponent, in exact integer arithmetic: v = m*2^-s,
+// so the 7 significant digits are floor(m*10^k / 2^s) for k = 6 - X
+// (X = decimal exponent), rounded half to even on the exact remainder as
+// printf does. ok is false when v is outside that range (the caller uses
+// strconv then).
+func appendG7Fixed(b []byte, v float32) ([]byte, bool) {
+	bits := math.Float32bits(v)
+	exp := int(bits>>23) & 0xff
+	if exp == 0 || exp == 0xff {
+		return b, false // zero, subnormal, inf, nan
+	}
+	m := uint64(bits&0x7fffff | 1<<23)
+	s := 150 - exp // v = m / 2^s
+	if s <= 0 || s >= 60 {
+		return b, false // |v| >= 2^23 (integral or large) or tiny
+	}
+	af := math.Abs(float64(v))
+	if af < 1e-4 || af >= 1e7 {
+		return b, false
+	}
+	// Guess X from the magnitude, then correct it with the exact digits.
+	x := 6
+	for x > -4 && af < pow10f[x+4] {
+		x--
+	}
+	var t, rem, half uint64
+	for {
+		k := 6 - x
+		if k < 0 || k > 10 {
+			return b, false
+		}
+		num := m * pow10u[k] // < 2^24 * 10^10 < 2^58
+		t, rem = num>>s, num&(1<<s-1)
+		switch {
+		case t >= 1e7:
+			x++
+			continue
+		case t < 1e6:
+			x--
+			continue
+		}
+		break
+	}
+	half = 1 << (s - 1)
+	if rem > half || (rem == half && t&1 == 1) {
+		t++
+	}
+	if t == 1e7 { // rounded up to the next power of ten
+		t = 1e6
+		x++
+	}
+	if x < -4 || x >= 7 {
+		return b, false
+	}
+	if bits>>31 != 0 {
+		b = append(b, '-')
+	}
+	var d [7]byte
+	for i := 6; i >= 0; i-- {
+		d[i] = byte('0' + t%10)
+		t /= 10
+	}
+	// %g drops trailing zeros of the fraction (and the point with them).
+	n := 7
+	for n > x+1 && n > 1 && d[n-1] == '0' {
+		n--
+	}
+	if x >= 0 {
+		b = append(b, d[:x+1]...)
+		if n > x+1 {
+			b = append(b, '.')
+			b = append(b, d[x+1:n]...)
+		}
+		return b, true
+	}
+	b = append(b, '0', '.')
+	for i := -1; i > x; i-- {
+		b = append(b, '0')
+	}
+	return append(b, d[:n]...), true
+}
+
+// pow10f[i] = 10^(i-4) for the magnitude guess.
+var pow10f = [...]float64{1e-4, 1e-3, 1e-2, 1e-1, 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6}
