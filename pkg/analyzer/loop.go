@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/t2go/t2go/pkg/capture"
+	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/monitor"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/report"
@@ -33,6 +34,15 @@ type batchMsg struct {
 type batch struct {
 	cb   *capture.Batch
 	pkts []packet.Packet // pkts[i] is cb.Pkts[i] dissected
+	keys []ipKey         // keys[i]: flow key of pkts[i] if it is IP
+}
+
+// ipKey is the flow key of an IP packet and its hash, computed by the
+// reader goroutine.
+type ipKey struct {
+	k    flow.Key
+	hash uint64
+	ok   bool // the packet has an IP layer (IPVer 4 or 6)
 }
 
 // decode fills b.pkts from b.cb (reader goroutine).
@@ -49,6 +59,12 @@ func (a *Analyzer) decodeBatch(b *batch) {
 		p.WireLen = m.WireLen
 		p.LinkType = m.LinkType
 		a.dec.Decode(p)
+		k := &b.keys[i]
+		k.ok = p.IPVer == 4 || p.IPVer == 6
+		if k.ok {
+			setIPKey(&k.k, p)
+			k.hash = k.k.Hash()
+		}
 	}
 }
 
@@ -139,6 +155,7 @@ func (a *Analyzer) loop() error {
 		free <- &batch{
 			cb:   &capture.Batch{Buf: make([]byte, 0, batchBytes+65536), Pkts: make([]capture.Pkt, 0, batchPackets)},
 			pkts: make([]packet.Packet, batchPackets),
+			keys: make([]ipKey, batchPackets),
 		}
 	}
 	readerDone := make(chan struct{})
@@ -270,7 +287,7 @@ func (a *Analyzer) processBatch(bt *batch) {
 			a.curFile = f
 			a.flushFileNotices()
 		}
-		a.handlePacket(&bt.pkts[i])
+		a.handlePacket(&bt.pkts[i], &bt.keys[i])
 	}
 	if len(b.Pkts) > 0 {
 		a.lastPktWall = time.Now()

@@ -9,7 +9,7 @@ import (
 // handlePacket is the hot path: count, find or create the flow, run the
 // plugins. p was dissected by the reader goroutine (decodeBatch). It must
 // not allocate in steady state.
-func (a *Analyzer) handlePacket(p *packet.Packet) {
+func (a *Analyzer) handlePacket(p *packet.Packet, key *ipKey) {
 	c := a.c
 	if !a.haveFirst {
 		a.haveFirst = true
@@ -57,7 +57,7 @@ func (a *Analyzer) handlePacket(p *packet.Packet) {
 	case p.Status&packet.L3IPVX != 0:
 		c.VxPackets++
 	case p.IPVer == 4 || p.IPVer == 6:
-		f = a.ipFlow(p)
+		f = a.ipFlow(p, key)
 	case p.L2Only && a.cfg.ethActivate > 0:
 		c.L2Packets++
 		f = a.l2Flow(p)
@@ -96,7 +96,7 @@ func (a *Analyzer) countEnc(e uint16) {
 
 // ipFlow counts an IP packet and returns its flow (nil when no flow may
 // be created or a later fragment has no first fragment).
-func (a *Analyzer) ipFlow(p *packet.Packet) *flow.Flow {
+func (a *Analyzer) ipFlow(p *packet.Packet, key *ipKey) *flow.Flow {
 	c := a.c
 	if p.IPVer == 4 {
 		c.V4Packets++
@@ -124,7 +124,28 @@ func (a *Analyzer) ipFlow(p *packet.Packet) *flow.Flow {
 			return f
 		}
 	}
-	var k flow.Key
+	k := &key.k
+	f := a.table.LookupHash(k, key.hash)
+	if f == nil {
+		if a.noNewFlows {
+			return nil
+		}
+		f = a.createFlow(p, k)
+		if p.IPVer == 4 {
+			c.V4Flows++
+		} else {
+			c.V6Flows++
+		}
+	}
+	if p.IsFrag && p.FragOff == 0 && p.MoreFrag {
+		a.frags.add(p, f)
+	}
+	return f
+}
+
+// setIPKey sets k to the flow key of IP packet p.
+func setIPKey(k *flow.Key, p *packet.Packet) {
+	*k = flow.Key{}
 	k.IPVer = p.IPVer
 	k.SrcIP, k.DstIP = p.SrcIP, p.DstIP
 	if p.IPVer == 4 {
@@ -137,22 +158,6 @@ func (a *Analyzer) ipFlow(p *packet.Packet) *flow.Flow {
 	}
 	k.Proto = p.L4Proto
 	k.SrcPort, k.DstPort = p.SrcPort, p.DstPort
-	f := a.table.Lookup(&k)
-	if f == nil {
-		if a.noNewFlows {
-			return nil
-		}
-		f = a.createFlow(p, &k)
-		if p.IPVer == 4 {
-			c.V4Flows++
-		} else {
-			c.V6Flows++
-		}
-	}
-	if p.IsFrag && p.FragOff == 0 && p.MoreFrag {
-		a.frags.add(p, f)
-	}
-	return f
 }
 
 // l2Flow returns the layer-2 flow of a non-IP packet (MAC pair,

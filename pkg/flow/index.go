@@ -54,6 +54,10 @@ func mix(a, b uint64) uint64 {
 	return hi ^ lo
 }
 
+// Hash returns the 64-bit hash of k as the table uses it (for LookupHash;
+// callers may compute it ahead, on another goroutine).
+func (k *Key) Hash() uint64 { return k.hash() }
+
 // hash returns the 64-bit hash of k (wyhash-style folding of the key's
 // five 64-bit words).
 func (k *Key) hash() uint64 {

@@ -74,6 +74,15 @@ func (t *Table) Lookup(k *Key) *Flow {
 	return nil
 }
 
+// LookupHash is Lookup with the key's hash (k.Hash()) computed by the
+// caller.
+func (t *Table) LookupHash(k *Key, h uint64) *Flow {
+	if i := t.index.find(t.flows, k, h); i != None {
+		return &t.flows[i]
+	}
+	return nil
+}
+
 // Create inserts a flow for k, links it to the reverse flow if one exists
 // and assigns the findex and A/B role. The caller must make room first
 // when Full and must not create a key that is in the table. ts is the
