@@ -70,6 +70,10 @@ type BasicFlow struct {
 	descIdx map[string]uint16
 	descs   []desc
 	key     [2 + packet.MaxHdrDesc]byte
+	// The previous packet's key and id: consecutive packets mostly share
+	// their description, and a byte compare is cheaper than the map.
+	lastKey []byte
+	lastID  uint16
 
 	// per-flow state, indexed by slot
 	st      []flowState
@@ -273,7 +277,12 @@ func (b *BasicFlow) intern(p *packet.Packet) (id uint16, ok bool) {
 	k := b.key[:0]
 	k = append(k, byte(p.NumHdrs>>8), byte(p.NumHdrs))
 	k = append(k, p.HdrDescBytes()...)
+	if b.lastKey != nil && string(k) == string(b.lastKey) {
+		return b.lastID, true
+	}
 	if id, ok := b.descIdx[string(k)]; ok {
+		b.lastKey = append(b.lastKey[:0], k...)
+		b.lastID = id
 		return id, true
 	}
 	if len(b.descs) >= maxDescs {
