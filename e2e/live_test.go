@@ -34,8 +34,9 @@ func newLiveNet(t *testing.T) *liveNet {
 			t.Skipf("live capture needs %s", tool)
 		}
 	}
-	n := netSeq.Add(1)
-	id := fmt.Sprintf("%d%d", os.Getpid()%10000, n)
+	// Unique even inside a PID namespace (where our PID is tiny) and
+	// across runs that were killed before their cleanup.
+	id := fmt.Sprintf("%06x", (time.Now().UnixNano()/1000+int64(netSeq.Add(1)))&0xffffff)
 	l := &liveNet{ns: "t2go" + id, sendIf: "t2s" + id, capIf: "t2c" + id}
 	run := func(args ...string) {
 		t.Helper()
@@ -70,6 +71,17 @@ func (l *liveNet) replay(t *testing.T, pcap string) {
 	if err != nil {
 		t.Fatalf("tcpreplay: %v\n%s", err, out)
 	}
+}
+
+// replayBG sends a capture in the background; a failure is reported
+// (Errorf may be called from any goroutine).
+func (l *liveNet) replayBG(t *testing.T, pcap string) {
+	go func() {
+		out, err := exec.Command("tcpreplay", "-q", "-i", l.sendIf, "--topspeed", pcap).CombinedOutput()
+		if err != nil {
+			t.Errorf("tcpreplay: %v\n%s", err, out)
+		}
+	}()
 }
 
 // Live capture: t2's counts equal the replayed capture's, and on the real
