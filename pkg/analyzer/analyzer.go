@@ -94,6 +94,7 @@ type Analyzer struct {
 	prog    *progress
 
 	noNewFlows      bool
+	pipeGone        bool // stdout's reader went away (EPIPE)
 	aborted         bool // third SIGINT: stop writing flows
 	warned          map[string]bool
 	autopilotWarned bool
@@ -357,7 +358,9 @@ func (a *Analyzer) closeAll() error {
 		a.pkt = nil
 	}
 	if a.mon != nil {
-		keep(a.mon.Close())
+		if err := a.mon.Close(); !a.mon.readerGone() {
+			keep(err)
+		}
 		if a.opt.MonFile && a.mon.f != nil {
 			if st, err := os.Stat(a.mon.name); err == nil && st.Size() == 0 {
 				os.Remove(a.mon.name)
@@ -366,7 +369,9 @@ func (a *Analyzer) closeAll() error {
 		a.mon = nil
 	}
 	if a.rep != nil {
-		keep(a.rep.Close())
+		if err := a.rep.Close(); !a.rep.readerGone() {
+			keep(err)
+		}
 		a.rep = nil
 	}
 	return first

@@ -210,9 +210,15 @@ func (a *Analyzer) loop() error {
 			if stop := a.handleEvent(ev); stop {
 				return nil
 			}
+			if a.outputGone() {
+				return nil
+			}
 		case <-tick:
 			if a.periodic {
 				a.printReport()
+				if a.outputGone() {
+					return nil
+				}
 			}
 		case m := <-full:
 			a.processBatch(m.b)
@@ -232,8 +238,27 @@ func (a *Analyzer) loop() error {
 				a.repW.Info("All flows timed out after SIGINT: exiting")
 				return nil
 			}
+			if a.outputGone() {
+				return nil
+			}
 		}
 	}
+}
+
+// outputGone reports (once) that stdout's reader went away: t2 then
+// stops as after a second SIGINT, so every file is complete.
+func (a *Analyzer) outputGone() bool {
+	if a.pipeGone {
+		return true
+	}
+	if !a.mon.readerGone() && !a.rep.readerGone() {
+		return false
+	}
+	a.pipeGone = true
+	if a.opt.LogFile {
+		a.repW.Warn("The reader of stdout went away: removing all flows and exiting")
+	}
+	return true
 }
 
 // handleEvent applies one signal; it returns true when the loop must end.
@@ -271,8 +296,9 @@ func (a *Analyzer) setPeriodic(on bool) {
 		a.ticker.Stop()
 		a.ticker = nil
 	}
-	if on && a.cfg.mon.interval > 0 {
-		a.ticker = time.NewTicker(time.Duration(a.cfg.mon.interval * float64(time.Second)))
+	// -M 0 is accepted and means the timer never fires (as T2).
+	if on && a.cfg.mon.timer > 0 {
+		a.ticker = time.NewTicker(time.Duration(a.cfg.mon.timer * float64(time.Second)))
 	}
 }
 

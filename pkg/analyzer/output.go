@@ -2,10 +2,12 @@ package analyzer
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // DerivePrefix computes the output prefix as T2 does (t2-core §3.1), with
@@ -70,6 +72,7 @@ func newStream(name string, create bool, stdout interface{ Write([]byte) (int, e
 		s.out = s.w
 		return s, nil
 	}
+	s.name = "stdout"
 	s.w = bufio.NewWriterSize(stdoutWriter{stdout}, 64<<10)
 	s.out = s.w
 	return s, nil
@@ -100,6 +103,12 @@ func (s *stream) Flush() error {
 		s.err = fmt.Errorf("writing '%s': %w", s.name, err)
 	}
 	return s.err
+}
+
+// readerGone reports whether writing failed because the pipe's reader
+// went away.
+func (s *stream) readerGone() bool {
+	return s != nil && s.f == nil && s.err != nil && errors.Is(s.err, syscall.EPIPE)
 }
 
 func (s *stream) Close() error {

@@ -33,7 +33,8 @@ type monSettings struct {
 	psync     bool
 	pcapTime  bool
 	startOn   bool
-	interval  float64
+	interval  float64 // MONINTV: pcap-time trigger (and timer without -M)
+	timer     float64 // wall-clock timer period: -M, else MONINTV
 	gapFill   bool
 	protoMode bool
 	l2        []uint16
@@ -78,8 +79,11 @@ func (m *monSettings) load(c *config.Config, opt Options) error {
 	m.pcapTime = c.Bool(core, "MONINTTMPCP")
 	m.startOn = c.Bool(core, "MONINTTMPCP_ON")
 	m.interval = c.Float(core, "MONINTV")
+	m.timer = m.interval
+	// As in T2, -M sets the wall-clock timer only; the pcap-time trigger
+	// keeps MONINTV.
 	if opt.MonInterval >= 0 {
-		m.interval = opt.MonInterval
+		m.timer = opt.MonInterval
 	}
 	m.gapFill = c.Bool(core, "MONGAPFILL")
 	m.protoMode = c.Bool(core, "MONPROTMD")

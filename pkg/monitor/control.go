@@ -57,6 +57,10 @@ func Start() *Control {
 		done:   make(chan struct{}),
 	}
 	signal.Notify(c.sigs, Signals...)
+	// A reader that goes away (t2 ... | nc host port) must not kill t2
+	// before its flows are written: writes report EPIPE instead and the
+	// analyzer stops cleanly.
+	signal.Ignore(syscall.SIGPIPE)
 	go c.loop()
 	return c
 }
