@@ -58,7 +58,8 @@ type Analyzer struct {
 	sinks    []plugin.Sink
 	finish   []plugin.Finisher
 
-	rec     record.Writer // flow record being built
+	rec     record.Writer // flow record being built (deferred form when sinks exist)
+	out     *flowOut      // renders flow records and feeds the sinks; nil without sinks
 	prec    record.Writer // packet line being built
 	mrec    record.Writer // machine row being built
 	release func(*flow.Flow)
@@ -286,6 +287,10 @@ func (a *Analyzer) initPlugins(hdr plugin.HeaderInfo) error {
 	}
 	// Without a sink nothing reads flow records: skip rendering them.
 	a.rec.Disabled = len(a.sinks) == 0
+	if !a.rec.Disabled {
+		a.rec.Deferred = true
+		a.out = newFlowOut(a.sinks)
+	}
 	if a.opt.PacketMode {
 		var err error
 		if a.pkt, err = newStream(a.prefix+"_packets.txt", true, nil); err != nil {

@@ -41,10 +41,17 @@ func (a *Analyzer) terminate(f *flow.Flow) {
 	if a.aborted || w.Disabled {
 		return
 	}
-	for _, s := range a.sinks {
-		if err := s.WriteFlow(w.Bytes()); err != nil {
-			a.warnOnce("sink", "%v", err)
-		}
+	a.out.push(w.Bytes())
+}
+
+// closeFlowOut writes the flow records still queued (before the sinks'
+// Finish) and reports the first sink error.
+func (a *Analyzer) closeFlowOut() {
+	if a.out == nil {
+		return
+	}
+	if err := a.out.close(); err != nil {
+		a.warnOnce("sink", "%v", err)
 	}
 }
 

@@ -332,6 +332,7 @@ func (a *Analyzer) finishRun(loopErr error) error {
 		a.printReport()
 	}
 	a.releaseAll()
+	a.closeFlowOut()
 	// Make sure the time-out thread of plugins sees the end.
 	end = a.reportState(false)
 	if a.cfg.verbose > 0 {

@@ -27,6 +27,10 @@ type Writer struct {
 	// Disabled makes every append a no-op (no sink is active); plugins
 	// may also test it to skip expensive preparation.
 	Disabled bool
+	// Deferred makes the writer store each value in binary (an opcode
+	// and the raw value) instead of text; Render turns such a record into
+	// the same text later, possibly on another goroutine (deferred.go).
+	Deferred bool
 }
 
 // Reset starts a new line.
@@ -43,7 +47,9 @@ func (w *Writer) Field() {
 	if w.Disabled {
 		return
 	}
-	if w.fields > 0 {
+	if w.Deferred {
+		w.buf = append(w.buf, opField)
+	} else if w.fields > 0 {
 		w.buf = append(w.buf, '\t')
 	}
 	w.fields++
@@ -51,28 +57,44 @@ func (w *Writer) Field() {
 
 // Semi appends the ';' that separates repeated values.
 func (w *Writer) Semi() {
-	if !w.Disabled {
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = append(w.buf, opByte, ';')
+	default:
 		w.buf = append(w.buf, ';')
 	}
 }
 
 // Under appends the '_' that joins the parts of a compound value.
 func (w *Writer) Under() {
-	if !w.Disabled {
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = append(w.buf, opByte, '_')
+	default:
 		w.buf = append(w.buf, '_')
 	}
 }
 
 // Raw appends bytes as they are.
 func (w *Writer) Raw(b []byte) {
-	if !w.Disabled {
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = appendOpBytes(w.buf, opRaw, b)
+	default:
 		w.buf = append(w.buf, b...)
 	}
 }
 
 // RawString appends a string as it is.
 func (w *Writer) RawString(s string) {
-	if !w.Disabled {
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = appendOpString(w.buf, opRaw, s)
+	default:
 		w.buf = append(w.buf, s...)
 	}
 }
@@ -81,74 +103,117 @@ func (w *Writer) RawString(s string) {
 // without the prefix start a new field first.
 
 func (w *Writer) AppendU64(v uint64) {
-	if !w.Disabled {
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = appendOp64(w.buf, opU64, v)
+	default:
 		w.buf = strconv.AppendUint(w.buf, v, 10)
 	}
 }
 
 func (w *Writer) AppendI64(v int64) {
-	if !w.Disabled {
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = appendOp64(w.buf, opI64, uint64(v))
+	default:
 		w.buf = strconv.AppendInt(w.buf, v, 10)
 	}
 }
 
 // AppendHex appends 0x and v in lower-case hex zero-padded to digits.
 func (w *Writer) AppendHex(v uint64, digits int) {
-	if w.Disabled {
-		return
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = appendOp64(append(w.buf, opHex), byte(digits), v)
+	default:
+		w.buf = appendHex(w.buf, v, digits)
 	}
-	w.buf = append(w.buf, '0', 'x')
+}
+
+func appendHex(b []byte, v uint64, digits int) []byte {
+	b = append(b, '0', 'x')
 	for i := digits - 1; i >= 0; i-- {
-		w.buf = append(w.buf, "0123456789abcdef"[(v>>(uint(i)*4))&0xf])
+		b = append(b, "0123456789abcdef"[(v>>(uint(i)*4))&0xf])
 	}
+	return b
 }
 
 // AppendF32 renders v as C's %.7g does for T2's F columns.
 func (w *Writer) AppendF32(v float32) {
-	if !w.Disabled {
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = appendOp64(w.buf, opF32, uint64(math.Float32bits(v)))
+	default:
 		w.buf = AppendG7(w.buf, v)
 	}
 }
 
 // AppendF64 renders v as C's %f (6 decimals).
 func (w *Writer) AppendF64(v float64) {
-	if !w.Disabled {
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = appendOp64(w.buf, opF64, math.Float64bits(v))
+	default:
 		w.buf = strconv.AppendFloat(w.buf, v, 'f', 6, 64)
 	}
 }
 
 func (w *Writer) AppendTime(t packet.Time) {
-	if !w.Disabled {
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = appendOp64(w.buf, opTime, uint64(t))
+	default:
 		w.buf = t.AppendTo(w.buf)
 	}
 }
 
 func (w *Writer) AppendMAC(m [6]byte) {
-	if !w.Disabled {
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = append(append(w.buf, opMAC), m[:]...)
+	default:
 		w.buf = AppendMAC(w.buf, m)
 	}
 }
 
 // AppendIP renders an address of IP version ver (4 or 6); ver 0 gives "-".
 func (w *Writer) AppendIP(ver uint8, a *[16]byte) {
-	if !w.Disabled {
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = append(append(w.buf, opIP, ver), a[:]...)
+	default:
 		w.buf = AppendIP(w.buf, ver, a)
 	}
 }
 
 // AppendStr appends s quoted and sanitised (T2 type S).
 func (w *Writer) AppendStr(s []byte) {
-	if w.Disabled {
-		return
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = appendOpBytes(w.buf, opStr, s)
+	default:
+		w.buf = append(w.buf, '"')
+		w.buf = AppendSanitized(w.buf, s)
+		w.buf = append(w.buf, '"')
 	}
-	w.buf = append(w.buf, '"')
-	w.buf = AppendSanitized(w.buf, s)
-	w.buf = append(w.buf, '"')
 }
 
 // AppendStrClass appends s unquoted and sanitised (T2 type SC).
 func (w *Writer) AppendStrClass(s []byte) {
-	if !w.Disabled {
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = appendOpBytes(w.buf, opStrClass, s)
+	default:
 		w.buf = AppendSanitized(w.buf, s)
 	}
 }

@@ -1,0 +1,78 @@
+package record
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+
+	"github.com/t2go/t2go/pkg/packet"
+)
+
+// fill makes the same random sequence of calls on w for a given seed.
+func fill(w *Writer, seed int64) {
+	rng := rand.New(rand.NewSource(seed))
+	w.Reset()
+	for i := 0; i < 60; i++ {
+		var ip [16]byte
+		rng.Read(ip[:])
+		str := make([]byte, rng.Intn(12))
+		rng.Read(str)
+		switch rng.Intn(19) {
+		case 0:
+			w.U64(rng.Uint64() >> uint(rng.Intn(64)))
+		case 1:
+			w.I64(rng.Int63() - rng.Int63())
+		case 2:
+			w.H8(uint8(rng.Uint32()))
+		case 3:
+			w.H16(uint16(rng.Uint32()))
+		case 4:
+			w.H32(rng.Uint32())
+		case 5:
+			w.H64(rng.Uint64())
+		case 6:
+			w.F32(math.Float32frombits(rng.Uint32()))
+		case 7:
+			w.F32(float32(rng.NormFloat64() * 100))
+		case 8:
+			w.F64(rng.NormFloat64() * 1e6)
+		case 9:
+			w.Time(packet.Time(rng.Int63() >> 2))
+		case 10:
+			w.MAC([6]byte(ip[:6]))
+		case 11:
+			w.IP(uint8(rng.Intn(3)*2), &ip)
+		case 12:
+			w.Str(str)
+		case 13:
+			w.StrClass(str)
+		case 14:
+			w.Char('A' + byte(rng.Intn(2)))
+		case 15:
+			w.Empty()
+		case 16:
+			w.Semi()
+			w.AppendU64(uint64(rng.Intn(1000)))
+		case 17:
+			w.Under()
+			w.RawString("x_y")
+		case 18:
+			w.Raw(str)
+		}
+	}
+}
+
+func TestDeferredRendersSameText(t *testing.T) {
+	for seed := int64(0); seed < 2000; seed++ {
+		var text, ops Writer
+		ops.Deferred = true
+		fill(&text, seed)
+		fill(&ops, seed)
+		if got, want := string(Render(nil, ops.Bytes())), string(text.Bytes()); got != want {
+			t.Fatalf("seed %d:\n got %q\nwant %q", seed, got, want)
+		}
+		if ops.Fields() != text.Fields() {
+			t.Fatalf("seed %d: fields %d, want %d", seed, ops.Fields(), text.Fields())
+		}
+	}
+}
