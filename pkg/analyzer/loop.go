@@ -13,7 +13,7 @@ import (
 )
 
 const (
-	batchPackets = 256
+	batchPackets = 2048 // fewer goroutine hand-offs: 2048 measured faster than 256 (1 GB bench)
 	batchBytes   = 1 << 20
 	numBatches   = 4
 	// idleRefresh: on a live link without packets for this long, the
