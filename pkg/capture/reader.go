@@ -272,6 +272,14 @@ func (r *reader) fill(b *Batch, n, limit int) (int, error) {
 // stream, errFull (nothing consumed) when the packet would take b.Buf past
 // limit and b already holds packets, or a *FormatError.
 func (r *reader) next(b *Batch, file uint16, limit int) error {
+	// Never block for more input while packets are waiting: on a pipe
+	// (tcpdump -w - | t2 -r -) the next record may be seconds away, and
+	// the packets already read (and the reports they trigger) must not
+	// wait for it. On a regular file this ends a batch early at most once
+	// per buffer refill.
+	if len(b.Pkts) > 0 && r.br.Buffered() < 16 {
+		return errFull
+	}
 	if r.ng {
 		return r.ngNext(b, file, limit)
 	}
@@ -292,7 +300,7 @@ func (r *reader) next(b *Batch, file uint16, limit int) error {
 	if capLen > r.maxCap {
 		return r.formatErr(r.rec+1, fmt.Sprintf("captured length %d exceeds the maximum of %d (snaplen %d)", capLen, r.maxCap, r.snapLen))
 	}
-	if len(b.Pkts) > 0 && len(b.Buf)+int(capLen) > limit {
+	if len(b.Pkts) > 0 && (len(b.Buf)+int(capLen) > limit || r.br.Buffered() < 16+int(capLen)) {
 		return errFull
 	}
 	r.rec++

@@ -1,0 +1,79 @@
+package e2e
+
+import (
+	"bufio"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// When the reader of the machine rows goes away (t2 -l | nc host port and
+// the collector dies), t2 stops cleanly: exit 0, the flow file and the log
+// with its end report complete.
+func TestReaderGoesAway(t *testing.T) {
+	e := newEnv(t)
+	e.conf("MACHINE_REPORT=1", "DIFF_REPORT=1", "MONINTTMPCP=1", "MONINTV=1")
+	pc := loadPcap(t, testdata("pcaps", "dns-mdns-llmnr.pcap"))
+	cmd := exec.Command(filepath.Join(binDir, "t2"), "-r", "-", "-w", e.out+"/", "-l")
+	cmd.Env = e.environ()
+	cmd.Dir = e.out
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	stdin.Write(pc.header)
+	r := bufio.NewReader(stdout)
+	head, _ := r.ReadString('\n')
+	if !strings.HasPrefix(head, "%repType") {
+		t.Fatalf("first line %q", head)
+	}
+	fed := 0
+	for ; fed < len(pc.records)/2; fed++ {
+		stdin.Write(pc.records[fed])
+	}
+	row, _ := r.ReadString('\n')
+	if !strings.HasPrefix(row, "USR1MR_D\t") {
+		t.Fatalf("first row %q", row)
+	}
+	stdout.Close() // the collector goes away
+	// Keep feeding: the next row hits the closed pipe and t2 must stop.
+	go func() {
+		for i := fed; i < len(pc.records); i++ {
+			if _, err := stdin.Write(pc.records[i]); err != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("t2 ended with %v: %s", err, stderr.String())
+		}
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		t.Fatal("t2 did not stop after its reader went away")
+	}
+	log := string(mustRead(t, filepath.Join(e.out, "stdin_log.txt")))
+	for _, s := range []string{"[WRN] The reader of stdout went away", "Aggregated flowStat="} {
+		if !strings.Contains(log, s) {
+			t.Errorf("log lacks %q:\n%s", s, tail(log))
+		}
+	}
+	lines := readLines(t, filepath.Join(e.out, "stdin_flows.txt"))
+	n := len(strings.Split(lines[0], "\t"))
+	for i, l := range lines {
+		if len(strings.Split(l, "\t")) != n {
+			t.Fatalf("flow line %d is incomplete: %q", i+1, l)
+		}
+	}
+	if len(lines) < 10 {
+		t.Errorf("only %d flow lines", len(lines)-1)
+	}
+}
