@@ -405,3 +405,34 @@ func TestSIGTERM(t *testing.T) {
 		}
 	}
 }
+
+// SIGHUP re-reads the monitoring settings: after t2conf switches to
+// machine reports, the next USR1 gives a machine row instead of the
+// human report, without a restart.
+func TestSIGHUPReloadsMonitoringSettings(t *testing.T) {
+	e := newEnv(t)
+	pc := loadPcap(t, testdata("pcaps", "http-web-browsing.pcap"))
+	p := e.start(true, "t2", "-r", "-", "-w", e.out+"/")
+	f := &feeder{p: p, pc: pc}
+	f.header()
+	f.feed(500)
+	p.waitOut("Dump start: ", 30*time.Second)
+	p.signal(syscall.SIGUSR1)
+	p.waitOut("USR1 A type report", 10*time.Second)
+	e.conf("MACHINE_REPORT=1", "DIFF_REPORT=1")
+	p.signal(syscall.SIGHUP)
+	p.waitOut("[INF] SIGHUP: monitoring settings reloaded (MONINTV=1, DIFF_REPORT=1, MACHINE_REPORT=1, MONINTTMPCP=0)", 10*time.Second)
+	p.waitOut("%repType\t", 10*time.Second)
+	f.feed(500)
+	p.signal(syscall.SIGUSR1)
+	p.waitOut("\nUSR1MR_D\t", 10*time.Second)
+	// A broken file on reload keeps the old settings.
+	os.WriteFile(filepath.Join(e.home, "tranalyzer2.toml"), []byte("MONINTV = -3\n"), 0o644)
+	p.signal(syscall.SIGHUP)
+	p.waitOut("[WRN] SIGHUP: configuration not reloaded, keeping the old settings", 10*time.Second)
+	f.feed(len(pc.records))
+	p.stdin.Close()
+	if code := p.wait(time.Minute); code != 0 {
+		t.Fatalf("exit %d: %s", code, p.stderr.String())
+	}
+}
