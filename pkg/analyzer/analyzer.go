@@ -332,10 +332,12 @@ func (a *Analyzer) Run() (err error) {
 		}
 		report.WriteBanner(a.repW, a.baseState(), a.names)
 	}
-	if err := a.initPlugins(hdr); err != nil {
+	// The input is opened first: a missing or invalid capture must not
+	// leave empty flow files behind.
+	if err := a.openSource(); err != nil {
 		return err
 	}
-	if err := a.openSource(); err != nil {
+	if err := a.initPlugins(hdr); err != nil {
 		return err
 	}
 	a.setupMonitoring()
