@@ -203,7 +203,7 @@ func TestUSR1ReportDuringRun(t *testing.T) {
 	e := newEnv(t)
 	big, total := bigCapture(t, e.out, 40)
 	p := e.start(false, "t2", "-r", big, "-w", e.out+"/")
-	p.waitOut("Processing file: ", 30*time.Second)
+	p.waitOut("Dump start: ", 30*time.Second) // printed at the first packet
 	p.signal(syscall.SIGUSR1)
 	if code := p.wait(2 * time.Minute); code != 0 {
 		t.Fatalf("exit %d: %s", code, p.stderr.String())
