@@ -94,8 +94,8 @@ type Analyzer struct {
 	pbuf    []byte // packet line scratch
 	prog    *progress
 
-	noNewFlows      bool
 	pipeGone        bool // stdout's reader went away (EPIPE)
+	noNewFlows      bool
 	aborted         bool // third SIGINT: stop writing flows
 	warned          map[string]bool
 	autopilotWarned bool

@@ -50,5 +50,7 @@ type Options struct {
 	NoColor        bool // NO_COLOR set
 	CommandLine    string
 	PreBanner      []string // [INF] lines printed before the banner (-c)
+	CPUBound       bool     // -c was given
+	CPU            int      // -c: core t2 is bound to (0-based)
 	WarnRoot       bool     // print T2's warning about root on a capture file
 }

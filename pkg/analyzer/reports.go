@@ -180,6 +180,8 @@ func (a *Analyzer) baseState() *report.State {
 		ProtoNames:   m.protoMode,
 		FlowTypes:    report.FlowTypes{L2: a.cfg.ethActivate > 0, IPv4: true, IPv6: true},
 		Prio:         priority(),
+		CPU:          a.opt.CPU,
+		HasCPU:       a.opt.CPUBound,
 	}
 	if a.src != nil {
 		s.Input = a.inputState()

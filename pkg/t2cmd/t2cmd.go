@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 
 	"github.com/t2go/t2go/pkg/analyzer"
@@ -223,11 +222,12 @@ func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, a
 		}
 	}
 	if f.cpu >= 0 {
-		msg, err := bindCPU(f.cpu)
+		msg, cpu, err := bindCPU(f.cpu)
 		if err != nil {
 			return usageError(io, err.Error())
 		}
 		opt.PreBanner = append(opt.PreBanner, msg)
+		opt.CPU, opt.CPUBound = cpu, true
 	}
 	// DECISIONS.md: running as root on a file warns, but never sleeps.
 	opt.WarnRoot = os.Geteuid() == 0 && opt.InputKind != analyzer.InputLive
@@ -339,11 +339,13 @@ func setPriority(p int) error {
 	return nil
 }
 
-func bindCPU(n int) (string, error) {
+// bindCPU pins the process to core n (1-based; 0 = the current core) and
+// returns T2's message and the 0-based core.
+func bindCPU(n int) (string, int, error) {
 	var set unix.CPUSet
 	cur, err := currentCPU()
 	if err != nil {
-		return "", fmt.Errorf("Option '-c': %v", err)
+		return "", 0, fmt.Errorf("Option '-c': %v", err)
 	}
 	target := cur
 	if n > 0 {
@@ -351,12 +353,12 @@ func bindCPU(n int) (string, error) {
 	}
 	set.Set(target)
 	if err := unix.SchedSetaffinity(0, &set); err != nil {
-		return "", fmt.Errorf("Option '-c': cannot bind to CPU %d: %v", n, err)
+		return "", 0, fmt.Errorf("Option '-c': cannot bind to CPU %d: %v", n, err)
 	}
 	if n > 0 && target != cur {
-		return fmt.Sprintf("Tranalyzer successfully moved from CPU %d to CPU %d", cur, target), nil
+		return fmt.Sprintf("Tranalyzer successfully moved from CPU %d to CPU %d", cur, target), target, nil
 	}
-	return fmt.Sprintf("Tranalyzer successfully bound to CPU %d", target), nil
+	return fmt.Sprintf("Tranalyzer successfully bound to CPU %d", target), target, nil
 }
 
 func currentCPU() (int, error) {
@@ -371,5 +373,3 @@ func currentCPU() (int, error) {
 	}
 	return 0, errors.New("no CPU in the affinity mask")
 }
-
-var _ = pflag.ContinueOnError
