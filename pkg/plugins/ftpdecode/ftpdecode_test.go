@@ -2,6 +2,7 @@ package ftpdecode
 
 import (
 	"bytes"
+	"github.com/t2go/t2go/pkg/plugins/internal/pcapreplay"
 	"os"
 	"sort"
 	"strings"
@@ -37,7 +38,7 @@ func run(t testing.TB, path string, cfg fakeConfig) (map[string]string, *FTPDeco
 	if err := d.Init(&plugin.Env{Table: table, Config: cfg, Counters: c}); err != nil {
 		t.Fatal(err)
 	}
-	replay(t, path, table, func(p *packet.Packet, f *flow.Flow, isNew bool) {
+	pcapreplay.Replay(t, path, table, func(p *packet.Packet, f *flow.Flow, isNew bool) {
 		c.Packets++
 		c.BytesProcessed += uint64(p.CapLen)
 		if isNew {
@@ -476,7 +477,7 @@ func TestSamplePacketColumn(t *testing.T) {
 	if err := d.Init(&plugin.Env{Table: table, Config: defaultConfig()}); err != nil {
 		t.Fatal(err)
 	}
-	replay(t, "../../../testdata/t2sample/test.pcap", table, func(p *packet.Packet, f *flow.Flow, isNew bool) {
+	pcapreplay.Replay(t, "../../../testdata/t2sample/test.pcap", table, func(p *packet.Packet, f *flow.Flow, isNew bool) {
 		if isNew {
 			d.OnNewFlow(p, f)
 		}

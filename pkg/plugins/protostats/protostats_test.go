@@ -2,6 +2,7 @@ package protostats
 
 import (
 	"bytes"
+	"github.com/t2go/t2go/pkg/plugins/internal/pcapreplay"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +26,7 @@ func (c fakeConfig) Bool(_, k string) bool     { return k == "PST_ETH_STAT" && c
 func (c fakeConfig) String(_, k string) string { return c.suffix }
 
 func feedSample(t testing.TB, ps *ProtoStats, c *counters.Counters) {
-	replay(t, "../../../testdata/t2sample/test.pcap", func(p *packet.Packet, f *flow.Flow, _ bool) {
+	pcapreplay.Replay(t, "../../../testdata/t2sample/test.pcap", flow.NewTable(4096, packet.FromSeconds(182)), func(p *packet.Packet, f *flow.Flow, _ bool) {
 		c.Packets++
 		c.BytesProcessed += uint64(p.CapLen)
 		if p.L2Only {

@@ -1,6 +1,7 @@
 package tcpstates
 
 import (
+	"github.com/t2go/t2go/pkg/plugins/internal/pcapreplay"
 	"os"
 	"strconv"
 	"strings"
@@ -52,7 +53,7 @@ func TestSampleMatchesT2(t *testing.T) {
 	if err := ts.Init(&plugin.Env{Table: table}); err != nil {
 		t.Fatal(err)
 	}
-	replay(t, "../../../testdata/t2sample/test.pcap", table, func(p *packet.Packet, f *flow.Flow, isNew bool) {
+	pcapreplay.Replay(t, "../../../testdata/t2sample/test.pcap", table, func(p *packet.Packet, f *flow.Flow, isNew bool) {
 		if isNew {
 			ts.OnNewFlow(p, f)
 		}

@@ -1,4 +1,8 @@
-package protostats
+// Package pcapreplay feeds a capture to plugin tests without the
+// analyzer: gopacket dissects plain Ethernet/IP packets into packet.Packet
+// and a flow.Table pairs them (B flows get flowStat bit 0). Only tests
+// import it; the analyzer has its own dissector.
+package pcapreplay
 
 import (
 	"os"
@@ -12,11 +16,9 @@ import (
 	"github.com/t2go/t2go/pkg/packet"
 )
 
-// replay reads a pcap with gopacket (tests only; the analyzer has its
-// own decoder), fills packet.Packet the way the dissector does for plain
-// Ethernet/IP traffic, keeps flows in a flow.Table and calls fn per
-// packet. isNew is true for the first packet of a flow.
-func replay(t testing.TB, path string, fn func(p *packet.Packet, f *flow.Flow, isNew bool)) {
+// Replay reads the capture at path and calls fn for every Ethernet packet
+// with its flow; isNew is true for the first packet of a flow.
+func Replay(t testing.TB, path string, table *flow.Table, fn func(p *packet.Packet, f *flow.Flow, isNew bool)) {
 	t.Helper()
 	fh, err := os.Open(path)
 	if err != nil {
@@ -27,7 +29,6 @@ func replay(t testing.TB, path string, fn func(p *packet.Packet, f *flow.Flow, i
 	if err != nil {
 		t.Fatal(err)
 	}
-	table := flow.NewTable(4096, packet.FromSeconds(182))
 	var num uint64
 	for {
 		data, ci, err := r.ReadPacketData()
