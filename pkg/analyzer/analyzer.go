@@ -91,7 +91,6 @@ type Analyzer struct {
 
 	stopCh  chan struct{} // closed to stop the reader
 	stopped bool
-	pbuf    []byte // packet line scratch
 	prog    *progress
 
 	pipeGone        bool // stdout's reader went away (EPIPE)

@@ -252,32 +252,7 @@ func (a *Analyzer) writePacketLine(p *packet.Packet, f *flow.Flow) {
 		pc.WritePacket(p, f, w)
 	}
 	w.Field()
-	b := append(a.pbuf[:0], w.Bytes()...)
-	for _, ch := range p.Payload {
-		switch ch {
-		case '\b':
-			b = append(b, '\\', 'b')
-		case '\f':
-			b = append(b, '\\', 'f')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\v':
-			b = append(b, '\\', 'v')
-		case '\\':
-			b = append(b, '\\', '\\')
-		default:
-			if ch >= 0x20 && ch < 0x7f {
-				b = append(b, ch)
-			} else {
-				b = append(b, '.')
-			}
-		}
-	}
-	b = append(b, '\n')
-	a.pkt.Write(b)
-	a.pbuf = b
+	w.AppendContent(p.Payload)
+	w.RawString("\n")
+	a.pkt.Write(w.Bytes())
 }

@@ -331,6 +331,35 @@ func isZero(b []byte) bool {
 	return true
 }
 
+// escapes maps the bytes T2 writes as two-character escapes to the
+// letter after the backslash.
+var escapes = [128]byte{'\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't', '\v': 'v', '\\': '\\'}
+
+// AppendContent appends payload bytes as T2's packet file shows them
+// (l7Content): printable ASCII as is, \b \f \n \r \t \v \\ escaped,
+// every other byte as '.'.
+func AppendContent(b []byte, s []byte) []byte {
+	for _, c := range s {
+		switch {
+		case c < 0x80 && escapes[c] != 0:
+			b = append(b, '\\', escapes[c])
+		case c >= 0x20 && c < 0x7f:
+			b = append(b, c)
+		default:
+			b = append(b, '.')
+		}
+	}
+	return b
+}
+
+// AppendContent adds payload bytes to the current field (see the
+// package function).
+func (w *Writer) AppendContent(s []byte) {
+	if !w.Disabled {
+		w.buf = AppendContent(w.buf, s)
+	}
+}
+
 // AppendSanitized appends s with T2's escaping: \b \f \n \r \t \v \\ \"
 // as two-character escapes, other control bytes as \u00XX, invalid UTF-8
 // bytes as '.', valid UTF-8 copied.
@@ -338,29 +367,15 @@ func AppendSanitized(b []byte, s []byte) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			switch c {
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\v':
-				b = append(b, '\\', 'v')
-			case '\\':
-				b = append(b, '\\', '\\')
-			case '"':
+			switch e := escapes[c]; {
+			case e != 0:
+				b = append(b, '\\', e)
+			case c == '"':
 				b = append(b, '\\', '"')
+			case c < 0x20 || c == 0x7f:
+				b = append(b, '\\', 'u', '0', '0', "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&0xf])
 			default:
-				if c < 0x20 || c == 0x7f {
-					b = append(b, '\\', 'u', '0', '0', "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&0xf])
-				} else {
-					b = append(b, c)
-				}
+				b = append(b, c)
 			}
 			i++
 			continue
