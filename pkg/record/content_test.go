@@ -8,7 +8,7 @@ func TestAppendContent(t *testing.T) {
 	if got := string(AppendContent(nil, in)); got != want {
 		t.Fatalf("AppendContent = %q, want %q", got, want)
 	}
-	if got := string(AppendSanitized(nil, in)); got != `GET / HTTP/1.1\r\nHost: x\t\\\u0000\u007fé\"` {
+	if got := string(AppendSanitized(nil, in)); got != `GET / HTTP/1.1\r\nHost: x\t\\\u0000\u007Fé\"` {
 		t.Fatalf("AppendSanitized = %q", got)
 	}
 }
