@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -100,5 +101,34 @@ func TestProgressBarOnTerminal(t *testing.T) {
 	r := e.mustRun("t2", "-r", big, "-w", e.out+"/", "-l")
 	if strings.Contains(r.stderr, "ETA") {
 		t.Error("progress bar written to a non-terminal")
+	}
+}
+
+// -p DIR is a plugin folder: its plugins.txt and NAME.toml win over the
+// config home; -b FILE names another plugin list.
+func TestPluginFolderAndList(t *testing.T) {
+	e := newEnv(t)
+	dir := filepath.Join(e.out, "pluginsOther")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "plugins.txt"), []byte("# T2 spellings work\n100_basicFlow.so\n901_txtSink\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "basicFlow.toml"), []byte("BFO_MAC = 0\n"), 0o644)
+	r := e.mustRun("t2", "-r", testdata("pcaps", "ntp-sparse.pcap"), "-w", e.out+"/", "-p", dir)
+	if !strings.Contains(r.stdout, "    01: basicFlow, 0.9.3\n    02: txtSink, 0.9.3\n") || strings.Contains(r.stdout, "basicStats") {
+		t.Errorf("active plugins:\n%s", r.stdout)
+	}
+	hdr := readLines(t, filepath.Join(e.out, "ntp-sparse_flows.txt"))[0]
+	if strings.Contains(hdr, "srcMac") || !strings.Contains(hdr, "hdrDesc") || strings.Contains(hdr, "pktsSnt") {
+		t.Errorf("flow columns with basicFlow (BFO_MAC=0) and txtSink only: %s", hdr)
+	}
+	list := filepath.Join(e.out, "list.txt")
+	os.WriteFile(list, []byte("basicStats\ntxtSink\n"), 0o644)
+	r = e.mustRun("t2", "-r", testdata("pcaps", "ntp-sparse.pcap"), "-w", e.out+"/", "-b", list)
+	if !strings.Contains(r.stdout, "    01: basicStats, 0.9.3\n    02: txtSink, 0.9.3\n") {
+		t.Errorf("-b list not used:\n%s", r.stdout)
+	}
+	os.WriteFile(list, []byte("basicStats\nnoSuchPlugin\n"), 0o644)
+	r = e.run("t2", "-r", testdata("pcaps", "ntp-sparse.pcap"), "-w", e.out+"/", "-b", list)
+	if r.code != 1 || !strings.Contains(r.stderr, "unknown plugin 'noSuchPlugin'") {
+		t.Errorf("unknown plugin: exit %d, %s", r.code, r.stderr)
 	}
 }
