@@ -26,6 +26,7 @@ const (
 	opIP                  // version (1 byte), 16 bytes
 	opStr                 // uvarint length, bytes: quoted and sanitised
 	opStrClass            // uvarint length, bytes: sanitised
+	opContent             // uvarint length, bytes: AppendContent
 )
 
 func appendOp64(b []byte, op byte, v uint64) []byte {
@@ -59,7 +60,7 @@ func Render(dst, ops []byte) []byte {
 		case opByte:
 			dst = append(dst, ops[i])
 			i++
-		case opRaw, opStr, opStrClass:
+		case opRaw, opStr, opStrClass, opContent:
 			n, k := binary.Uvarint(ops[i:])
 			i += k
 			s := ops[i : i+int(n)]
@@ -71,6 +72,8 @@ func Render(dst, ops []byte) []byte {
 				dst = append(dst, '"')
 				dst = AppendSanitized(dst, s)
 				dst = append(dst, '"')
+			case opContent:
+				dst = AppendContent(dst, s)
 			default:
 				dst = AppendSanitized(dst, s)
 			}

@@ -17,7 +17,7 @@ func fill(w *Writer, seed int64) {
 		rng.Read(ip[:])
 		str := make([]byte, rng.Intn(12))
 		rng.Read(str)
-		switch rng.Intn(19) {
+		switch rng.Intn(20) {
 		case 0:
 			w.U64(rng.Uint64() >> uint(rng.Intn(64)))
 		case 1:
@@ -58,6 +58,9 @@ func fill(w *Writer, seed int64) {
 			w.RawString("x_y")
 		case 18:
 			w.Raw(str)
+		case 19:
+			w.Field()
+			w.AppendContent(str)
 		}
 	}
 }

@@ -355,7 +355,11 @@ func AppendContent(b []byte, s []byte) []byte {
 // AppendContent adds payload bytes to the current field (see the
 // package function).
 func (w *Writer) AppendContent(s []byte) {
-	if !w.Disabled {
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = appendOpBytes(w.buf, opContent, s)
+	default:
 		w.buf = AppendContent(w.buf, s)
 	}
 }
