@@ -259,6 +259,15 @@ func reserve(b *Batch, n, limit int) int {
 // fill reads exactly n bytes of packet data into b at a new offset.
 func (r *reader) fill(b *Batch, n, limit int) (int, error) {
 	o := reserve(b, n, limit)
+	if r.br.Buffered() >= n {
+		// The usual case: copy straight out of the read buffer (cheaper
+		// per packet than io.ReadFull's call chain).
+		src, _ := r.br.Peek(n)
+		copy(b.Buf[o:o+n], src)
+		r.br.Discard(n)
+		r.off += int64(n)
+		return o, nil
+	}
 	got, err := io.ReadFull(r.br, b.Buf[o:o+n])
 	r.off += int64(got)
 	if err != nil {
