@@ -41,10 +41,10 @@ measure() {
 cat "$pcap" >/dev/null # warm the page cache
 read -r _ td_s td_rss < <(measure tcpdump tcpdump -r "$pcap" -w /dev/null)
 "$bin/t2build" -e -y >/dev/null
-"$bin/t2build" tranalyzer2 basicFlow basicStats tcpStates ftpDecode txtSink >/dev/null
+"$bin/t2build" -y tranalyzer2 basicFlow basicStats tcpStates ftpDecode txtSink >/dev/null
 read -r _ t2_s t2_rss < <(measure t2 "$bin/t2" -r "$pcap" -w "$bin/out/" -l)
 flows=$(($(wc -l <"$bin/out/$(basename "${pcap%.*}")_flows.txt") - 1))
-"$bin/t2build" -u txtSink >/dev/null
+"$bin/t2build" -y -u txtSink >/dev/null
 read -r _ t2n_s t2n_rss < <(measure t2-no-txtSink "$bin/t2" -r "$pcap" -w "$bin/out/" -l)
 
 report() {

@@ -117,8 +117,16 @@ func TestLiveCaptureCountsAndIdleRows(t *testing.T) {
 		if r[col(t, hdr, "numPkts")] != "0" {
 			t.Errorf("idle row counts packets: %v", r)
 		}
+		// On an idle link the clock follows the wall clock at each report.
+		if d, _ := strconv.ParseFloat(r[col(t, hdr, "duration")], 64); d < 0.5 || d > 1.5 {
+			t.Errorf("idle row duration %s, want about 1 s (MONINTV)", r[col(t, hdr, "duration")])
+		}
 	}
+	// The second SIGINT only after t2 took the first: the kernel merges a
+	// signal sent while the same one is still pending.
+	logPath := filepath.Join(e.out, l.capIf+"_log.txt")
 	p.signal(syscall.SIGINT)
+	waitFile(t, logPath, "[INF] SIGINT: Stop flow creation", 10*time.Second)
 	p.signal(syscall.SIGINT)
 	if code := p.wait(30 * time.Second); code != 0 {
 		t.Fatalf("exit %d: %s", code, p.stderr.String())
@@ -134,7 +142,7 @@ func TestLiveCaptureCountsAndIdleRows(t *testing.T) {
 	if rec, _ := strconv.Atoi(last[col(t, hdr, "pktsRec")]); rec != 4631 {
 		t.Errorf("pktsRec %d, want 4631", rec)
 	}
-	log := string(mustRead(t, filepath.Join(e.out, l.capIf+"_log.txt")))
+	log := string(mustRead(t, logPath))
 	for label, want := range map[string]uint64{"Number of processed packets": 4631, "Number of raw bytes": 3738523, "Number of IPv4 packets": 4631, "Number of TCP packets": 4492, "Number of UDP packets": 139} {
 		if got, _ := reportValue(log, label); got != want {
 			t.Errorf("%s: %d, want %d", label, got, want)
@@ -143,6 +151,18 @@ func TestLiveCaptureCountsAndIdleRows(t *testing.T) {
 	if !strings.Contains(log, "Live capture on interface: "+l.capIf) {
 		t.Error("log lacks the live capture line")
 	}
+}
+
+// waitFile waits until the file at path contains s.
+func waitFile(t *testing.T, path, s string, d time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, err := os.ReadFile(path); err == nil && strings.Contains(string(b), s) {
+			return
+		}
+	}
+	b, _ := os.ReadFile(path)
+	t.Fatalf("%s: no %q within %v:\n%s", path, s, d, tail(string(b)))
 }
 
 func mustRead(t *testing.T, path string) []byte {

@@ -240,6 +240,7 @@ func (a *Analyzer) loop() error {
 			}
 		case <-tick:
 			if a.periodic {
+				a.refreshIdleClock()
 				a.printReport()
 				if a.outputGone() {
 					return nil
@@ -345,6 +346,19 @@ func (a *Analyzer) processBatch(bt *batch) {
 		a.progressUpdate()
 	} else if a.opt.InputKind == InputLive {
 		a.idle()
+	}
+}
+
+// refreshIdleClock lets a periodic report on a quiet live link carry the
+// wall-clock time, so idle rows show the real interval (T2 only refreshes
+// after 1.5 s without packets, giving rows of 1.5 s and 0 s).
+func (a *Analyzer) refreshIdleClock() {
+	if a.opt.InputKind != InputLive || time.Since(a.lastPktWall) < 100*time.Millisecond {
+		return
+	}
+	if t := packet.Time(time.Now().UnixNano()); t > a.actTime {
+		a.actTime = t
+		a.table.Expired(t, a.release)
 	}
 }
 
