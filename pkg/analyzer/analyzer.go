@@ -3,13 +3,13 @@ package analyzer
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/t2go/t2go/pkg/capture"
+	"github.com/t2go/t2go/pkg/config"
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/decode"
 	"github.com/t2go/t2go/pkg/flow"
@@ -150,9 +150,6 @@ func New(opt Options) (*Analyzer, error) {
 	return a, nil
 }
 
-// Prefix is the output prefix in use.
-func (a *Analyzer) Prefix() string { return a.prefix }
-
 func (a *Analyzer) loadPlugins() error {
 	names, explicit := a.opt.Config.ActivePlugins()
 	if a.opt.PluginList != "" {
@@ -190,36 +187,13 @@ func knownPlugins() string {
 	return strings.Join(s, ", ")
 }
 
+// readPluginList reads a -b plugin list (plugins.txt syntax).
 func readPluginList(path string) ([]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read plugin list '%s': %w", path, err)
 	}
-	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = strings.TrimSpace(line[:i])
-		}
-		if line == "" {
-			continue
-		}
-		line = strings.TrimSuffix(line, ".so")
-		if len(line) > 4 && line[3] == '_' && isDigits(line[:3]) {
-			line = line[4:]
-		}
-		out = append(out, line)
-	}
-	return out, nil
-}
-
-func isDigits(s string) bool {
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
+	return config.ParsePluginList(path, b)
 }
 
 // initPlugins calls Init on every plugin and sorts them by capability.
@@ -391,7 +365,3 @@ func (a *Analyzer) warnOnce(key, format string, args ...any) {
 	a.warned[key] = true
 	a.repW.Warn(format, args...)
 }
-
-var errStopped = errors.New("stopped")
-
-func (a *Analyzer) isEOF(err error) bool { return err == nil || errors.Is(err, io.EOF) }

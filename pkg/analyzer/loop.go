@@ -375,8 +375,5 @@ func (a *Analyzer) idle() {
 		a.actTime = t
 		a.table.Expired(t, a.release)
 	}
-	if a.noNewFlows && a.table.Len() == 0 {
-		a.mon.Flush()
-	}
 	a.rep.Flush()
 }

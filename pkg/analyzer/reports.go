@@ -178,7 +178,7 @@ func (a *Analyzer) baseState() *report.State {
 		L3Protos:     m.l3,
 		L3Names:      m.names,
 		ProtoNames:   m.protoMode,
-		FlowTypes:    report.FlowTypes{L2: a.cfg.ethActivate > 0, IPv4: true, IPv6: true},
+		FlowTypes:    a.flowTypes(),
 		Prio:         priority(),
 		CPU:          a.opt.CPU,
 		HasCPU:       a.opt.CPUBound,
@@ -194,11 +194,9 @@ func (a *Analyzer) baseState() *report.State {
 	return s
 }
 
-func (a *Analyzer) coreConfigString() string {
-	if a.cfg.ethActivate > 0 {
-		return "L2, IPv4, IPv6"
-	}
-	return "IPv4, IPv6"
+// flowTypes says which flows are created (banner and header file).
+func (a *Analyzer) flowTypes() report.FlowTypes {
+	return report.FlowTypes{L2: a.cfg.ethActivate > 0, IPv4: true, IPv6: true}
 }
 
 func (a *Analyzer) inputState() report.Input {
@@ -260,7 +258,7 @@ func (a *Analyzer) headerInfo() plugin.HeaderInfo {
 	h.Lines = []string{
 		"# Date: " + report.Date(packet.Time(now.UnixNano()), false),
 		fmt.Sprintf("# Tranalyzer %s (Anteater), %s", Version, Codename),
-		"# Core configuration: " + a.coreConfigString(),
+		"# Core configuration: " + a.flowTypes().String(),
 		fmt.Sprintf("# SensorID: %d", a.cfg.sensorID),
 		fmt.Sprintf("# PID: %d", os.Getpid()),
 		fmt.Sprintf("# Priority: %d", priority()),
