@@ -21,6 +21,10 @@ type Table struct {
 type lruList struct {
 	timeout    packet.Time
 	head, tail int32 // head = most recently used
+	// tailDL is when the tail flow times out (its Last + timeout), kept
+	// here so the per-packet check in Expired reads no flow memory (a
+	// cache miss per list per packet otherwise).
+	tailDL packet.Time
 }
 
 // NewTable makes a table for at most capacity flows with the default
@@ -149,10 +153,10 @@ func (t *Table) Expired(now packet.Time, release func(*Flow)) {
 	for li := range t.lists {
 		l := &t.lists[li]
 		for l.tail != None {
-			f := &t.flows[l.tail]
-			if now-f.Last < f.Timeout {
+			if now < l.tailDL {
 				break
 			}
+			f := &t.flows[l.tail]
 			if f.Opposite != None {
 				o := &t.flows[f.Opposite]
 				if now-o.Last < o.Timeout {
@@ -223,6 +227,7 @@ func (t *Table) pushHead(li int8, slot int32) {
 	l.head = slot
 	if l.tail == None {
 		l.tail = slot
+		l.tailDL = f.Last + l.timeout
 	}
 }
 
@@ -240,6 +245,9 @@ func (t *Table) unlink(f *Flow) {
 		t.flows[f.next].prev = f.prev
 	} else if l.tail == f.Slot {
 		l.tail = f.prev
+		if l.tail != None {
+			l.tailDL = t.flows[l.tail].Last + l.timeout
+		}
 	}
 	f.prev, f.next = None, None
 }
