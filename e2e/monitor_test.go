@@ -436,3 +436,34 @@ func TestSIGHUPReloadsMonitoringSettings(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, p.stderr.String())
 	}
 }
+
+// MONGAPFILL=1: pcap-time rows on a regular grid (every MONINTV seconds
+// from the first packet's second, zero rows for empty intervals), still
+// adding up to the end report. -M changes only the wall-clock timer, so
+// it must not change these rows.
+func TestGapFillRegularRows(t *testing.T) {
+	e := newEnv(t)
+	e.conf("MACHINE_REPORT=1", "DIFF_REPORT=1", "MONINTTMPCP=1", "MONINTV=10", "MONGAPFILL=1")
+	r := e.mustRun("t2", "-r", testdata("pcaps", "dns-mdns-llmnr.pcap"), "-w", e.out+"/", "-l", "-M", "1")
+	hdr, rows := machineRows(t, r.stdout)
+	ti, pk := col(t, hdr, "time"), col(t, hdr, "numPkts")
+	var zero int
+	for i := 1; i < len(rows)-1; i++ { // the last row is the final one
+		a, _ := strconv.ParseFloat(rows[i-1][ti], 64)
+		b, _ := strconv.ParseFloat(rows[i][ti], 64)
+		if b-a != 10 {
+			t.Fatalf("rows %d and %d are %.9f s apart, want exactly 10", i-1, i, b-a)
+		}
+		if rows[i][pk] == "0" {
+			zero++
+		}
+	}
+	// The capture spans 1277 s with long quiet stretches.
+	if len(rows) < 120 || zero == 0 {
+		t.Errorf("%d rows, %d empty: want about 128 rows including empty ones", len(rows), zero)
+	}
+	log := string(mustRead(t, filepath.Join(e.out, "dns-mdns-llmnr_log.txt")))
+	if n, _ := reportValue(log, "Number of processed packets"); sumCol(t, hdr, rows, "numPkts") != n {
+		t.Errorf("rows add up to %d packets, end report %d", sumCol(t, hdr, rows, "numPkts"), n)
+	}
+}
