@@ -6,12 +6,12 @@ require (
 	github.com/google/gopacket v1.1.19
 	github.com/mitchellh/go-ps v1.0.0
 	github.com/spf13/cobra v1.10.2
+	github.com/spf13/pflag v1.0.9
 	github.com/ziutek/rrd v0.0.3
+	golang.org/x/sys v0.26.0
 )
 
 require (
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
-	github.com/spf13/pflag v1.0.9 // indirect
 	golang.org/x/net v0.0.0-20190620200207-3b0461eec859 // indirect
-	golang.org/x/sys v0.26.0 // indirect
 )
