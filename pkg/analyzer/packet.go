@@ -130,7 +130,7 @@ func (a *Analyzer) ipFlow(p *packet.Packet, key *ipKey) *flow.Flow {
 		if a.noNewFlows {
 			return nil
 		}
-		f = a.createFlow(p, k)
+		f = a.createFlow(p, k, key.hash)
 		if p.IPVer == 4 {
 			c.V4Flows++
 		} else {
@@ -170,24 +170,25 @@ func (a *Analyzer) l2Flow(p *packet.Packet) *flow.Flow {
 	if p.NumVLAN > 0 {
 		k.VLAN = p.VLAN[0] & 0x0fff
 	}
-	f := a.table.Lookup(&k)
+	h := k.Hash()
+	f := a.table.LookupHash(&k, h)
 	if f == nil {
 		if a.noNewFlows {
 			return nil
 		}
-		f = a.createFlow(p, &k)
+		f = a.createFlow(p, &k, h)
 		a.c.L2Flows++
 	}
 	return f
 }
 
 // createFlow makes room if needed, creates the flow and applies T2's A/B
-// rules (t2-core §5.1).
-func (a *Analyzer) createFlow(p *packet.Packet, k *flow.Key) *flow.Flow {
+// rules (t2-core §5.1). h is k's hash.
+func (a *Analyzer) createFlow(p *packet.Packet, k *flow.Key, h uint64) *flow.Flow {
 	if a.table.Full() {
 		a.autopilot()
 	}
-	f := a.table.Create(k, p.TS)
+	f := a.table.CreateHash(k, h, p.TS)
 	c := a.c
 	if f.IsB {
 		c.BFlows++
@@ -201,7 +202,7 @@ func (a *Analyzer) createFlow(p *packet.Packet, k *flow.Key) *flow.Flow {
 			(p.L4Proto == 6 && p.TCPFlags&0x12 == 0x12) {
 			f.Status |= packet.L3FlowInvert
 		}
-		if p.L4Proto == 6 && k.Reverse() == *k {
+		if p.L4Proto == 6 && k.Symmetric() {
 			f.Status |= packet.LandAttack
 		}
 	}

@@ -24,6 +24,13 @@ func (k Key) Reverse() Key {
 	return r
 }
 
+// Symmetric reports whether k is its own reverse (same address and port
+// on both sides): such a flow has no opposite, and for TCP T2 calls it a
+// land attack.
+func (k *Key) Symmetric() bool {
+	return k.SrcIP == k.DstIP && k.SrcPort == k.DstPort
+}
+
 // None marks an absent slot reference (no opposite flow, list ends).
 const None int32 = -1
 

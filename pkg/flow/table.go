@@ -92,17 +92,22 @@ func (t *Table) LookupHash(k *Key, h uint64) *Flow {
 // when Full and must not create a key that is in the table. ts is the
 // packet time.
 func (t *Table) Create(k *Key, ts packet.Time) *Flow {
+	return t.CreateHash(k, k.hash(), ts)
+}
+
+// CreateHash is Create with the key's hash (k.Hash()) computed by the
+// caller, who usually has it from the lookup that found no flow.
+func (t *Table) CreateHash(k *Key, h uint64, ts packet.Time) *Flow {
 	n := len(t.free) - 1
 	slot := t.free[n]
 	t.free = t.free[:n]
 	f := &t.flows[slot]
-	h := k.hash()
 	*f = Flow{Key: *k, Slot: slot, Opposite: None, First: ts, Last: ts,
 		Timeout: t.lists[0].timeout, prev: None, next: None, inUse: true, hash: h}
 	t.index.insert(h, slot)
 	t.count++
-	rk := k.Reverse()
-	if !rk.equal(k) {
+	if !k.Symmetric() {
+		rk := k.Reverse()
 		if oi := t.index.find(t.flows, &rk, rk.hash()); oi != None {
 			o := &t.flows[oi]
 			if o.Opposite == None {
