@@ -230,6 +230,21 @@ func TestUSR1ReportDuringRun(t *testing.T) {
 	}
 }
 
+// startFed starts t2 reading stdin (with extra args), writes the capture
+// header and the first n packets of http-web-browsing.pcap, and waits
+// until stdout shows ready (signal handlers are in place before any
+// output, so the test may signal from then on).
+func (e *env) startFed(n int, ready string, args ...string) (*proc, *feeder) {
+	e.t.Helper()
+	pc := loadPcap(e.t, testdata("pcaps", "http-web-browsing.pcap"))
+	p := e.start(true, "t2", append([]string{"-r", "-"}, args...)...)
+	f := &feeder{p: p, pc: pc}
+	f.header()
+	f.feed(n)
+	p.waitOut(ready, 30*time.Second)
+	return p, f
+}
+
 // feeder writes a capture to t2's stdin in chunks.
 type feeder struct {
 	p   *proc
@@ -251,24 +266,20 @@ func (f *feeder) feed(n int) {
 func TestThousandUSR1(t *testing.T) {
 	e := newEnv(t)
 	e.conf("MACHINE_REPORT=1")
-	pc := loadPcap(t, testdata("pcaps", "http-web-browsing.pcap"))
 	ref := e.mustRun("t2", "-r", testdata("pcaps", "http-web-browsing.pcap"), "-w", filepath.Join(e.out, "ref")+"/", "-l")
 	_, refRows := machineRows(t, ref.stdout)
 	if len(refRows) != 1 {
 		t.Fatalf("reference run: %d rows, want only the final row", len(refRows))
 	}
-	p := e.start(true, "t2", "-r", "-", "-w", filepath.Join(e.out, "sig")+"/", "-l")
-	f := &feeder{p: p, pc: pc}
-	f.header()
-	p.waitOut("%repType", 30*time.Second) // handlers are in place before any output
-	per := len(pc.records)/100 + 1
+	p, f := e.startFed(0, "%repType", "-w", filepath.Join(e.out, "sig")+"/", "-l")
+	per := len(f.pc.records)/100 + 1
 	for i := 0; i < 1000; i++ {
 		if i%10 == 0 {
 			f.feed(per)
 		}
 		p.signal(syscall.SIGUSR1)
 	}
-	f.feed(len(pc.records))
+	f.feed(len(f.pc.records))
 	p.stdin.Close()
 	if code := p.wait(2 * time.Minute); code != 0 {
 		t.Fatalf("exit %d: %s", code, p.stderr.String())
@@ -314,12 +325,7 @@ func TestThousandUSR1(t *testing.T) {
 func TestUSR2TogglesPeriodicReports(t *testing.T) {
 	e := newEnv(t)
 	e.conf("MACHINE_REPORT=1")
-	pc := loadPcap(t, testdata("pcaps", "http-web-browsing.pcap"))
-	p := e.start(true, "t2", "-r", "-", "-w", e.out+"/", "-l")
-	f := &feeder{p: p, pc: pc}
-	f.header()
-	f.feed(100)
-	p.waitOut("%repType", 30*time.Second)
+	p, f := e.startFed(100, "%repType", "-w", e.out+"/", "-l")
 	p.signal(syscall.SIGUSR2)
 	time.Sleep(3500 * time.Millisecond)
 	p.signal(syscall.SIGUSR2)
@@ -327,7 +333,7 @@ func TestUSR2TogglesPeriodicReports(t *testing.T) {
 	_, on := machineRows(t, p.stdout.String())
 	time.Sleep(2500 * time.Millisecond)
 	_, off := machineRows(t, p.stdout.String())
-	f.feed(len(pc.records))
+	f.feed(len(f.pc.records))
 	p.stdin.Close()
 	if code := p.wait(time.Minute); code != 0 {
 		t.Fatalf("exit %d: %s", code, p.stderr.String())
@@ -344,12 +350,7 @@ func TestUSR2TogglesPeriodicReports(t *testing.T) {
 // with a complete flow file and the end report.
 func TestSIGINTTwice(t *testing.T) {
 	e := newEnv(t)
-	pc := loadPcap(t, testdata("pcaps", "http-web-browsing.pcap"))
-	p := e.start(true, "t2", "-r", "-", "-w", e.out+"/")
-	f := &feeder{p: p, pc: pc}
-	f.header()
-	f.feed(2000)
-	p.waitOut("Dump start: ", 30*time.Second)
+	p, f := e.startFed(2000, "Dump start: ", "-w", e.out+"/")
 	p.signal(syscall.SIGINT)
 	p.waitOut("[INF] SIGINT: Stop flow creation, when all pending flows timeout (182s): exit", 10*time.Second)
 	f.feed(500)
@@ -388,12 +389,7 @@ func TestSIGINTTwice(t *testing.T) {
 // SIGTERM is like two SIGINTs.
 func TestSIGTERM(t *testing.T) {
 	e := newEnv(t)
-	pc := loadPcap(t, testdata("pcaps", "http-web-browsing.pcap"))
-	p := e.start(true, "t2", "-r", "-", "-w", e.out+"/")
-	f := &feeder{p: p, pc: pc}
-	f.header()
-	f.feed(1000)
-	p.waitOut("Dump start: ", 30*time.Second)
+	p, _ := e.startFed(1000, "Dump start: ", "-w", e.out+"/")
 	p.signal(syscall.SIGTERM)
 	if code := p.wait(30 * time.Second); code != 0 {
 		t.Fatalf("exit %d: %s", code, p.stderr.String())
@@ -411,12 +407,7 @@ func TestSIGTERM(t *testing.T) {
 // human report, without a restart.
 func TestSIGHUPReloadsMonitoringSettings(t *testing.T) {
 	e := newEnv(t)
-	pc := loadPcap(t, testdata("pcaps", "http-web-browsing.pcap"))
-	p := e.start(true, "t2", "-r", "-", "-w", e.out+"/")
-	f := &feeder{p: p, pc: pc}
-	f.header()
-	f.feed(500)
-	p.waitOut("Dump start: ", 30*time.Second)
+	p, f := e.startFed(500, "Dump start: ", "-w", e.out+"/")
 	p.signal(syscall.SIGUSR1)
 	p.waitOut("USR1 A type report", 10*time.Second)
 	e.conf("MACHINE_REPORT=1", "DIFF_REPORT=1")
@@ -430,7 +421,7 @@ func TestSIGHUPReloadsMonitoringSettings(t *testing.T) {
 	os.WriteFile(filepath.Join(e.home, "tranalyzer2.toml"), []byte("MONINTV = -3\n"), 0o644)
 	p.signal(syscall.SIGHUP)
 	p.waitOut("[WRN] SIGHUP: configuration not reloaded, keeping the old settings", 10*time.Second)
-	f.feed(len(pc.records))
+	f.feed(len(f.pc.records))
 	p.stdin.Close()
 	if code := p.wait(time.Minute); code != 0 {
 		t.Fatalf("exit %d: %s", code, p.stderr.String())

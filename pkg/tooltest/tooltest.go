@@ -108,22 +108,24 @@ type Proc struct {
 	PID  int
 	Path string
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *SyncBuffer
 	done chan struct{}
 }
 
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer that a child process may write while the
+// test reads it.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
@@ -145,7 +147,7 @@ func StartT2(t testing.TB, dir, name string, cred *syscall.Credential) *Proc {
 			t.Fatal(err)
 		}
 	}
-	p := &Proc{Path: dst, out: &syncBuffer{}, done: make(chan struct{})}
+	p := &Proc{Path: dst, out: &SyncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(dst)
 	p.cmd.Stdout = p.out
 	if cred != nil {
