@@ -225,6 +225,9 @@ func (a *Analyzer) loop() error {
 	}()
 	var tick <-chan time.Time
 	for {
+		if a.outputGone() {
+			return nil
+		}
 		if a.ticker != nil {
 			tick = a.ticker.C
 		} else {
@@ -235,16 +238,10 @@ func (a *Analyzer) loop() error {
 			if stop := a.handleEvent(ev); stop {
 				return nil
 			}
-			if a.outputGone() {
-				return nil
-			}
 		case <-tick:
 			if a.periodic {
 				a.refreshIdleClock()
 				a.printReport()
-				if a.outputGone() {
-					return nil
-				}
 			}
 		case m := <-full:
 			a.processBatch(m.b)
@@ -262,9 +259,6 @@ func (a *Analyzer) loop() error {
 			}
 			if a.noNewFlows && a.table.Len() == 0 {
 				a.repW.Info("All flows timed out after SIGINT: exiting")
-				return nil
-			}
-			if a.outputGone() {
 				return nil
 			}
 		}
