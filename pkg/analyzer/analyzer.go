@@ -33,18 +33,19 @@ type Analyzer struct {
 	opt Options
 	cfg settings
 
-	prefix string
-	rep    *stream        // report stream (stdout or _log.txt)
-	mon    *stream        // monitoring stream (stdout or _monitoring.txt)
-	pkt    *stream        // _packets.txt (-s)
-	repW   *report.Writer // report stream writer
-	monW   *report.Writer // monitoring stream writer (human reports)
-	src    capture.Source
-	dec    *decode.Decoder
-	table  *flow.Table
-	c      *counters.Counters
-	prev   *counters.Counters // snapshot of the previous report (diff mode)
-	diffC  *counters.Counters // scratch for c - prev
+	prefix  string
+	rep     *stream        // report stream (stdout or _log.txt)
+	mon     *stream        // monitoring stream (stdout or _monitoring.txt)
+	pkt     *stream        // _packets.txt (-s)
+	repW    *report.Writer // report stream writer
+	monW    *report.Writer // monitoring stream writer (human reports)
+	src     capture.Source
+	dec     *decode.Decoder
+	descIDs packet.DescIDs // numbers header descriptions (reader goroutine)
+	table   *flow.Table
+	c       *counters.Counters
+	prev    *counters.Counters // snapshot of the previous report (diff mode)
+	diffC   *counters.Counters // scratch for c - prev
 
 	plugins  []plugin.Plugin
 	names    []string

@@ -47,9 +47,10 @@ type batch struct {
 // ipKey is the flow key of an IP packet and its hash, computed by the
 // reader goroutine.
 type ipKey struct {
-	k    flow.Key
-	hash uint64
-	ok   bool // the packet has an IP layer (IPVer 4 or 6)
+	k     flow.Key
+	hash  uint64
+	rhash uint64 // hash of the reverse key (looked up when the flow is new)
+	ok    bool   // the packet has an IP layer (IPVer 4 or 6)
 }
 
 // decode fills b.pkts from b.cb (reader goroutine).
@@ -71,11 +72,13 @@ func (a *Analyzer) decodeBatch(b *batch) {
 		p.WireLen = m.WireLen
 		p.LinkType = m.LinkType
 		a.dec.Decode(p)
+		a.descIDs.Assign(p)
 		k := &b.keys[i]
 		k.ok = p.IPVer == 4 || p.IPVer == 6
 		if k.ok {
 			setIPKey(&k.k, p)
 			k.hash = k.k.Hash()
+			k.rhash = k.k.ReverseHash()
 		}
 	}
 }
@@ -325,7 +328,17 @@ func (a *Analyzer) setPeriodic(on bool) {
 // processBatch handles every packet of b.
 func (a *Analyzer) processBatch(bt *batch) {
 	b := bt.cb
+	n := len(b.Pkts)
+	for i := 0; i < prefetchIndex && i < n; i++ {
+		a.prefetch(&bt.keys[i], false)
+	}
 	for i := range b.Pkts {
+		if j := i + prefetchIndex; j < n {
+			a.prefetch(&bt.keys[j], false)
+		}
+		if j := i + prefetchFlow; j < n {
+			a.prefetch(&bt.keys[j], true)
+		}
 		if a.aborted || a.opt.Control.State() >= monitor.Flush {
 			return
 		}
@@ -340,6 +353,30 @@ func (a *Analyzer) processBatch(bt *batch) {
 		a.progressUpdate()
 	} else if a.opt.InputKind == InputLive {
 		a.idle()
+	}
+}
+
+// Prefetch distances in packets: the index positions of a packet's key
+// and reverse key are requested prefetchIndex packets before the packet
+// is handled, the flows they point at prefetchFlow packets before.
+const (
+	prefetchIndex = 8
+	prefetchFlow  = 4
+)
+
+// prefetch starts loading the table memory that handling the packet of
+// key k will touch: the index positions (flows false) or the flows they
+// name (flows true).
+func (a *Analyzer) prefetch(k *ipKey, flows bool) {
+	if !k.ok {
+		return
+	}
+	if flows {
+		a.table.PrefetchFlow(k.hash)
+		a.table.PrefetchFlow(k.rhash)
+	} else {
+		a.table.Prefetch(k.hash)
+		a.table.Prefetch(k.rhash)
 	}
 }
 

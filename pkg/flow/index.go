@@ -58,13 +58,23 @@ func mix(a, b uint64) uint64 {
 // callers may compute it ahead, on another goroutine).
 func (k *Key) Hash() uint64 { return k.hash() }
 
-// hash returns the 64-bit hash of k (wyhash-style folding of the key's
-// five 64-bit words).
+// ReverseHash returns the hash of k.Reverse() without building it.
+func (k *Key) ReverseHash() uint64 {
+	return hashOf(&k.DstIP, &k.SrcIP, k.DstPort, k.SrcPort, k)
+}
+
+// hash returns the 64-bit hash of k.
 func (k *Key) hash() uint64 {
+	return hashOf(&k.SrcIP, &k.DstIP, k.SrcPort, k.DstPort, k)
+}
+
+// hashOf is the key hash (wyhash-style folding of the key's five 64-bit
+// words) of addresses src, dst, ports sp, dp and the rest of k.
+func hashOf(src, dst *[16]byte, sp, dp uint16, k *Key) uint64 {
 	le := binary.LittleEndian
-	s0, s1 := le.Uint64(k.SrcIP[:8]), le.Uint64(k.SrcIP[8:])
-	d0, d1 := le.Uint64(k.DstIP[:8]), le.Uint64(k.DstIP[8:])
-	rest := uint64(k.VLAN) | uint64(k.EthType)<<16 | uint64(k.SrcPort)<<32 | uint64(k.DstPort)<<48
+	s0, s1 := le.Uint64(src[:8]), le.Uint64(src[8:])
+	d0, d1 := le.Uint64(dst[:8]), le.Uint64(dst[8:])
+	rest := uint64(k.VLAN) | uint64(k.EthType)<<16 | uint64(sp)<<32 | uint64(dp)<<48
 	x := uint64(k.Proto) | uint64(k.IPVer)<<8
 	h := mix(s0^h0, s1^h1) ^ mix(d0^h2, d1^h3) ^ mix(rest^h4, x^h1)
 	return mix(h^h2, h3)
@@ -81,6 +91,35 @@ func (k *Key) equal(o *Key) bool {
 		k.VLAN == o.VLAN && k.EthType == o.EthType &&
 		k.SrcPort == o.SrcPort && k.DstPort == o.DstPort &&
 		k.Proto == o.Proto && k.IPVer == o.IPVer
+}
+
+// equalReverse reports whether o is the reverse of k.
+func (k *Key) equalReverse(o *Key) bool {
+	le := binary.LittleEndian
+	return le.Uint64(k.SrcIP[:8]) == le.Uint64(o.DstIP[:8]) &&
+		le.Uint64(k.SrcIP[8:]) == le.Uint64(o.DstIP[8:]) &&
+		le.Uint64(k.DstIP[:8]) == le.Uint64(o.SrcIP[:8]) &&
+		le.Uint64(k.DstIP[8:]) == le.Uint64(o.SrcIP[8:]) &&
+		k.VLAN == o.VLAN && k.EthType == o.EthType &&
+		k.SrcPort == o.DstPort && k.DstPort == o.SrcPort &&
+		k.Proto == o.Proto && k.IPVer == o.IPVer
+}
+
+// findReverse returns the slot of the reverse of k (whose hash is h), or
+// None.
+func (x *index) findReverse(flows []Flow, k *Key, h uint64) int32 {
+	tag := uint32(h)
+	i := h >> x.shift
+	for {
+		e := x.ents[i]
+		if e.slot1 == 0 {
+			return None
+		}
+		if e.tag == tag && k.equalReverse(&flows[e.slot1-1].Key) {
+			return int32(e.slot1 - 1)
+		}
+		i = (i + 1) & x.mask
+	}
 }
 
 // find returns the slot of k (hash h), or None.

@@ -118,3 +118,16 @@ func BenchmarkCreateRemove(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "flows/s")
 }
+
+func TestReverseHash(t *testing.T) {
+	k := Key{SrcPort: 1234, DstPort: 80, Proto: 6, IPVer: 4, EthType: 0x0800, VLAN: 7}
+	copy(k.SrcIP[:], []byte{10, 0, 0, 1})
+	copy(k.DstIP[:], []byte{192, 168, 1, 2})
+	r := k.Reverse()
+	if k.ReverseHash() != r.hash() || r.ReverseHash() != k.hash() {
+		t.Fatal("ReverseHash differs from the hash of the reversed key")
+	}
+	if k.hash() == r.hash() {
+		t.Fatal("a key and its reverse hash alike")
+	}
+}

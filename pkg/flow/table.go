@@ -2,6 +2,7 @@ package flow
 
 import (
 	"sort"
+	"unsafe"
 
 	"github.com/t2go/t2go/pkg/packet"
 )
@@ -87,6 +88,27 @@ func (t *Table) LookupHash(k *Key, h uint64) *Flow {
 	return nil
 }
 
+// Prefetch starts loading, without waiting, the index position where a
+// lookup of hash h begins. It changes nothing: the packet loop calls it
+// some packets ahead (the reader goroutine computed the hashes), so the
+// lookup later finds the line in cache instead of stalling on memory.
+func (t *Table) Prefetch(h uint64) {
+	prefetch(unsafe.Pointer(&t.index.ents[h>>t.index.shift]))
+}
+
+// PrefetchFlow starts loading the flow that the index position of hash h
+// names, if any: usually the flow a lookup of h finds. Called after
+// Prefetch(h) had time to bring the index line in.
+func (t *Table) PrefetchFlow(h uint64) {
+	e := t.index.ents[h>>t.index.shift]
+	if e.slot1 != 0 {
+		f := unsafe.Pointer(&t.flows[e.slot1-1])
+		prefetch(f)
+		prefetch(unsafe.Add(f, 64))
+		prefetch(unsafe.Add(f, unsafe.Sizeof(Flow{})-1))
+	}
+}
+
 // Create inserts a flow for k, links it to the reverse flow if one exists
 // and assigns the findex and A/B role. The caller must make room first
 // when Full and must not create a key that is in the table. ts is the
@@ -107,8 +129,7 @@ func (t *Table) CreateHash(k *Key, h uint64, ts packet.Time) *Flow {
 	t.index.insert(h, slot)
 	t.count++
 	if !k.Symmetric() {
-		rk := k.Reverse()
-		if oi := t.index.find(t.flows, &rk, rk.hash()); oi != None {
+		if oi := t.index.findReverse(t.flows, k, k.ReverseHash()); oi != None {
 			o := &t.flows[oi]
 			if o.Opposite == None {
 				f.Opposite, o.Opposite = oi, slot

@@ -37,9 +37,10 @@ type Packet struct {
 	NumHdrs uint16 // number of headers in HdrDesc ("eth:ipv4:tcp" = 3)
 	HdrLen  uint8  // bytes used in HdrDesc
 	HdrDesc [MaxHdrDesc]byte
-	hdrLast uint8 // start of the last name in HdrDesc
-	hdrNLen uint8 // length of the last name (without a {n} suffix)
-	hdrRep  uint8 // how often the last name repeated
+	HdrID   uint16 // number of (NumHdrs, HdrDesc) in the run's DescIDs; 0: none
+	hdrLast uint8  // start of the last name in HdrDesc
+	hdrNLen uint8  // length of the last name (without a {n} suffix)
+	hdrRep  uint8  // how often the last name repeated
 
 	// Layer 2 (outermost Ethernet, if any).
 	HasMAC  bool

@@ -29,12 +29,7 @@ func init() {
 		New: func() plugin.Plugin { return &BasicFlow{} }})
 }
 
-// maxDescs bounds the intern table: ids are uint16 and hostile input must
-// not grow memory without limit. A flow meeting a new description once the
-// table is full gets the overrun bit instead.
-const maxDescs = 1<<16 - 1
-
-// desc is one interned header description.
+// desc is one header description, kept under its packet.DescIDs number.
 type desc struct {
 	text    []byte // "eth:ipv4:tcp"
 	numHdrs uint16 // headers in it (a {n} suffix counts n)
@@ -66,14 +61,9 @@ type BasicFlow struct {
 	maxMAC   int
 	maxVLAN  int
 
-	// intern table of header descriptions
-	descIdx map[string]uint16
-	descs   []desc
-	key     [2 + packet.MaxHdrDesc]byte
-	// The previous packet's key and id: consecutive packets mostly share
-	// their description, and a byte compare is cheaper than the map.
-	lastKey []byte
-	lastID  uint16
+	// header descriptions by Packet.HdrID, copied from the first packet
+	// carrying each (index 0 is unused)
+	descs []desc
 
 	// per-flow state, indexed by slot
 	st      []flowState
@@ -138,7 +128,6 @@ func (b *BasicFlow) Init(env *plugin.Env) error {
 		b.srcMAC = make([][6]byte, n*b.maxMAC)
 		b.dstMAC = make([][6]byte, n*b.maxMAC)
 	}
-	b.descIdx = make(map[string]uint16, 64)
 	return nil
 }
 
@@ -271,28 +260,14 @@ func addMAC(list [][6]byte, n uint8, m [6]byte) uint8 {
 	return n
 }
 
-// intern returns the id of the packet's header description, adding it to
-// the table when new; ok is false when the table is full.
-func (b *BasicFlow) intern(p *packet.Packet) (id uint16, ok bool) {
-	k := b.key[:0]
-	k = append(k, byte(p.NumHdrs>>8), byte(p.NumHdrs))
-	k = append(k, p.HdrDescBytes()...)
-	if b.lastKey != nil && string(k) == string(b.lastKey) {
-		return b.lastID, true
+// learn copies the text of the packet's header description, the first
+// time its number is seen.
+func (b *BasicFlow) learn(p *packet.Packet) {
+	id := int(p.HdrID)
+	for len(b.descs) <= id {
+		b.descs = append(b.descs, desc{})
 	}
-	if id, ok := b.descIdx[string(k)]; ok {
-		b.lastKey = append(b.lastKey[:0], k...)
-		b.lastID = id
-		return id, true
-	}
-	if len(b.descs) >= maxDescs {
-		return 0, false
-	}
-	id = uint16(len(b.descs))
-	text := append([]byte(nil), p.HdrDescBytes()...)
-	b.descs = append(b.descs, desc{text: text, numHdrs: p.NumHdrs})
-	b.descIdx[string(k)] = id
-	return id, true
+	b.descs[id] = desc{text: append([]byte(nil), p.HdrDescBytes()...), numHdrs: p.NumHdrs}
 }
 
 // addDesc records the packet's header description for the flow. As in
@@ -303,10 +278,13 @@ func (b *BasicFlow) addDesc(f *flow.Flow, s *flowState, p *packet.Packet) {
 		f.Status |= packet.HdrDescOverrun
 		return
 	}
-	id, ok := b.intern(p)
-	if !ok {
+	id := p.HdrID
+	if id == 0 { // more distinct descriptions than packet.MaxDescIDs
 		f.Status |= packet.HdrDescOverrun
 		return
+	}
+	if int(id) >= len(b.descs) || b.descs[id].text == nil {
+		b.learn(p)
 	}
 	base := int(f.Slot) * b.maxDesc
 	for i, x := range b.descIDs[base : base+int(s.nDesc)] {

@@ -58,6 +58,7 @@ type rig struct {
 	table *flow.Table
 	bf    *BasicFlow
 	w     record.Writer
+	ids   packet.DescIDs // numbers descriptions as the analyzer's reader does
 }
 
 func newRig(t testing.TB, cfg fakeConfig) *rig {
@@ -105,6 +106,7 @@ func keyOf(p *packet.Packet) flow.Key {
 // feed runs p through the plugin as the core does and returns its flow
 // and packet-file line.
 func (r *rig) feed(p *packet.Packet) (*flow.Flow, string) {
+	r.ids.Assign(p)
 	k := keyOf(p)
 	f := r.table.Lookup(&k)
 	if f == nil {

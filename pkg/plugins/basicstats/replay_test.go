@@ -99,6 +99,9 @@ func index(hdr []string) cols {
 	return c
 }
 
+// descIDs numbers the header descriptions as the analyzer does.
+var descIDs packet.DescIDs
+
 // packetFromRow rebuilds what the dissector would have produced.
 func packetFromRow(t *testing.T, c cols, row []string) (*packet.Packet, flow.Key) {
 	p := &packet.Packet{}
@@ -108,6 +111,7 @@ func packetFromRow(t *testing.T, c cols, row []string) (*packet.Packet, flow.Key
 	for _, h := range strings.Split(c.get(row, "hdrDesc"), ":") {
 		p.AddHdr(h)
 	}
+	descIDs.Assign(p)
 	p.HasMAC = true
 	p.SrcMAC = mac(t, c.get(row, "srcMac"))
 	p.DstMAC = mac(t, c.get(row, "dstMac"))
@@ -312,6 +316,7 @@ func TestRandomTraffic(t *testing.T) {
 		}
 	}
 	ts := packet.Time(1e18)
+	var ids packet.DescIDs
 	for i := 0; i < 20000; i++ {
 		p := &packet.Packet{}
 		p.Reset()
@@ -320,6 +325,7 @@ func TestRandomTraffic(t *testing.T) {
 		for j := rng.IntN(40); j >= 0; j-- {
 			p.AddHdr(names[rng.IntN(len(names))])
 		}
+		ids.Assign(p)
 		p.HasMAC = rng.IntN(4) != 0
 		p.SrcMAC[5], p.DstMAC[5] = byte(rng.IntN(5)), byte(rng.IntN(5))
 		p.NumVLAN = uint8(rng.IntN(256))
