@@ -372,11 +372,9 @@ func (a *Analyzer) prefetch(k *ipKey, flows bool) {
 		return
 	}
 	if flows {
-		a.table.PrefetchFlow(k.hash)
-		a.table.PrefetchFlow(k.rhash)
+		a.table.PrefetchFlow(k.hash, k.rhash)
 	} else {
-		a.table.Prefetch(k.hash)
-		a.table.Prefetch(k.rhash)
+		a.table.Prefetch(k.hash, k.rhash)
 	}
 }
 

@@ -9,7 +9,8 @@ import (
 // hashes and compares the 42-byte key through generic runtime code, and a
 // lookup costs several dependent cache misses; here a key hashes with a
 // few multiplications, a lookup probes an 8-byte entry (usually one cache
-// line) and compares the key only when 32 bits of hash agree.
+// line) and compares the key only when the entry's 32-bit tag (the high
+// half of the hash) agrees.
 //
 // It is open addressing with linear probing at a load factor of at most
 // 1/2 (the table's capacity is fixed, so the index never grows), and
@@ -24,8 +25,18 @@ type index struct {
 // entry is one index position. slot1 is the flow slot + 1; 0 marks an
 // empty position.
 type entry struct {
-	tag   uint32 // low 32 bits of the key's hash
+	tag   uint32 // high 32 bits of the key's hash: its home position is in there
 	slot1 uint32
+}
+
+// home returns the home position of e. It comes from the tag, so
+// deletions read no flow memory, unless the index has more than 2^32
+// positions.
+func (x *index) home(e entry, flows []Flow) uint64 {
+	if x.shift >= 32 {
+		return uint64(e.tag) >> (x.shift - 32)
+	}
+	return flows[e.slot1-1].hash >> x.shift
 }
 
 func newIndex(capacity int) index {
@@ -108,7 +119,7 @@ func (k *Key) equalReverse(o *Key) bool {
 // findReverse returns the slot of the reverse of k (whose hash is h), or
 // None.
 func (x *index) findReverse(flows []Flow, k *Key, h uint64) int32 {
-	tag := uint32(h)
+	tag := uint32(h >> 32)
 	i := h >> x.shift
 	for {
 		e := x.ents[i]
@@ -124,7 +135,7 @@ func (x *index) findReverse(flows []Flow, k *Key, h uint64) int32 {
 
 // find returns the slot of k (hash h), or None.
 func (x *index) find(flows []Flow, k *Key, h uint64) int32 {
-	tag := uint32(h)
+	tag := uint32(h >> 32)
 	i := h >> x.shift
 	for {
 		e := x.ents[i]
@@ -144,7 +155,7 @@ func (x *index) insert(h uint64, slot int32) {
 	for x.ents[i].slot1 != 0 {
 		i = (i + 1) & x.mask
 	}
-	x.ents[i] = entry{tag: uint32(h), slot1: uint32(slot) + 1}
+	x.ents[i] = entry{tag: uint32(h >> 32), slot1: uint32(slot) + 1}
 }
 
 // remove deletes slot (stored under hash h) and closes the gap: each later
@@ -165,7 +176,7 @@ func (x *index) remove(flows []Flow, h uint64, slot int32) {
 		if e.slot1 == 0 {
 			break
 		}
-		home := flows[e.slot1-1].hash >> x.shift
+		home := x.home(e, flows)
 		// e may move to hole when its home is not in (hole, i], i.e. the
 		// hole lies on its probe path (cyclically).
 		if (i-home)&x.mask >= (i-hole)&x.mask {

@@ -2,8 +2,10 @@ package flow
 
 import "unsafe"
 
-// prefetch asks the CPU to start loading the cache line at p without
-// waiting for it (PREFETCHT0). It never faults, whatever p is.
+// prefetch2 asks the CPU to start loading the cache lines at p and q
+// without waiting for them (PREFETCHT0). It never faults, whatever the
+// addresses are. One call serves two lines: the call itself is most of
+// the cost.
 //
 //go:noescape
-func prefetch(p unsafe.Pointer)
+func prefetch2(p, q unsafe.Pointer)

@@ -4,5 +4,5 @@ package flow
 
 import "unsafe"
 
-// prefetch is a no-op where no prefetch instruction is wired up.
-func prefetch(p unsafe.Pointer) {}
+// prefetch2 is a no-op where no prefetch instruction is wired up.
+func prefetch2(p, q unsafe.Pointer) {}

@@ -88,25 +88,30 @@ func (t *Table) LookupHash(k *Key, h uint64) *Flow {
 	return nil
 }
 
-// Prefetch starts loading, without waiting, the index position where a
-// lookup of hash h begins. It changes nothing: the packet loop calls it
-// some packets ahead (the reader goroutine computed the hashes), so the
-// lookup later finds the line in cache instead of stalling on memory.
-func (t *Table) Prefetch(h uint64) {
-	prefetch(unsafe.Pointer(&t.index.ents[h>>t.index.shift]))
+// Prefetch starts loading, without waiting, the index positions where
+// lookups of hash h (a packet's key) and rh (its reverse key) begin. It
+// changes nothing: the packet loop calls it some packets ahead (the
+// reader goroutine computed the hashes), so the lookup later finds the
+// lines in cache instead of stalling on memory.
+func (t *Table) Prefetch(h, rh uint64) {
+	x := &t.index
+	prefetch2(unsafe.Pointer(&x.ents[h>>x.shift]), unsafe.Pointer(&x.ents[rh>>x.shift]))
 }
 
-// PrefetchFlow starts loading the flow that the index position of hash h
-// names, if any: usually the flow a lookup of h finds. Called after
-// Prefetch(h) had time to bring the index line in.
-func (t *Table) PrefetchFlow(h uint64) {
-	e := t.index.ents[h>>t.index.shift]
-	if e.slot1 != 0 {
-		f := unsafe.Pointer(&t.flows[e.slot1-1])
-		prefetch(f)
-		prefetch(unsafe.Add(f, 64))
-		prefetch(unsafe.Add(f, unsafe.Sizeof(Flow{})-1))
+// PrefetchFlow starts loading the flow that a lookup of hash h will
+// probably find, or, when the index says no such flow exists, the
+// reverse flow (hash rh) that creating it will look up. Called some
+// packets after Prefetch(h, rh) brought the index lines in.
+func (t *Table) PrefetchFlow(h, rh uint64) {
+	x := &t.index
+	e := x.ents[h>>x.shift]
+	if e.slot1 == 0 {
+		if e = x.ents[rh>>x.shift]; e.slot1 == 0 {
+			return
+		}
 	}
+	f := unsafe.Pointer(&t.flows[e.slot1-1])
+	prefetch2(f, unsafe.Add(f, 64))
 }
 
 // Create inserts a flow for k, links it to the reverse flow if one exists
@@ -257,6 +262,21 @@ func (t *Table) pushHead(li int8, slot int32) {
 	}
 }
 
+// prefetchTail starts loading what releasing tail flow f and the flow
+// after it would touch: f's opposite and the next tail. Expired walks the
+// list one dependent load at a time, so this keeps it one step ahead.
+func (t *Table) prefetchTail(f *Flow) {
+	p := unsafe.Pointer(&t.flows[0])
+	if f.Opposite != None {
+		p = unsafe.Pointer(&t.flows[f.Opposite])
+	}
+	q := p
+	if f.prev != None {
+		q = unsafe.Pointer(&t.flows[f.prev])
+	}
+	prefetch2(p, q)
+}
+
 func (t *Table) unlink(f *Flow) {
 	if f.parked {
 		return // not in any list
@@ -272,7 +292,9 @@ func (t *Table) unlink(f *Flow) {
 	} else if l.tail == f.Slot {
 		l.tail = f.prev
 		if l.tail != None {
-			l.tailDL = t.flows[l.tail].Last + l.timeout
+			nt := &t.flows[l.tail]
+			l.tailDL = nt.Last + l.timeout
+			t.prefetchTail(nt)
 		}
 	}
 	f.prev, f.next = None, None

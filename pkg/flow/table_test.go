@@ -2,6 +2,7 @@ package flow
 
 import (
 	"testing"
+	"unsafe"
 
 	"github.com/t2go/t2go/pkg/packet"
 )
@@ -156,5 +157,15 @@ func BenchmarkLookupTouch(b *testing.B) {
 		f := tab.Lookup(k)
 		tab.Touch(f, packet.Time(i))
 		tab.Expired(packet.Time(i), func(*Flow) {})
+	}
+}
+
+func TestFlowIsTwoCacheLines(t *testing.T) {
+	if n := unsafe.Sizeof(Flow{}); n != 128 {
+		t.Fatalf("Flow is %d bytes, want 128 (two cache lines)", n)
+	}
+	tb := NewTable(1000, 1e9)
+	if a := uintptr(unsafe.Pointer(&tb.flows[0])); a%64 != 0 {
+		t.Fatalf("flow slice at %#x is not cache-line aligned", a)
 	}
 }
