@@ -47,17 +47,19 @@ type Analyzer struct {
 	prev    *counters.Counters // snapshot of the previous report (diff mode)
 	diffC   *counters.Counters // scratch for c - prev
 
-	plugins  []plugin.Plugin
-	names    []string
-	newFlow  []plugin.NewFlowHandler
-	l2       []plugin.Layer2Handler
-	l4       []plugin.Layer4Handler
-	terms    []plugin.FlowTerminator
-	pktCols  []plugin.PacketColumns
-	reporter []plugin.Reporter
-	monitors []plugin.Monitor
-	sinks    []plugin.Sink
-	finish   []plugin.Finisher
+	plugins []plugin.Plugin
+	names   []string
+	newFlow []plugin.NewFlowHandler
+	l2      []plugin.Layer2Handler
+	l4      []plugin.Layer4Handler
+	// plugins that prefetch their per-flow state (see prefetchSlot)
+	prefetchers []plugin.Prefetcher
+	terms       []plugin.FlowTerminator
+	pktCols     []plugin.PacketColumns
+	reporter    []plugin.Reporter
+	monitors    []plugin.Monitor
+	sinks       []plugin.Sink
+	finish      []plugin.Finisher
 
 	rec     record.Writer // flow record being built (deferred form when sinks exist)
 	out     *flowOut      // renders flow records and feeds the sinks; nil without sinks
@@ -238,6 +240,9 @@ func (a *Analyzer) initPlugins(hdr plugin.HeaderInfo) error {
 		if x, ok := p.(plugin.FlowTerminator); ok {
 			a.terms = append(a.terms, x)
 		}
+		if x, ok := p.(plugin.Prefetcher); ok {
+			a.prefetchers = append(a.prefetchers, x)
+		}
 		if x, ok := p.(plugin.PacketColumns); ok && a.opt.PacketMode {
 			a.pktCols = append(a.pktCols, x)
 		}
@@ -253,6 +258,9 @@ func (a *Analyzer) initPlugins(hdr plugin.HeaderInfo) error {
 		if x, ok := p.(plugin.Finisher); ok {
 			a.finish = append(a.finish, x)
 		}
+	}
+	if len(a.prefetchers) > 0 {
+		a.table.SetTailPrefetch(a.prefetchSlot)
 	}
 	for _, s := range a.sinks {
 		if err := s.StartSink(cols); err != nil {

@@ -339,6 +339,11 @@ func (a *Analyzer) processBatch(bt *batch) {
 		if j := i + prefetchFlow; j < n {
 			a.prefetch(&bt.keys[j], true)
 		}
+		if j := i + prefetchLinks; j < n && bt.keys[j].ok {
+			if slot := a.table.PrefetchLinks(bt.keys[j].hash); slot != flow.None {
+				a.prefetchSlot(slot)
+			}
+		}
 		if a.aborted || a.opt.Control.State() >= monitor.Flush {
 			return
 		}
@@ -358,10 +363,13 @@ func (a *Analyzer) processBatch(bt *batch) {
 
 // Prefetch distances in packets: the index positions of a packet's key
 // and reverse key are requested prefetchIndex packets before the packet
-// is handled, the flows they point at prefetchFlow packets before.
+// is handled, the flows they point at prefetchFlow packets before, and
+// the flow's LRU neighbours prefetchLinks packets before. Each stage
+// reads what the one before brought in.
 const (
 	prefetchIndex = 8
 	prefetchFlow  = 4
+	prefetchLinks = 2
 )
 
 // prefetch starts loading the table memory that handling the packet of
@@ -375,6 +383,13 @@ func (a *Analyzer) prefetch(k *ipKey, flows bool) {
 		a.table.PrefetchFlow(k.hash, k.rhash)
 	} else {
 		a.table.Prefetch(k.hash, k.rhash)
+	}
+}
+
+// prefetchSlot lets the plugins prefetch their state of the flow in slot.
+func (a *Analyzer) prefetchSlot(slot int32) {
+	for _, p := range a.prefetchers {
+		p.PrefetchSlot(slot)
 	}
 }
 

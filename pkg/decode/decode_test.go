@@ -110,6 +110,21 @@ func want(cond bool, format string, a ...any) error {
 
 var decodeCases = []decodeCase{
 	{
+		name: "isl 01:00:0c", lt: LinkEthernet,
+		data: cat([]byte{0x01, 0, 0x0c, 0, 0}, zeros(21), eth(0x0800), ipv4(17, udp(1, 2, zeros(8)))),
+		desc: "isl:eth:ipv4:udp", bits: packet.L2IPv4,
+	},
+	{
+		name: "isl 03:00:0c", lt: LinkEthernet,
+		data: cat([]byte{0x03, 0, 0x0c, 0, 0}, zeros(21), eth(0x0800), ipv4(17, udp(1, 2, zeros(8)))),
+		desc: "isl:eth:ipv4:udp", bits: packet.L2IPv4,
+	},
+	{
+		name: "not isl 05:00:0c", lt: LinkEthernet,
+		data: cat([]byte{0x05, 0, 0x0c, 0, 0, 1}, macs()[6:], u16(0x0800), ipv4(17, udp(1, 2, zeros(8)))),
+		desc: "eth:ipv4:udp", bits: packet.L2IPv4,
+	},
+	{
 		name: "ipv4 tcp padded", lt: LinkEthernet, data: pad(cat(eth(0x0800), ipv4(6, tcp(1234, 80, 0x02, nil)))),
 		desc: "eth:ipv4:tcp", bits: packet.L2IPv4 | packet.FSIPv4Pkt, nbits: packet.StopDissect | packet.L3SnapLength,
 		check: func(p *packet.Packet) error {

@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/prefetch"
 )
 
 // Table holds the flows in memory. Capacity is fixed at creation (T2's
@@ -17,6 +18,8 @@ type Table struct {
 	lists  []lruList // one LRU list per distinct timeout value
 	nextFI uint64
 	count  int
+
+	tailPrefetch func(slot int32) // see SetTailPrefetch
 }
 
 type lruList struct {
@@ -95,7 +98,7 @@ func (t *Table) LookupHash(k *Key, h uint64) *Flow {
 // lines in cache instead of stalling on memory.
 func (t *Table) Prefetch(h, rh uint64) {
 	x := &t.index
-	prefetch2(unsafe.Pointer(&x.ents[h>>x.shift]), unsafe.Pointer(&x.ents[rh>>x.shift]))
+	prefetch.Lines(unsafe.Pointer(&x.ents[h>>x.shift]), unsafe.Pointer(&x.ents[rh>>x.shift]))
 }
 
 // PrefetchFlow starts loading the flow that a lookup of hash h will
@@ -111,8 +114,36 @@ func (t *Table) PrefetchFlow(h, rh uint64) {
 		}
 	}
 	f := unsafe.Pointer(&t.flows[e.slot1-1])
-	prefetch2(f, unsafe.Add(f, 64))
+	prefetch.Lines(f, unsafe.Add(f, 64))
 }
+
+// PrefetchLinks starts loading the LRU neighbours of the flow that a
+// lookup of hash h will probably find: touching the flow rewrites their
+// links. It returns that flow's slot (None if there is none), for the
+// caller to prefetch per-flow state too. Called some packets after
+// PrefetchFlow(h, ...) brought the flow in.
+func (t *Table) PrefetchLinks(h uint64) int32 {
+	x := &t.index
+	e := x.ents[h>>x.shift]
+	if e.slot1 == 0 {
+		return None
+	}
+	f := &t.flows[e.slot1-1]
+	p, q := f.prev, f.next
+	if p == None || f.parked {
+		p = f.Slot
+	}
+	if q == None || f.parked {
+		q = f.Slot
+	}
+	prefetch.Lines(unsafe.Pointer(&t.flows[p]), unsafe.Pointer(&t.flows[q]))
+	return f.Slot
+}
+
+// SetTailPrefetch installs fn, called with the slots of the flow that
+// just became the tail of an LRU list and of its opposite: they are the
+// next to be released, so fn may prefetch their per-flow state.
+func (t *Table) SetTailPrefetch(fn func(slot int32)) { t.tailPrefetch = fn }
 
 // Create inserts a flow for k, links it to the reverse flow if one exists
 // and assigns the findex and A/B role. The caller must make room first
@@ -129,8 +160,12 @@ func (t *Table) CreateHash(k *Key, h uint64, ts packet.Time) *Flow {
 	slot := t.free[n]
 	t.free = t.free[:n]
 	f := &t.flows[slot]
-	*f = Flow{Key: *k, Slot: slot, Opposite: None, First: ts, Last: ts,
-		Timeout: t.lists[0].timeout, prev: None, next: None, inUse: true, hash: h}
+	// Field by field: a composite literal would be built on the stack
+	// and copied, with store-forwarding stalls.
+	*f = Flow{}
+	f.Key, f.Slot, f.Opposite, f.hash, f.inUse = *k, slot, None, h, true
+	f.First, f.Last, f.Timeout = ts, ts, t.lists[0].timeout
+	f.prev, f.next = None, None
 	t.index.insert(h, slot)
 	t.count++
 	if !k.Symmetric() {
@@ -274,7 +309,13 @@ func (t *Table) prefetchTail(f *Flow) {
 	if f.prev != None {
 		q = unsafe.Pointer(&t.flows[f.prev])
 	}
-	prefetch2(p, q)
+	prefetch.Lines(p, q)
+	if t.tailPrefetch != nil {
+		t.tailPrefetch(f.Slot)
+		if f.Opposite != None {
+			t.tailPrefetch(f.Opposite)
+		}
+	}
 }
 
 func (t *Table) unlink(f *Flow) {

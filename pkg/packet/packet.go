@@ -36,7 +36,6 @@ type Packet struct {
 	Enc     uint16 // Enc* markers
 	NumHdrs uint16 // number of headers in HdrDesc ("eth:ipv4:tcp" = 3)
 	HdrLen  uint8  // bytes used in HdrDesc
-	HdrDesc [MaxHdrDesc]byte
 	HdrID   uint16 // number of (NumHdrs, HdrDesc) in the run's DescIDs; 0: none
 	hdrLast uint8  // start of the last name in HdrDesc
 	hdrNLen uint8  // length of the last name (without a {n} suffix)
@@ -95,6 +94,11 @@ type Packet struct {
 	// L2Only is set when the packet has no IP layer and is handled as a
 	// layer-2 flow (ARP, LLC, ...).
 	L2Only bool
+
+	// The header description text, last: per packet only the dissector
+	// writes it and HdrID stands for it, so the fields above, which the
+	// flow code reads, stay on fewer cache lines.
+	HdrDesc [MaxHdrDesc]byte
 }
 
 // Reset clears the dissection fields before a new packet is decoded.

@@ -107,6 +107,16 @@ type FlowTerminator interface {
 	OnFlowTerminate(f *flow.Flow, w *record.Writer)
 }
 
+// Prefetcher is implemented by plugins whose per-flow state lives in
+// slot-indexed slices. The core calls PrefetchSlot a little before it
+// calls the plugin for that slot (a packet of the flow a few packets
+// ahead, or the flow's release), so the state is in cache by then. It
+// must only issue prefetches (package prefetch): change nothing, and
+// read nothing but the slices' own headers.
+type Prefetcher interface {
+	PrefetchSlot(slot int32)
+}
+
 // PacketColumns adds columns to the packet file (-s).
 type PacketColumns interface {
 	PacketColumns() []string

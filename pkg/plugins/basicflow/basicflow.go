@@ -10,10 +10,12 @@ package basicflow
 import (
 	"errors"
 	"strconv"
+	"unsafe"
 
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/prefetch"
 	"github.com/t2go/t2go/pkg/record"
 )
 
@@ -177,6 +179,18 @@ func (b *BasicFlow) PacketColumns() []string {
 		c = append(c, "vlanID")
 	}
 	return append(c, "srcMac", "dstMac", "ethType", "srcIP", "srcPort", "dstIP", "dstPort", "l4Proto")
+}
+
+// PrefetchSlot implements plugin.Prefetcher.
+func (b *BasicFlow) PrefetchSlot(slot int32) {
+	if int(slot) >= len(b.st) {
+		return
+	}
+	prefetch.Lines(unsafe.Pointer(&b.st[slot]), unsafe.Pointer(&b.descIDs[int(slot)*b.maxDesc]))
+	if b.macOn {
+		i := int(slot) * b.maxMAC
+		prefetch.Lines(unsafe.Pointer(&b.srcMAC[i]), unsafe.Pointer(&b.dstMAC[i]))
+	}
 }
 
 // OnNewFlow resets the slot's state and records what T2 takes from a

@@ -16,10 +16,12 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"unsafe"
 
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/prefetch"
 	"github.com/t2go/t2go/pkg/record"
 	"github.com/t2go/t2go/pkg/report"
 )
@@ -202,6 +204,14 @@ func (b *BasicStats) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	b.st[f.Slot] = flowStats{opp: f.Opposite}
 	if f.Opposite != flow.None && int(f.Opposite) < len(b.st) {
 		b.st[f.Opposite].opp = f.Slot
+	}
+}
+
+// PrefetchSlot implements plugin.Prefetcher.
+func (b *BasicStats) PrefetchSlot(slot int32) {
+	if int(slot) < len(b.st) {
+		s := unsafe.Pointer(&b.st[slot])
+		prefetch.Lines(s, unsafe.Add(s, unsafe.Sizeof(flowStats{})-1))
 	}
 }
 

@@ -18,11 +18,13 @@ package ftpdecode
 
 import (
 	"net/netip"
+	"unsafe"
 
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/prefetch"
 	"github.com/t2go/t2go/pkg/record"
 	"github.com/t2go/t2go/pkg/report"
 )
@@ -170,7 +172,7 @@ type FTPDecode struct {
 	stat     []uint8  // ftpStat per slot
 	st       []*state // per slot; nil unless the flow is FTP
 	pool     []*state
-	expect   map[expectKey]expectation
+	expect   expectTable
 
 	aggregate                     uint8
 	pkts, dataPkts, dataBytes     uint64
@@ -211,7 +213,7 @@ func (d *FTPDecode) Init(env *plugin.Env) error {
 	}
 	d.stat = make([]uint8, n)
 	d.st = make([]*state, n)
-	d.expect = make(map[expectKey]expectation, maxExpect)
+	d.expect = newExpectTable()
 	return nil
 }
 
@@ -294,16 +296,16 @@ func (d *FTPDecode) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 		d.st[slot] = d.newState()
 		return
 	}
-	if len(d.expect) > 0 {
+	if d.expect.maybe(k.DstPort) || d.expect.maybe(k.SrcPort) {
 		// The connecting side dials the announced address; if the capture
 		// missed the first packet, the listener may speak first.
 		key := expectKey{ip: k.DstIP, port: k.DstPort, vlan: k.VLAN, ipVer: k.IPVer, proto: k.Proto}
-		if e, ok := d.expect[key]; ok {
+		if e, ok := d.expect.get(key); ok {
 			d.link(f, key, e)
 			return
 		}
 		key.ip, key.port = k.SrcIP, k.SrcPort
-		if e, ok := d.expect[key]; ok {
+		if e, ok := d.expect.get(key); ok {
 			d.link(f, key, e)
 			return
 		}
@@ -321,7 +323,7 @@ func (d *FTPDecode) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 
 // link makes f the data flow of the announcement e.
 func (d *FTPDecode) link(f *flow.Flow, key expectKey, e expectation) {
-	delete(d.expect, key)
+	d.expect.del(key)
 	s := d.newState()
 	d.st[f.Slot] = s
 	d.stat[f.Slot] = e.mode
@@ -354,6 +356,13 @@ func (d *FTPDecode) control(slot int32, index uint64) *state {
 		return nil
 	}
 	return d.st[slot]
+}
+
+// PrefetchSlot implements plugin.Prefetcher.
+func (d *FTPDecode) PrefetchSlot(slot int32) {
+	if int(slot) < len(d.stat) {
+		prefetch.Lines(unsafe.Pointer(&d.stat[slot]), unsafe.Pointer(&d.st[slot]))
+	}
 }
 
 // OnLayer4 counts FTP packets and parses control payloads.
@@ -441,6 +450,11 @@ func (d *FTPDecode) reply(p *packet.Packet, f *flow.Flow, s *state) {
 			d.overflow(f)
 		}
 	}
+	switch code {
+	case 215, 213, 227, 229, 125, 150:
+	default:
+		return // no other reply carries anything ftpDecode keeps
+	}
 	line := firstLine(p.Payload)
 	text := line[3:] // the reply text after the code
 	switch code {
@@ -517,20 +531,20 @@ func (d *FTPDecode) announceAddr(f *flow.Flow, s *state, addr netip.Addr, port u
 // announce remembers an announced data connection until it appears.
 func (d *FTPDecode) announce(f *flow.Flow, s *state, ip [16]byte, ver uint8, port uint16, mode uint8) {
 	key := expectKey{ip: ip, port: port, vlan: f.Key.VLAN, ipVer: ver, proto: f.Key.Proto}
-	if _, dup := d.expect[key]; !dup {
-		if len(d.expect) >= maxExpect {
+	if _, dup := d.expect.get(key); !dup {
+		if d.expect.len() >= maxExpect {
 			d.stat[f.Slot] |= StatTableFull
 			return
 		}
 		if len(s.pending) == cap(s.pending) {
 			// Forget the oldest unanswered announcement of this flow.
-			delete(d.expect, s.pending[0])
+			d.expect.del(s.pending[0])
 			s.pending = append(s.pending[:0], s.pending[1:]...)
 			d.stat[f.Slot] |= StatDataMissing
 		}
 		s.pending = append(s.pending, key)
 	}
-	d.expect[key] = expectation{ctlSlot: f.Slot, ctlIndex: f.Index, mode: mode}
+	d.expect.put(key, expectation{ctlSlot: f.Slot, ctlIndex: f.Index, mode: mode})
 }
 
 func containsU8(l []uint8, v uint8) bool {
@@ -572,8 +586,8 @@ func (d *FTPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	}
 	if s != nil {
 		for _, k := range s.pending {
-			if e, ok := d.expect[k]; ok && e.ctlSlot == slot {
-				delete(d.expect, k)
+			if e, ok := d.expect.get(k); ok && e.ctlSlot == slot {
+				d.expect.del(k)
 			}
 			d.stat[slot] |= StatDataMissing
 		}

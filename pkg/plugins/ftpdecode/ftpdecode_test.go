@@ -314,8 +314,8 @@ func TestPassiveLinking(t *testing.T) {
 	if da[cStat] != "0x02" || db[cStat] != "0x06" {
 		t.Errorf("data ftpStat %q %q", da[cStat], db[cStat])
 	}
-	if len(s.d.expect) != 0 {
-		t.Errorf("%d announcements left", len(s.d.expect))
+	if s.d.expect.len() != 0 {
+		t.Errorf("%d announcements left", s.d.expect.len())
 	}
 	if s.d.pkts != 6 || s.d.dataPkts != 2 {
 		t.Errorf("counters %d %d", s.d.pkts, s.d.dataPkts)
@@ -362,8 +362,8 @@ func TestMissingDataFlow(t *testing.T) {
 	a := s.table.Flow(b.Opposite)
 	ca := s.end(a)
 	cb := s.end(b)
-	if ca[cStat] != "0x01" || cb[cStat] != "0x41" || len(s.d.expect) != 0 {
-		t.Errorf("stat %q %q, %d left", ca[cStat], cb[cStat], len(s.d.expect))
+	if ca[cStat] != "0x01" || cb[cStat] != "0x41" || s.d.expect.len() != 0 {
+		t.Errorf("stat %q %q, %d left", ca[cStat], cb[cStat], s.d.expect.len())
 	}
 }
 

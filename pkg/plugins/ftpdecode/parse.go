@@ -74,9 +74,13 @@ func parseCommand(payload []byte) (uint8, bool) {
 }
 
 // firstLine returns the payload up to the first CR or LF.
+// (A plain loop: bytes.IndexAny builds its byte set on every call, and
+// this runs for every control packet.)
 func firstLine(payload []byte) []byte {
-	if i := bytes.IndexAny(payload, "\r\n"); i >= 0 {
-		return payload[:i]
+	for i, c := range payload {
+		if c == '\r' || c == '\n' {
+			return payload[:i]
+		}
 	}
 	return payload
 }

@@ -5,9 +5,12 @@
 package tcpstates
 
 import (
+	"unsafe"
+
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/prefetch"
 	"github.com/t2go/t2go/pkg/record"
 	"github.com/t2go/t2go/pkg/report"
 )
@@ -96,6 +99,14 @@ type TCPStates struct {
 
 // Name implements plugin.Plugin.
 func (t *TCPStates) Name() string { return Name }
+
+// PrefetchSlot implements plugin.Prefetcher.
+func (t *TCPStates) PrefetchSlot(slot int32) {
+	if int(slot) < len(t.conns) {
+		c := unsafe.Pointer(&t.conns[slot])
+		prefetch.Lines(c, c)
+	}
+}
 
 // Number implements plugin.Plugin.
 func (t *TCPStates) Number() int { return Number }
