@@ -16,6 +16,7 @@ import (
 	"github.com/t2go/t2go/pkg/monitor"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/prefetch"
 	"github.com/t2go/t2go/pkg/record"
 	"github.com/t2go/t2go/pkg/report"
 )
@@ -54,6 +55,7 @@ type Analyzer struct {
 	l4      []plugin.Layer4Handler
 	// plugins that prefetch their per-flow state (see prefetchSlot)
 	prefetchers []plugin.Prefetcher
+	pb          prefetch.Batch // the packet loop's prefetches, issued once per packet
 	terms       []plugin.FlowTerminator
 	pktCols     []plugin.PacketColumns
 	reporter    []plugin.Reporter

@@ -10,6 +10,7 @@ import (
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/monitor"
 	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/prefetch"
 	"github.com/t2go/t2go/pkg/report"
 )
 
@@ -329,21 +330,25 @@ func (a *Analyzer) setPeriodic(on bool) {
 func (a *Analyzer) processBatch(bt *batch) {
 	b := bt.cb
 	n := len(b.Pkts)
+	pb := &a.pb
 	for i := 0; i < prefetchIndex && i < n; i++ {
-		a.prefetch(&bt.keys[i], false)
-	}
-	for i := range b.Pkts {
-		if j := i + prefetchIndex; j < n {
-			a.prefetch(&bt.keys[j], false)
+		if k := &bt.keys[i]; k.ok {
+			a.table.Prefetch(k.hash, k.rhash, pb)
 		}
-		if j := i + prefetchFlow; j < n {
-			a.prefetch(&bt.keys[j], true)
+	}
+	pb.Flush()
+	for i := range b.Pkts {
+		// Each stage reads what the one before brought in.
+		if j := i + prefetchIndex; j < n && bt.keys[j].ok {
+			a.table.Prefetch(bt.keys[j].hash, bt.keys[j].rhash, pb)
+		}
+		if j := i + prefetchFlow; j < n && bt.keys[j].ok {
+			a.table.PrefetchFlow(bt.keys[j].hash, bt.keys[j].rhash, pb)
 		}
 		if j := i + prefetchLinks; j < n && bt.keys[j].ok {
-			if slot := a.table.PrefetchLinks(bt.keys[j].hash); slot != flow.None {
-				a.prefetchSlot(slot)
-			}
+			a.table.PrefetchLinks(bt.keys[j].hash, pb)
 		}
+		pb.Flush()
 		if a.aborted || a.opt.Control.State() >= monitor.Flush {
 			return
 		}
@@ -372,24 +377,14 @@ const (
 	prefetchLinks = 2
 )
 
-// prefetch starts loading the table memory that handling the packet of
-// key k will touch: the index positions (flows false) or the flows they
-// name (flows true).
-func (a *Analyzer) prefetch(k *ipKey, flows bool) {
-	if !k.ok {
-		return
-	}
-	if flows {
-		a.table.PrefetchFlow(k.hash, k.rhash)
-	} else {
-		a.table.Prefetch(k.hash, k.rhash)
-	}
-}
-
-// prefetchSlot lets the plugins prefetch their state of the flow in slot.
-func (a *Analyzer) prefetchSlot(slot int32) {
+// prefetchSlot lets the plugins queue their state of the flow in slot.
+// It runs when a flow becomes an LRU tail (Table.SetTailPrefetch): the
+// release that follows reads all of it. (Doing the same for every packet
+// a few packets ahead measured slower: the per-packet state is mostly in
+// cache already, and the extra prefetches crowd the CPU's miss buffers.)
+func (a *Analyzer) prefetchSlot(slot int32, b *prefetch.Batch) {
 	for _, p := range a.prefetchers {
-		p.PrefetchSlot(slot)
+		p.PrefetchSlot(slot, b)
 	}
 }
 

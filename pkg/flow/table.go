@@ -19,7 +19,8 @@ type Table struct {
 	nextFI uint64
 	count  int
 
-	tailPrefetch func(slot int32) // see SetTailPrefetch
+	tailPrefetch func(slot int32, b *prefetch.Batch) // see SetTailPrefetch
+	tailBatch    prefetch.Batch
 }
 
 type lruList struct {
@@ -96,16 +97,17 @@ func (t *Table) LookupHash(k *Key, h uint64) *Flow {
 // changes nothing: the packet loop calls it some packets ahead (the
 // reader goroutine computed the hashes), so the lookup later finds the
 // lines in cache instead of stalling on memory.
-func (t *Table) Prefetch(h, rh uint64) {
+func (t *Table) Prefetch(h, rh uint64, b *prefetch.Batch) {
 	x := &t.index
-	prefetch.Lines(unsafe.Pointer(&x.ents[h>>x.shift]), unsafe.Pointer(&x.ents[rh>>x.shift]))
+	b.Add(unsafe.Pointer(&x.ents[h>>x.shift]))
+	b.Add(unsafe.Pointer(&x.ents[rh>>x.shift]))
 }
 
 // PrefetchFlow starts loading the flow that a lookup of hash h will
 // probably find, or, when the index says no such flow exists, the
 // reverse flow (hash rh) that creating it will look up. Called some
 // packets after Prefetch(h, rh) brought the index lines in.
-func (t *Table) PrefetchFlow(h, rh uint64) {
+func (t *Table) PrefetchFlow(h, rh uint64, b *prefetch.Batch) {
 	x := &t.index
 	e := x.ents[h>>x.shift]
 	if e.slot1 == 0 {
@@ -114,19 +116,19 @@ func (t *Table) PrefetchFlow(h, rh uint64) {
 		}
 	}
 	f := unsafe.Pointer(&t.flows[e.slot1-1])
-	prefetch.Lines(f, unsafe.Add(f, 64))
+	b.Add(f)
+	b.Add(unsafe.Add(f, 64))
 }
 
 // PrefetchLinks starts loading the LRU neighbours of the flow that a
 // lookup of hash h will probably find: touching the flow rewrites their
-// links. It returns that flow's slot (None if there is none), for the
-// caller to prefetch per-flow state too. Called some packets after
-// PrefetchFlow(h, ...) brought the flow in.
-func (t *Table) PrefetchLinks(h uint64) int32 {
+// links. Called some packets after PrefetchFlow(h, ...) brought the flow
+// in.
+func (t *Table) PrefetchLinks(h uint64, b *prefetch.Batch) {
 	x := &t.index
 	e := x.ents[h>>x.shift]
 	if e.slot1 == 0 {
-		return None
+		return
 	}
 	f := &t.flows[e.slot1-1]
 	p, q := f.prev, f.next
@@ -136,14 +138,14 @@ func (t *Table) PrefetchLinks(h uint64) int32 {
 	if q == None || f.parked {
 		q = f.Slot
 	}
-	prefetch.Lines(unsafe.Pointer(&t.flows[p]), unsafe.Pointer(&t.flows[q]))
-	return f.Slot
+	b.Add(unsafe.Pointer(&t.flows[p]))
+	b.Add(unsafe.Pointer(&t.flows[q]))
 }
 
 // SetTailPrefetch installs fn, called with the slots of the flow that
 // just became the tail of an LRU list and of its opposite: they are the
 // next to be released, so fn may prefetch their per-flow state.
-func (t *Table) SetTailPrefetch(fn func(slot int32)) { t.tailPrefetch = fn }
+func (t *Table) SetTailPrefetch(fn func(slot int32, b *prefetch.Batch)) { t.tailPrefetch = fn }
 
 // Create inserts a flow for k, links it to the reverse flow if one exists
 // and assigns the findex and A/B role. The caller must make room first
@@ -301,21 +303,23 @@ func (t *Table) pushHead(li int8, slot int32) {
 // after it would touch: f's opposite and the next tail. Expired walks the
 // list one dependent load at a time, so this keeps it one step ahead.
 func (t *Table) prefetchTail(f *Flow) {
-	p := unsafe.Pointer(&t.flows[0])
+	b := &t.tailBatch
 	if f.Opposite != None {
-		p = unsafe.Pointer(&t.flows[f.Opposite])
+		o := unsafe.Pointer(&t.flows[f.Opposite])
+		b.Add(o)
+		b.Add(unsafe.Add(o, 64))
 	}
-	q := p
 	if f.prev != None {
-		q = unsafe.Pointer(&t.flows[f.prev])
+		b.Add(unsafe.Pointer(&t.flows[f.prev]))
 	}
-	prefetch.Lines(p, q)
+	b.Add(unsafe.Pointer(&t.index.ents[f.hash>>t.index.shift]))
 	if t.tailPrefetch != nil {
-		t.tailPrefetch(f.Slot)
+		t.tailPrefetch(f.Slot, b)
 		if f.Opposite != None {
-			t.tailPrefetch(f.Opposite)
+			t.tailPrefetch(f.Opposite, b)
 		}
 	}
+	b.Flush()
 }
 
 func (t *Table) unlink(f *Flow) {

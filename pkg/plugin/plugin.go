@@ -17,6 +17,7 @@ import (
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/prefetch"
 	"github.com/t2go/t2go/pkg/record"
 	"github.com/t2go/t2go/pkg/report"
 )
@@ -109,12 +110,12 @@ type FlowTerminator interface {
 
 // Prefetcher is implemented by plugins whose per-flow state lives in
 // slot-indexed slices. The core calls PrefetchSlot a little before it
-// calls the plugin for that slot (a packet of the flow a few packets
-// ahead, or the flow's release), so the state is in cache by then. It
-// must only issue prefetches (package prefetch): change nothing, and
-// read nothing but the slices' own headers.
+// calls the plugin for that slot (when the flow became the next to be
+// released), so the state is in cache by then. It
+// must only add the state's addresses to b: change nothing, and read
+// nothing but the slices' own headers.
 type Prefetcher interface {
-	PrefetchSlot(slot int32)
+	PrefetchSlot(slot int32, b *prefetch.Batch)
 }
 
 // PacketColumns adds columns to the packet file (-s).

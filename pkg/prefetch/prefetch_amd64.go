@@ -1,10 +1,6 @@
 package prefetch
 
-import "unsafe"
-
-// Lines asks the CPU to start loading the cache lines at p and q without
-// waiting for them (PREFETCHT0). It never faults, whatever the addresses
-// are. One call serves two lines because the call is most of the cost.
+// lines issues PREFETCHT0 for the n addresses at addrs.
 //
 //go:noescape
-func Lines(p, q unsafe.Pointer)
+func lines(addrs *uintptr, n int)

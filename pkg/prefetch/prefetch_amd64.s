@@ -1,9 +1,16 @@
 #include "textflag.h"
 
-// func Lines(p, q unsafe.Pointer)
-TEXT ·Lines(SB), NOSPLIT, $0-16
-	MOVQ	p+0(FP), AX
-	MOVQ	q+8(FP), BX
+// func lines(addrs *uintptr, n int)
+TEXT ·lines(SB), NOSPLIT, $0-16
+	MOVQ	addrs+0(FP), SI
+	MOVQ	n+8(FP), CX
+	TESTQ	CX, CX
+	JLE	done
+loop:
+	MOVQ	(SI), AX
 	PREFETCHT0	(AX)
-	PREFETCHT0	(BX)
+	ADDQ	$8, SI
+	DECQ	CX
+	JNZ	loop
+done:
 	RET

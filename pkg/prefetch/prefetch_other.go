@@ -2,7 +2,5 @@
 
 package prefetch
 
-import "unsafe"
-
-// Lines is a no-op where no prefetch instruction is wired up.
-func Lines(p, q unsafe.Pointer) {}
+// lines is a no-op where no prefetch instruction is wired up.
+func lines(addrs *uintptr, n int) {}

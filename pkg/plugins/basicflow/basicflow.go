@@ -182,14 +182,16 @@ func (b *BasicFlow) PacketColumns() []string {
 }
 
 // PrefetchSlot implements plugin.Prefetcher.
-func (b *BasicFlow) PrefetchSlot(slot int32) {
+func (b *BasicFlow) PrefetchSlot(slot int32, pb *prefetch.Batch) {
 	if int(slot) >= len(b.st) {
 		return
 	}
-	prefetch.Lines(unsafe.Pointer(&b.st[slot]), unsafe.Pointer(&b.descIDs[int(slot)*b.maxDesc]))
+	pb.Add(unsafe.Pointer(&b.st[slot]))
+	pb.Add(unsafe.Pointer(&b.descIDs[int(slot)*b.maxDesc]))
 	if b.macOn {
 		i := int(slot) * b.maxMAC
-		prefetch.Lines(unsafe.Pointer(&b.srcMAC[i]), unsafe.Pointer(&b.dstMAC[i]))
+		pb.Add(unsafe.Pointer(&b.srcMAC[i]))
+		pb.Add(unsafe.Pointer(&b.dstMAC[i]))
 	}
 }
 

@@ -208,10 +208,11 @@ func (b *BasicStats) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 }
 
 // PrefetchSlot implements plugin.Prefetcher.
-func (b *BasicStats) PrefetchSlot(slot int32) {
+func (b *BasicStats) PrefetchSlot(slot int32, pb *prefetch.Batch) {
 	if int(slot) < len(b.st) {
 		s := unsafe.Pointer(&b.st[slot])
-		prefetch.Lines(s, unsafe.Add(s, unsafe.Sizeof(flowStats{})-1))
+		pb.Add(s)
+		pb.Add(unsafe.Add(s, unsafe.Sizeof(flowStats{})-1))
 	}
 }
 

@@ -359,9 +359,10 @@ func (d *FTPDecode) control(slot int32, index uint64) *state {
 }
 
 // PrefetchSlot implements plugin.Prefetcher.
-func (d *FTPDecode) PrefetchSlot(slot int32) {
+func (d *FTPDecode) PrefetchSlot(slot int32, b *prefetch.Batch) {
 	if int(slot) < len(d.stat) {
-		prefetch.Lines(unsafe.Pointer(&d.stat[slot]), unsafe.Pointer(&d.st[slot]))
+		b.Add(unsafe.Pointer(&d.stat[slot]))
+		b.Add(unsafe.Pointer(&d.st[slot]))
 	}
 }
 

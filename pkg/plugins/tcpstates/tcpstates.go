@@ -101,10 +101,9 @@ type TCPStates struct {
 func (t *TCPStates) Name() string { return Name }
 
 // PrefetchSlot implements plugin.Prefetcher.
-func (t *TCPStates) PrefetchSlot(slot int32) {
+func (t *TCPStates) PrefetchSlot(slot int32, b *prefetch.Batch) {
 	if int(slot) < len(t.conns) {
-		c := unsafe.Pointer(&t.conns[slot])
-		prefetch.Lines(c, c)
+		b.Add(unsafe.Pointer(&t.conns[slot]))
 	}
 }
 
