@@ -598,6 +598,25 @@ func (d *FTPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		}
 		d.aggregate |= d.stat[slot]
 	}
+	if !w.Disabled {
+		d.writeColumns(w, slot, s, opp)
+	}
+	if s != nil {
+		// The opposite flow may outlive this one and lose its link: leave
+		// it the findex list so it can still print it.
+		if opp != nil && len(opp.cdf) == 0 {
+			n := copy(opp.cdf[:cap(opp.cdf)], s.cdf)
+			opp.cdf = opp.cdf[:n]
+		}
+		d.st[slot] = nil
+		d.freeState(s)
+	}
+	d.stat[slot] = 0
+}
+
+// writeColumns appends the flow's columns (s is its state, nil for a
+// data flow without one; opp the opposite's).
+func (d *FTPDecode) writeColumns(w *record.Writer, slot int32, s, opp *state) {
 	w.H8(d.stat[slot])
 	cdf := []uint64(nil)
 	if s != nil {
@@ -623,41 +642,35 @@ func (d *FTPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		w.U64(0)
 		w.Empty()
 		w.U64(0)
-	} else {
-		w.Field()
-		for i, c := range s.cmds {
-			if i > 0 {
-				w.Semi()
-			}
-			w.RawString(commandNames[c])
-		}
-		w.Field()
-		for i, c := range s.codes {
-			if i > 0 {
-				w.Semi()
-			}
-			w.AppendU64(uint64(c))
-		}
-		w.U64(uint64(len(s.users.ends)))
-		s.users.write(w)
-		w.U64(uint64(len(s.pass.ends)))
-		s.pass.write(w)
-		w.U64(uint64(len(s.params.ends)))
-		s.params.write(w)
-		w.U64(uint64(s.plen))
-		// The opposite flow may outlive this one and lose its link: leave
-		// it the findex list so it can still print it.
-		if opp != nil && len(opp.cdf) == 0 {
-			n := copy(opp.cdf[:cap(opp.cdf)], s.cdf)
-			opp.cdf = opp.cdf[:n]
-		}
-		d.st[slot] = nil
-		d.freeState(s)
+		return
 	}
-	d.stat[slot] = 0
+	w.Field()
+	for i, c := range s.cmds {
+		if i > 0 {
+			w.Semi()
+		}
+		w.RawString(commandNames[c])
+	}
+	w.Field()
+	for i, c := range s.codes {
+		if i > 0 {
+			w.Semi()
+		}
+		w.AppendU64(uint64(c))
+	}
+	w.U64(uint64(len(s.users.ends)))
+	s.users.write(w)
+	w.U64(uint64(len(s.pass.ends)))
+	s.pass.write(w)
+	w.U64(uint64(len(s.params.ends)))
+	s.params.write(w)
+	w.U64(uint64(s.plen))
 }
 
 func writeEmpty(w *record.Writer) {
+	if w.Disabled {
+		return
+	}
 	w.H8(0)
 	w.Empty()
 	w.Empty()
