@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/t2go/t2go/pkg/capture"
@@ -52,6 +53,25 @@ type ipKey struct {
 	hash  uint64
 	rhash uint64 // hash of the reverse key (looked up when the flow is new)
 	ok    bool   // the packet has an IP layer (IPVer 4 or 6)
+}
+
+// decodeBatchSafe is decodeBatch that turns a memory fault (a mapped
+// capture file truncated meanwhile) into an error; the batch is then
+// emptied, as its bytes are gone.
+func (a *Analyzer) decodeBatchSafe(b *batch) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ferr := capture.MemoryFault(r)
+			if ferr == nil {
+				panic(r)
+			}
+			b.cb.Pkts = b.cb.Pkts[:0]
+			b.pkts, b.keys = b.pkts[:0], b.keys[:0]
+			err = &capture.FileError{File: a.src.Info().File, Reason: capture.ErrRead, Err: ferr}
+		}
+	}()
+	a.decodeBatch(b)
+	return nil
 }
 
 // decode fills b.pkts from b.cb (reader goroutine).
@@ -164,7 +184,20 @@ func (a *Analyzer) printFile(ci capture.Info) {
 }
 
 // loop runs until the input ends or a signal stops it.
-func (a *Analyzer) loop() error {
+func (a *Analyzer) loop() (err error) {
+	// Packets of a memory-mapped capture file fault if someone truncates
+	// the file meanwhile: that ends the input with an error (flows are
+	// still written), it does not crash t2.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			ferr := capture.MemoryFault(r)
+			if ferr == nil {
+				panic(r)
+			}
+			err = &capture.FileError{File: a.src.Info().File, Reason: capture.ErrRead, Err: ferr}
+		}
+	}()
 	full := make(chan batchMsg, numBatches)
 	free := make(chan *batch, numBatches)
 	for i := 0; i < numBatches; i++ {
@@ -189,6 +222,7 @@ func (a *Analyzer) loop() error {
 	a.fileMu.Unlock()
 	go func() {
 		defer close(readerDone)
+		debug.SetPanicOnFault(true) // see decodeBatchSafe
 		// Batches grow from batchPackets to maxBatch, so the first
 		// packets reach the analyzer as soon as before.
 		n := batchPackets
@@ -202,7 +236,9 @@ func (a *Analyzer) loop() error {
 			b.cb.Reset()
 			err := a.src.Read(b.cb, n)
 			n = min(2*n, maxBatch)
-			a.decodeBatch(b)
+			if derr := a.decodeBatchSafe(b); derr != nil {
+				err = derr
+			}
 			select {
 			case full <- batchMsg{b, err}:
 			case <-a.stopCh:
@@ -221,9 +257,11 @@ func (a *Analyzer) loop() error {
 	}
 	defer func() {
 		stopReader()
-		// A live reader returns within its read timeout; a blocked stdin
-		// read may not, and is abandoned (the process exits next).
-		if a.opt.InputKind == InputLive {
+		// The reader must be gone before the source is closed (mapped
+		// files are unmapped then). A live reader returns within its
+		// read timeout, a file reader within a batch; a blocked stdin
+		// read may not return, and is abandoned (the process exits next).
+		if a.opt.InputKind != InputFile || a.opt.Input != "-" {
 			<-readerDone
 		}
 	}()

@@ -20,13 +20,41 @@ type Pkt struct {
 type Batch struct {
 	Buf  []byte
 	Pkts []Pkt
+	// Mapped, when not nil, is the memory-mapped capture file from the
+	// batch's first record on: the packets' Off count from there, and Buf
+	// is not used. A batch holds either mapped or read packets.
+	Mapped []byte
+
+	mapping        *mapping // owner of Mapped
+	mapFrom, mapTo int      // the part of the mapping this batch used
 }
 
 // Data returns the bytes of packet i.
 func (b *Batch) Data(i int) []byte {
 	p := &b.Pkts[i]
-	return b.Buf[p.Off : p.Off+p.CapLen : p.Off+p.CapLen]
+	buf := b.Buf
+	if b.Mapped != nil {
+		buf = b.Mapped
+	}
+	return buf[p.Off : p.Off+p.CapLen : p.Off+p.CapLen]
 }
 
-// Reset empties the batch, keeping its memory.
-func (b *Batch) Reset() { b.Buf = b.Buf[:0]; b.Pkts = b.Pkts[:0] }
+// drop removes packet i, the last one, and its bytes.
+func (b *Batch) drop(i int) {
+	if b.Mapped == nil {
+		b.Buf = b.Buf[:b.Pkts[i].Off]
+	}
+	b.Pkts = b.Pkts[:i]
+}
+
+// Reset empties the batch, keeping its memory. The packets' bytes must
+// not be used any more: mapped pages only this batch used are dropped.
+func (b *Batch) Reset() {
+	if b.mapping != nil {
+		b.mapping.release(b.mapFrom, b.mapTo)
+		b.mapping = nil
+	}
+	b.Buf = b.Buf[:0]
+	b.Pkts = b.Pkts[:0]
+	b.Mapped = nil
+}

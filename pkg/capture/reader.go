@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"os"
 
 	"github.com/t2go/t2go/pkg/packet"
 )
@@ -121,6 +122,12 @@ type reader struct {
 	blk      []byte // scratch for non-packet pcapng blocks
 	blkStart int64  // offset of the block in blk
 	tmp      [4]byte
+	// A plain pcap regular file is read through a memory mapping while
+	// mm is set: mpos is the read position in it, file the open file
+	// (reading goes on from mpos should the mapping not reach the end).
+	mm   *mapping
+	mpos int
+	file *os.File
 }
 
 // newReader checks the header of src and prepares to read its packets.
@@ -244,6 +251,9 @@ func (r *reader) close() {
 
 // reserve makes room for n more bytes in b.Buf and returns their offset.
 func reserve(b *Batch, n, limit int) int {
+	// A batch whose mapped packets were all filtered out holds read
+	// packets from here on (callers hand over non-empty mapped batches).
+	b.Mapped = nil
 	o := len(b.Buf)
 	need := o + n
 	if need > cap(b.Buf) {
@@ -292,6 +302,12 @@ func (r *reader) next(b *Batch, file uint16, limit int) error {
 	if r.ng {
 		return r.ngNext(b, file, limit)
 	}
+	if r.mm != nil {
+		return r.nextMapped(b, file, limit)
+	}
+	if len(b.Pkts) > 0 && b.Mapped != nil {
+		return errFull // a batch holds mapped or read packets, not both
+	}
 	h, err := r.br.Peek(16)
 	if len(h) < 16 {
 		if len(h) == 0 && err == io.EOF {
@@ -303,11 +319,8 @@ func (r *reader) next(b *Batch, file uint16, limit int) error {
 	frac := r.u32(h[4:])
 	capLen := r.u32(h[8:])
 	wireLen := r.u32(h[12:])
-	// A captured length above both the snaplen and libpcap's maximum is a
-	// corrupt length field (e.g. fuzzed or cut files): stop here instead of
-	// allocating or skipping an absurd amount.
-	if capLen > r.maxCap {
-		return r.formatErr(r.rec+1, fmt.Sprintf("captured length %d exceeds the maximum of %d (snaplen %d)", capLen, r.maxCap, r.snapLen))
+	if err := r.checkCapLen(capLen); err != nil {
+		return err
 	}
 	if len(b.Pkts) > 0 && (len(b.Buf)+int(capLen) > limit || r.br.Buffered() < 16+int(capLen)) {
 		return errFull
@@ -315,10 +328,30 @@ func (r *reader) next(b *Batch, file uint16, limit int) error {
 	r.rec++
 	r.br.Discard(16)
 	r.off += 16
-	// Merely odd fields are delivered as they are, with one warning per
-	// file: a fraction >= 1 s is added as is (as libpcap's timeval
-	// arithmetic would), wire < captured length and captured > snaplen
-	// are kept.
+	ts := r.recordTime(sec, frac, capLen, wireLen)
+	o, err := r.fill(b, int(capLen), limit)
+	if err != nil {
+		return err
+	}
+	b.Pkts = append(b.Pkts, Pkt{TS: ts, CapLen: capLen, WireLen: wireLen, Off: uint32(o), LinkType: r.linkType, File: file})
+	return nil
+}
+
+// checkCapLen rejects a captured length above both the snaplen and
+// libpcap's maximum: a corrupt length field (e.g. fuzzed or cut files),
+// where reading stops instead of allocating or skipping an absurd amount.
+func (r *reader) checkCapLen(capLen uint32) error {
+	if capLen > r.maxCap {
+		return r.formatErr(r.rec+1, fmt.Sprintf("captured length %d exceeds the maximum of %d (snaplen %d)", capLen, r.maxCap, r.snapLen))
+	}
+	return nil
+}
+
+// recordTime converts a pcap record's time fields. Merely odd fields are
+// delivered as they are, with one warning per file: a fraction >= 1 s is
+// added as is (as libpcap's timeval arithmetic would), wire < captured
+// length and captured > snaplen are kept.
+func (r *reader) recordTime(sec, frac, capLen, wireLen uint32) packet.Time {
 	var ts packet.Time
 	if r.nsec {
 		if frac >= 1e9 {
@@ -337,12 +370,69 @@ func (r *reader) next(b *Batch, file uint16, limit int) error {
 	if r.snapLen != 0 && capLen > r.snapLen {
 		r.warnOnce(warnCapSnap, fmt.Sprintf("captured length %d exceeds the snapshot length %d", capLen, r.snapLen))
 	}
-	o, err := r.fill(b, int(capLen), limit)
-	if err != nil {
+	return ts
+}
+
+// nextMapped is next for a mapped file: the packet stays where it is in
+// the mapping.
+func (r *reader) nextMapped(b *Batch, file uint16, limit int) error {
+	if len(b.Pkts) > 0 && b.Mapped == nil {
+		return errFull // a batch holds mapped or read packets, not both
+	}
+	m := r.mm.data
+	pos := r.mpos
+	if len(m)-pos < 16 {
+		return r.leaveMapping(b, file, limit)
+	}
+	h := m[pos : pos+16]
+	sec := r.u32(h[0:])
+	frac := r.u32(h[4:])
+	capLen := r.u32(h[8:])
+	wireLen := r.u32(h[12:])
+	if err := r.checkCapLen(capLen); err != nil {
 		return err
 	}
-	b.Pkts = append(b.Pkts, Pkt{TS: ts, CapLen: capLen, WireLen: wireLen, Off: uint32(o), LinkType: r.linkType, File: file})
+	end := pos + 16 + int(capLen)
+	if end > len(m) {
+		return r.leaveMapping(b, file, limit)
+	}
+	if len(b.Pkts) > 0 && end-(len(m)-len(b.Mapped)) > limit {
+		return errFull
+	}
+	r.rec++
+	ts := r.recordTime(sec, frac, capLen, wireLen)
+	if len(b.Pkts) == 0 {
+		b.Mapped = m[pos:]
+		if b.mapping != r.mm {
+			if b.mapping != nil {
+				b.mapping.release(b.mapFrom, b.mapTo)
+			}
+			b.mapping, b.mapFrom = r.mm, pos
+		}
+	}
+	b.mapTo = end
+	off := pos + 16 - (len(m) - len(b.Mapped))
+	r.mpos = end
+	r.off = int64(end)
+	b.Pkts = append(b.Pkts, Pkt{TS: ts, CapLen: capLen, WireLen: wireLen, Off: uint32(off), LinkType: r.linkType, File: file})
 	return nil
+}
+
+// leaveMapping goes on reading the file at the end of the mapping: the
+// file may have grown since it was mapped, or ends inside a record,
+// which reading reports as usual. The mapping itself stays until the
+// source is closed (batches in flight still use it).
+func (r *reader) leaveMapping(b *Batch, file uint16, limit int) error {
+	if len(b.Pkts) > 0 {
+		return errFull // hand over the mapped packets first
+	}
+	if _, err := r.file.Seek(int64(r.mpos), io.SeekStart); err != nil {
+		return r.ioErr(err)
+	}
+	r.br.Reset(r.file)
+	r.off = int64(r.mpos)
+	r.mm = nil
+	return r.next(b, file, limit)
 }
 
 // ngPrime reads the pcapng blocks before the first packet.
@@ -531,6 +621,9 @@ func (r *reader) ngSHB() error {
 
 // ngNext appends the next packet of a pcapng stream.
 func (r *reader) ngNext(b *Batch, file uint16, limit int) error {
+	if len(b.Pkts) > 0 && b.Mapped != nil {
+		return errFull // a batch holds mapped or read packets, not both
+	}
 	for {
 		h, err := r.br.Peek(8)
 		if len(h) < 8 {

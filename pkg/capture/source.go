@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -113,10 +114,14 @@ type openedFile struct {
 	r     *reader
 	size  int64
 	name  string
-	index int // 1-based position in a list (0: count opened files)
+	index int      // 1-based position in a list (0: count opened files)
+	mm    *mapping // the file's mapping, if it is read that way
 }
 
 func (of *openedFile) close() {
+	if of.mm != nil {
+		of.mm.unmap() // only ever called before any packet was handed out
+	}
 	of.r.close()
 	if of.f != os.Stdin {
 		of.f.Close()
@@ -153,7 +158,14 @@ func openCapture(path string, o *Options) (*openedFile, error) {
 		}
 		return nil, err
 	}
-	return &openedFile{f: f, r: r, size: size, name: path}, nil
+	of := &openedFile{f: f, r: r, size: size, name: path}
+	if useMapping(f, r, size) {
+		if m := mapFile(f, size, path); m != nil {
+			r.mm, r.mpos, r.file = m, int(r.off), f
+			of.mm = m
+		}
+	}
+	return of, nil
 }
 
 // fileSource reads one file or a sequence of files as one packet stream.
@@ -170,6 +182,9 @@ type fileSource struct {
 	opened   bool
 	done     bool
 	closed   bool
+	// maps of the files read so far: unmapped by Close only, as batches
+	// still being processed point into them after their file ended.
+	maps []*mapping
 }
 
 // OpenFile opens one capture file: pcap (us/ns, either byte order) or
@@ -211,6 +226,9 @@ func newFileSource(o Options) (*fileSource, error) {
 // inside Read, right before their first packet is appended.
 func (s *fileSource) setFile(of *openedFile) {
 	s.f, s.r = of.f, of.r
+	if of.mm != nil {
+		s.maps = append(s.maps, of.mm)
+	}
 	s.opened = false
 	s.info.File = of.name
 	s.info.FileSize = of.size
@@ -245,9 +263,26 @@ func (s *fileSource) closeFile() {
 	s.f = nil
 }
 
-func (s *fileSource) Read(b *Batch, max int) error {
+func (s *fileSource) Read(b *Batch, max int) (err error) {
 	if s.closed {
 		return os.ErrClosed
+	}
+	if len(s.maps) > 0 {
+		// A mapped file truncated by someone else faults on access:
+		// make that an error of this file, not a crash.
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() {
+			if r := recover(); r != nil {
+				ferr := MemoryFault(r)
+				if ferr == nil {
+					panic(r)
+				}
+				b.Pkts = b.Pkts[:0]
+				s.closeFile()
+				s.done = true
+				err = &FileError{File: s.info.File, Reason: ErrRead, Err: ferr}
+			}
+		}()
 	}
 	limit := s.o.maxBytes()
 	max = atLeastOne(max)
@@ -298,13 +333,11 @@ func (s *fileSource) Read(b *Batch, max int) error {
 			p := &b.Pkts[i]
 			ok, err := s.filter.match(p, b.Data(i))
 			if err != nil {
-				b.Pkts = b.Pkts[:i]
-				b.Buf = b.Buf[:p.Off]
+				b.drop(i)
 				return err
 			}
 			if !ok {
-				b.Buf = b.Buf[:p.Off]
-				b.Pkts = b.Pkts[:i]
+				b.drop(i)
 				continue
 			}
 		}
@@ -317,12 +350,18 @@ func (s *fileSource) Info() Info { return s.info }
 
 func (s *fileSource) Stats() (Stats, bool) { return Stats{}, false }
 
+// Close closes the input. With mapped files it must come after the last
+// batch was processed: their packets point into the mappings.
 func (s *fileSource) Close() error {
 	if s.closed {
 		return nil
 	}
 	s.closed = true
 	s.closeFile()
+	for _, m := range s.maps {
+		m.unmap()
+	}
+	s.maps = nil
 	return nil
 }
 

@@ -1,0 +1,68 @@
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"os"
+)
+
+// mapping is a capture file mapped into memory, read-only. Reading a
+// plain pcap file this way saves the two copies a read goes through (the
+// kernel's into the read buffer, ours into the batch): packets are handed
+// over as slices of the mapping.
+//
+// Its lifetime is the source's: batches still in flight refer to it
+// after the file ended, so Close unmaps, not the end of the file. Pages
+// recycled batches no longer need are dropped from the process's
+// resident set (release), so memory stays within dropChunk plus a few
+// batches however large the file.
+type mapping struct {
+	data    []byte
+	name    string
+	dropped int // data[:dropped] was given back
+}
+
+// dropChunk is how much consumed mapping is given back at a time: each
+// madvise costs a TLB shootdown on every core running t2's threads, so
+// not once per batch.
+const dropChunk = 32 << 20
+
+// release says that a recycled batch is done with data[from:to]. Batches
+// come back in the order they were filled, so everything before the page
+// holding to is done; it is given back in dropChunk steps. (Were a batch
+// still in use, nothing breaks: a dropped page of a file mapping is read
+// again from the page cache on the next access.)
+func (m *mapping) release(from, to int) {
+	hi := min(to, len(m.data)) &^ (pageSize - 1)
+	if hi-m.dropped >= dropChunk {
+		dropPages(m.data[m.dropped:hi])
+		m.dropped = hi
+	}
+}
+
+// errMemoryFault is wrapped by the error MemoryFault returns.
+var errMemoryFault = errors.New("memory fault reading the mapped capture: the file shrank while being read")
+
+// MemoryFault turns a recovered panic into an error when it is a memory
+// fault (see debug.SetPanicOnFault), as happens when a memory-mapped
+// capture file is truncated while it is read; it returns nil for any
+// other panic value, which the caller must re-raise. The goroutines that
+// touch packet bytes (the reader and the packet loop) enable
+// SetPanicOnFault and recover with this.
+func MemoryFault(r any) error {
+	f, ok := r.(interface{ Addr() uintptr })
+	if !ok {
+		return nil
+	}
+	if _, isErr := r.(error); !isErr {
+		return nil
+	}
+	return fmt.Errorf("%w (address %#x)", errMemoryFault, f.Addr())
+}
+
+// useMapping reports whether a file may be read through a mapping: a
+// plain (not gzipped) pcap regular file, and T2_NO_MMAP not set (it
+// switches back to reading, e.g. to compare).
+func useMapping(f *os.File, r *reader, size int64) bool {
+	return f != os.Stdin && !r.ng && r.gz == nil && size > 24 && os.Getenv("T2_NO_MMAP") == ""
+}

@@ -1,0 +1,181 @@
+package capture
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"testing"
+)
+
+// pcapBytes builds a little-endian microsecond pcap of n packets, packet
+// i being size bytes of value byte(i).
+func pcapBytes(n, size int) []byte {
+	var b bytes.Buffer
+	hdr := make([]byte, 24)
+	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
+	binary.LittleEndian.PutUint16(hdr[4:], 2)
+	binary.LittleEndian.PutUint16(hdr[6:], 4)
+	binary.LittleEndian.PutUint32(hdr[16:], 65535)
+	binary.LittleEndian.PutUint32(hdr[20:], 1)
+	b.Write(hdr)
+	b.Write(pcapRecords(0, n, size))
+	return b.Bytes()
+}
+
+// pcapRecords are records first..first+n-1 of pcapBytes.
+func pcapRecords(first, n, size int) []byte {
+	var b bytes.Buffer
+	rec := make([]byte, 16)
+	for i := first; i < first+n; i++ {
+		binary.LittleEndian.PutUint32(rec[0:], uint32(1700000000+i))
+		binary.LittleEndian.PutUint32(rec[4:], 0)
+		binary.LittleEndian.PutUint32(rec[8:], uint32(size))
+		binary.LittleEndian.PutUint32(rec[12:], uint32(size))
+		b.Write(rec)
+		b.Write(bytes.Repeat([]byte{byte(i)}, size))
+	}
+	return b.Bytes()
+}
+
+func writeTemp(t *testing.T, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "x.pcap")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestMappedReadEqualsRead(t *testing.T) {
+	for _, file := range []string{"../../testdata/pcaps/http-web-browsing.pcap", "../../testdata/t2sample/test.pcap"} {
+		src, err := OpenFile(file, Options{MaxBytes: 64 << 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fs := src.(*fileSource); len(fs.maps) != 1 {
+			t.Fatalf("%s: not read through a mapping", file)
+		}
+		mp, md, merr := readAll(t, src, 100)
+		src.Close()
+		t.Setenv("T2_NO_MMAP", "1")
+		src, err = OpenFile(file, Options{MaxBytes: 64 << 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fs := src.(*fileSource); len(fs.maps) != 0 {
+			t.Fatalf("%s: T2_NO_MMAP still maps", file)
+		}
+		rp, rd, rerr := readAll(t, src, 100)
+		src.Close()
+		os.Unsetenv("T2_NO_MMAP")
+		if merr != nil || rerr != nil || len(mp) == 0 || len(mp) != len(rp) {
+			t.Fatalf("%s: mapped %d packets (%v), read %d (%v)", file, len(mp), merr, len(rp), rerr)
+		}
+		for i := range mp {
+			a, b := mp[i], rp[i]
+			a.Off, b.Off = 0, 0
+			if a != b || !bytes.Equal(md[i], rd[i]) {
+				t.Fatalf("%s: packet %d differs: %+v vs %+v", file, i+1, mp[i], rp[i])
+			}
+		}
+	}
+}
+
+// A file that grows after it was mapped is read to its new end.
+func TestMappedFileGrows(t *testing.T) {
+	p := writeTemp(t, pcapBytes(50, 100))
+	src, err := OpenFile(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var b Batch
+	if err := src.Read(&b, 10); err != nil || len(b.Pkts) != 10 || b.Mapped == nil {
+		t.Fatalf("first batch: %d packets, mapped %v, %v", len(b.Pkts), b.Mapped != nil, err)
+	}
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(pcapRecords(50, 30, 100))
+	f.Close()
+	pkts, data, err := readAll(t, src, 10)
+	if err != nil || len(pkts) != 70 {
+		t.Fatalf("after growing: %d more packets, %v; want 70", len(pkts), err)
+	}
+	if last := data[69]; last[0] != 79 {
+		t.Fatalf("last packet holds %d, want 79", last[0])
+	}
+}
+
+// A file cut inside a record is reported as such when mapped too.
+func TestMappedFileCutShort(t *testing.T) {
+	data := pcapBytes(20, 100)
+	src, err := OpenFile(writeTemp(t, data[:len(data)-50]), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	pkts, _, err := readAll(t, src, 8)
+	var fe *FormatError
+	if len(pkts) != 19 || !errors.As(err, &fe) {
+		t.Fatalf("%d packets, error %v; want 19 and a FormatError", len(pkts), err)
+	}
+}
+
+// A mapped file truncated while it is read gives an error, not a crash.
+func TestMappedFileTruncatedWhileRead(t *testing.T) {
+	p := writeTemp(t, pcapBytes(2000, 1000)) // about 2 MB
+	src, err := OpenFile(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var b Batch
+	if err := src.Read(&b, 10); err != nil || len(b.Pkts) != 10 {
+		t.Fatalf("first batch: %d packets, %v", len(b.Pkts), err)
+	}
+	if err := os.Truncate(p, 4096); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = readAll(t, src, 100)
+	if !errors.Is(err, errMemoryFault) || !errors.Is(err, ErrRead) {
+		t.Fatalf("error %v, want a read error for the memory fault", err)
+	}
+}
+
+var faultSink byte
+
+// MemoryFault recognises a real fault on a truncated mapping, and only
+// that.
+func TestMemoryFault(t *testing.T) {
+	if MemoryFault("boom") != nil || MemoryFault(errors.New("x")) != nil {
+		t.Fatal("a plain panic value taken for a memory fault")
+	}
+	p := writeTemp(t, pcapBytes(100, 1000))
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m := mapFile(f, 100*1016+24, p)
+	if m == nil {
+		t.Skip("no mappings here")
+	}
+	defer m.unmap()
+	if err := os.Truncate(p, 0); err != nil {
+		t.Fatal(err)
+	}
+	got := func() (err error) {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() { err = MemoryFault(recover()) }()
+		faultSink = m.data[50000] // a page past the new end
+		return nil
+	}()
+	if !errors.Is(got, errMemoryFault) {
+		t.Fatalf("got %v, want the memory-fault error", got)
+	}
+}

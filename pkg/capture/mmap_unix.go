@@ -1,0 +1,34 @@
+//go:build unix
+
+package capture
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+var pageSize = os.Getpagesize()
+
+// mapFile maps f (size bytes) read-only, or returns nil when it cannot
+// (the caller then reads the file).
+func mapFile(f *os.File, size int64, name string) *mapping {
+	if size <= 0 || int64(int(size)) != size {
+		return nil
+	}
+	data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		return nil
+	}
+	_ = unix.Madvise(data, unix.MADV_SEQUENTIAL) // a hint: read-ahead
+	return &mapping{data: data, name: name}
+}
+
+func dropPages(b []byte) { _ = unix.Madvise(b, unix.MADV_DONTNEED) }
+
+func (m *mapping) unmap() {
+	if m.data != nil {
+		_ = unix.Munmap(m.data)
+		m.data = nil
+	}
+}
