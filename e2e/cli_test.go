@@ -130,6 +130,31 @@ func TestListAndSeries(t *testing.T) {
 	}
 }
 
+// A damaged file in a list is reported in one line and skipped: the
+// other files are processed, and the exit status says something was
+// wrong.
+func TestListGoesOnAfterDamagedFile(t *testing.T) {
+	e := newEnv(t)
+	bad := testdata("pcaps", "malformed-cut-short-null.pcap")
+	good := testdata("t2sample", "test.pcap")
+	list := filepath.Join(e.out, "list.txt")
+	os.WriteFile(list, []byte(bad+"\n"+good+"\n"), 0o644)
+	r := e.run("t2", "-R", list, "-w", e.out+"/")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\nstderr: %s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "malformed-cut-short-null.pcap") || !strings.Contains(lines[0], "captured length 524501") {
+		t.Fatalf("stderr should be one line naming the damaged file, got:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stdout, "Processing file no. 2 of 2: "+good) {
+		t.Errorf("the second file was not processed:\n%s", r.stdout)
+	}
+	if n, _ := reportValue(r.stdout, "Number of processed packets"); n != 62 {
+		t.Errorf("%d packets processed, want test.pcap's 62", n)
+	}
+}
+
 // -W splits the flow file; every piece is well formed and together they
 // hold every flow once.
 func TestSplitFlowFile(t *testing.T) {

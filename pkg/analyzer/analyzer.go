@@ -100,6 +100,7 @@ type Analyzer struct {
 
 	pipeGone        bool // stdout's reader went away (EPIPE)
 	noNewFlows      bool
+	damaged         int  // files of a list or series that could not be read to the end
 	aborted         bool // third SIGINT: stop writing flows
 	warned          map[string]bool
 	autopilotWarned bool

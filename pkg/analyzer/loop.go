@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
@@ -244,7 +245,7 @@ func (a *Analyzer) loop() (err error) {
 			case <-a.stopCh:
 				return
 			}
-			if err != nil {
+			if err != nil && !a.goesOn(err) {
 				return
 			}
 		}
@@ -297,13 +298,39 @@ func (a *Analyzer) loop() (err error) {
 				if errors.Is(m.err, io.EOF) {
 					return nil
 				}
-				return m.err
+				if !a.goesOn(m.err) {
+					return m.err
+				}
+				a.fileError(m.err)
 			}
 			if a.noNewFlows && a.table.Len() == 0 {
 				a.repW.Info("All flows timed out after SIGINT: exiting")
 				return nil
 			}
 		}
+	}
+}
+
+// goesOn reports whether the input continues after err: a list or a
+// series goes on with its next file when one file is damaged or cannot
+// be read (the capture source has closed it).
+func (a *Analyzer) goesOn(err error) bool {
+	if a.opt.InputKind != InputList && a.opt.InputKind != InputSeries {
+		return false
+	}
+	var fe *capture.FormatError
+	var oe *capture.FileError
+	return errors.As(err, &fe) || errors.As(err, &oe)
+}
+
+// fileError reports a damaged file of a list or series (one line on
+// stderr, and in the log with -l); the run goes on and ends with exit
+// status 1 (ErrInputDamaged).
+func (a *Analyzer) fileError(err error) {
+	a.damaged++
+	fmt.Fprintf(a.opt.Stderr, "[ERR] %v\n", err)
+	if a.opt.LogFile {
+		a.repW.Error("%v", err)
 	}
 }
 

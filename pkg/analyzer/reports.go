@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -350,5 +351,13 @@ func (a *Analyzer) finishRun(loopErr error) error {
 	if loopErr != nil {
 		return loopErr
 	}
+	if first == nil && a.damaged > 0 {
+		return ErrInputDamaged
+	}
 	return first
 }
+
+// ErrInputDamaged ends a run of a list or series in which some file could
+// not be read to its end. Each such file was reported when it happened
+// (one line on stderr), so callers need not print this error again.
+var ErrInputDamaged = errors.New("some input files are damaged")

@@ -278,9 +278,12 @@ func (s *fileSource) Read(b *Batch, max int) (err error) {
 					panic(r)
 				}
 				b.Pkts = b.Pkts[:0]
+				file := s.info.File
 				s.closeFile()
-				s.done = true
-				err = &FileError{File: s.info.File, Reason: ErrRead, Err: ferr}
+				if s.info.Kind == KindFile || s.info.Kind == KindStdin {
+					s.done = true
+				}
+				err = &FileError{File: file, Reason: ErrRead, Err: ferr}
 			}
 		}()
 	}

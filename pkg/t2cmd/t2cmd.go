@@ -244,7 +244,9 @@ func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, a
 		return cliutil.Exit(1)
 	}
 	if err := a.Run(); err != nil {
-		fmt.Fprintf(io.ErrOut, "[ERR] %v\n", err)
+		if !errors.Is(err, analyzer.ErrInputDamaged) { // else already reported, file by file
+			fmt.Fprintf(io.ErrOut, "[ERR] %v\n", err)
+		}
 		return cliutil.Exit(1)
 	}
 	return nil
