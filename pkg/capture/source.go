@@ -114,14 +114,10 @@ type openedFile struct {
 	r     *reader
 	size  int64
 	name  string
-	index int      // 1-based position in a list (0: count opened files)
-	mm    *mapping // the file's mapping, if it is read that way
+	index int // 1-based position in a list (0: count opened files)
 }
 
 func (of *openedFile) close() {
-	if of.mm != nil {
-		of.mm.unmap() // only ever called before any packet was handed out
-	}
 	of.r.close()
 	if of.f != os.Stdin {
 		of.f.Close()
@@ -158,14 +154,7 @@ func openCapture(path string, o *Options) (*openedFile, error) {
 		}
 		return nil, err
 	}
-	of := &openedFile{f: f, r: r, size: size, name: path}
-	if useMapping(f, r, size) {
-		if m := mapFile(f, size, path); m != nil {
-			r.mm, r.mpos, r.file = m, int(r.off), f
-			of.mm = m
-		}
-	}
-	return of, nil
+	return &openedFile{f: f, r: r, size: size, name: path}, nil
 }
 
 // fileSource reads one file or a sequence of files as one packet stream.
@@ -226,8 +215,13 @@ func newFileSource(o Options) (*fileSource, error) {
 // inside Read, right before their first packet is appended.
 func (s *fileSource) setFile(of *openedFile) {
 	s.f, s.r = of.f, of.r
-	if of.mm != nil {
-		s.maps = append(s.maps, of.mm)
+	// The file is read from now on: map it if it is a plain pcap file
+	// (not when it was only opened to check it, as -R does up front).
+	if of.f != nil && useMapping(of.f, of.r, of.size) {
+		if m := mapFile(of.f, of.size, of.name); m != nil {
+			of.r.mm, of.r.mpos, of.r.file = m, int(of.r.off), of.f
+			s.maps = append(s.maps, m)
+		}
 	}
 	s.opened = false
 	s.info.File = of.name

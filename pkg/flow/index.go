@@ -91,50 +91,27 @@ func hashOf(src, dst *[16]byte, sp, dp uint16, k *Key) uint64 {
 	return mix(h^h2, h3)
 }
 
-// equal compares two keys word by word (cheaper than the generic
-// memequal the compiler emits for ==).
-func (k *Key) equal(o *Key) bool {
-	le := binary.LittleEndian
-	return le.Uint64(k.SrcIP[:8]) == le.Uint64(o.SrcIP[:8]) &&
-		le.Uint64(k.SrcIP[8:]) == le.Uint64(o.SrcIP[8:]) &&
-		le.Uint64(k.DstIP[:8]) == le.Uint64(o.DstIP[:8]) &&
-		le.Uint64(k.DstIP[8:]) == le.Uint64(o.DstIP[8:]) &&
-		k.VLAN == o.VLAN && k.EthType == o.EthType &&
-		k.SrcPort == o.SrcPort && k.DstPort == o.DstPort &&
-		k.Proto == o.Proto && k.IPVer == o.IPVer
-}
-
-// equalReverse reports whether o is the reverse of k.
-func (k *Key) equalReverse(o *Key) bool {
-	le := binary.LittleEndian
-	return le.Uint64(k.SrcIP[:8]) == le.Uint64(o.DstIP[:8]) &&
-		le.Uint64(k.SrcIP[8:]) == le.Uint64(o.DstIP[8:]) &&
-		le.Uint64(k.DstIP[:8]) == le.Uint64(o.SrcIP[:8]) &&
-		le.Uint64(k.DstIP[8:]) == le.Uint64(o.SrcIP[8:]) &&
-		k.VLAN == o.VLAN && k.EthType == o.EthType &&
-		k.SrcPort == o.DstPort && k.DstPort == o.SrcPort &&
-		k.Proto == o.Proto && k.IPVer == o.IPVer
-}
-
-// findReverse returns the slot of the reverse of k (whose hash is h), or
-// None.
-func (x *index) findReverse(flows []Flow, k *Key, h uint64) int32 {
-	tag := uint32(h >> 32)
-	i := h >> x.shift
-	for {
-		e := x.ents[i]
-		if e.slot1 == 0 {
-			return None
-		}
-		if e.tag == tag && k.equalReverse(&flows[e.slot1-1].Key) {
-			return int32(e.slot1 - 1)
-		}
-		i = (i + 1) & x.mask
+// matches reports whether o is k (reverse false) or k's reverse (reverse
+// true), comparing word by word (cheaper than the generic memequal the
+// compiler emits for ==).
+func (k *Key) matches(o *Key, reverse bool) bool {
+	src, dst, sp, dp := &o.SrcIP, &o.DstIP, o.SrcPort, o.DstPort
+	if reverse {
+		src, dst, sp, dp = dst, src, dp, sp
 	}
+	le := binary.LittleEndian
+	return le.Uint64(k.SrcIP[:8]) == le.Uint64(src[:8]) &&
+		le.Uint64(k.SrcIP[8:]) == le.Uint64(src[8:]) &&
+		le.Uint64(k.DstIP[:8]) == le.Uint64(dst[:8]) &&
+		le.Uint64(k.DstIP[8:]) == le.Uint64(dst[8:]) &&
+		k.SrcPort == sp && k.DstPort == dp &&
+		k.VLAN == o.VLAN && k.EthType == o.EthType &&
+		k.Proto == o.Proto && k.IPVer == o.IPVer
 }
 
-// find returns the slot of k (hash h), or None.
-func (x *index) find(flows []Flow, k *Key, h uint64) int32 {
+// find returns the slot of k, or with reverse set of k's reverse, whose
+// hash is h; None when there is none.
+func (x *index) find(flows []Flow, k *Key, h uint64, reverse bool) int32 {
 	tag := uint32(h >> 32)
 	i := h >> x.shift
 	for {
@@ -142,7 +119,7 @@ func (x *index) find(flows []Flow, k *Key, h uint64) int32 {
 		if e.slot1 == 0 {
 			return None
 		}
-		if e.tag == tag && flows[e.slot1-1].Key.equal(k) {
+		if e.tag == tag && k.matches(&flows[e.slot1-1].Key, reverse) {
 			return int32(e.slot1 - 1)
 		}
 		i = (i + 1) & x.mask

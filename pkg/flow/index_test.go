@@ -60,8 +60,12 @@ func TestKeyEqualMatchesOperator(t *testing.T) {
 	for i, v := range variants {
 		k := base
 		v(&k)
-		if k.equal(&base) != (k == base) {
-			t.Errorf("variant %d: equal %v, == %v", i, k.equal(&base), k == base)
+		if k.matches(&base, false) != (k == base) {
+			t.Errorf("variant %d: matches %v, == %v", i, k.matches(&base, false), k == base)
+		}
+		r := base.Reverse()
+		if k.matches(&r, true) != (k == base) {
+			t.Errorf("variant %d: matches reverse %v, == %v", i, k.matches(&r, true), k == base)
 		}
 	}
 }

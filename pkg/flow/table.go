@@ -77,7 +77,7 @@ func (t *Table) Flow(i int32) *Flow { return &t.flows[i] }
 
 // Lookup returns the flow with key k, or nil.
 func (t *Table) Lookup(k *Key) *Flow {
-	if i := t.index.find(t.flows, k, k.hash()); i != None {
+	if i := t.index.find(t.flows, k, k.hash(), false); i != None {
 		return &t.flows[i]
 	}
 	return nil
@@ -86,7 +86,7 @@ func (t *Table) Lookup(k *Key) *Flow {
 // LookupHash is Lookup with the key's hash (k.Hash()) computed by the
 // caller.
 func (t *Table) LookupHash(k *Key, h uint64) *Flow {
-	if i := t.index.find(t.flows, k, h); i != None {
+	if i := t.index.find(t.flows, k, h, false); i != None {
 		return &t.flows[i]
 	}
 	return nil
@@ -171,7 +171,7 @@ func (t *Table) CreateHash(k *Key, h uint64, ts packet.Time) *Flow {
 	t.index.insert(h, slot)
 	t.count++
 	if !k.Symmetric() {
-		if oi := t.index.findReverse(t.flows, k, k.ReverseHash()); oi != None {
+		if oi := t.index.find(t.flows, k, k.ReverseHash(), true); oi != None {
 			o := &t.flows[oi]
 			if o.Opposite == None {
 				f.Opposite, o.Opposite = oi, slot
