@@ -64,5 +64,9 @@ func MemoryFault(r any) error {
 // plain (not gzipped) pcap regular file, and T2_NO_MMAP not set (it
 // switches back to reading, e.g. to compare).
 func useMapping(f *os.File, r *reader, size int64) bool {
-	return f != os.Stdin && !r.ng && r.gz == nil && size > 24 && os.Getenv("T2_NO_MMAP") == ""
+	if f == os.Stdin || r.ng || r.gz != nil || size <= 24 || os.Getenv("T2_NO_MMAP") != "" {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode().IsRegular()
 }
