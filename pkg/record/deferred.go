@@ -78,10 +78,10 @@ func Render(dst, ops []byte) []byte {
 				dst = AppendSanitized(dst, s)
 			}
 		case opU64:
-			dst = strconv.AppendUint(dst, le.Uint64(ops[i:]), 10)
+			dst = appendUint(dst, le.Uint64(ops[i:]))
 			i += 8
 		case opI64:
-			dst = strconv.AppendInt(dst, int64(le.Uint64(ops[i:])), 10)
+			dst = appendInt(dst, int64(le.Uint64(ops[i:])))
 			i += 8
 		case opHex:
 			dst = appendHex(dst, le.Uint64(ops[i+1:]), int(ops[i]))

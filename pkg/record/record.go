@@ -108,7 +108,7 @@ func (w *Writer) AppendU64(v uint64) {
 	case w.Deferred:
 		w.buf = appendOp64(w.buf, opU64, v)
 	default:
-		w.buf = strconv.AppendUint(w.buf, v, 10)
+		w.buf = appendUint(w.buf, v)
 	}
 }
 
@@ -118,7 +118,7 @@ func (w *Writer) AppendI64(v int64) {
 	case w.Deferred:
 		w.buf = appendOp64(w.buf, opI64, uint64(v))
 	default:
-		w.buf = strconv.AppendInt(w.buf, v, 10)
+		w.buf = appendInt(w.buf, v)
 	}
 }
 
@@ -260,6 +260,27 @@ func AppendIP(b []byte, ver uint8, a *[16]byte) []byte {
 		return appendIPv6(b, a)
 	}
 	return append(b, '-')
+}
+
+// appendUint is strconv.AppendUint(b, v, 10) with a shortcut for the
+// one- and two-digit values most flow columns hold (counts, flags,
+// zeros).
+func appendUint(b []byte, v uint64) []byte {
+	switch {
+	case v < 10:
+		return append(b, byte('0'+v))
+	case v < 100:
+		return append(b, byte('0'+v/10), byte('0'+v%10))
+	}
+	return strconv.AppendUint(b, v, 10)
+}
+
+// appendInt is strconv.AppendInt(b, v, 10), see appendUint.
+func appendInt(b []byte, v int64) []byte {
+	if v >= 0 {
+		return appendUint(b, uint64(v))
+	}
+	return strconv.AppendInt(b, v, 10)
 }
 
 // appendOctet appends c in decimal (a flow record has 8 of them; this

@@ -83,3 +83,15 @@ func BenchmarkAppendIPv4(b *testing.B) {
 	}
 	sink = buf
 }
+
+func TestAppendUintInt(t *testing.T) {
+	for _, v := range []uint64{0, 1, 9, 10, 42, 99, 100, 101, 65535, 1<<63 - 1, 1 << 63, 1<<64 - 1} {
+		if got, want := string(appendUint(nil, v)), strconv.FormatUint(v, 10); got != want {
+			t.Errorf("appendUint(%d) = %q", v, got)
+		}
+		i := int64(v)
+		if got, want := string(appendInt(nil, i)), strconv.FormatInt(i, 10); got != want {
+			t.Errorf("appendInt(%d) = %q, want %q", i, got, want)
+		}
+	}
+}
