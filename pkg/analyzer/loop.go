@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"unsafe"
 	"time"
 
 	"github.com/t2go/t2go/pkg/capture"
@@ -412,6 +413,11 @@ func (a *Analyzer) processBatch(bt *batch) {
 		}
 		if j := i + prefetchLinks; j < n && bt.keys[j].ok {
 			a.table.PrefetchLinks(bt.keys[j].hash, pb)
+		}
+		// The payload's first line: plugins that parse payloads (ftpDecode)
+		// read it, and the dissector stopped before it.
+		if j := i + prefetchFlow; j < n && len(bt.pkts[j].Payload) > 0 {
+			pb.Add(unsafe.Pointer(&bt.pkts[j].Payload[0]))
 		}
 		pb.Flush()
 		if a.aborted || a.opt.Control.State() >= monitor.Flush {
