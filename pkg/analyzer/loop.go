@@ -6,8 +6,8 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"unsafe"
 	"time"
+	"unsafe"
 
 	"github.com/t2go/t2go/pkg/capture"
 	"github.com/t2go/t2go/pkg/flow"

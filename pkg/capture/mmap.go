@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
+	"unsafe"
 )
 
 // mapping is a capture file mapped into memory, read-only. Reading a
@@ -44,20 +46,55 @@ func (m *mapping) release(from, to int) {
 var errMemoryFault = errors.New("memory fault reading the mapped capture: the file shrank while being read")
 
 // MemoryFault turns a recovered panic into an error when it is a memory
-// fault (see debug.SetPanicOnFault), as happens when a memory-mapped
-// capture file is truncated while it is read; it returns nil for any
-// other panic value, which the caller must re-raise. The goroutines that
-// touch packet bytes (the reader and the packet loop) enable
-// SetPanicOnFault and recover with this.
+// fault (see debug.SetPanicOnFault) inside a capture file mapping, as
+// happens when the file is truncated while it is read; it returns nil
+// for any other panic value (a fault elsewhere is a bug), which the
+// caller must re-raise. The goroutines that touch packet bytes (the
+// reader and the packet loop) enable SetPanicOnFault and recover with
+// this.
 func MemoryFault(r any) error {
 	f, ok := r.(interface{ Addr() uintptr })
 	if !ok {
 		return nil
 	}
-	if _, isErr := r.(error); !isErr {
+	if _, isErr := r.(error); !isErr || !inMapping(f.Addr()) {
 		return nil
 	}
 	return fmt.Errorf("%w (address %#x)", errMemoryFault, f.Addr())
+}
+
+// live holds the mappings not unmapped yet, for MemoryFault.
+var live struct {
+	sync.Mutex
+	maps map[*mapping]struct{}
+}
+
+func register(m *mapping) {
+	live.Lock()
+	defer live.Unlock()
+	if live.maps == nil {
+		live.maps = map[*mapping]struct{}{}
+	}
+	live.maps[m] = struct{}{}
+}
+
+func unregister(m *mapping) {
+	live.Lock()
+	defer live.Unlock()
+	delete(live.maps, m)
+}
+
+// inMapping reports whether addr lies in a live mapping.
+func inMapping(addr uintptr) bool {
+	live.Lock()
+	defer live.Unlock()
+	for m := range live.maps {
+		start := uintptr(unsafe.Pointer(unsafe.SliceData(m.data)))
+		if addr >= start && addr-start < uintptr(len(m.data)) {
+			return true
+		}
+	}
+	return false
 }
 
 // useMapping reports whether a file may be read through a mapping: a

@@ -180,4 +180,22 @@ func TestMemoryFault(t *testing.T) {
 	if !errors.Is(got, errMemoryFault) {
 		t.Fatalf("got %v, want the memory-fault error", got)
 	}
+	// A fault outside every capture mapping is a bug, not a truncated
+	// file: MemoryFault leaves it to be re-raised.
+	old := m.data
+	m.unmap()
+	got = func() (err error) {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() {
+			r := recover()
+			if err = MemoryFault(r); err == nil && r != nil {
+				err = errors.New("not a capture fault")
+			}
+		}()
+		faultSink = old[50000] // unmapped now
+		return nil
+	}()
+	if got == nil || errors.Is(got, errMemoryFault) {
+		t.Fatalf("fault outside the mappings: %v, want it left alone", got)
+	}
 }

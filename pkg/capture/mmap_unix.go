@@ -21,13 +21,16 @@ func mapFile(f *os.File, size int64, name string) *mapping {
 		return nil
 	}
 	_ = unix.Madvise(data, unix.MADV_SEQUENTIAL) // a hint: read-ahead
-	return &mapping{data: data, name: name}
+	m := &mapping{data: data, name: name}
+	register(m)
+	return m
 }
 
 func dropPages(b []byte) { _ = unix.Madvise(b, unix.MADV_DONTNEED) }
 
 func (m *mapping) unmap() {
 	if m.data != nil {
+		unregister(m)
 		_ = unix.Munmap(m.data)
 		m.data = nil
 	}
