@@ -268,3 +268,42 @@ func TestSeries(t *testing.T) {
 		t.Error("bad -D accepted")
 	}
 }
+
+// Info may be called from another goroutine (the analyzer's reports)
+// while Read switches files; run with -race.
+func TestInfoWhileReadingList(t *testing.T) {
+	dir := t.TempDir()
+	a, _ := filepath.Abs(filepath.Join(pcapDir, "ntp-sparse.pcap"))
+	b, _ := filepath.Abs(filepath.Join(pcapDir, "http-web-browsing.pcap"))
+	list := filepath.Join(dir, "list.txt")
+	os.WriteFile(list, []byte(a+"\n"+b+"\n"+a+"\n"), 0o644)
+	src, err := OpenList(list, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	stop := make(chan struct{})
+	done := make(chan int)
+	go func() {
+		seen := 0
+		for {
+			select {
+			case <-stop:
+				done <- seen
+				return
+			default:
+				if src.Info().FileIndex > 0 {
+					seen++
+				}
+			}
+		}
+	}()
+	pkts, _, err := readAll(t, src, 7)
+	close(stop)
+	if n := <-done; n == 0 || err != nil || len(pkts) == 0 {
+		t.Fatalf("%d Info calls saw a file, %d packets, %v", n, len(pkts), err)
+	}
+	if got := src.Info().FileIndex; got != 3 {
+		t.Errorf("FileIndex %d at the end, want 3", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"sync"
 	"syscall"
 	"time"
 
@@ -159,7 +160,10 @@ func openCapture(path string, o *Options) (*openedFile, error) {
 
 // fileSource reads one file or a sequence of files as one packet stream.
 type fileSource struct {
-	o      Options
+	o Options
+	// info is written by Read's goroutine when a file starts and read by
+	// Info from any goroutine (reports): infoMu guards that pair.
+	infoMu sync.Mutex
 	info   Info
 	f      *os.File
 	r      *reader
@@ -214,6 +218,8 @@ func newFileSource(o Options) (*fileSource, error) {
 // the first file inside Open*, on the caller's goroutine, for later files
 // inside Read, right before their first packet is appended.
 func (s *fileSource) setFile(of *openedFile) {
+	s.infoMu.Lock()
+	defer s.infoMu.Unlock()
 	s.f, s.r = of.f, of.r
 	// The file is read from now on: map it if it is a plain pcap file
 	// (not when it was only opened to check it, as -R does up front).
@@ -343,7 +349,11 @@ func (s *fileSource) Read(b *Batch, max int) (err error) {
 	return nil
 }
 
-func (s *fileSource) Info() Info { return s.info }
+func (s *fileSource) Info() Info {
+	s.infoMu.Lock()
+	defer s.infoMu.Unlock()
+	return s.info
+}
 
 func (s *fileSource) Stats() (Stats, bool) { return Stats{}, false }
 
