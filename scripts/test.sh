@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 export PATH="/usr/local/go/bin:$PATH"
-test -z "$(gofmt -l cmd pkg configs)" || { echo "gofmt would change:"; gofmt -l cmd pkg configs; exit 1; }
+test -z "$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
 go vet ./...
 go test -race -count=1 -timeout 40m ./...
