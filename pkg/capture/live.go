@@ -90,6 +90,7 @@ func OpenLive(iface string, o Options) (Source, error) {
 // when packets have been collected for longer than the timeout, so a slow
 // trickle is still handed over promptly. A closed Stop channel gives io.EOF.
 func (s *liveSource) Read(b *Batch, max int) error {
+	defer s.sampleStats()
 	max = atLeastOne(max)
 	n := 0
 	if s.hasPend {
@@ -147,9 +148,18 @@ func (s *liveSource) isClosed() bool {
 
 func (s *liveSource) Info() Info { return s.info }
 
-// Stats returns libpcap's counters (cumulative); after Close, the last
-// values read.
+// Stats returns libpcap's counters (cumulative) as sampled at the end of
+// the latest Read (at most one read timeout old) or by Close. libpcap
+// handles are not safe for concurrent use, so the counters are read on
+// Read's goroutine, not on the caller's (the analyzer's reports).
 func (s *liveSource) Stats() (Stats, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last, true
+}
+
+// sampleStats reads libpcap's counters into s.last.
+func (s *liveSource) sampleStats() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.closed {
@@ -157,12 +167,11 @@ func (s *liveSource) Stats() (Stats, bool) {
 			s.last = Stats{Received: uint64(uint32(st.PacketsReceived)), Dropped: uint64(uint32(st.PacketsDropped)), IfDropped: uint64(uint32(st.PacketsIfDropped))}
 		}
 	}
-	return s.last, true
 }
 
 // Close stops the capture; a Read blocked in libpcap returns io.EOF.
 func (s *liveSource) Close() error {
-	s.Stats()
+	s.sampleStats()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
