@@ -155,6 +155,29 @@ func TestListGoesOnAfterDamagedFile(t *testing.T) {
 	}
 }
 
+// The same for a -D series: the damaged file is reported, the next
+// number is read.
+func TestSeriesGoesOnAfterDamagedFile(t *testing.T) {
+	e := newEnv(t)
+	copyTo := func(src, name string) {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(e.out, name), b, 0o644)
+	}
+	copyTo(testdata("pcaps", "malformed-cut-short-null.pcap"), "s.pcap0")
+	copyTo(testdata("t2sample", "test.pcap"), "s.pcap1")
+	r := e.run("t2", "-D", filepath.Join(e.out, "s.pcap0")+",1", "-w", filepath.Join(e.out, "o")+"/")
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if r.code != 1 || len(lines) != 1 || !strings.Contains(lines[0], "s.pcap0") {
+		t.Fatalf("exit %d, stderr:\n%s\nwant exit 1 and one line naming s.pcap0", r.code, r.stderr)
+	}
+	if n, _ := reportValue(r.stdout, "Number of processed packets"); n != 62 {
+		t.Errorf("%d packets processed, want s.pcap1's 62", n)
+	}
+}
+
 // -W splits the flow file; every piece is well formed and together they
 // hold every flow once.
 func TestSplitFlowFile(t *testing.T) {
