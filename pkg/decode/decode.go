@@ -137,10 +137,7 @@ func (s *state) linkLayer(lt uint16) {
 	case LinkEthernet:
 		s.ethernet(0)
 	case LinkNull, LinkLoop:
-		s.hdr("null")
-		p.Status |= packet.L2NoEth
-		if !s.has(0, 4) {
-			s.stop(packet.L2SnapLength)
+		if !s.linkHeader("null", 4) {
 			return
 		}
 		var fam uint32
@@ -178,18 +175,12 @@ func (s *state) linkLayer(lt uint16) {
 		p.Status |= packet.L2NoEth
 		s.ipByVersion(0, 6)
 	case LinkLinuxSLL:
-		s.hdr("sll")
-		p.Status |= packet.L2NoEth
-		if !s.has(0, 16) {
-			s.stop(packet.L2SnapLength)
+		if !s.linkHeader("sll", 16) {
 			return
 		}
 		s.typeField(14)
 	case LinkLinuxSLL2:
-		s.hdr("sll2")
-		p.Status |= packet.L2NoEth
-		if !s.has(0, 20) {
-			s.stop(packet.L2SnapLength)
+		if !s.linkHeader("sll2", 20) {
 			return
 		}
 		// SLL2 keeps the protocol in its first two bytes; the rest of
@@ -219,18 +210,12 @@ func (s *state) linkLayer(lt uint16) {
 		}
 		s.ppp(off)
 	case LinkCHDLC:
-		s.hdr("chdlc")
-		p.Status |= packet.L2NoEth
-		if !s.has(0, 4) {
-			s.stop(packet.L2SnapLength)
+		if !s.linkHeader("chdlc", 4) {
 			return
 		}
 		s.typeField(2)
 	case LinkRadiotap:
-		s.hdr("radiotap")
-		p.Status |= packet.L2NoEth
-		if !s.has(0, 4) {
-			s.stop(packet.L2SnapLength)
+		if !s.linkHeader("radiotap", 4) {
 			return
 		}
 		n := int(binary.LittleEndian.Uint16(s.b[2:]))
@@ -245,6 +230,19 @@ func (s *state) linkLayer(lt uint16) {
 	default:
 		s.stop(0)
 	}
+}
+
+// linkHeader records a non-Ethernet link header of at least n bytes at
+// the start of the packet; false (the packet marked as cut short) when
+// fewer were captured.
+func (s *state) linkHeader(name string, n int) bool {
+	s.hdr(name)
+	s.p.Status |= packet.L2NoEth
+	if !s.has(0, n) {
+		s.stop(packet.L2SnapLength)
+		return false
+	}
+	return true
 }
 
 // ipByVersion dissects an IP header expected to be of version want at off.

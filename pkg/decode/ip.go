@@ -36,17 +36,28 @@ func (s *state) beginIP(off, hdrLen int) (l3Len int, snapped bool) {
 	return l3Len, snapped
 }
 
+// startIP records the start of an IP header at off (name, the flowStat
+// bit fs and ethertype of its version); false (the packet marked as cut
+// short) when fewer than n bytes of it were captured.
+func (s *state) startIP(off int, name string, fs uint64, ethType uint16, n int) bool {
+	p := s.p
+	s.ipTry++
+	p.Status |= fs
+	p.EthType = ethType
+	p.IPVer = 0
+	p.L3Off = int32(off)
+	s.hdr(name)
+	if !s.has(off, n) {
+		s.stop(packet.L3HdrShrtLen)
+		return false
+	}
+	return true
+}
+
 // ipv4 dissects an IPv4 header at off.
 func (s *state) ipv4(off int) {
 	p := s.p
-	s.ipTry++
-	p.Status |= packet.FSIPv4Pkt
-	p.EthType = ethTypeIPv4
-	p.IPVer = 0
-	p.L3Off = int32(off)
-	s.hdr("ipv4")
-	if !s.has(off, 20) {
-		s.stop(packet.L3HdrShrtLen)
+	if !s.startIP(off, "ipv4", packet.FSIPv4Pkt, ethTypeIPv4, 20) {
 		return
 	}
 	b := s.b
@@ -91,14 +102,7 @@ func (s *state) ipv4(off int) {
 // ipv6 dissects an IPv6 header and its extension headers at off.
 func (s *state) ipv6(off int) {
 	p := s.p
-	s.ipTry++
-	p.Status |= packet.FSIPv6Pkt
-	p.EthType = ethTypeIPv6
-	p.IPVer = 0
-	p.L3Off = int32(off)
-	s.hdr("ipv6")
-	if !s.has(off, 40) {
-		s.stop(packet.L3HdrShrtLen)
+	if !s.startIP(off, "ipv6", packet.FSIPv6Pkt, ethTypeIPv6, 40) {
 		return
 	}
 	b := s.b
