@@ -37,6 +37,15 @@ type Config interface {
 	String(component, key string) string
 }
 
+// Int returns the integer setting key of component, or def when the
+// plugin runs without a configuration (unit tests).
+func (e *Env) Int(component, key string, def int64) int64 {
+	if e.Config == nil {
+		return def
+	}
+	return e.Config.Int(component, key)
+}
+
 // Logger prints [INF]/[WRN] lines on the report stream.
 type Logger interface {
 	Infof(format string, args ...any)

@@ -83,13 +83,6 @@ type BasicFlow struct {
 func (b *BasicFlow) Name() string { return Name }
 func (b *BasicFlow) Number() int  { return Number }
 
-func cfgInt(env *plugin.Env, comp, key string, def int64) int64 {
-	if env.Config == nil {
-		return def
-	}
-	return env.Config.Int(comp, key)
-}
-
 func clamp(v, lo, hi int64) int {
 	if v < lo {
 		return int(lo)
@@ -108,17 +101,17 @@ func (b *BasicFlow) Init(env *plugin.Env) error {
 	}
 	b.table = env.Table
 	b.pktMode = env.PacketMode
-	b.sensorOn = cfgInt(env, Name, "BFO_SENSORID", 0) != 0
+	b.sensorOn = env.Int(Name, "BFO_SENSORID", 0) != 0
 	if b.sensorOn {
-		b.sensorID = uint32(cfgInt(env, "tranalyzer2", "T2_SENSORID", 666))
+		b.sensorID = uint32(env.Int("tranalyzer2", "T2_SENSORID", 666))
 	}
-	b.macOn = cfgInt(env, Name, "BFO_MAC", 1) != 0
-	b.ethOn = cfgInt(env, Name, "BFO_ETHERTYPE", 1) != 0
-	b.vlanOn = cfgInt(env, Name, "BFO_VLAN", 1) != 0
-	b.pktCnt = cfgInt(env, Name, "BFO_HDRDESC_PKTCNT", 0) != 0
-	b.maxDesc = clamp(cfgInt(env, Name, "BFO_MAX_HDRDESC", 4), 1, 255)
-	b.maxMAC = clamp(cfgInt(env, Name, "BFO_MAX_MAC", 3), 1, 255)
-	b.maxVLAN = clamp(cfgInt(env, Name, "BFO_MAX_VLAN", 3), 1, packet.MaxVLAN)
+	b.macOn = env.Int(Name, "BFO_MAC", 1) != 0
+	b.ethOn = env.Int(Name, "BFO_ETHERTYPE", 1) != 0
+	b.vlanOn = env.Int(Name, "BFO_VLAN", 1) != 0
+	b.pktCnt = env.Int(Name, "BFO_HDRDESC_PKTCNT", 0) != 0
+	b.maxDesc = clamp(env.Int(Name, "BFO_MAX_HDRDESC", 4), 1, 255)
+	b.maxMAC = clamp(env.Int(Name, "BFO_MAX_MAC", 3), 1, 255)
+	b.maxVLAN = clamp(env.Int(Name, "BFO_MAX_VLAN", 3), 1, packet.MaxVLAN)
 
 	n := env.Table.Capacity()
 	b.st = make([]flowState, n)

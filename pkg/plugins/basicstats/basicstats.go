@@ -91,22 +91,15 @@ type BasicStats struct {
 func (b *BasicStats) Name() string { return Name }
 func (b *BasicStats) Number() int  { return Number }
 
-func cfgInt(env *plugin.Env, comp, key string, def int64) int64 {
-	if env.Config == nil {
-		return def
-	}
-	return env.Config.Int(comp, key)
-}
-
 // Init reads the configuration and sizes the per-flow state.
 func (b *BasicStats) Init(env *plugin.Env) error {
 	if env.Table == nil {
 		return errors.New("basicStats: no flow table")
 	}
-	b.revCnt = cfgInt(env, Name, "BS_REV_CNT", 1) != 0
-	b.padOn = cfgInt(env, Name, "BS_PAD", 1) != 0
-	b.statsOn = cfgInt(env, Name, "BS_STATS", 1) != 0
-	b.lenLayer = cfgInt(env, "tranalyzer2", "PACKETLENGTH", 3)
+	b.revCnt = env.Int(Name, "BS_REV_CNT", 1) != 0
+	b.padOn = env.Int(Name, "BS_PAD", 1) != 0
+	b.statsOn = env.Int(Name, "BS_STATS", 1) != 0
+	b.lenLayer = env.Int("tranalyzer2", "PACKETLENGTH", 3)
 	if b.lenLayer < 0 || b.lenLayer > 3 {
 		b.lenLayer = 3
 	}
