@@ -8,8 +8,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 	"testing/fstest"
+	"time"
 
 	"github.com/t2go/t2go/configs"
 )
