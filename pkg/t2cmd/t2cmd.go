@@ -232,6 +232,11 @@ func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, a
 	// DECISIONS.md: running as root on a file warns, but never sleeps.
 	opt.WarnRoot = os.Geteuid() == 0 && opt.InputKind != analyzer.InputLive
 	pluginDir := f.pluginDir
+	// A mistyped -p must not silently run the home's (or every) plugin set.
+	if st, err := os.Stat(pluginDir); pluginDir != "" && (err != nil || !st.IsDir()) {
+		fmt.Fprintf(io.ErrOut, "[ERR] Plugin folder '%s' does not exist (t2build -p '%s' PLUGIN... creates it)\n", pluginDir, pluginDir)
+		return cliutil.Exit(1)
+	}
 	cfg, err := config.Load(config.Options{PluginDir: pluginDir})
 	if err != nil {
 		fmt.Fprintf(io.ErrOut, "[ERR] %v\n", err)
