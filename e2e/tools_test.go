@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,5 +26,86 @@ func TestBuildIntoNewPluginFolder(t *testing.T) {
 	r = e.run("t2", "-r", testdata("pcaps", "ntp-sparse.pcap"), "-w", e.out+"/", "-p", missing)
 	if r.code != 1 || !strings.Contains(r.stderr, "[ERR] Plugin folder '"+missing+"' does not exist") {
 		t.Errorf("t2 -p %s: exit %d, %q", missing, r.code, r.stderr)
+	}
+}
+
+// The tutorial's tcol lines: t2 ... -l -s | tcol, and tcol FILE. Every
+// field starts in the same column on every line, empty fields included.
+func TestTcolTutorialLines(t *testing.T) {
+	e := newEnv(t)
+	pcap := testdata("pcaps", "ftp-data-transfers.pcap")
+	sh := func(line string) string {
+		cmd := exec.Command("sh", "-c", line)
+		cmd.Env = append(e.environ(), "PATH="+binDir+":"+os.Getenv("PATH"))
+		cmd.Dir = e.out
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		return string(out)
+	}
+	e.mustRun("t2conf", "-D", "MACHINE_REPORT=1")
+	// tee keeps what went into tcol (memUsageKB differs from run to run)
+	rawReport := filepath.Join(e.out, "report.txt")
+	machine := sh("t2 -r " + pcap + " -w " + e.out + "/ -l -s | tee " + rawReport + " | tcol")
+	packets := filepath.Join(e.out, "ftp-data-transfers_packets.txt")
+	for _, c := range []struct{ name, raw, aligned string }{
+		{"machine report", readFile(t, rawReport), machine},
+		{"packet file", readFile(t, packets), sh("tcol " + packets)},
+	} {
+		raw := strings.Split(strings.TrimSuffix(c.raw, "\n"), "\n")
+		aligned := strings.Split(strings.TrimSuffix(c.aligned, "\n"), "\n")
+		if len(raw) < 2 || !strings.Contains(raw[0], "\t") {
+			t.Fatalf("%s: no TAB-separated table: %q", c.name, tail(c.raw))
+		}
+		alignedColumns(t, c.name, raw, aligned)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// alignedColumns checks that the aligned text holds every field of the
+// raw lines, each field i starting at the same character column on every
+// line, with at least two blanks before it.
+func alignedColumns(t *testing.T, name string, raw, aligned []string) {
+	t.Helper()
+	if len(raw) != len(aligned) {
+		t.Fatalf("%s: %d lines in, %d out", name, len(raw), len(aligned))
+	}
+	var width []int
+	for _, line := range raw {
+		for i, f := range strings.Split(line, "\t") {
+			if i >= len(width) {
+				width = append(width, 0)
+			}
+			width[i] = max(width[i], len([]rune(f)))
+		}
+	}
+	for n, line := range raw {
+		out := []rune(aligned[n])
+		pos := 0
+		for i, f := range strings.Split(line, "\t") {
+			if pos >= len(out) {
+				if f != "" {
+					t.Fatalf("%s line %d field %d %q missing\n%s", name, n+1, i, f, aligned[n])
+				}
+				continue // trailing empty fields leave no blanks
+			}
+			end := min(len(out), pos+len([]rune(f)))
+			if string(out[pos:end]) != f {
+				t.Fatalf("%s line %d field %d: %q at column %d, want %q\n%s", name, n+1, i, string(out[pos:end]), pos, f, aligned[n])
+			}
+			if pos > 1 && (out[pos-1] != ' ' || out[pos-2] != ' ') {
+				t.Fatalf("%s line %d field %d: no gap before column %d", name, n+1, i, pos)
+			}
+			pos += width[i] + 2
+		}
 	}
 }
