@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/t2go/t2go/pkg/cliutil"
 )
 
 // t2build -p DIR NAME... on a new folder writes exactly that set, and
@@ -106,6 +108,80 @@ func alignedColumns(t *testing.T, name string, raw, aligned []string) {
 				t.Fatalf("%s line %d field %d: no gap before column %d", name, n+1, i, pos)
 			}
 			pos += width[i] + 2
+		}
+	}
+}
+
+// --version prints the suite's version and commit for every command (t2
+// also with T2's -V, after T2's own line).
+func TestVersion(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range [][]string{{"t2", "-V"}, {"t2", "--version"}, {"t2stat", "--version"}, {"t2conf", "--version"},
+		{"t2build", "--version"}, {"tcol", "--version"}} {
+		r := e.mustRun(c[0], c[1:]...)
+		want := c[0] + " (t2go) " + cliutil.Version() + "\n"
+		if c[0] == "t2" {
+			want = "Tranalyzer 0.9.3 (Anteater) [Cobra]\n" + want
+		}
+		if r.stdout != want || r.stderr != "" {
+			t.Errorf("%v: %q %q, want %q", c, r.stdout, r.stderr, want)
+		}
+	}
+}
+
+// The generated completions work in the real shells, asking the real
+// binaries: bash and fish complete t2conf's setting keys and t2build's
+// plugin names; zsh's script parses; the man pages render.
+func TestCompletionsAndManPages(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	cmd := exec.Command("go", "run", "./scripts/gendocs", dir)
+	cmd.Dir = repoRoot()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gendocs: %v\n%s", err, out)
+	}
+	env := append(e.environ(), "PATH="+binDir+":/usr/bin:/bin")
+	shell := func(name string, args ...string) string {
+		if _, err := exec.LookPath(name); err != nil {
+			t.Skipf("needs %s", name)
+		}
+		c := exec.Command(name, args...)
+		c.Env = env
+		out, err := c.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+		}
+		return string(out)
+	}
+	bash := func(file, line string) string {
+		if _, err := os.Stat("/usr/share/bash-completion/bash_completion"); err != nil {
+			t.Skip("needs bash-completion")
+		}
+		// compopt only works inside a real completion; here it is a no-op
+		script := `source /usr/share/bash-completion/bash_completion; source ` + file + `; compopt() { :; }; COMP_LINE="` + line + `"; COMP_POINT=${#COMP_LINE}; read -ra COMP_WORDS <<< "$COMP_LINE"; ` +
+			`COMP_CWORD=$((${#COMP_WORDS[@]}-1)); __start_` + strings.Fields(line)[0] + `; printf '%s\n' "${COMPREPLY[@]}"`
+		return shell("bash", "-c", script)
+	}
+	comp := filepath.Join(dir, "bash-completion", "completions")
+	if out := bash(filepath.Join(comp, "t2conf"), "t2conf -D MONINTT"); !strings.Contains(out, "MONINTTMPCP=") || !strings.Contains(out, "MONINTTMPCP_ON=") {
+		t.Errorf("bash: t2conf -D MONINTT<TAB>: %q", out)
+	}
+	if out := bash(filepath.Join(comp, "t2build"), "t2build basicS"); strings.TrimSpace(out) != "basicStats" {
+		t.Errorf("bash: t2build basicS<TAB>: %q", out)
+	}
+	if out := bash(filepath.Join(comp, "t2stat"), "t2stat --sig"); !strings.Contains(out, "--signal") {
+		t.Errorf("bash: t2stat --sig<TAB>: %q", out)
+	}
+	fish := filepath.Join(dir, "fish", "vendor_completions.d")
+	if out := shell("fish", "-c", "source "+filepath.Join(fish, "t2build.fish")+"; complete -C 't2build txtS'"); !strings.HasPrefix(out, "txtSink") {
+		t.Errorf("fish: t2build txtS<TAB>: %q", out)
+	}
+	for _, name := range []string{"t2", "t2stat", "t2conf", "t2build", "tcol"} {
+		shell("zsh", "-n", filepath.Join(dir, "zsh", "site-functions", "_"+name))
+		shell("bash", "-n", filepath.Join(comp, name))
+		page := shell("man", "-l", "-P", "cat", filepath.Join(dir, "man", "man1", name+".1"))
+		if !strings.Contains(page, "NAME") || !strings.Contains(page, name) || !strings.Contains(page, "--version") {
+			t.Errorf("man page of %s:\n%s", name, page)
 		}
 	}
 }

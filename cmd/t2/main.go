@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/pprof"
 
+	"github.com/t2go/t2go/pkg/analyzer"
 	"github.com/t2go/t2go/pkg/cliutil"
 	"github.com/t2go/t2go/pkg/iostreams"
 	"github.com/t2go/t2go/pkg/monitor"
@@ -29,7 +30,11 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer f.Close()
 	}
-	err := t2cmd.NewCommand(io, ctl).Execute()
+	cmd := t2cmd.NewCommand(io, ctl)
+	// -V/--version: T2's line, then the suite's version and commit.
+	cmd.Version = cliutil.Version()
+	cmd.SetVersionTemplate(fmt.Sprintf("Tranalyzer %s (Anteater) [%s]\n%s\n", analyzer.Version, analyzer.Codename, cliutil.VersionLine("t2")))
+	err := cmd.Execute()
 	pprof.StopCPUProfile()
 	os.Exit(cliutil.ExitCode("t2", err, io.ErrOut))
 }

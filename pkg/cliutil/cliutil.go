@@ -56,6 +56,7 @@ func Setup(cmd *cobra.Command, ios *iostreams.IO, usage string) {
 	cmd.SilenceErrors = true
 	cmd.SilenceUsage = true
 	cmd.CompletionOptions.DisableDefaultCmd = true
+	cmd.DisableFlagsInUseLine = true // Use already says [OPTION...]
 	cmd.Version = Version()
 	// defined here so that cobra does not take -v for it
 	cmd.Flags().Bool("version", false, "print the version and commit of t2go, then exit")
