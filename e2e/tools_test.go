@@ -185,3 +185,34 @@ func TestCompletionsAndManPages(t *testing.T) {
 		}
 	}
 }
+
+// make install puts the six binaries, the completions and the man pages
+// where the shells and man look for them (under DESTDIR/PREFIX).
+func TestMakeInstall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds everything again")
+	}
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("needs make")
+	}
+	dest := t.TempDir()
+	cmd := exec.Command("make", "install", "DESTDIR="+dest, "PREFIX=/usr", "BUILD="+t.TempDir())
+	cmd.Dir = repoRoot()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make install: %v\n%s", err, out)
+	}
+	for _, c := range []string{"t2", "t2stat", "t2conf", "t2build", "t2rrd", "tcol"} {
+		out, err := exec.Command(filepath.Join(dest, "usr", "bin", c), "--version").Output()
+		if err != nil || !strings.Contains(string(out), c+" (t2go) ") {
+			t.Errorf("%s --version: %v %q", c, err, out)
+		}
+	}
+	for _, c := range []string{"t2", "t2stat", "t2conf", "t2build", "tcol"} {
+		for _, f := range []string{"bash-completion/completions/" + c, "zsh/site-functions/_" + c,
+			"fish/vendor_completions.d/" + c + ".fish", "man/man1/" + c + ".1"} {
+			if st, err := os.Stat(filepath.Join(dest, "usr", "share", f)); err != nil || st.Size() == 0 {
+				t.Errorf("%s not installed: %v", f, err)
+			}
+		}
+	}
+}
