@@ -456,3 +456,22 @@ func TestIntervalEndsOnSignals(t *testing.T) {
 		}
 	}
 }
+
+func TestNormalizeArgs(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"-s -USR2", "-s --signal=USR2"},
+		{"-SIGINT", "--signal=INT"},
+		{"-sigterm -l", "--signal=TERM -l"},
+		{"30", "--interval=30"},
+		{"0.5 -s", "--interval=0.5 -s"},
+		{"-?", "--help"},
+		{"--pid 30 --exe 9x", "--pid 30 --exe 9x"},
+		{"-FOO -x -sl", "-FOO -x -sl"},
+		{"-- 30", "-- 30"},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(NormalizeArgs(strings.Fields(tt.in)), " "); got != tt.want {
+			t.Errorf("NormalizeArgs(%s) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
