@@ -6,41 +6,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 )
 
-// BuiltinPlugins is t2's first compiled-in plugin set with T2's numbers
-// (docs/DECISIONS.md). Plugins() adds it to the catalogue read from the
-// component files, so the tools know these plugins even before (or
-// without) a configs/<name>.toml of their own.
-var BuiltinPlugins = []PluginInfo{
-	{"protoStats", 1}, {"basicFlow", 100}, {"basicStats", 120},
-	{"tcpStates", 132}, {"ftpDecode", 301}, {"txtSink", 901},
-}
-
-// Plugins returns every known plugin by number: those with a component
-// file ("# plugin: NAME NUMBER") and the BuiltinPlugins.
-func (c *Config) Plugins() []PluginInfo {
-	seen := map[string]bool{}
-	var out []PluginInfo
-	for _, p := range c.Catalogue() {
-		seen[p.Name] = true
-		out = append(out, p)
-	}
-	for _, p := range BuiltinPlugins {
-		if !seen[p.Name] {
-			out = append(out, p)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Number != out[j].Number {
-			return out[i].Number < out[j].Number
-		}
-		return out[i].Name < out[j].Name
-	})
-	return out
-}
+// Plugins returns every known plugin by number: the components whose
+// default file starts with "# plugin: NAME NUMBER" (the catalogue of
+// pkg/plugins, unless Options.Defaults replaced it).
+func (c *Config) Plugins() []PluginInfo { return c.Catalogue() }
 
 // PluginListFile is where the tools write the active plugin list.
 func (o Options) PluginListFile() string { return filepath.Join(o.WriteDir(), PluginListName) }

@@ -13,6 +13,7 @@
 package basicstats
 
 import (
+	_ "embed"
 	"errors"
 	"math"
 	"strconv"
@@ -26,17 +27,28 @@ import (
 	"github.com/t2go/t2go/pkg/report"
 )
 
-// Name, Number and Version identify the plugin.
-const (
-	Name    = "basicStats"
-	Number  = 120
-	Version = "0.9.3"
-)
+//go:embed basicStats.toml
+var embedded []byte
 
-func init() {
-	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
-		New: func() plugin.Plugin { return &BasicStats{} }})
-}
+// registration is this plugin as registered: its name and number come
+// from the header of basicStats.toml, the only place they are written.
+var registration = plugin.Register(plugin.Descriptor{Defaults: embedded, Version: "0.9.3",
+	New: func() plugin.Plugin { return &BasicStats{} }})
+
+// The hooks this plugin implements, checked by the compiler: a mistyped
+// method would otherwise silently drop its hook.
+var (
+	_ plugin.Initer         = (*BasicStats)(nil)
+	_ plugin.FlowColumns    = (*BasicStats)(nil)
+	_ plugin.NewFlowHandler = (*BasicStats)(nil)
+	_ plugin.Layer2Handler  = (*BasicStats)(nil)
+	_ plugin.Layer4Handler  = (*BasicStats)(nil)
+	_ plugin.FlowTerminator = (*BasicStats)(nil)
+	_ plugin.Prefetcher     = (*BasicStats)(nil)
+	_ plugin.PacketColumns  = (*BasicStats)(nil)
+	_ plugin.Reporter       = (*BasicStats)(nil)
+	_ plugin.Monitor        = (*BasicStats)(nil)
+)
 
 // flowStats is one flow's state, indexed by slot.
 type flowStats struct {
@@ -88,18 +100,15 @@ type BasicStats struct {
 	l3Bytes    talker
 }
 
-func (b *BasicStats) Name() string { return Name }
-func (b *BasicStats) Number() int  { return Number }
-
 // Init reads the configuration and sizes the per-flow state.
 func (b *BasicStats) Init(env *plugin.Env) error {
 	if env.Table == nil {
 		return errors.New("basicStats: no flow table")
 	}
-	b.revCnt = env.Int(Name, "BS_REV_CNT", 1) != 0
-	b.padOn = env.Int(Name, "BS_PAD", 1) != 0
-	b.statsOn = env.Int(Name, "BS_STATS", 1) != 0
-	b.lenLayer = env.Int("tranalyzer2", "PACKETLENGTH", 3)
+	b.revCnt = env.Settings.Bool("BS_REV_CNT")
+	b.padOn = env.Settings.Bool("BS_PAD")
+	b.statsOn = env.Settings.Bool("BS_STATS")
+	b.lenLayer = env.Core.Int("PACKETLENGTH")
 	if b.lenLayer < 0 || b.lenLayer > 3 {
 		b.lenLayer = 3
 	}
@@ -409,8 +418,8 @@ func (b *BasicStats) lines(r *report.Writer) {
 		bytes = float64(r.C.ABytes + r.C.BBytes)
 	}
 	if b.statsOn {
-		r.Plugin(Name, "Flow max(pktload): %s", report.Num(uint64(b.maxLoad)))
-		r.Plugin(Name, "Flow max(b/s), pkts: %s, %s", bitsPerSec(uint64(b.maxBps*8)), report.Num(b.maxBpsPkts))
+		r.Plugin(registration.Name, "Flow max(pktload): %s", report.Num(uint64(b.maxLoad)))
+		r.Plugin(registration.Name, "Flow max(b/s), pkts: %s, %s", bitsPerSec(uint64(b.maxBps*8)), report.Num(b.maxBpsPkts))
 	}
 	// The byte line follows the packet line even when no flow had a byte
 	// (T2 then prints a zero address and 0).
@@ -419,9 +428,9 @@ func (b *BasicStats) lines(r *report.Writer) {
 			return
 		}
 		l2 := layer == "L2"
-		r.Plugin(Name, "Biggest %s flow talker: %s: %s%s packets", layer, p.addrString(l2),
+		r.Plugin(registration.Name, "Biggest %s flow talker: %s: %s%s packets", layer, p.addrString(l2),
 			report.Num(p.val), report.Pct(float64(p.val), pkts))
-		r.Plugin(Name, "Biggest %s flow talker: %s: %s%s bytes", layer, by.addrString(l2),
+		r.Plugin(registration.Name, "Biggest %s flow talker: %s: %s%s bytes", layer, by.addrString(l2),
 			report.Num(by.val), report.Pct(float64(by.val), bytes))
 	}
 	talk(&b.l2Pkts, &b.l2Bytes, "L2")

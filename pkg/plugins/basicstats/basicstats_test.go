@@ -1,11 +1,10 @@
 package basicstats
 
 import (
+	"github.com/t2go/t2go/pkg/plugin/plugintest"
 	"strings"
 	"testing"
 
-	"github.com/t2go/t2go/configs"
-	"github.com/t2go/t2go/pkg/config"
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
@@ -16,39 +15,8 @@ import (
 
 type fakeConfig map[string]int64
 
-func (c fakeConfig) Int(comp, k string) int64 {
-	v, ok := c[k]
-	if !ok {
-		panic("no key " + comp + "." + k)
-	}
-	return v
-}
-func (c fakeConfig) Float(comp, k string) float64 { return float64(c.Int(comp, k)) }
-func (c fakeConfig) Bool(comp, k string) bool     { return c.Int(comp, k) != 0 }
-func (c fakeConfig) String(comp, k string) string { panic("no string key " + k) }
-
 func defaults() fakeConfig {
 	return fakeConfig{"BS_REV_CNT": 1, "BS_PAD": 1, "BS_STATS": 1, "PACKETLENGTH": 3}
-}
-
-func TestDefaultConfig(t *testing.T) {
-	c, err := config.LoadDefaults(config.Options{Home: t.TempDir(), Defaults: configs.FS})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range defaults() {
-		comp := Name
-		if k == "PACKETLENGTH" {
-			comp = "tranalyzer2"
-		}
-		if got := c.Int(comp, k); got != v {
-			t.Errorf("%s = %d, want %d", k, got, v)
-		}
-	}
-	data, _ := configs.FS.ReadFile("basicStats.toml")
-	if first, _, _ := strings.Cut(string(data), "\n"); first != "# plugin: basicStats 120" {
-		t.Errorf("first line %q", first)
-	}
 }
 
 type rig struct {
@@ -59,7 +27,7 @@ type rig struct {
 
 func newRig(t testing.TB, cfg fakeConfig) *rig {
 	r := &rig{table: flow.NewTable(16, 182e9), bs: &BasicStats{}}
-	if err := r.bs.Init(&plugin.Env{Config: cfg, Table: r.table}); err != nil {
+	if err := r.bs.Init(plugintest.With(t, embedded, cfg, plugin.Env{Table: r.table})); err != nil {
 		t.Fatal(err)
 	}
 	return r
