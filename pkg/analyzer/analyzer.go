@@ -174,8 +174,13 @@ func (a *Analyzer) loadPlugins() error {
 	for _, n := range names {
 		active[n] = true
 	}
+	// Without a plugin list T2's default set runs (those compiled in).
+	defaults := map[string]bool{}
+	for _, n := range a.opt.Config.DefaultPlugins() {
+		defaults[n] = true
+	}
 	for _, d := range plugin.All() {
-		if explicit && !active[d.Name] {
+		if explicit && !active[d.Name] || !explicit && !defaults[d.Name] {
 			continue
 		}
 		delete(active, d.Name)

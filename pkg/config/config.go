@@ -429,7 +429,7 @@ func pluginHeader(data []byte) (PluginInfo, bool) {
 
 // ActivePlugins returns the plugin names listed in plugins.txt (plugin
 // folder, else home). explicit is false (and names nil) when there is no
-// plugins.txt: then every compiled-in plugin is active. An existing empty
+// plugins.txt: then DefaultPlugins are active. An existing empty
 // file means no plugin but the core. "tranalyzer2" entries are dropped.
 func (c *Config) ActivePlugins() (names []string, explicit bool) {
 	names, explicit, _ = c.activePlugins()
@@ -477,7 +477,7 @@ func FormatPluginList(names []string) []byte {
 	var b strings.Builder
 	b.WriteString("# Active t2 plugins, one per line (written by t2build/t2conf).\n")
 	b.WriteString("# The core (tranalyzer2) is always active. An empty list means no plugin;\n")
-	b.WriteString("# delete this file to activate every compiled-in plugin.\n")
+	b.WriteString("# delete this file to activate T2's default plugin set.\n")
 	for _, n := range names {
 		b.WriteString(n)
 		b.WriteByte('\n')

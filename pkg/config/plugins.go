@@ -7,12 +7,27 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/t2go/t2go/pkg/plugins"
 )
 
 // Plugins returns every known plugin by number: the components whose
 // default file starts with "# plugin: NAME NUMBER" (the catalogue of
 // pkg/plugins, unless Options.Defaults replaced it).
 func (c *Config) Plugins() []PluginInfo { return c.Catalogue() }
+
+// DefaultPlugins returns the active set when there is no plugins.txt:
+// the members of T2's default build set (plugins.DefaultSet) that the
+// catalogue has, by number.
+func (c *Config) DefaultPlugins() []string {
+	var out []string
+	for _, p := range c.Plugins() {
+		if plugins.InDefaultSet(p.Name) {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
 
 // PluginListFile is where the tools write the active plugin list.
 func (o Options) PluginListFile() string { return filepath.Join(o.WriteDir(), PluginListName) }
@@ -23,7 +38,7 @@ func (o Options) WritePluginList(names []string) error {
 }
 
 // RemovePluginList deletes the active plugin list the tools write, so
-// every compiled-in plugin is active again (unless another plugins.txt
+// T2's default plugin set is active again (unless another plugins.txt
 // is found in the lookup order; see Options.Lookup).
 func (o Options) RemovePluginList() error {
 	err := os.Remove(o.PluginListFile())
