@@ -290,7 +290,7 @@ func (comp *Component) apply(file string, data []byte) error {
 		}
 		v, err := s.parseRaw(e.Raw)
 		if err != nil {
-			return &LineError{Path: file, Line: e.Line, Msg: fmt.Sprintf("%s = %s: %v", e.Key, e.Raw, err)}
+			return &LineError{Path: file, Line: e.Line, Msg: fmt.Sprintf("%s = %s: %v", e.Key, clip(e.Raw), err)}
 		}
 		comp.values[e.Key] = v
 		comp.raws[e.Key] = e.Raw

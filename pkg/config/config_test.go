@@ -215,7 +215,8 @@ func TestCanonical(t *testing.T) {
 		{"MONPROTFL", "my proto.txt", `"my proto.txt"`, false},
 		{"MONPROTFL", `"x.txt"`, `"x.txt"`, false},
 		{"MONPROTFL", "default", `"proto.txt"`, false},
-		{"MONPROTL3", "L3_TCP,6, L3_GRE", `["L3_TCP", "6", "L3_GRE"]`, false},
+		{"MONPROTL3", "L3_TCP,17, L3_GRE", `["L3_TCP", "17", "L3_GRE"]`, false},
+		{"MONPROTL3", "L3_TCP,6", "", true}, // 6 is L3_TCP: listed twice
 		{"MONPROTL3", `["L3_UDP"]`, `["L3_UDP"]`, false},
 		{"MONPROTL3", "", `[]`, false},
 		{"MONPROTL3", "L3_FOO", "", true},

@@ -26,6 +26,11 @@ func (c *Config) ProtoFile() (string, []byte, error) {
 			name = c.String(Core, "MONPROTFL")
 		}
 	}
+	// A name longer than any path cannot name a file; saying so keeps a
+	// huge value out of the message.
+	if len(name) > maxPath {
+		return "", nil, fmt.Errorf("config: MONPROTFL is %d bytes long, longer than any file name (%d)", len(name), maxPath)
+	}
 	if strings.ContainsRune(name, '/') {
 		// A path named by a user's tranalyzer2.toml is read with that
 		// user's rights under sudo.
@@ -53,6 +58,9 @@ func (c *Config) ProtoFile() (string, []byte, error) {
 	}
 	return "configs/" + name, data, nil
 }
+
+// maxPath is Linux's PATH_MAX.
+const maxPath = 4096
 
 func (c *Config) protoColumn(col int) ([256]string, error) {
 	var out [256]string

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
+	"unicode/utf8"
 )
 
 // Size limits of the files t2 and the tools read: a BPF filter, a plugin
@@ -121,4 +123,29 @@ func (o Options) readUserFile(file string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return data, nil
+}
+
+// clip prepares text from a file for an error message: control bytes
+// and invalid UTF-8 are escaped (a NUL is shown as \x00, not printed raw)
+// and anything beyond maxEchoedValue bytes is cut, with the full size
+// said, so a huge value is not echoed whole.
+func clip(s string) string {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(s); {
+		if n >= maxEchoedValue {
+			fmt.Fprintf(&b, "... (%d bytes)", len(s))
+			break
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1, r < 0x20, r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+		n += size
+	}
+	return b.String()
 }

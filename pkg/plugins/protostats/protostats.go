@@ -50,6 +50,7 @@ type ProtoStats struct {
 	ethStat  bool
 	counters *counters.Counters
 	files    plugin.Files
+	desc     *descriptions
 
 	pktsL2, bytesL2 []uint64 // per ethertype (65536)
 	pktsL4, bytesL4 [256]uint64
@@ -68,6 +69,13 @@ func (s *ProtoStats) Init(env *plugin.Env) error {
 	s.suffix = env.Settings.String("PST_SUFFIX")
 	s.counters = env.Counters
 	s.files = env.Files
+	// The description files are read now, so a bad proto.txt (MONPROTFL)
+	// stops the run before the capture, not after it.
+	d, err := s.loadDescriptions()
+	if err != nil {
+		return err
+	}
+	s.desc = d
 	s.pktsL2 = make([]uint64, 65536)
 	s.bytesL2 = make([]uint64, 65536)
 	s.tcpPkts = make([]uint64, 65536)
@@ -227,9 +235,9 @@ func pct(a, b uint64) float64 {
 
 // WriteFile writes the protocols file.
 func (s *ProtoStats) WriteFile(w io.Writer) error {
-	d, err := s.loadDescriptions()
-	if err != nil {
-		return err
+	d := s.desc
+	if d == nil {
+		return errors.New("protoStats: WriteFile before Init")
 	}
 	totPkts, totBytes := s.pkts, s.bytes
 	if s.counters != nil && s.counters.Packets > 0 {
