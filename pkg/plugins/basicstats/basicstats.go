@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"unsafe"
 
+	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
@@ -87,6 +88,7 @@ type BasicStats struct {
 	padOn    bool
 	statsOn  bool
 	lenLayer int64 // PACKETLENGTH: 0 L2, 1 L3, 2 L4, 3 L7
+	counters *counters.Counters // the run's totals (nil in some tests)
 
 	st []flowStats
 
@@ -105,6 +107,7 @@ func (b *BasicStats) Init(env *plugin.Env) error {
 	if env.Table == nil {
 		return errors.New("basicStats: no flow table")
 	}
+	b.counters = env.Counters
 	b.revCnt = env.Settings.Bool("BS_REV_CNT")
 	b.padOn = env.Settings.Bool("BS_PAD")
 	b.statsOn = env.Settings.Bool("BS_STATS")
@@ -412,10 +415,17 @@ func (t *talker) addrString(l2 bool) string {
 func (b *BasicStats) Report(r *report.Writer) { b.lines(r) }
 
 func (b *BasicStats) lines(r *report.Writer) {
+	// The talkers cover every flow released so far, so their shares are
+	// of the run's totals (env.Counters), also in a diff-mode USR1 report
+	// whose r.C holds only the interval (that gave shares above 100%).
+	c := b.counters
+	if c == nil {
+		c = r.C
+	}
 	var pkts, bytes float64
-	if r.C != nil {
-		pkts = float64(r.C.Packets)
-		bytes = float64(r.C.ABytes + r.C.BBytes)
+	if c != nil {
+		pkts = float64(c.Packets)
+		bytes = float64(c.ABytes + c.BBytes)
 	}
 	if b.statsOn {
 		r.Plugin(registration.Name, "Flow max(pktload): %s", report.Num(uint64(b.maxLoad)))

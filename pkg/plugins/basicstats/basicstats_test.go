@@ -312,3 +312,29 @@ func TestIATQuirks(t *testing.T) {
 		}
 	}
 }
+
+// A diff-mode USR1 report passes the interval's counters; the talkers
+// cover all flows released so far, so their shares are of the run's
+// totals (they showed e.g. 1000% when set against the interval).
+func TestMonitorReportSharesOfRunTotals(t *testing.T) {
+	run := counters.New()
+	table := flow.NewTable(16, 182e9)
+	bs := &BasicStats{}
+	if err := bs.Init(plugintest.With(t, embedded, defaults(), plugin.Env{Table: table, Counters: run})); err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{table: table, bs: bs}
+	for i := 0; i < 10; i++ {
+		r.feed(pkt(float64(1+i), 10, false))
+	}
+	r.record(r.table.Lookup(&flow.Key{IPVer: 4, Proto: 17, SrcPort: 5353, DstPort: 53,
+		SrcIP: pkt(1, 0, false).SrcIP, DstIP: pkt(1, 0, false).DstIP}))
+	run.Packets, run.ABytes = 20, 200
+	interval := counters.New()
+	interval.Packets, interval.ABytes = 1, 10
+	var out strings.Builder
+	bs.MonitorReport(&report.Writer{W: &out, C: interval}, true)
+	if !strings.Contains(out.String(), "10 [50.00%] packets") || !strings.Contains(out.String(), "100 [50.00%] bytes") {
+		t.Errorf("shares not of the run's totals:\n%s", out.String())
+	}
+}
