@@ -87,7 +87,7 @@ type BasicStats struct {
 	revCnt   bool
 	padOn    bool
 	statsOn  bool
-	lenLayer int64 // PACKETLENGTH: 0 L2, 1 L3, 2 L4, 3 L7
+	lenLayer int64              // PACKETLENGTH: 0 L2, 1 L3, 2 L4, 3 L7
 	counters *counters.Counters // the run's totals (nil in some tests)
 
 	st []flowStats
