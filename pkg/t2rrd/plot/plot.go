@@ -1,4 +1,4 @@
-// Package rrdplot draws t2rrd's plots from a monitoring database with
+// Package plot draws t2rrd's plots from a monitoring database with
 // librrd's grapher (github.com/ziutek/rrd) in process, and formats t2rrd's
 // field list (-L) and database info (-I).
 //
@@ -6,7 +6,7 @@
 // an optional FIELD2 as a red area drawn below the axis (negated) while
 // its legends show the positive values, optional Holt-Winters bands with
 // failure ticks (-f) and a trend line (-t), and the anteater banner.
-package rrdplot
+package plot
 
 import (
 	"context"
@@ -16,8 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/t2go/t2go/pkg/rrddb"
-	"github.com/t2go/t2go/pkg/rrdfeed"
+	"github.com/t2go/t2go/pkg/t2rrd/feed"
+	"github.com/t2go/t2go/pkg/t2rrd/rrddb"
 	"github.com/ziutek/rrd"
 )
 
@@ -58,14 +58,14 @@ var banner = []string{
 
 // ResolveField finds the data source for a field name given on the command
 // line: the exact DS name, or the name a long column was shortened to
-// (rrdfeed.DSName). An unknown field is an error listing the fields.
+// (feed.DSName). An unknown field is an error listing the fields.
 func ResolveField(field string, names []string) (string, error) {
 	for _, n := range names {
 		if n == field {
 			return n, nil
 		}
 	}
-	short := rrdfeed.DSName(field)
+	short := feed.DSName(field)
 	for _, n := range names {
 		if n == short {
 			return n, nil
@@ -309,7 +309,7 @@ func WriteFields(w io.Writer, names []string) {
 }
 
 // WriteShortenedNote prints, after -L/-I, which fields look like names
-// rrdfeed.DSName shortened (14 characters, '_', 4 hex digits), since RRD
+// feed.DSName shortened (14 characters, '_', 4 hex digits), since RRD
 // keeps only the short name. Nothing is printed otherwise, so the output
 // stays T2's for T2's columns.
 func WriteShortenedNote(w io.Writer, names []string) {
@@ -321,15 +321,15 @@ func WriteShortenedNote(w io.Writer, names []string) {
 	}
 	if len(short) > 0 {
 		fmt.Fprintf(w, "Shortened to RRD's %d-character limit (plot them by this name or the full column name): %s\n",
-			rrdfeed.MaxDSName, strings.Join(short, " "))
+			feed.MaxDSName, strings.Join(short, " "))
 	}
 }
 
 func looksShortened(n string) bool {
-	if len(n) != rrdfeed.MaxDSName || n[rrdfeed.MaxDSName-5] != '_' {
+	if len(n) != feed.MaxDSName || n[feed.MaxDSName-5] != '_' {
 		return false
 	}
-	for _, c := range n[rrdfeed.MaxDSName-4:] {
+	for _, c := range n[feed.MaxDSName-4:] {
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
 			return false
 		}

@@ -1,4 +1,4 @@
-package t2rrdcli
+package cli
 
 import (
 	"bytes"
@@ -11,9 +11,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/t2go/t2go/pkg/iostreams"
 )
 
-const testdata = "../../testdata/t2rrd"
+const testdata = "../../../testdata/t2rrd"
 
 func needRRDTool(t *testing.T) {
 	t.Helper()
@@ -30,7 +32,7 @@ type result struct {
 func run(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Run(context.Background(), args, IO{In: strings.NewReader(stdin), Out: &out, Err: &errb})
+	code := Main(context.Background(), args, iostreams.Test(stdin, &out, &errb))
 	return result{code, out.String(), errb.String()}
 }
 
@@ -205,7 +207,7 @@ func TestLivePlotStopsOnCancel(t *testing.T) {
 	var out, errb bytes.Buffer
 	done := make(chan int)
 	go func() {
-		done <- Run(ctx, []string{"-d", db, "-p", png, "-U", "1", "numPkts"}, IO{In: strings.NewReader(""), Out: &out, Err: &errb})
+		done <- Main(ctx, []string{"-d", db, "-p", png, "-U", "1", "numPkts"}, iostreams.Test("", &out, &errb))
 	}()
 	// Wait for the first drawing, then interrupt.
 	for i := 0; i < 500; i++ {

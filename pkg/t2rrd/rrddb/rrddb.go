@@ -5,6 +5,7 @@
 package rrddb
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/t2go/t2go/pkg/rrdcached"
+	"github.com/t2go/t2go/pkg/t2rrd/rrdcached"
 	"github.com/ziutek/rrd"
 )
 
@@ -105,12 +106,12 @@ type DB interface {
 }
 
 // Open returns the database file, through rrdcached when daemon is not
-// empty. It does not touch the file.
-func Open(file, daemon string) (DB, error) {
+// empty. It does not touch the file. ctx ends waits on the daemon.
+func Open(ctx context.Context, file, daemon string) (DB, error) {
 	if daemon == "" {
 		return &local{file: file}, nil
 	}
-	c, err := rrdcached.Dial(daemon)
+	c, err := rrdcached.Dial(ctx, daemon)
 	if err != nil {
 		return nil, err
 	}

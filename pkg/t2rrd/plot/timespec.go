@@ -1,4 +1,4 @@
-package rrdplot
+package plot
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-// Package rrdfeed stores a t2 machine-report stream in a round-robin
+// Package feed stores a t2 machine-report stream in a round-robin
 // database: `t2 -l | t2rrd -m`. It creates the database from the stream's
 // header, detects the report interval, and writes rows in batches through
 // librrd in process or through rrdcached.
@@ -8,7 +8,7 @@
 // the wrong number of fields or an unreadable time, rows not newer than the
 // previous one, non-numeric values. Only a header that changes the columns
 // mid-stream stops the feed (the database keeps the first layout).
-package rrdfeed
+package feed
 
 import (
 	"errors"
@@ -20,7 +20,7 @@ import (
 	"strings"
 
 	"github.com/t2go/t2go/pkg/machinereport"
-	"github.com/t2go/t2go/pkg/rrddb"
+	"github.com/t2go/t2go/pkg/t2rrd/rrddb"
 )
 
 // HeartbeatFactor times the step is the default heartbeat: a row that
