@@ -12,11 +12,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/t2go/t2go/pkg/t2rrd/feed"
+	"github.com/t2go/t2go/pkg/t2rrd/outfile"
 	"github.com/t2go/t2go/pkg/t2rrd/rrddb"
 	"github.com/ziutek/rrd"
 )
@@ -244,9 +246,24 @@ func (p *Plotter) Draw(opt Options) (*Result, error) {
 
 func (p *Plotter) draw(opt Options, f1, f2 string, rng Range) (*Result, error) {
 	g := opt.grapher(p.DB.File(), p.DB.Daemon(), f1, f2)
-	gi, err := g.SaveGraph(opt.PNG, time.Unix(rng.Start, 0), time.Unix(rng.End, 0))
+	// Drawn into a new file and renamed into place: a viewer reloading
+	// the PNG every second never reads half an image, and under sudo a
+	// link planted at the name is refused (package outfile).
+	target, err := outfile.Target(opt.PNG)
 	if err != nil {
+		return nil, fmt.Errorf("plot: %w", err)
+	}
+	tmp, err := outfile.Temp(target)
+	if err != nil {
+		return nil, fmt.Errorf("plot %s: %w", opt.PNG, err)
+	}
+	gi, err := g.SaveGraph(tmp, time.Unix(rng.Start, 0), time.Unix(rng.End, 0))
+	if err != nil {
+		os.Remove(tmp)
 		return nil, fmt.Errorf("plot %s: %v", opt.PNG, err)
+	}
+	if err := outfile.Commit(tmp, target); err != nil {
+		return nil, fmt.Errorf("plot: %w", err)
 	}
 	return &Result{PNG: opt.PNG, F1: f1, F2: f2, Range: rng, Width: gi.Width, Height: gi.Height}, nil
 }
