@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -180,5 +182,39 @@ func TestT2rrdSudoRefusesSymlinks(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(victim); !bytes.HasPrefix(b, []byte("\x89PNG")) {
 		t.Errorf("link target is not the plot")
+	}
+}
+
+// A silent rrdcached does not keep `t2rrd -m --daemon` from stopping on
+// SIGTERM.
+func TestT2rrdSignalWhileDaemonSilent(t *testing.T) {
+	e := newEnv(t)
+	sock := filepath.Join(e.out, "silent.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // accepts, reads, never answers
+			go io.Copy(io.Discard, c)
+		}
+	}()
+	p := e.start(true, "t2rrd", "-m", "--daemon", "unix:"+sock, "-d", "x.rrd")
+	p.stdin.Write([]byte(machineStream(1700000000, 6)))
+	time.Sleep(500 * time.Millisecond)
+	start := time.Now()
+	p.signal(syscall.SIGTERM)
+	code := p.wait(10 * time.Second)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("exited %v after SIGTERM", d)
+	}
+	if code != 1 || !strings.Contains(p.stderr.String(), "interrupted") {
+		t.Errorf("exit %d\n%s", code, p.stderr.String())
 	}
 }

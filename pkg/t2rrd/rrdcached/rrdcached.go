@@ -126,7 +126,7 @@ func (c *Client) arm() error {
 // ctx ended or the deadline passed.
 func (c *Client) wrap(cmd string, err error) error {
 	if cerr := c.ctx.Err(); cerr != nil {
-		return fmt.Errorf("rrdcached %s: %w", cmd, cerr)
+		return fmt.Errorf("rrdcached %s: interrupted (%w)", cmd, cerr)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
