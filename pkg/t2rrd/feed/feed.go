@@ -5,9 +5,11 @@
 //
 // Odd input is handled on purpose and counted, never fatal: text lines
 // (human reports, banners), blank lines, rows before the header, rows with
-// the wrong number of fields or an unreadable time, rows not newer than the
-// previous one, non-numeric values. Only a header that changes the columns
-// mid-stream stops the feed (the database keeps the first layout).
+// the wrong number of fields or an unreadable or impossible time, rows not
+// newer than the previous one, non-numeric values. What stops the feed: a
+// header that changes the columns mid-stream (the database keeps the
+// first layout), more than MaxSources data columns, and, without -k, a
+// file at the database path that is no RRD database (never replaced).
 package feed
 
 import (
