@@ -117,7 +117,7 @@ func alignedColumns(t *testing.T, name string, raw, aligned []string) {
 func TestVersion(t *testing.T) {
 	e := newEnv(t)
 	for _, c := range [][]string{{"t2", "-V"}, {"t2", "--version"}, {"t2stat", "--version"}, {"t2conf", "--version"},
-		{"t2build", "--version"}, {"tcol", "--version"}} {
+		{"t2build", "--version"}, {"t2rrd", "--version"}, {"tcol", "--version"}} {
 		r := e.mustRun(c[0], c[1:]...)
 		want := c[0] + " (t2go) " + cliutil.Version() + "\n"
 		if c[0] == "t2" {
@@ -176,7 +176,7 @@ func TestCompletionsAndManPages(t *testing.T) {
 	if out := shell("fish", "-c", "source "+filepath.Join(fish, "t2build.fish")+"; complete -C 't2build txtS'"); !strings.HasPrefix(out, "txtSink") {
 		t.Errorf("fish: t2build txtS<TAB>: %q", out)
 	}
-	for _, name := range []string{"t2", "t2stat", "t2conf", "t2build", "tcol"} {
+	for _, name := range []string{"t2", "t2stat", "t2conf", "t2build", "t2rrd", "tcol"} {
 		shell("zsh", "-n", filepath.Join(dir, "zsh", "site-functions", "_"+name))
 		shell("bash", "-n", filepath.Join(comp, name))
 		page := shell("man", "-l", "-P", "cat", filepath.Join(dir, "man", "man1", name+".1"))
@@ -207,7 +207,7 @@ func TestMakeInstall(t *testing.T) {
 			t.Errorf("%s --version: %v %q", c, err, out)
 		}
 	}
-	for _, c := range []string{"t2", "t2stat", "t2conf", "t2build", "tcol"} {
+	for _, c := range []string{"t2", "t2stat", "t2conf", "t2build", "t2rrd", "tcol"} {
 		for _, f := range []string{"bash-completion/completions/" + c, "zsh/site-functions/_" + c,
 			"fish/vendor_completions.d/" + c + ".fish", "man/man1/" + c + ".1"} {
 			if st, err := os.Stat(filepath.Join(dest, "usr", "share", f)); err != nil || st.Size() == 0 {

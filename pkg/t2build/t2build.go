@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -174,7 +173,7 @@ func Run(o *Options) error {
 		known[p.Name] = p
 	}
 	if o.ListFile != "" {
-		data, err := os.ReadFile(o.ListFile)
+		data, err := config.ReadFileLimited(o.ListFile, config.MaxPluginList)
 		if err != nil {
 			return fmt.Errorf("plugin list: %w", err)
 		}
@@ -254,10 +253,7 @@ func Run(o *Options) error {
 	}
 	active, explicit := cfg.ActivePlugins()
 	if !explicit {
-		active = nil
-		for _, p := range cfg.Plugins() {
-			active = append(active, p.Name)
-		}
+		active = cfg.DefaultPlugins()
 	}
 	if explicit {
 		for _, n := range active {
@@ -274,7 +270,7 @@ func Run(o *Options) error {
 	case o.Unload:
 		return c.unload(opts, active, o.Names)
 	case o.All || len(o.Names) > 0:
-		return c.activate(opts, cfg, o)
+		return c.activate(opts, cfg, active, o)
 	}
 	return c.check(cfg, active, explicit)
 }
@@ -302,6 +298,9 @@ func (c *runner) list(opts config.Options, defaults *config.Config) error {
 		return err
 	}
 	active, explicit := cfg.ActivePlugins()
+	if !explicit {
+		active = cfg.DefaultPlugins()
+	}
 	on := map[string]bool{}
 	for _, n := range active {
 		on[n] = true
@@ -309,13 +308,13 @@ func (c *runner) list(opts config.Options, defaults *config.Config) error {
 	fmt.Fprintf(c.IO.Out, "000\t%s\tcore (always active)\n", config.Core)
 	for _, p := range defaults.Plugins() {
 		state := "inactive"
-		if !explicit || on[p.Name] {
+		if on[p.Name] {
 			state = "active"
 		}
 		fmt.Fprintf(c.IO.Out, "%03d\t%s\t%s\n", p.Number, p.Name, state)
 	}
 	if !explicit {
-		fmt.Fprintln(c.IO.Out, "(no plugins.txt: every plugin is active)")
+		fmt.Fprintln(c.IO.Out, "(no plugins.txt: T2's default plugin set is active)")
 	} else {
 		file, _ := opts.Lookup(config.PluginListName)
 		fmt.Fprintf(c.IO.Out, "(active list: %s)\n", config.DisplayPath(file))
@@ -337,12 +336,12 @@ func (c *runner) check(cfg *config.Config, active []string, explicit bool) error
 	return nil
 }
 
-// activate adds plugins to the active list of the write folder. Like a
-// T2 plugin folder, a folder without a list holds no plugins yet, so it
-// gets exactly the plugins named (the list that applied before, e.g. the
-// home's for a new -p folder, or "every plugin" without any list, is not
-// its content).
-func (c *runner) activate(opts config.Options, cfg *config.Config, o *Options) error {
+// activate adds plugins to the active list of the write folder. The
+// list it starts from is the folder's own plugins.txt; without one, a -p
+// folder is new and holds no plugins yet, as a new T2 plugin folder, so
+// it gets exactly the plugins named, while the home starts from what is
+// active there (T2's default set, which T2's installation builds).
+func (c *runner) activate(opts config.Options, cfg *config.Config, active []string, o *Options) error {
 	names := o.Names
 	if o.All {
 		names = nil
@@ -352,7 +351,7 @@ func (c *runner) activate(opts config.Options, cfg *config.Config, o *Options) e
 	}
 	file := opts.PluginListFile()
 	var base []string
-	data, err := os.ReadFile(file)
+	data, err := config.ReadFileLimited(file, config.MaxPluginList)
 	exists := err == nil
 	if exists {
 		if base, err = config.ParsePluginList(file, data); err != nil {
@@ -360,6 +359,8 @@ func (c *runner) activate(opts config.Options, cfg *config.Config, o *Options) e
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("reading %s: %w", config.DisplayPath(file), err)
+	} else if opts.PluginDir == "" {
+		base = active
 	}
 	on := map[string]bool{}
 	for _, n := range base {
@@ -375,7 +376,7 @@ func (c *runner) activate(opts config.Options, cfg *config.Config, o *Options) e
 		list = append(list, n)
 		isNew[n] = true
 	}
-	if !exists || len(isNew) > 0 {
+	if len(isNew) > 0 || !exists && opts.PluginDir != "" {
 		if err := opts.WritePluginList(orderByNumber(cfg, list)); err != nil {
 			return fmt.Errorf("writing %s: %w", config.DisplayPath(file), err)
 		}
@@ -391,8 +392,8 @@ func (c *runner) activate(opts config.Options, cfg *config.Config, o *Options) e
 		}
 		fmt.Fprintf(c.IO.Out, "%s: %s\n", c.IO.Colour(iostreams.Blue, fmt.Sprintf("Plugin '%s'", n)), state)
 	}
-	if !exists {
-		fmt.Fprintf(c.IO.Out, "(new active list %s: only these plugins are active)\n", config.DisplayPath(file))
+	if !exists && opts.PluginDir != "" {
+		fmt.Fprintf(c.IO.Out, "(new plugin folder %s: only these plugins are active)\n", config.DisplayPath(opts.PluginDir))
 	}
 	fmt.Fprintf(c.IO.Out, "\n%s\n", c.IO.Colour(iostreams.Green, "BUILDING SUCCESSFUL"))
 	return nil

@@ -146,28 +146,42 @@ func TestEmptyAsks(t *testing.T) {
 	}
 }
 
-// Without plugins.txt every plugin is active; -u writes the others.
-// Building names into a folder without a list gives exactly those
-// plugins, as in a new T2 plugin folder (it used to print BUILDING
-// SUCCESSFUL and write nothing, so every plugin stayed active).
+// Without plugins.txt T2's default set is active (those of its members
+// that are compiled in): naming a member changes nothing, naming another
+// plugin writes the default set plus it, -u writes the set minus it, and
+// -l marks the set. A new -p folder gets exactly the plugins built into
+// it, as a new T2 plugin folder (it used to print BUILDING SUCCESSFUL and
+// write nothing, so t2 -p DIR ran the home's or the default set).
 func TestWithoutPluginList(t *testing.T) {
 	home := t.TempDir()
-	out, _, code := run(t, home, nil, "", "basicFlow", "txtSink")
-	if code != 0 || !strings.Contains(out, "Plugin 'basicFlow': activated\nPlugin 'txtSink': activated\n(new active list ") {
+	out, _, code := run(t, home, nil, "", "basicFlow")
+	if code != 0 || !strings.Contains(out, "Plugin 'basicFlow': already active\n") {
 		t.Errorf("add: %q", out)
 	}
-	if got, ex := active(t, home); !ex || got != "basicFlow,txtSink" {
-		t.Errorf("names into a new folder: %q %v", got, ex)
+	if _, ex := active(t, home); ex {
+		t.Error("naming an active plugin wrote plugins.txt")
+	}
+	out, _, _ = run(t, home, nil, "", "-l")
+	if !strings.Contains(out, "301\tftpDecode\tinactive\n") || !strings.Contains(out, "120\tbasicStats\tactive\n") ||
+		!strings.Contains(out, "(no plugins.txt: T2's default plugin set is active)") {
+		t.Errorf("-l: %q", out)
 	}
 	home = t.TempDir()
 	run(t, home, nil, "", "-u", "txtSink")
-	if got, ex := active(t, home); !ex || got != "protoStats,basicFlow,basicStats,tcpStates,ftpDecode" {
+	if got, ex := active(t, home); !ex || got != "protoStats,basicFlow,basicStats,tcpStates" {
 		t.Errorf("-u: %q %v", got, ex)
+	}
+	home = t.TempDir()
+	out, _, _ = run(t, home, nil, "", "ftpDecode")
+	if got, ex := active(t, home); !ex || got != "protoStats,basicFlow,basicStats,tcpStates,ftpDecode,txtSink" ||
+		!strings.Contains(out, "Plugin 'ftpDecode': activated") {
+		t.Errorf("add ftpDecode: %q %v\n%s", got, ex, out)
 	}
 	// -p DIR: a new folder gets exactly the named set, whatever the home has
 	run(t, home, nil, "", "-e", "-y", "basicStats")
 	dir := filepath.Join(t.TempDir(), "plugins")
-	if out, errOut, code := run(t, home, nil, "", "-p", dir, "tranalyzer2", "basicFlow", "tcpStates"); code != 0 || errOut != "" || !strings.Contains(out, "BUILDING SUCCESSFUL") {
+	out, errOut, code := run(t, home, nil, "", "-p", dir, "tranalyzer2", "basicFlow", "tcpStates")
+	if code != 0 || errOut != "" || !strings.Contains(out, "Plugin 'tcpStates': activated\n(new plugin folder ") || !strings.Contains(out, "BUILDING SUCCESSFUL") {
 		t.Fatalf("-p: %d %q %q", code, out, errOut)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "plugins.txt"))
@@ -180,6 +194,13 @@ func TestWithoutPluginList(t *testing.T) {
 	}
 	if got, _ := active(t, home); got != "basicStats" {
 		t.Errorf("home changed to %q", got)
+	}
+	// a new -p folder named with the default set's members only still
+	// gets its list (nothing is "already active" in a new folder)
+	dir2 := filepath.Join(t.TempDir(), "plugins")
+	run(t, t.TempDir(), nil, "", "-p", dir2, "basicFlow")
+	if data, err := os.ReadFile(filepath.Join(dir2, "plugins.txt")); err != nil || !strings.Contains(string(data), "basicFlow") {
+		t.Errorf("-p new folder with basicFlow: %q %v", data, err)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/t2go/t2go/pkg/t2build"
 	"github.com/t2go/t2go/pkg/t2cmd"
 	"github.com/t2go/t2go/pkg/t2conf"
+	"github.com/t2go/t2go/pkg/t2rrd/cli"
 	"github.com/t2go/t2go/pkg/t2stat"
 	"github.com/t2go/t2go/pkg/tcol"
 )
@@ -33,8 +34,17 @@ func commands() []*cobra.Command {
 		t2stat.NewCmd(io, nil),
 		t2conf.NewCmd(io, nil),
 		t2build.NewCmd(io, nil),
+		t2rrd(io),
 		tcol.NewCmd(io, nil),
 	}
+}
+
+// t2rrd's command documents the --version its main answers.
+func t2rrd(io *iostreams.IO) *cobra.Command {
+	cmd := cli.NewCmd(io, nil)
+	cmd.Flags().Bool("version", false, "print the version and commit of t2go, then exit")
+	cmd.DisableFlagsInUseLine = true
+	return cmd
 }
 
 func main() {
