@@ -109,6 +109,11 @@ func templateFields(format Format, v6, bi bool) []field {
 			field{id: iePacketDelta, length: 8}, field{id: ieOctetDelta, length: 8},
 			field{id: ieFirstSwitched, length: 4}, field{id: ieLastSwitched, length: 4})
 	}
+	if bi {
+		// The reverse flags come before the forward ones: template order
+		// is free, and nfcapd stores both in one field, the later winning.
+		fs = append(fs, field{id: ieTCPFlags, length: 2, reverse: true})
+	}
 	fs = append(fs,
 		field{id: ieTCPFlags, length: 2}, field{id: ieVLAN, length: 2},
 		field{id: iePacketDelta, length: 8}, field{id: ieOctetDelta, length: 8},
@@ -117,8 +122,7 @@ func templateFields(format Format, v6, bi bool) []field {
 	if bi {
 		fs = append(fs,
 			field{id: iePacketDelta, length: 8, reverse: true},
-			field{id: ieOctetDelta, length: 8, reverse: true},
-			field{id: ieTCPFlags, length: 2, reverse: true})
+			field{id: ieOctetDelta, length: 8, reverse: true})
 	}
 	return fs
 }
@@ -306,6 +310,9 @@ func (e *Encoder) Add(r *Record) {
 		b = binary.BigEndian.AppendUint32(b, uint32(r.Start-e.base))
 		b = binary.BigEndian.AppendUint32(b, uint32(r.End-e.base))
 	} else {
+		if e.biflow {
+			b = binary.BigEndian.AppendUint16(b, uint16(r.RevTCPFlags))
+		}
 		b = binary.BigEndian.AppendUint16(b, uint16(r.TCPFlags))
 		b = binary.BigEndian.AppendUint16(b, r.VLAN)
 		b = binary.BigEndian.AppendUint64(b, r.Packets)
@@ -316,7 +323,6 @@ func (e *Encoder) Add(r *Record) {
 		if e.biflow {
 			b = binary.BigEndian.AppendUint64(b, r.RevPackets)
 			b = binary.BigEndian.AppendUint64(b, r.RevOctets)
-			b = binary.BigEndian.AppendUint16(b, uint16(r.RevTCPFlags))
 		}
 	}
 	e.buf = b

@@ -2,15 +2,14 @@ package ipfix
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/t2go/t2go/pkg/ipfix/ipfixtest"
 )
 
 func sampleRecords() []Record {
@@ -145,7 +144,7 @@ func TestBadOptions(t *testing.T) {
 // TestUnreachableCollectorNeverBlocks exports into a port nobody listens
 // on: Export never waits, and what was not delivered is counted.
 func TestUnreachableCollectorNeverBlocks(t *testing.T) {
-	port := freeUDPPort(t)
+	port := ipfixtest.FreeUDPPort(t)
 	x, err := Dial("127.0.0.1:"+strconv.Itoa(port), Options{Format: IPFIX, Queue: 64})
 	if err != nil {
 		t.Fatal(err)
@@ -167,109 +166,14 @@ func TestUnreachableCollectorNeverBlocks(t *testing.T) {
 	}
 }
 
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
-
-// Collector is a real nfcapd on loopback, writing into its own folder.
-type Collector struct {
-	Addr string
-	Dir  string
-	cmd  *exec.Cmd
-}
-
-// StartNfcapd starts nfcapd on a free loopback port; the test skips when
-// nfdump is not installed (scripts/deps.sh installs it).
-func StartNfcapd(t *testing.T) *Collector {
-	t.Helper()
-	if _, err := exec.LookPath("nfcapd"); err != nil {
-		t.Skip("nfcapd (Debian package nfdump) is not installed")
-	}
-	dir := t.TempDir()
-	port := freeUDPPort(t)
-	cmd := exec.Command("nfcapd", "-b", "127.0.0.1", "-p", strconv.Itoa(port), "-w", dir, "-t", "3600", "-I", "t2go")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &Collector{Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, cmd: cmd}
-	t.Cleanup(func() { c.Stop(t) })
-	// nfcapd binds right after start; wait until the port is taken.
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		l, err := net.ListenPacket("udp", c.Addr)
-		if err != nil {
-			return c
-		}
-		l.Close()
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("nfcapd did not bind " + c.Addr)
-	return nil
-}
-
-// Stop ends nfcapd with SIGTERM, which makes it close and name its file.
-func (c *Collector) Stop(t *testing.T) {
-	if c.cmd == nil || c.cmd.Process == nil || c.cmd.ProcessState != nil {
-		return
-	}
-	c.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { c.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		c.cmd.Process.Kill()
-		<-done
-		t.Error("nfcapd did not stop on SIGTERM")
-	}
-}
-
-// Totals reads every closed file of the collector with nfdump and returns
-// flows, packets and bytes, counting each record once, and the sum of the
-// flows' first-seen times in milliseconds.
-func (c *Collector) Totals(t *testing.T) (flows, packets, bytes uint64, startSum int64) {
-	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(c.Dir, "nfcapd.2*"))
-	if len(files) == 0 {
-		t.Fatalf("nfcapd wrote no closed file in %s", c.Dir)
-	}
-	for _, f := range files {
-		out, err := exec.Command("nfdump", "-r", f, "-q", "-o", "fmt:%tsr %pkt %byt").CombinedOutput()
-		if err != nil {
-			t.Fatalf("nfdump -r %s: %v\n%s", f, err, out)
-		}
-		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			fs := strings.Fields(line)
-			if len(fs) != 3 {
-				continue
-			}
-			ts, err0 := strconv.ParseFloat(fs[0], 64)
-			p, err1 := strconv.ParseUint(fs[1], 10, 64)
-			b, err2 := strconv.ParseUint(fs[2], 10, 64)
-			if err0 != nil || err1 != nil || err2 != nil {
-				t.Fatalf("nfdump line %q", line)
-			}
-			flows++
-			startSum += int64(ts*1000 + 0.5)
-			packets += p
-			bytes += b
-		}
-	}
-	return
-}
-
 func TestNfcapdReceivesAllRecords(t *testing.T) {
-	for _, format := range []Format{IPFIX, NetFlow9} {
-		t.Run(format.String(), func(t *testing.T) {
-			col := StartNfcapd(t)
-			x, err := Dial(col.Addr, Options{Format: format, Domain: 1})
+	for _, tc := range []struct {
+		format Format
+		biflow bool
+	}{{IPFIX, false}, {NetFlow9, false}, {IPFIX, true}} {
+		t.Run(fmt.Sprintf("%v/biflow=%v", tc.format, tc.biflow), func(t *testing.T) {
+			col := ipfixtest.StartNfcapd(t)
+			x, err := Dial(col.Addr, Options{Format: tc.format, Domain: 1, Biflow: tc.biflow})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -280,6 +184,11 @@ func TestNfcapdReceivesAllRecords(t *testing.T) {
 				x.Export(&rs[i])
 				wantP += rs[i].Packets
 				wantB += rs[i].Octets
+				if tc.biflow {
+					// nfdump adds the reverse direction to the totals.
+					wantP += rs[i].RevPackets
+					wantB += rs[i].RevOctets
+				}
 				wantStart += rs[i].Start
 			}
 			st := x.Close()
