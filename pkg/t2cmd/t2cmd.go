@@ -13,12 +13,11 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
-	"github.com/t2go/t2go/pkg/analyzer"
 	"github.com/t2go/t2go/pkg/capture"
 	"github.com/t2go/t2go/pkg/cliutil"
 	"github.com/t2go/t2go/pkg/config"
+	"github.com/t2go/t2go/pkg/control"
 	"github.com/t2go/t2go/pkg/iostreams"
-	"github.com/t2go/t2go/pkg/monitor"
 	"github.com/t2go/t2go/pkg/plugin"
 	_ "github.com/t2go/t2go/pkg/plugins/all" // compiled-in plugins
 )
@@ -41,7 +40,7 @@ type flags struct {
 
 // NewCommand builds the t2 command. ctl is the signal subscription,
 // started by main before anything is printed.
-func NewCommand(io *iostreams.IO, ctl *monitor.Control) *cobra.Command {
+func NewCommand(io *iostreams.IO, sig *control.Signals) *cobra.Command {
 	var f flags
 	cmd := &cobra.Command{
 		Use:           "t2 [OPTION...] <INPUT> [BPF]",
@@ -49,7 +48,7 @@ func NewCommand(io *iostreams.IO, ctl *monitor.Control) *cobra.Command {
 		SilenceUsage:  true,
 		Args:          cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return run(cmd, io, ctl, &f, args)
+			return run(cmd, io, sig, &f, args)
 		},
 	}
 	fs := cmd.Flags()
@@ -114,21 +113,21 @@ func usageError(io *iostreams.IO, msg string) error {
 	return cliutil.Exit(1)
 }
 
-func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, args []string) error {
+func run(cmd *cobra.Command, io *iostreams.IO, sig *control.Signals, f *flags, args []string) error {
 	fs := cmd.Flags()
 	if f.help {
 		fmt.Fprint(io.Out, usageText)
 		return nil
 	}
 	if f.version {
-		fmt.Fprintf(io.Out, "Tranalyzer %s (Anteater) [%s] (t2go)\n", analyzer.Version, analyzer.Codename)
+		fmt.Fprintf(io.Out, "Tranalyzer %s (Anteater) [%s] (t2go)\n", control.Version, control.Codename)
 		return nil
 	}
 	if fs.NFlag() == 0 && len(args) == 0 {
 		fmt.Fprint(io.Out, usageText)
 		return cliutil.Exit(1)
 	}
-	opt := analyzer.Options{
+	opt := control.Options{
 		SensorID:    -1,
 		MonInterval: f.monIntv,
 		HashFactor:  f.hash,
@@ -138,7 +137,7 @@ func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, a
 		LogFile:     f.log,
 		MonFile:     f.mon,
 		PacketMode:  f.pkts,
-		Control:     ctl,
+		Signals:     sig,
 		Stdout:      io.Out,
 		Stderr:      io.ErrOut,
 		StdoutTTY:   io.IsTTY,
@@ -152,10 +151,10 @@ func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, a
 		kind int
 		val  string
 	}{
-		{fs.Changed("pcap"), analyzer.InputFile, f.pcap},
-		{fs.Changed("pcap-list"), analyzer.InputList, f.list},
-		{fs.Changed("input-regex"), analyzer.InputSeries, f.series},
-		{fs.Changed("interface"), analyzer.InputLive, f.iface},
+		{fs.Changed("pcap"), control.InputFile, f.pcap},
+		{fs.Changed("pcap-list"), control.InputList, f.list},
+		{fs.Changed("input-regex"), control.InputSeries, f.series},
+		{fs.Changed("interface"), control.InputLive, f.iface},
 	} {
 		if in.set {
 			kinds++
@@ -168,7 +167,7 @@ func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, a
 	case kinds > 1:
 		return usageError(io, "'-r', '-R', '-D' and '-i' options can only be used exclusively")
 	}
-	if opt.InputKind == analyzer.InputSeries {
+	if opt.InputKind == control.InputSeries {
 		if _, err := capture.ParseSeries(opt.Input); err != nil {
 			return usageError(io, "Option '-D': Invalid format, expected 'expr[:schr][,stop]'")
 		}
@@ -230,7 +229,7 @@ func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, a
 		opt.CPU, opt.CPUBound = cpu, true
 	}
 	// DECISIONS.md: running as root on a file warns, but never sleeps.
-	opt.WarnRoot = os.Geteuid() == 0 && opt.InputKind != analyzer.InputLive
+	opt.WarnRoot = os.Geteuid() == 0 && opt.InputKind != control.InputLive
 	pluginDir := f.pluginDir
 	cfg, err := config.Load(config.Options{PluginDir: pluginDir})
 	if err != nil {
@@ -238,13 +237,13 @@ func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, a
 		return cliutil.Exit(1)
 	}
 	opt.Config = cfg
-	a, err := analyzer.New(opt)
+	r, err := control.New(opt)
 	if err != nil {
 		fmt.Fprintf(io.ErrOut, "[ERR] %v\n", err)
 		return cliutil.Exit(1)
 	}
-	if err := a.Run(); err != nil {
-		if !errors.Is(err, analyzer.ErrInputDamaged) { // else already reported, file by file
+	if err := r.Execute(); err != nil {
+		if !errors.Is(err, control.ErrInputDamaged) { // else already reported, file by file
 			fmt.Fprintf(io.ErrOut, "[ERR] %v\n", err)
 		}
 		return cliutil.Exit(1)
