@@ -203,7 +203,7 @@ func (r *Run) outputGone() bool {
 	}
 	r.pipeGone = true
 	c := r.eng.Counters()
-	fmt.Fprintf(r.opt.Stderr, "[WRN] The reader of stdout went away after %d packets: removing all flows and exiting\n", c.Packets)
+	fmt.Fprintf(r.opt.Stderr, "[WRN] The reader of stdout went away after %d packets: the rest of the input is not read; the flows seen so far are written, then t2 exits with status 1\n", c.Packets)
 	if r.opt.LogFile {
 		r.repW.Warn("The reader of stdout went away: removing all flows and exiting")
 	}

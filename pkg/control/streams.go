@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/t2go/t2go/pkg/outfile"
 )
 
-// DerivePrefix computes the output prefix as T2 does (t2-core §3.1), with
-// one fix (DECISIONS.md): only the capture file's own extension is
+// DerivePrefix computes the output prefix as T2 does, with one fix
+// (docs/differences-from-t2.md): only the capture file's own extension is
 // stripped, never a dot in a directory name.
 func DerivePrefix(inputKind int, input, w string) (string, error) {
 	base := input
@@ -63,7 +65,7 @@ type stream struct {
 func newStream(name string, create bool, stdout interface{ Write([]byte) (int, error) }) (*stream, error) {
 	s := &stream{name: name}
 	if create {
-		f, err := os.Create(name)
+		f, err := outfile.Create(name)
 		if err != nil {
 			return nil, fmt.Errorf("cannot create '%s': %w", name, err)
 		}
