@@ -117,7 +117,6 @@ func (r *Run) onFile(ci capture.Info) {
 // printFile prints the input lines of a newly opened file (or the
 // interface): what is read, BPF, link type, snapshot length.
 func (r *Run) printFile(ci capture.Info) {
-	r.endDots()
 	if r.cfg.verbose == 0 {
 		return
 	}
@@ -276,14 +275,6 @@ func (r *Run) refreshIdleClock() {
 	r.eng.AdvanceClock(packet.Time(time.Now().UnixNano()))
 }
 
-// endDots ends the line of dots printed while a -D series waited.
-func (r *Run) endDots() {
-	if r.dotted {
-		r.dotted = false
-		r.rep.Write([]byte("\n"))
-	}
-}
-
 // hooks is the engine's view of the run.
 type hooks struct{ r *Run }
 
@@ -291,7 +282,6 @@ func (h hooks) FirstPacket(ts packet.Time) {
 	r := h.r
 	r.intervalTS = ts
 	if r.cfg.verbose > 0 {
-		r.endDots()
 		report.WriteDumpStart(r.repW, &report.State{FirstPacket: ts})
 		r.rep.Flush()
 	}
@@ -312,8 +302,7 @@ func (h hooks) Warn(msg string) { h.r.repW.Warn("%s", msg) }
 func (h hooks) Idle() {
 	r := h.r
 	if r.opt.InputKind == InputSeries && r.cfg.verbose > 0 {
-		r.dotted = true
-		r.rep.Write([]byte("."))
+		r.rep.dot()
 	}
 	r.rep.Flush()
 }

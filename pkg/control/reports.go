@@ -302,7 +302,6 @@ func (r *Run) finishRun(loopErr error) error {
 		r.ticker.Stop()
 	}
 	r.prog.clear()
-	r.endDots()
 	// The caller prints errors on stderr; the log file gets them too so it
 	// tells the whole story.
 	if loopErr != nil && r.opt.LogFile {

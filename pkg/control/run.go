@@ -66,7 +66,6 @@ type Run struct {
 	reportCount int
 
 	prog      *progress
-	dotted    bool        // a '.' for a waiting -D series ends the report stream's line
 	abandoned atomic.Bool // the input never opened: late file notices are dropped
 
 	pipeGone bool // stdout's reader went away (EPIPE)

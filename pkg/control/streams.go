@@ -60,6 +60,21 @@ type stream struct {
 	w    *bufio.Writer
 	out  interface{ Write([]byte) (int, error) }
 	err  error
+	// dotted: the last thing written was a waiting dot (dot).
+	dotted bool
+}
+
+// dot writes one '.' of a -D series waiting for its next file; the next
+// Write starts a new line first.
+func (s *stream) dot() {
+	if s.err != nil {
+		return
+	}
+	if _, err := s.w.Write([]byte(".")); err != nil {
+		s.err = fmt.Errorf("writing '%s': %w", s.name, err)
+		return
+	}
+	s.dotted = true
 }
 
 func newStream(name string, create bool, stdout interface{ Write([]byte) (int, error) }) (*stream, error) {
@@ -90,6 +105,14 @@ func (s *stream) Write(b []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
 	}
+	if s.dotted {
+		// A line of waiting dots ends before anything else is written.
+		s.dotted = false
+		if _, err := s.w.Write([]byte("\n")); err != nil {
+			s.err = fmt.Errorf("writing '%s': %w", s.name, err)
+			return 0, s.err
+		}
+	}
 	n, err := s.w.Write(b)
 	if err != nil {
 		s.err = fmt.Errorf("writing '%s': %w", s.name, err)
@@ -114,6 +137,9 @@ func (s *stream) readerGone() bool {
 }
 
 func (s *stream) Close() error {
+	if s.dotted {
+		s.Write(nil)
+	}
 	err := s.Flush()
 	if s.f != nil {
 		if cerr := s.f.Close(); err == nil && cerr != nil {
