@@ -274,3 +274,19 @@ func TestSudoRefusesPlantedSymlink(t *testing.T) {
 		t.Errorf("no [INF] line naming the configuration home under sudo:\n%s", out)
 	}
 }
+
+// On a capture file, periodic reports (MONINTTMPCP=0 with MONINTTMPCP_ON=1)
+// follow capture time: one row per MONINTV of the capture, however fast it
+// is read. (Wall-clock rows gave one row for a file read in a second.)
+func TestPeriodicRowsFollowCaptureTimeOnFiles(t *testing.T) {
+	e := newEnv(t)
+	e.conf("MACHINE_REPORT=1", "MONINTTMPCP=0", "MONINTTMPCP_ON=1", "MONINTV=1")
+	pc := loadPcap(t, testdata("pcaps", "http-web-browsing.pcap"))
+	in := filepath.Join(e.out, "long.pcap")
+	pc.repeated(t, in, 10)
+	res := e.mustRun("t2", "-r", in, "-w", e.out+"/", "-l")
+	_, rows := machineRows(t, res.stdout)
+	if len(rows) < 100 {
+		t.Errorf("%d rows for 10 copies of a 15 s capture at MONINTV=1, want one per capture second", len(rows))
+	}
+}

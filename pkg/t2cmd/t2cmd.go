@@ -283,7 +283,8 @@ func run(cmd *cobra.Command, io *iostreams.IO, sig *control.Signals, f *flags, a
 		opt.PreBanner = append(opt.PreBanner, msg)
 		opt.CPU, opt.CPUBound = cpu, true
 	}
-	// DECISIONS.md: running as root on a file warns, but never sleeps.
+	// Running as root on a file warns, but never sleeps
+	// (docs/differences-from-t2.md).
 	opt.WarnRoot = os.Geteuid() == 0 && opt.InputKind != control.InputLive
 	pluginDir := f.pluginDir
 	cfg, err := config.Load(config.Options{PluginDir: pluginDir})
