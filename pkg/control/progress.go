@@ -67,9 +67,12 @@ func (p *progress) draw(now time.Time) {
 	p.shown = true
 }
 
-// clear removes the bar before the end report is printed.
+// clear removes the bar before a report is printed; the next batch draws
+// it again, below the report.
 func (p *progress) clear() {
 	if p != nil && p.shown {
+		p.shown = false
+		p.last = time.Time{}
 		fmt.Fprint(p.r.opt.Stderr, "\r\x1b[K")
 	}
 }
