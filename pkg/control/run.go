@@ -202,10 +202,10 @@ func (r *Run) closeAll() error {
 			first = err
 		}
 	}
-	if r.src != nil {
+	if r.src != nil && !r.eng.ReaderAbandoned() {
 		keep(r.src.Close())
-		r.src = nil
 	}
+	r.src = nil
 	if r.pkt != nil {
 		keep(r.pkt.Close())
 		r.pkt = nil

@@ -246,8 +246,13 @@ func (e *Engine) Stop() {
 	select {
 	case <-e.readDone:
 	case <-time.After(stopWait):
+		e.abandoned = true
 	}
 }
+
+// ReaderAbandoned reports whether Stop left the reader blocked in a read:
+// the source must not be closed under it then (the process exits).
+func (e *Engine) ReaderAbandoned() bool { return e.abandoned }
 
 // Process handles every packet of b and gives the batch back to the
 // reader. It returns io.EOF at the end of the input, a read error that

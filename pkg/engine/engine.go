@@ -113,13 +113,14 @@ type Engine struct {
 	autopilotWarned bool
 
 	// Reader goroutine.
-	full     chan batchMsg
-	free     chan *batch
-	stopCh   chan struct{}
-	stopped  bool
-	readDone chan struct{}
-	curFile  uint16
-	files    fileQueue
+	full      chan batchMsg
+	free      chan *batch
+	stopCh    chan struct{}
+	stopped   bool
+	readDone  chan struct{}
+	abandoned bool // Stop gave up waiting for a blocked reader
+	curFile   uint16
+	files     fileQueue
 }
 
 // New builds an engine. Plugins are added with SetPlugins (after their
