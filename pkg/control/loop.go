@@ -248,10 +248,9 @@ func (r *Run) setPeriodic(on bool) {
 		r.ticker = nil
 	}
 	m := &r.cfg.mon
-	if m.pcapTime {
-		return // MONINTTMPCP=1: the pcap-time trigger is armed anyway
-	}
-	if r.captureClock() {
+	// With MONINTTMPCP=1 the engine's trigger already follows capture
+	// time and USR2 adds the wall-clock timer, as in T2.
+	if !m.pcapTime && r.captureClock() {
 		iv := packet.Time(0)
 		if on {
 			iv = packet.FromSeconds(m.timer)

@@ -30,7 +30,7 @@ func (r *Run) setupMonitoring() {
 			iv = 1 // T2: MONINTV <= 0 reports after every packet
 		}
 		r.eng.SetReportInterval(iv, m.gapFill)
-	} else if m.startOn {
+	} else if m.startOn || r.periodic {
 		r.setPeriodic(true)
 	}
 }
