@@ -45,6 +45,7 @@ type Run struct {
 	eng    *engine.Engine
 
 	plugins  []plugin.Plugin
+	descs    []plugin.Descriptor // of plugins, same order
 	names    []string
 	reporter []plugin.Reporter
 	monitors []plugin.Monitor
@@ -85,6 +86,10 @@ func New(opt Options) (*Run, error) {
 	}
 	r := &Run{opt: opt, warned: map[string]bool{}}
 	if err := r.cfg.load(opt.Config, opt); err != nil {
+		return nil, err
+	}
+	// A core key missing from tranalyzer2.toml is reported, not a panic.
+	if err := opt.Config.Err(); err != nil {
 		return nil, err
 	}
 	if opt.HashFactor < 1 {
