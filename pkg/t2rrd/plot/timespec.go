@@ -1,4 +1,4 @@
-package rrdplot
+package plot
 
 import (
 	"fmt"
@@ -51,16 +51,24 @@ func ParseInterval(s string) (int64, error) {
 		default:
 			return 0, fmt.Errorf("invalid interval %q: unknown unit %q (use s, m, h, d, w, mo, y)", orig, unit)
 		}
-		total += n * mult
-		if total > 100*365*86400 {
+		// Checked before adding, so a huge count cannot wrap around.
+		if n > maxInterval/mult || total+n*mult > maxInterval {
 			return 0, fmt.Errorf("invalid interval %q: longer than 100 years", orig)
 		}
+		total += n * mult
 	}
 	if total <= 0 {
 		return 0, fmt.Errorf("invalid interval %q: must be positive", orig)
 	}
 	return total, nil
 }
+
+// maxInterval is the longest interval accepted: 100 years.
+const maxInterval = 100 * 365 * 86400
+
+// MaxTime is the latest time a plot may reach (the end of year 9999, as
+// rrdtool's own time parser allows).
+const MaxTime = 253402300799
 
 // resolveTime evaluates a -s/-e value: a base (an epoch number, first,
 // last, now, or one of the names in bases, e.g. end/e for -s) optionally
@@ -94,6 +102,9 @@ func resolveTime(spec string, bases map[string]int64) (int64, error) {
 			return 0, fmt.Errorf("invalid time %q: expected seconds since the epoch or %s, optionally +/- an interval (e.g. last-30s)", spec, strings.Join(names, ", "))
 		}
 		t = n
+	}
+	if t > MaxTime {
+		return 0, fmt.Errorf("invalid time %q: after the year 9999", spec)
 	}
 	if rest != "" {
 		d, err := ParseInterval(rest[1:])
@@ -169,6 +180,12 @@ func ResolveRange(start, end string, interval int64, all bool, first, last, now 
 	if err != nil {
 		return r, err
 	}
+	if r.End > MaxTime {
+		return r, fmt.Errorf("invalid time range: end %d is after the year 9999", r.End)
+	}
+	// A window reaching before 1970 (a short database near the epoch)
+	// starts at 0: librrd has no earlier times.
+	r.Start = max(r.Start, 0)
 	if r.End <= r.Start {
 		return r, fmt.Errorf("empty time range: start %d is not before end %d", r.Start, r.End)
 	}

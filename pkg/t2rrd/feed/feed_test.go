@@ -1,4 +1,4 @@
-package rrdfeed
+package feed
 
 import (
 	"errors"

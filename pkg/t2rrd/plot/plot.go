@@ -1,4 +1,4 @@
-// Package rrdplot draws t2rrd's plots from a monitoring database with
+// Package plot draws t2rrd's plots from a monitoring database with
 // librrd's grapher (github.com/ziutek/rrd) in process, and formats t2rrd's
 // field list (-L) and database info (-I).
 //
@@ -6,18 +6,20 @@
 // an optional FIELD2 as a red area drawn below the axis (negated) while
 // its legends show the positive values, optional Holt-Winters bands with
 // failure ticks (-f) and a trend line (-t), and the anteater banner.
-package rrdplot
+package plot
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/t2go/t2go/pkg/rrddb"
-	"github.com/t2go/t2go/pkg/rrdfeed"
+	"github.com/t2go/t2go/pkg/t2rrd/feed"
+	"github.com/t2go/t2go/pkg/t2rrd/outfile"
+	"github.com/t2go/t2go/pkg/t2rrd/rrddb"
 	"github.com/ziutek/rrd"
 )
 
@@ -58,14 +60,14 @@ var banner = []string{
 
 // ResolveField finds the data source for a field name given on the command
 // line: the exact DS name, or the name a long column was shortened to
-// (rrdfeed.DSName). An unknown field is an error listing the fields.
+// (feed.DSName). An unknown field is an error listing the fields.
 func ResolveField(field string, names []string) (string, error) {
 	for _, n := range names {
 		if n == field {
 			return n, nil
 		}
 	}
-	short := rrdfeed.DSName(field)
+	short := feed.DSName(field)
 	for _, n := range names {
 		if n == short {
 			return n, nil
@@ -244,9 +246,24 @@ func (p *Plotter) Draw(opt Options) (*Result, error) {
 
 func (p *Plotter) draw(opt Options, f1, f2 string, rng Range) (*Result, error) {
 	g := opt.grapher(p.DB.File(), p.DB.Daemon(), f1, f2)
-	gi, err := g.SaveGraph(opt.PNG, time.Unix(rng.Start, 0), time.Unix(rng.End, 0))
+	// Drawn into a new file and renamed into place: a viewer reloading
+	// the PNG every second never reads half an image, and under sudo a
+	// link planted at the name is refused (package outfile).
+	target, err := outfile.Target(opt.PNG)
 	if err != nil {
+		return nil, fmt.Errorf("plot: %w", err)
+	}
+	tmp, err := outfile.Temp(target)
+	if err != nil {
+		return nil, fmt.Errorf("plot %s: %w", opt.PNG, err)
+	}
+	gi, err := g.SaveGraph(tmp, time.Unix(rng.Start, 0), time.Unix(rng.End, 0))
+	if err != nil {
+		os.Remove(tmp)
 		return nil, fmt.Errorf("plot %s: %v", opt.PNG, err)
+	}
+	if err := outfile.Commit(tmp, target); err != nil {
+		return nil, fmt.Errorf("plot: %w", err)
 	}
 	return &Result{PNG: opt.PNG, F1: f1, F2: f2, Range: rng, Width: gi.Width, Height: gi.Height}, nil
 }
@@ -309,7 +326,7 @@ func WriteFields(w io.Writer, names []string) {
 }
 
 // WriteShortenedNote prints, after -L/-I, which fields look like names
-// rrdfeed.DSName shortened (14 characters, '_', 4 hex digits), since RRD
+// feed.DSName shortened (14 characters, '_', 4 hex digits), since RRD
 // keeps only the short name. Nothing is printed otherwise, so the output
 // stays T2's for T2's columns.
 func WriteShortenedNote(w io.Writer, names []string) {
@@ -321,15 +338,15 @@ func WriteShortenedNote(w io.Writer, names []string) {
 	}
 	if len(short) > 0 {
 		fmt.Fprintf(w, "Shortened to RRD's %d-character limit (plot them by this name or the full column name): %s\n",
-			rrdfeed.MaxDSName, strings.Join(short, " "))
+			feed.MaxDSName, strings.Join(short, " "))
 	}
 }
 
 func looksShortened(n string) bool {
-	if len(n) != rrdfeed.MaxDSName || n[rrdfeed.MaxDSName-5] != '_' {
+	if len(n) != feed.MaxDSName || n[feed.MaxDSName-5] != '_' {
 		return false
 	}
-	for _, c := range n[rrdfeed.MaxDSName-4:] {
+	for _, c := range n[feed.MaxDSName-4:] {
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
 			return false
 		}

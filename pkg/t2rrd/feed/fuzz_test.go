@@ -1,11 +1,11 @@
-package rrdfeed
+package feed
 
 import (
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/t2go/t2go/pkg/rrddb"
+	"github.com/t2go/t2go/pkg/t2rrd/rrddb"
 )
 
 // memDB checks what the feeder hands to a database: the invariants

@@ -1,7 +1,8 @@
-package rrdfeed
+package feed
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"math"
 	"os/exec"
@@ -10,10 +11,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/t2go/t2go/pkg/rrddb"
+	"github.com/t2go/t2go/pkg/t2rrd/rrddb"
 )
 
-const testdata = "../../testdata/t2rrd"
+const testdata = "../../../testdata/t2rrd"
 
 // header093 is T2 0.9.3's machine header for a file with the tutorial's
 // plugins, ftpDecode fixed to two values (as our t2 writes it).
@@ -156,7 +157,7 @@ func rrdFetch(t testing.TB, db string, start, end int64) map[int64]map[string]fl
 
 func feedString(t *testing.T, db, input string, opt Options) (*Summary, error) {
 	t.Helper()
-	d, err := rrddb.Open(db, "")
+	d, err := rrddb.Open(context.Background(), db, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,18 +5,19 @@
 package rrddb
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/t2go/t2go/pkg/rrdcached"
+	"github.com/t2go/t2go/pkg/t2rrd/outfile"
+	"github.com/t2go/t2go/pkg/t2rrd/rrdcached"
 	"github.com/ziutek/rrd"
 )
 
@@ -90,8 +91,9 @@ type DB interface {
 	// Info describes the database; errors wrap ErrNotExist when it is missing.
 	Info() (*Info, error)
 	// Create (re)creates the database. The definitions are rrdcreate's
-	// DS:... and RRA:... arguments. An existing file is replaced only
-	// once the new one is complete.
+	// DS:... and RRA:... arguments. In process, an existing file is
+	// replaced only once Update stored a row in the new one; through
+	// rrdcached (which has no rename) at once.
 	Create(start int64, step uint, defs []string) error
 	// Update stores rows in order and reports the rows refused; a non-nil
 	// error means the database itself failed (none of the remaining rows
@@ -105,12 +107,12 @@ type DB interface {
 }
 
 // Open returns the database file, through rrdcached when daemon is not
-// empty. It does not touch the file.
-func Open(file, daemon string) (DB, error) {
+// empty. It does not touch the file. ctx ends waits on the daemon.
+func Open(ctx context.Context, file, daemon string) (DB, error) {
 	if daemon == "" {
 		return &local{file: file}, nil
 	}
-	c, err := rrdcached.Dial(daemon)
+	c, err := rrdcached.Dial(ctx, daemon)
 	if err != nil {
 		return nil, err
 	}
@@ -120,14 +122,33 @@ func Open(file, daemon string) (DB, error) {
 // local uses librrd in this process.
 type local struct {
 	file string
-	upd  *rrd.Updater
-	last int64 // last update time, known once upd is set
+	// staged is the new database Create built next to the file; it
+	// replaces the file once a row is stored in it (see Create).
+	staged, target string
+	upd            *rrd.Updater
+	last           int64 // last update time, known once upd is set
 }
 
 func (l *local) File() string   { return l.file }
 func (l *local) Daemon() string { return "" }
 func (l *local) Flush() error   { return nil }
-func (l *local) Close() error   { return nil }
+
+// Close drops a staged database that never got a row: the old file stays.
+func (l *local) Close() error {
+	if l.staged != "" {
+		os.Remove(l.staged)
+		l.staged = ""
+	}
+	return nil
+}
+
+// path is the file updates go to: the staged one until it holds a row.
+func (l *local) path() string {
+	if l.staged != "" {
+		return l.staged
+	}
+	return l.file
+}
 
 func (l *local) Info() (*Info, error) {
 	st, err := os.Stat(l.file)
@@ -198,18 +219,26 @@ func infoFromLibrrd(file string, m map[string]interface{}) (*Info, error) {
 	return inf, nil
 }
 
+// Create builds the new database next to the file (outfile.Temp) and
+// keeps it staged: Update stores into it and renames it over the file
+// once it holds a row, so a reader (t2rrd -L, a plot) never sees a
+// half-written database and a feed that stores nothing leaves the old one
+// intact (Close removes the staged file).
 func (l *local) Create(start int64, step uint, defs []string) error {
-	// Build the file next to the target and rename it into place, so a
-	// reader (t2rrd -L, a plot) never sees a half-written database and a
-	// failed create leaves the old one intact.
-	dir, base := filepath.Split(l.file)
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
+	target, err := outfile.Target(l.file)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", l.file, err)
 	}
-	tmpName := tmp.Name()
-	tmp.Close()
-	defer os.Remove(tmpName)
+	tmpName, err := outfile.Temp(target)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", l.file, err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.Remove(tmpName)
+		}
+	}()
 	c := rrd.NewCreator(tmpName, time.Unix(start, 0), step)
 	for _, d := range defs {
 		parts := strings.SplitN(d, ":", 3)
@@ -229,10 +258,26 @@ func (l *local) Create(start int64, step uint, defs []string) error {
 	if err := c.Create(true); err != nil {
 		return fmt.Errorf("create %s: %w", l.file, err)
 	}
-	if err := os.Rename(tmpName, l.file); err != nil {
+	ok = true
+	if l.staged != "" {
+		os.Remove(l.staged)
+	}
+	l.staged, l.target = tmpName, target
+	l.upd = nil
+	return nil
+}
+
+// commit puts a staged database that now holds rows in place.
+func (l *local) commit() error {
+	if l.staged == "" {
+		return nil
+	}
+	tmp := l.staged
+	l.staged = ""
+	l.upd = nil // the updater names the staged path
+	if err := outfile.Commit(tmp, l.target); err != nil {
 		return fmt.Errorf("create %s: %w", l.file, err)
 	}
-	l.upd = nil
 	return nil
 }
 
@@ -246,9 +291,23 @@ func (l *local) Update(rows []Update) ([]Rejected, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
+	rej, err := l.update(rows)
+	if err == nil && len(rej) < len(rows) {
+		err = l.commit()
+	}
+	return rej, err
+}
+
+func (l *local) update(rows []Update) ([]Rejected, error) {
 	if l.upd == nil {
-		l.upd = rrd.NewUpdater(l.file)
-		m, err := rrd.Info(l.file)
+		if l.staged == "" {
+			// librrd opens the file itself, following links.
+			if err := outfile.CheckWritable(l.file); err != nil {
+				return nil, fmt.Errorf("update %s: %w", l.file, err)
+			}
+		}
+		l.upd = rrd.NewUpdater(l.path())
+		m, err := rrd.Info(l.path())
 		if err != nil {
 			return nil, fmt.Errorf("update %s: %v", l.file, err)
 		}
@@ -263,7 +322,7 @@ func (l *local) Update(rows []Update) ([]Rejected, error) {
 		l.last = rows[len(rows)-1].Millis / 1000
 		return nil, nil
 	}
-	m, ierr := rrd.Info(l.file)
+	m, ierr := rrd.Info(l.path())
 	if ierr != nil {
 		return nil, fmt.Errorf("update %s: %v (and info: %v)", l.file, err, ierr)
 	}
@@ -284,7 +343,7 @@ func (l *local) Update(rows []Update) ([]Rejected, error) {
 	var rej []Rejected
 	for i := k; i < len(rows); i++ {
 		if uerr := l.upd.Update(rows[i].Arg); uerr != nil {
-			if _, serr := os.Stat(l.file); serr != nil {
+			if _, serr := os.Stat(l.path()); serr != nil {
 				return rej, fmt.Errorf("update %s: %w", l.file, serr)
 			}
 			rej = append(rej, Rejected{Index: i, Message: uerr.Error()})

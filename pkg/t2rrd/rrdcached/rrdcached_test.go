@@ -2,6 +2,7 @@ package rrdcached
 
 import (
 	"bufio"
+	"context"
 	"net"
 	"path/filepath"
 	"strings"
@@ -67,7 +68,7 @@ func TestBatchErrors(t *testing.T) {
 		}
 		got <- lines
 	}()
-	c, err := Dial("unix:" + sock)
+	c, err := Dial(context.Background(), "unix:"+sock)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,12 @@
-package rrdfeed
+package feed
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/t2go/t2go/pkg/rrddb"
+	"github.com/t2go/t2go/pkg/t2rrd/rrddb"
 )
 
 // BenchmarkFeed100k measures -m on a 100,000-row live stream (0.9.3 live
@@ -22,7 +23,7 @@ func BenchmarkFeed100k(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		db, err := rrddb.Open(filepath.Join(b.TempDir(), "bench.rrd"), "")
+		db, err := rrddb.Open(context.Background(), filepath.Join(b.TempDir(), "bench.rrd"), "")
 		if err != nil {
 			b.Fatal(err)
 		}

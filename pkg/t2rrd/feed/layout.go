@@ -1,4 +1,4 @@
-package rrdfeed
+package feed
 
 import (
 	"fmt"
@@ -107,8 +107,21 @@ func Sources(s *machinereport.Schema, firstRow []string) ([]Source, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("header has no data columns")
 	}
+	if len(out) > MaxSources {
+		return nil, fmt.Errorf("header has %d data columns, more than the %d data sources t2rrd puts in one database (each takes %d KB, %d would take %d MB); monitor fewer protocols or plugins",
+			len(out), MaxSources, bytesPerSource>>10, len(out), len(out)*bytesPerSource>>20)
+	}
 	return out, nil
 }
+
+// MaxSources bounds the data sources of one database: a real t2 header
+// (all 256 IP protocols and many plugins monitored) stays below it, and a
+// database of MaxSources takes about 62 MB.
+const MaxSources = 1024
+
+// bytesPerSource is the size of one data source's archives: one 8-byte
+// value per row of each RRA below.
+const bytesPerSource = 8 * (600 + 700 + 775 + 797 + 1440 + 288 + 288 + 1440 + 1440)
 
 // Archive parameters: T2's t2rrd numbers, kept as they are. They count
 // steps (primary data points), so the time they cover scales with the step.

@@ -1,14 +1,16 @@
-// Package rrdfeed stores a t2 machine-report stream in a round-robin
+// Package feed stores a t2 machine-report stream in a round-robin
 // database: `t2 -l | t2rrd -m`. It creates the database from the stream's
 // header, detects the report interval, and writes rows in batches through
 // librrd in process or through rrdcached.
 //
 // Odd input is handled on purpose and counted, never fatal: text lines
 // (human reports, banners), blank lines, rows before the header, rows with
-// the wrong number of fields or an unreadable time, rows not newer than the
-// previous one, non-numeric values. Only a header that changes the columns
-// mid-stream stops the feed (the database keeps the first layout).
-package rrdfeed
+// the wrong number of fields or an unreadable or impossible time, rows not
+// newer than the previous one, non-numeric values. What stops the feed: a
+// header that changes the columns mid-stream (the database keeps the
+// first layout), more than MaxSources data columns, and, without -k, a
+// file at the database path that is no RRD database (never replaced).
+package feed
 
 import (
 	"errors"
@@ -20,7 +22,7 @@ import (
 	"strings"
 
 	"github.com/t2go/t2go/pkg/machinereport"
-	"github.com/t2go/t2go/pkg/rrddb"
+	"github.com/t2go/t2go/pkg/t2rrd/rrddb"
 )
 
 // HeartbeatFactor times the step is the default heartbeat: a row that
@@ -85,6 +87,7 @@ type Summary struct {
 	BeforeHeader Count // rows before any header
 	Malformed    Count // field count does not match the header
 	BadTime      Count // time field unreadable
+	Impossible   Count // time before MinTime or after MaxTime
 	NotNewer     Count // time not after the previous stored row: skipped
 	SameSecond   Count // skipped: rounds to the second of the previous row
 	Shifted      Count // stored one second later than rounding says (see feeder.second)
@@ -123,6 +126,7 @@ type feeder struct {
 	ready   bool // database exists with a known layout: rows can be written
 
 	keepInfo  *rrddb.Info // the existing database when appending
+	existed   bool        // an RRD database was at the path before
 	badHeader error       // why the first unusable '%' line was refused
 
 	pending    []rrddb.Update
@@ -135,15 +139,20 @@ type feeder struct {
 }
 
 func (f *feeder) run(r io.Reader) error {
-	if f.opt.Keep {
-		inf, err := f.db.Info()
-		switch {
-		case err == nil:
+	inf, err := f.db.Info()
+	switch {
+	case err == nil:
+		f.existed = true
+		if f.opt.Keep {
 			f.keepInfo = inf
-		case errors.Is(err, rrddb.ErrNotExist):
-		default:
-			return fmt.Errorf("-k: %w", err)
 		}
+	case errors.Is(err, rrddb.ErrNotExist):
+	case f.opt.Keep:
+		return fmt.Errorf("-k: %w", err)
+	default:
+		// Only an RRD database is replaced: anything else at the -d path
+		// (a capture, a flow file, a directory) is someone's data.
+		return fmt.Errorf("%w; refusing to replace it: remove it or choose another name with -d", err)
 	}
 	sc := machinereport.NewScanner(r)
 	for sc.Scan() {
@@ -177,6 +186,9 @@ func (f *feeder) run(r io.Reader) error {
 		return f.badHeader
 	case f.sum.Headers == 0:
 		return errors.New("no machine-report header (a line starting with '%') in the input: run t2 with MACHINE_REPORT=1 and send its monitoring output here (st2 -i IF -l | t2rrd -m)")
+	case f.sum.Stored == 0 && f.existed && f.db.Daemon() == "":
+		f.sum.Created = false // the staged database is dropped
+		return fmt.Errorf("%s: no report row stored (%d lines read, see the counts above); the existing database is unchanged", f.db.File(), f.sum.Lines)
 	case f.sum.Stored == 0:
 		return fmt.Errorf("%s: no report row stored (%d lines read, see the counts above)", f.db.File(), f.sum.Lines)
 	}
@@ -236,6 +248,13 @@ func (f *feeder) row(ln machinereport.Line) error {
 	t, err := machinereport.ParseTime(fields[f.schema.Time])
 	if err != nil {
 		f.sum.BadTime.add(ln.Num)
+		return nil
+	}
+	if t.Sec < MinTime || t.Sec > MaxTime {
+		// A zeroed or corrupt time: storing it would move the database's
+		// last update, and every later (real) row would be refused as
+		// older.
+		f.sum.Impossible.add(ln.Num)
 		return nil
 	}
 	if f.sources == nil {
@@ -307,6 +326,15 @@ func (f *feeder) second(t machinereport.Time) (int64, bool) {
 	f.lastMillis = millis
 	return sec, true
 }
+
+// MinTime and MaxTime bound the report times stored (seconds since the
+// epoch). librrd cannot store a time before 2 (its database must start
+// before the first update, and start 0 means "now"); times after year 9999
+// are corrupt.
+const (
+	MinTime = 2
+	MaxTime = 253402300799
+)
 
 // maxShiftMillis bounds how much later than its real time a row may be
 // stored (see feeder.second).
@@ -528,7 +556,7 @@ func (f *feeder) create() error {
 	}
 	// The first row reports the interval that ends at its time: start the
 	// database one step earlier so that interval is stored too.
-	start := f.pending[0].Millis/1000 - int64(step)
+	start := max(f.pending[0].Millis/1000-int64(step), MinTime-1)
 	if err := f.db.Create(start, step, Definitions(f.sources, hb)); err != nil {
 		return err
 	}
@@ -572,6 +600,7 @@ func (s *Summary) WriteSummary(w io.Writer, prefix string) {
 	report(s.BeforeHeader, "rows before the first header skipped")
 	report(s.Malformed, "rows skipped: number of fields does not match the header")
 	report(s.BadTime, "rows skipped: unreadable time")
+	report(s.Impossible, "rows skipped: impossible time (before 1970-01-01 00:00:02 or after year 9999)")
 	report(s.NotNewer, "rows skipped: time not after the previous row")
 	report(s.SameSecond, "rows skipped: same second as the previous row (RRD keeps one value per second)")
 	report(s.Shifted, "rows stored at the second after the previous row (at most 0.5 s after their real time)")

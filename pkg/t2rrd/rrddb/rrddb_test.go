@@ -1,6 +1,7 @@
 package rrddb
 
 import (
+	"context"
 	"errors"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +16,7 @@ func TestLocalUpdateFallsBackRowByRow(t *testing.T) {
 		t.Skip("rrdtool binary not installed (apt install rrdtool); it is the test oracle")
 	}
 	file := filepath.Join(t.TempDir(), "x.rrd")
-	db, _ := Open(file, "")
+	db, _ := Open(context.Background(), file, "")
 	if _, err := db.Info(); !errors.Is(err, ErrNotExist) {
 		t.Fatalf("Info on missing file: %v", err)
 	}

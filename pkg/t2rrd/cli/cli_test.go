@@ -1,4 +1,4 @@
-package t2rrdcli
+package cli
 
 import (
 	"bytes"
@@ -11,9 +11,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/t2go/t2go/pkg/iostreams"
 )
 
-const testdata = "../../testdata/t2rrd"
+const testdata = "../../../testdata/t2rrd"
 
 func needRRDTool(t *testing.T) {
 	t.Helper()
@@ -30,7 +32,7 @@ type result struct {
 func run(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Run(context.Background(), args, IO{In: strings.NewReader(stdin), Out: &out, Err: &errb})
+	code := Main(context.Background(), args, iostreams.Test(stdin, &out, &errb))
 	return result{code, out.String(), errb.String()}
 }
 
@@ -205,7 +207,7 @@ func TestLivePlotStopsOnCancel(t *testing.T) {
 	var out, errb bytes.Buffer
 	done := make(chan int)
 	go func() {
-		done <- Run(ctx, []string{"-d", db, "-p", png, "-U", "1", "numPkts"}, IO{In: strings.NewReader(""), Out: &out, Err: &errb})
+		done <- Main(ctx, []string{"-d", db, "-p", png, "-U", "1", "numPkts"}, iostreams.Test("", &out, &errb))
 	}()
 	// Wait for the first drawing, then interrupt.
 	for i := 0; i < 500; i++ {
@@ -324,4 +326,28 @@ func fetchValue(t *testing.T, out string, at int64, ds string) float64 {
 	}
 	t.Fatalf("no %s at %d in\n%s", ds, at, out)
 	return 0
+}
+
+// Run takes the Options the flags fill; a test can call it directly and
+// gets what the command line gives.
+func TestRunWithOptions(t *testing.T) {
+	db := monitoringDB(t)
+	var out, errb bytes.Buffer
+	if err := Run(context.Background(), &Options{IO: iostreams.Test("", &out, &errb), DB: db, List: true}); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, "", "-L", "-d", db); r.out != out.String() || out.Len() == 0 {
+		t.Errorf("Run: %q\n-L: %q", out.String(), r.out)
+	}
+	// NewCmd fills Options from flags and arguments and hands them over.
+	var got *Options
+	cmd := NewCmd(iostreams.Test("", &out, &errb), func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"-n", "-u", "5", "-d", "x.rrd", "-i", "1h", "numPkts", "numBytes"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || !got.NoUpdate || got.Upper == nil || *got.Upper != 5 || got.Lower != nil || got.DB != "x.rrd" ||
+		got.Interval != "1h" || got.Field1 != "numPkts" || got.Field2 != "numBytes" || got.Size != "640x480" {
+		t.Errorf("options %+v", got)
+	}
 }

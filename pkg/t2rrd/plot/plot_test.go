@@ -1,11 +1,11 @@
-package rrdplot
+package plot
 
 import (
 	"bytes"
 	"strings"
 	"testing"
 
-	"github.com/t2go/t2go/pkg/rrdfeed"
+	"github.com/t2go/t2go/pkg/t2rrd/feed"
 )
 
 func TestParseInterval(t *testing.T) {
@@ -101,12 +101,12 @@ func TestShortenedNote(t *testing.T) {
 		t.Errorf("note for standard names: %q", b.String())
 	}
 	long := "someVeryLongPluginCounterName"
-	WriteShortenedNote(&b, []string{"numFlows", rrdfeed.DSName(long)})
-	if !strings.Contains(b.String(), rrdfeed.DSName(long)) {
-		t.Errorf("no note for %s: %q", rrdfeed.DSName(long), b.String())
+	WriteShortenedNote(&b, []string{"numFlows", feed.DSName(long)})
+	if !strings.Contains(b.String(), feed.DSName(long)) {
+		t.Errorf("no note for %s: %q", feed.DSName(long), b.String())
 	}
 	// And the long name itself selects it for a plot.
-	if f, err := ResolveField(long, []string{"numFlows", rrdfeed.DSName(long)}); err != nil || f != rrdfeed.DSName(long) {
+	if f, err := ResolveField(long, []string{"numFlows", feed.DSName(long)}); err != nil || f != feed.DSName(long) {
 		t.Errorf("ResolveField(long) = %q, %v", f, err)
 	}
 }

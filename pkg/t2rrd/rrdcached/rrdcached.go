@@ -6,11 +6,18 @@
 //
 // Every reply starts with a status line `<n> <message>`: n < 0 is an error,
 // n >= 0 is the number of lines that follow.
+//
+// The daemon is not trusted to be sane: reply counts and line lengths are
+// bounded, every exchange has a deadline, and the context given to Dial
+// ends any wait at once (SIGINT/SIGTERM).
 package rrdcached
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -21,8 +28,27 @@ import (
 // DefaultPort is rrdcached's TCP port.
 const DefaultPort = "42217"
 
+// Limits on what one reply may hold. INFO of a database with the most data
+// sources t2rrd creates (feed.MaxSources) and rrdcached's default archives
+// is well under 100,000 lines of under 100 bytes; a reply beyond these is
+// refused rather than buffered.
+const (
+	MaxReplyLines = 1 << 20
+	MaxLineLen    = 16 << 10
+	MaxReplyBytes = 16 << 20
+)
+
+// DefaultTimeout bounds each exchange with the daemon: a daemon that does
+// not answer within it is given up.
+const DefaultTimeout = 30 * time.Second
+
 // Client is one connection to rrdcached. It is not safe for concurrent use.
 type Client struct {
+	// Timeout bounds each exchange (DefaultTimeout when zero).
+	Timeout time.Duration
+
+	ctx    context.Context
+	stop   func() bool
 	conn   net.Conn
 	r      *bufio.Reader
 	w      *bufio.Writer
@@ -54,24 +80,63 @@ func ParseAddr(addr string) (network, address string, err error) {
 	return "tcp", net.JoinHostPort(addr, DefaultPort), nil
 }
 
-// Dial connects to rrdcached at addr (see ParseAddr).
-func Dial(addr string) (*Client, error) {
+// Dial connects to rrdcached at addr (see ParseAddr). When ctx ends, the
+// pending and all later exchanges fail at once.
+func Dial(ctx context.Context, addr string) (*Client, error) {
 	network, address, err := ParseAddr(addr)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := net.DialTimeout(network, address, 10*time.Second)
+	d := net.Dialer{Timeout: 10 * time.Second}
+	conn, err := d.DialContext(ctx, network, address)
 	if err != nil {
 		return nil, fmt.Errorf("connect to rrdcached %s: %w", addr, err)
 	}
-	return &Client{conn: conn, r: bufio.NewReader(conn), w: bufio.NewWriterSize(conn, 1<<16), remote: network == "tcp"}, nil
+	c := &Client{ctx: ctx, conn: conn, r: bufio.NewReader(conn), w: bufio.NewWriterSize(conn, 1<<16), remote: network == "tcp"}
+	// A deadline in the past wakes a read or write blocked on the daemon.
+	c.stop = context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	return c, nil
 }
 
 // Close sends QUIT and closes the connection.
 func (c *Client) Close() error {
+	c.stop()
+	c.conn.SetDeadline(time.Now().Add(time.Second))
 	fmt.Fprintf(c.w, "QUIT\n")
 	c.w.Flush()
 	return c.conn.Close()
+}
+
+// arm sets the deadline of one exchange. ctx is checked after setting it,
+// so a cancellation racing with arm still leaves a past deadline.
+func (c *Client) arm() error {
+	t := c.Timeout
+	if t <= 0 {
+		t = DefaultTimeout
+	}
+	c.conn.SetDeadline(time.Now().Add(t))
+	if err := c.ctx.Err(); err != nil {
+		c.conn.SetDeadline(time.Unix(1, 0))
+		return err
+	}
+	return nil
+}
+
+// wrap names the command in a network error and says why it failed when
+// ctx ended or the deadline passed.
+func (c *Client) wrap(cmd string, err error) error {
+	if cerr := c.ctx.Err(); cerr != nil {
+		return fmt.Errorf("rrdcached %s: interrupted (%w)", cmd, cerr)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t := c.Timeout
+		if t <= 0 {
+			t = DefaultTimeout
+		}
+		return fmt.Errorf("rrdcached %s: no answer within %v", cmd, t)
+	}
+	return fmt.Errorf("rrdcached %s: %w", cmd, err)
 }
 
 // Path returns how file must be named to the daemon. On a unix socket the
@@ -110,39 +175,107 @@ func (c *Client) do(args ...string) (string, []string, error) {
 			return "", nil, err
 		}
 	}
+	if err := c.arm(); err != nil {
+		return "", nil, c.wrap(args[0], err)
+	}
 	line := strings.Join(args, " ")
-	if _, err := c.w.WriteString(line + "\n"); err != nil {
-		return "", nil, err
-	}
+	c.w.WriteString(line + "\n")
 	if err := c.w.Flush(); err != nil {
-		return "", nil, fmt.Errorf("rrdcached %s: %w", args[0], err)
+		return "", nil, c.wrap(args[0], err)
 	}
-	return c.readReply(args[0])
+	return c.readReply(args[0], MaxReplyLines)
 }
 
-func (c *Client) readReply(cmd string) (string, []string, error) {
-	status, err := c.r.ReadString('\n')
+func (c *Client) readReply(cmd string, maxLines int) (string, []string, error) {
+	msg, lines, err := ReadReply(c.r, maxLines)
 	if err != nil {
-		return "", nil, fmt.Errorf("rrdcached %s: reading reply: %w", cmd, err)
-	}
-	status = strings.TrimRight(status, "\r\n")
-	numStr, msg, _ := strings.Cut(status, " ")
-	n, err := strconv.Atoi(numStr)
-	if err != nil {
-		return "", nil, fmt.Errorf("rrdcached %s: malformed reply %q", cmd, status)
-	}
-	if n < 0 {
-		return "", nil, &Error{Command: cmd, Message: msg}
-	}
-	lines := make([]string, 0, n)
-	for i := 0; i < n; i++ {
-		l, err := c.r.ReadString('\n')
-		if err != nil {
-			return "", nil, fmt.Errorf("rrdcached %s: reading reply: %w", cmd, err)
+		var de *Error
+		if errors.As(err, &de) {
+			de.Command = cmd
+			return "", nil, de
 		}
-		lines = append(lines, strings.TrimRight(l, "\r\n"))
+		var pe *ProtocolError
+		if errors.As(err, &pe) {
+			return "", nil, fmt.Errorf("rrdcached %s: %w", cmd, err)
+		}
+		return "", nil, c.wrap(cmd, fmt.Errorf("reading reply: %w", err))
 	}
 	return msg, lines, nil
+}
+
+// ProtocolError is a reply that breaks the protocol or its limits.
+type ProtocolError struct{ Msg string }
+
+func (e *ProtocolError) Error() string { return e.Msg }
+
+// ReadReply reads one reply from r: the status line and the lines it
+// announces, at most maxLines (and MaxReplyLines) of at most MaxLineLen
+// bytes each, MaxReplyBytes in all. A negative status is returned as
+// *Error (without Command), a broken or oversized reply as
+// *ProtocolError, anything else is a read error of r.
+func ReadReply(r *bufio.Reader, maxLines int) (msg string, lines []string, err error) {
+	if maxLines > MaxReplyLines || maxLines < 0 {
+		maxLines = MaxReplyLines
+	}
+	status, err := readLine(r)
+	if err != nil {
+		return "", nil, err
+	}
+	numStr, msg, _ := strings.Cut(status, " ")
+	n, err := strconv.ParseInt(numStr, 10, 64)
+	if err != nil {
+		return "", nil, &ProtocolError{fmt.Sprintf("malformed reply %q", truncate(status))}
+	}
+	if n < 0 {
+		return "", nil, &Error{Message: msg}
+	}
+	if n > int64(maxLines) {
+		return "", nil, &ProtocolError{fmt.Sprintf("reply announces %d lines, more than the %d this command can have", n, maxLines)}
+	}
+	// Grow with what arrives, not with what is announced.
+	lines = make([]string, 0, min(n, 256))
+	total := len(status)
+	for i := int64(0); i < n; i++ {
+		l, err := readLine(r)
+		if err != nil {
+			return "", nil, err
+		}
+		if total += len(l) + 1; total > MaxReplyBytes {
+			return "", nil, &ProtocolError{fmt.Sprintf("reply longer than %d bytes", MaxReplyBytes)}
+		}
+		lines = append(lines, l)
+	}
+	return msg, lines, nil
+}
+
+// readLine reads one line without its line end, refusing lines over
+// MaxLineLen without buffering them.
+func readLine(r *bufio.Reader) (string, error) {
+	var buf []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if len(buf)+len(chunk) > MaxLineLen+2 { // + CR LF
+			return "", &ProtocolError{fmt.Sprintf("reply line longer than %d bytes", MaxLineLen)}
+		}
+		buf = append(buf, chunk...)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return "", err
+		}
+		return strings.TrimRight(string(buf), "\r\n"), nil
+	}
+}
+
+func truncate(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
+	}
+	return s
 }
 
 // Create creates file on the daemon's host with the given step, start and
@@ -183,6 +316,9 @@ func (c *Client) Batch(file string, values []string) ([]BatchError, error) {
 	if _, _, err := c.do("BATCH"); err != nil {
 		return nil, err
 	}
+	if err := c.arm(); err != nil {
+		return nil, c.wrap("BATCH", err)
+	}
 	for _, v := range values {
 		c.w.WriteString("UPDATE ")
 		c.w.WriteString(path)
@@ -192,9 +328,10 @@ func (c *Client) Batch(file string, values []string) ([]BatchError, error) {
 	}
 	c.w.WriteString(".\n")
 	if err := c.w.Flush(); err != nil {
-		return nil, fmt.Errorf("rrdcached BATCH: %w", err)
+		return nil, c.wrap("BATCH", err)
 	}
-	_, lines, err := c.readReply("BATCH")
+	// One error line per refused update at most.
+	_, lines, err := c.readReply("BATCH", len(values))
 	if err != nil {
 		return nil, err
 	}
