@@ -8,7 +8,7 @@ set -euo pipefail
 
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in libpcap-dev librrd-dev rrdtool rrdcached tcpdump tcpreplay iproute2 sudo netcat-traditional pkg-config gcc nfdump prometheus; do
+for p in libpcap-dev librrd-dev rrdtool rrdcached tcpdump tcpreplay iproute2 sudo netcat-traditional pkg-config gcc nfdump prometheus curl; do
 	have_pkg "$p" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
