@@ -7,17 +7,16 @@ import (
 	"os"
 	"runtime/pprof"
 
-	"github.com/t2go/t2go/pkg/analyzer"
 	"github.com/t2go/t2go/pkg/cliutil"
+	"github.com/t2go/t2go/pkg/control"
 	"github.com/t2go/t2go/pkg/iostreams"
-	"github.com/t2go/t2go/pkg/monitor"
 	"github.com/t2go/t2go/pkg/t2cmd"
 )
 
 func main() {
 	// Subscribe to signals before anything is printed, so an early
 	// USR1/USR2 never kills t2.
-	ctl := monitor.Start()
+	sig := control.Subscribe()
 	io := iostreams.System()
 	// T2_CPUPROFILE=FILE writes a CPU profile of the run (for performance
 	// work; see bench/).
@@ -30,10 +29,10 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer f.Close()
 	}
-	cmd := t2cmd.NewCommand(io, ctl)
+	cmd := t2cmd.NewCommand(io, sig)
 	// -V/--version: T2's line, then the suite's version and commit.
 	cmd.Version = cliutil.Version()
-	cmd.SetVersionTemplate(fmt.Sprintf("Tranalyzer %s (Anteater) [%s]\n%s\n", analyzer.Version, analyzer.Codename, cliutil.VersionLine("t2")))
+	cmd.SetVersionTemplate(fmt.Sprintf("Tranalyzer %s (Anteater) [%s]\n%s\n", control.Version, control.Codename, cliutil.VersionLine("t2")))
 	err := cmd.Execute()
 	pprof.StopCPUProfile()
 	os.Exit(cliutil.ExitCode("t2", err, io.ErrOut))
