@@ -20,6 +20,7 @@ import (
 
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/ipproto"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
 	"github.com/t2go/t2go/pkg/prefetch"
@@ -175,7 +176,7 @@ func (d *DNSDecode) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	}
 	d.free(slot) // a slot not released through OnFlowTerminate
 	k := &f.Key
-	if (k.Proto != 6 && k.Proto != 17) || !(isDNSPort(k.SrcPort) || isDNSPort(k.DstPort)) {
+	if (k.Proto != ipproto.TCP && k.Proto != ipproto.UDP) || !(isDNSPort(k.SrcPort) || isDNSPort(k.DstPort)) {
 		return
 	}
 	s := d.newState()
@@ -184,7 +185,7 @@ func (d *DNSDecode) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 		s.stat |= StatNetBIOS
 		s.netbios = true
 	}
-	if k.Proto == 6 {
+	if k.Proto == ipproto.TCP {
 		if s.tcp == nil {
 			s.tcp = newTCPStream()
 		}

@@ -82,14 +82,15 @@ func (h header) sane(msgLen int) bool {
 
 // readName appends the name at off in m to dst in dotted form (the root
 // is empty) and returns the offset after the name where it starts (past
-// the first compression pointer) and the error bits. Compression
-// pointers must point strictly backwards from where they are read, so a
-// hostile message cannot loop: every jump moves towards the start. A name
-// longer than maxNameLen is cut (StatOverrun).
+// the first compression pointer) and the error bits. Each compression
+// pointer must point before the target of the previous one (the first
+// before itself), so a hostile message cannot loop: the targets strictly
+// decrease. A name longer than maxNameLen is cut (StatOverrun).
 func readName(dst []byte, m []byte, off int) ([]byte, int, uint16) {
 	start := len(dst)
 	end := -1 // offset after the name in the record, set at the first jump
 	pos := off
+	limit := len(m) // pointer targets must stay below
 	var stat uint16
 	for {
 		if pos >= len(m) {
@@ -106,10 +107,10 @@ func readName(dst []byte, m []byte, off int) ([]byte, int, uint16) {
 			if end < 0 {
 				end = pos + 2
 			}
-			if target >= pos {
+			if target >= pos || target >= limit {
 				return dst, end, stat | StatBadPtr
 			}
-			pos = target
+			pos, limit = target, target
 			continue
 		case 0x40, 0x80: // extended or reserved label types
 			if end < 0 {
