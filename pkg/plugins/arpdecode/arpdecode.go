@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/ipproto"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
 	"github.com/t2go/t2go/pkg/prefetch"
@@ -43,8 +44,6 @@ var (
 )
 
 const (
-	etherTypeARP  = 0x0806
-	etherTypeRARP = 0x8035
 	// maxTableIPs bounds the capture-wide IP -> MAC table; addresses past
 	// it are not remembered (a flood of forged addresses cannot grow
 	// memory without limit).
@@ -135,7 +134,7 @@ func (a *ARPDecode) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 		return
 	}
 	a.free(f.Slot)
-	if !p.L2Only || (f.Key.EthType != etherTypeARP && f.Key.EthType != etherTypeRARP) {
+	if !p.L2Only || (f.Key.EthType != ipproto.EtherARP && f.Key.EthType != ipproto.EtherRARP) {
 		return
 	}
 	var s *state

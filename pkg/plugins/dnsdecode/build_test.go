@@ -40,8 +40,8 @@ func (m *msg) ptr(off int) *msg {
 	return m
 }
 
-func (m *msg) u16(v uint16) *msg { m.b = binary.BigEndian.AppendUint16(m.b, v); return m }
-func (m *msg) u32(v uint32) *msg { m.b = binary.BigEndian.AppendUint32(m.b, v); return m }
+func (m *msg) u16(v uint16) *msg  { m.b = binary.BigEndian.AppendUint16(m.b, v); return m }
+func (m *msg) u32(v uint32) *msg  { m.b = binary.BigEndian.AppendUint32(m.b, v); return m }
 func (m *msg) raw(b ...byte) *msg { m.b = append(m.b, b...); return m }
 
 func (m *msg) question(name string, qtype, qclass uint16) *msg {
