@@ -381,3 +381,20 @@ func TestLimitsChecked(t *testing.T) {
 		}
 	}
 }
+
+// Differences from T2 (docs/differences-from-t2.md): a record after an
+// OPT record is read from the right offset, and the server direction of
+// a TCP connection (starting with SYN/ACK) is decoded.
+func TestDifferencesFromT2(t *testing.T) {
+	s := newSession(t, defaults())
+	r := newMsg(0x8180, 0, 1, 0, 2).rr("a.example", 1, 1, 5, a4(192, 0, 2, 5)).
+		rr("", 41, 4096, 0x8000, []byte{0, 10, 0, 2, 0xab, 0xcd}).rr("b.example", 1, 1, 6, a4(192, 0, 2, 6)).b
+	check(t, s.columns(s.udp(53, 40000, r)), map[string]string{
+		"dnsStat": "0x0001", "dnsAname": `"a.example";"";"b.example"`, "dns4Aaddress": "192.0.2.5;0.0.0.0;192.0.2.6",
+		"dnsAType": "1;41;1", "dnsATTL": "5;0;6", "dnsOptStat": "0x00000000;0x00008000;0x00000000",
+	})
+	m := newMsg(0x8180, 1, 0, 0, 0).question("tcp.example", 1, 1).b
+	f := s.send(6, 53, 40000, 0x12, 500, nil) // SYN/ACK
+	s.send(6, 53, 40000, 0x18, 501, append([]byte{0, byte(len(m))}, m...))
+	check(t, s.columns(f), map[string]string{"dnsStat": "0x0001", "dnsQname": `"tcp.example"`})
+}
