@@ -120,9 +120,7 @@ func TestDNSARPColumnsMatchT2(t *testing.T) {
 		}
 		t.Run(stem, func(t *testing.T) {
 			e := newEnv(t)
-			list := filepath.Join(e.out, "plugins.txt")
-			os.WriteFile(list, []byte("basicFlow\narpDecode\ndnsDecode\ntxtSink\n"), 0o644)
-			r := e.run("t2", "-r", c, "-w", e.out+"/", "-b", list)
+			r := e.run("t2", "-r", c, "-w", e.out+"/", "-b", e.pluginList("basicFlow", "arpDecode", "dnsDecode", "txtSink"))
 			want := flowRows(t, oracle)
 			if r.code != 0 {
 				if len(want.byKey) > 0 {
@@ -430,9 +428,7 @@ func TestDNSARPPacketColumnsMatchT2(t *testing.T) {
 		stem := captureStem(c)
 		t.Run(stem, func(t *testing.T) {
 			e := newEnv(t)
-			list := filepath.Join(e.out, "plugins.txt")
-			os.WriteFile(list, []byte("basicFlow\narpDecode\ndnsDecode\ntxtSink\n"), 0o644)
-			e.mustRun("t2", "-r", testdata("pcaps", c), "-w", e.out+"/", "-s", "-b", list)
+			e.mustRun("t2", "-r", testdata("pcaps", c), "-w", e.out+"/", "-s", "-b", e.pluginList("basicFlow", "arpDecode", "dnsDecode", "txtSink"))
 			want := packetRows(t, testdata("t2-outputs", stem+"-s", stem+"_packets.txt"))
 			got := packetRows(t, filepath.Join(e.out, stem+"_packets.txt"))
 			if len(got) != len(want) {

@@ -182,8 +182,7 @@ func TestHostileDNSCapture(t *testing.T) {
 	}
 
 	e := newEnv(t)
-	list := filepath.Join(e.out, "plugins.txt")
-	os.WriteFile(list, []byte("basicFlow\ndnsDecode\ntxtSink\n"), 0o644)
+	list := e.pluginList("basicFlow", "dnsDecode", "txtSink")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "t2"), "-r", path, "-w", e.out+"/", "-s", "-b", list)
