@@ -471,3 +471,30 @@ func packetRows(t *testing.T, path string) map[string]map[string]string {
 	}
 	return out
 }
+
+// A bad dnsDecode or arpDecode value in the user's configuration: one
+// line naming file, key and value, exit 1.
+func TestDNSARPBadConfiguration(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct{ file, content, want string }{
+		{"dnsDecode.toml", "DNS_ARECMAX = 1\n", "dnsDecode.toml:1: DNS_ARECMAX = 1"},
+		{"dnsDecode.toml", "DNS_MODE = 9\n", "dnsDecode.toml:1: DNS_MODE = 9"},
+		{"dnsDecode.toml", "DNS_QRECMAX = \"many\"\n", `dnsDecode.toml:1: DNS_QRECMAX = "many"`},
+		{"arpDecode.toml", "ARP_MAX_IP = 256\n", "arpDecode.toml:1: ARP_MAX_IP = 256"},
+	} {
+		path := filepath.Join(e.home, tc.file)
+		os.WriteFile(path, []byte(tc.content), 0o644)
+		r := e.run("t2", "-r", testdata("pcaps", "ntp-sparse.pcap"), "-w", e.out+"/")
+		if r.code != 1 || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("%s %q: exit %d, stderr %q (want one line with %q)", tc.file, tc.content, r.code, r.stderr, tc.want)
+		}
+		os.Remove(path)
+	}
+	// A good value is used: 3 record entries at most.
+	os.WriteFile(filepath.Join(e.home, "dnsDecode.toml"), []byte("DNS_ARECMAX = 3\n"), 0o644)
+	e.mustRun("t2", "-r", testdata("pcaps", "dns-mdns-llmnr.pcap"), "-w", e.out+"/", "-b", e.pluginList("basicFlow", "dnsDecode", "txtSink"))
+	rows := flowRows(t, filepath.Join(e.out, "dns-mdns-llmnr_flows.txt"))
+	if r := rows.byKey["1 B"]; r["dnsAType"] != "1;1;1" || r["dnsStat"] != "0x0001" {
+		t.Errorf("DNS_ARECMAX = 3: dnsAType %q dnsStat %s", r["dnsAType"], r["dnsStat"])
+	}
+}
