@@ -178,6 +178,16 @@ func isEmptyDNSARP(r map[string]string) bool {
 	return r["dnsStat"] == "0x0000" && r["arpStat"] == "0x00" && r["dnsQname"] == "" && r["arpMac_Ip_Cnt"] == ""
 }
 
+// pluginList writes a plugin list of names and returns its path (for -b).
+func (e *env) pluginList(names ...string) string {
+	e.t.Helper()
+	path := filepath.Join(e.out, "plugins-"+strings.Join(names, "-")+".txt")
+	if err := os.WriteFile(path, []byte(strings.Join(names, "\n")+"\n"), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	return path
+}
+
 func captureStem(name string) string {
 	for _, ext := range []string{".gz", ".pcapng", ".pcap"} {
 		name = strings.TrimSuffix(name, ext)

@@ -14,9 +14,10 @@ import (
 // reason; everything else must be identical.
 func TestGoldenAgainstT2(t *testing.T) {
 	e := newEnv(t)
+	e.useGoldenPlugins()
 	pcap := filepath.Join(e.out, "test.pcap")
 	copyFile(t, testdata("t2sample", "test.pcap"), pcap)
-	r := e.mustRun("t2", "-r", "test.pcap", "-w", "res/", "-s", "-b", e.pluginList(sixPlugins...))
+	r := e.mustRun("t2", "-r", "test.pcap", "-w", "res/", "-s")
 
 	for _, f := range []string{"test_flows.txt", "test_packets.txt", "test_protocols.txt"} {
 		t.Run(f, func(t *testing.T) {
@@ -37,21 +38,6 @@ func TestGoldenAgainstT2(t *testing.T) {
 		skip := regexp.MustCompile(`^(Tranalyzer 0\.9\.3 \(Anteater\), Cobra\. PID: |Date: |Finished processing\. Elapsed time: |Finished unloading flow memory\. Time: |Memory usage: |\[WRN\] Running Tranalyzer as root)`)
 		compareLines(t, readLines(t, testdata("t2sample", "end-report.txt")), strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n"), skip)
 	})
-}
-
-// sixPlugins is the plugin set of testdata/t2sample and testdata/golden
-// (T2 0.9.3 ran with these six); plugins added later must not change
-// those files.
-var sixPlugins = []string{"protoStats", "basicFlow", "basicStats", "tcpStates", "ftpDecode", "txtSink"}
-
-// pluginList writes a plugin list of names and returns its path (for -b).
-func (e *env) pluginList(names ...string) string {
-	e.t.Helper()
-	path := filepath.Join(e.out, "plugins-"+strings.Join(names, "-")+".txt")
-	if err := os.WriteFile(path, []byte(strings.Join(names, "\n")+"\n"), 0o644); err != nil {
-		e.t.Fatal(err)
-	}
-	return path
 }
 
 func copyFile(t *testing.T, from, to string) {

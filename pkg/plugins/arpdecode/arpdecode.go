@@ -8,6 +8,7 @@
 package arpdecode
 
 import (
+	_ "embed"
 	"fmt"
 	"unsafe"
 
@@ -20,18 +21,15 @@ import (
 	"github.com/t2go/t2go/pkg/report"
 )
 
-// Name and Number identify the plugin.
-const (
-	Name    = "arpDecode"
-	Number  = 179
-	Version = "0.9.3"
-)
+//go:embed arpDecode.toml
+var embedded []byte
 
-func init() {
-	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
-		New: func() plugin.Plugin { return &ARPDecode{} }})
-}
+// registration is this plugin as registered: its name and number come
+// from the header of arpDecode.toml, the only place they are written.
+var registration = plugin.Register(plugin.Descriptor{Defaults: embedded, Version: "0.9.3",
+	New: func() plugin.Plugin { return &ARPDecode{} }})
 
+// The hooks this plugin implements, checked by the compiler.
 var (
 	_ plugin.Initer         = (*ARPDecode)(nil)
 	_ plugin.FlowColumns    = (*ARPDecode)(nil)
@@ -80,17 +78,14 @@ type ARPDecode struct {
 	pktMsg Message
 }
 
-// Name implements plugin.Plugin.
-func (a *ARPDecode) Name() string { return Name }
-
-// Number implements plugin.Plugin.
-func (a *ARPDecode) Number() int { return Number }
-
 // Init reads ARP_MAX_IP and sizes the per-flow slice.
 func (a *ARPDecode) Init(env *plugin.Env) error {
-	a.maxIP = int(env.Int(Name, "ARP_MAX_IP", 10))
-	if a.maxIP < 1 || a.maxIP > 255 {
-		return fmt.Errorf("%s: ARP_MAX_IP %d out of range [1 - 255]", Name, a.maxIP)
+	a.maxIP = 10
+	if c := env.Settings; c != nil {
+		a.maxIP = int(c.Int("ARP_MAX_IP"))
+	}
+	if a.maxIP < 1 || a.maxIP > 255 { // the configuration checks the range first
+		return fmt.Errorf("%s: ARP_MAX_IP %d out of range [1 - 255]", registration.Name, a.maxIP)
 	}
 	a.log = env.Log
 	n := 0
@@ -218,7 +213,7 @@ func (a *ARPDecode) count(s *state, mac [6]byte, ip [4]byte, inc uint16) {
 		s.stat |= StatListFull
 		if !a.warnd && a.log != nil {
 			a.warnd = true
-			a.log.Warnf("%s: MAC/IP list full... increase ARP_MAX_IP", Name)
+			a.log.Warnf("%s: MAC/IP list full... increase ARP_MAX_IP", registration.Name)
 		}
 		return
 	}
@@ -309,6 +304,6 @@ func (a *ARPDecode) WritePacket(p *packet.Packet, f *flow.Flow, w *record.Writer
 // Report writes the end-report line.
 func (a *ARPDecode) Report(r *report.Writer) {
 	if a.agg != 0 {
-		r.Plugin(Name, "Aggregated arpStat=0x%02x", a.agg)
+		r.Plugin(registration.Name, "Aggregated arpStat=0x%02x", a.agg)
 	}
 }

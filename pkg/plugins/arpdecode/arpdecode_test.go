@@ -8,16 +8,10 @@ import (
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/plugin/plugintest"
 	"github.com/t2go/t2go/pkg/record"
 	"github.com/t2go/t2go/pkg/report"
 )
-
-type fakeConfig map[string]int64
-
-func (c fakeConfig) Int(_, k string) int64     { return c[k] }
-func (c fakeConfig) Float(_, k string) float64 { return float64(c[k]) }
-func (c fakeConfig) Bool(_, k string) bool     { return c[k] != 0 }
-func (c fakeConfig) String(_, k string) string { return "" }
 
 type logged struct{ lines []string }
 
@@ -58,7 +52,7 @@ func newSession(t testing.TB, max int64) *session {
 	table := flow.NewTable(64, packet.FromSeconds(182))
 	l := &logged{}
 	d := &ARPDecode{}
-	if err := d.Init(&plugin.Env{Table: table, Config: fakeConfig{"ARP_MAX_IP": max}, Log: l}); err != nil {
+	if err := d.Init(plugintest.With(t, embedded, map[string]int64{"ARP_MAX_IP": max}, plugin.Env{Table: table, Log: l})); err != nil {
 		t.Fatal(err)
 	}
 	return &session{t: t, d: d, table: table, log: l}
@@ -204,11 +198,12 @@ func TestPacketColumnsAndReport(t *testing.T) {
 	}
 }
 
-func TestMaxIPChecked(t *testing.T) {
-	for _, v := range []int64{0, 256} {
-		if err := (&ARPDecode{}).Init(&plugin.Env{Config: fakeConfig{"ARP_MAX_IP": v}}); err == nil {
-			t.Errorf("ARP_MAX_IP %d accepted", v)
-		}
+// Without settings (no configuration) the default applies; the range is
+// checked by the configuration (e2e TestDNSARPBadConfiguration).
+func TestDefaultWithoutSettings(t *testing.T) {
+	a := &ARPDecode{}
+	if err := a.Init(&plugin.Env{}); err != nil || a.maxIP != 10 {
+		t.Errorf("maxIP %d, %v", a.maxIP, err)
 	}
 }
 

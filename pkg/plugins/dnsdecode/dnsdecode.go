@@ -15,6 +15,7 @@
 package dnsdecode
 
 import (
+	_ "embed"
 	"fmt"
 	"unsafe"
 
@@ -28,18 +29,15 @@ import (
 	"github.com/t2go/t2go/pkg/report"
 )
 
-// Name and Number identify the plugin.
-const (
-	Name    = "dnsDecode"
-	Number  = 251
-	Version = "0.9.3"
-)
+//go:embed dnsDecode.toml
+var embedded []byte
 
-func init() {
-	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
-		New: func() plugin.Plugin { return &DNSDecode{} }})
-}
+// registration is this plugin as registered: its name and number come
+// from the header of dnsDecode.toml, the only place they are written.
+var registration = plugin.Register(plugin.Descriptor{Defaults: embedded, Version: "0.9.3",
+	New: func() plugin.Plugin { return &DNSDecode{} }})
 
+// The hooks this plugin implements, checked by the compiler.
 var (
 	_ plugin.Initer         = (*DNSDecode)(nil)
 	_ plugin.FlowColumns    = (*DNSDecode)(nil)
@@ -76,18 +74,14 @@ type DNSDecode struct {
 	aggRetC uint16
 }
 
-// Name implements plugin.Plugin.
-func (d *DNSDecode) Name() string { return Name }
-
-// Number implements plugin.Plugin.
-func (d *DNSDecode) Number() int { return Number }
-
 // Init reads the settings and sizes the per-flow slice.
 func (d *DNSDecode) Init(env *plugin.Env) error {
 	lim := defaultLimits()
-	lim.mode = int(env.Int(Name, "DNS_MODE", int64(lim.mode)))
-	lim.qmax = int(env.Int(Name, "DNS_QRECMAX", int64(lim.qmax)))
-	lim.amax = int(env.Int(Name, "DNS_ARECMAX", int64(lim.amax)))
+	if c := env.Settings; c != nil {
+		lim.mode = int(c.Int("DNS_MODE"))
+		lim.qmax = int(c.Int("DNS_QRECMAX"))
+		lim.amax = int(c.Int("DNS_ARECMAX"))
+	}
 	if err := lim.check(); err != nil {
 		return err
 	}
@@ -102,16 +96,16 @@ func (d *DNSDecode) Init(env *plugin.Env) error {
 	return nil
 }
 
-// check rejects limits the configuration ranges already exclude, for
-// callers that build them by hand.
+// check rejects limits outside the ranges of dnsDecode.toml (the
+// configuration checks them first; this guards other callers).
 func (l limits) check() error {
 	switch {
 	case l.mode < 0 || l.mode > 4:
-		return fmt.Errorf("%s: DNS_MODE %d out of range [0 - 4]", Name, l.mode)
+		return fmt.Errorf("%s: DNS_MODE %d out of range [0 - 4]", registration.Name, l.mode)
 	case l.qmax < 2 || l.qmax > 1000:
-		return fmt.Errorf("%s: DNS_QRECMAX %d out of range [2 - 1000]", Name, l.qmax)
+		return fmt.Errorf("%s: DNS_QRECMAX %d out of range [2 - 1000]", registration.Name, l.qmax)
 	case l.amax < 2 || l.amax > 1000:
-		return fmt.Errorf("%s: DNS_ARECMAX %d out of range [2 - 1000]", Name, l.amax)
+		return fmt.Errorf("%s: DNS_ARECMAX %d out of range [2 - 1000]", registration.Name, l.amax)
 	}
 	return nil
 }
@@ -451,15 +445,15 @@ func (d *DNSDecode) Report(r *report.Writer) {
 	if d.aggStat == 0 {
 		return
 	}
-	r.Plugin(Name, "Aggregated dnsStat=0x%04x", d.aggStat)
+	r.Plugin(registration.Name, "Aggregated dnsStat=0x%04x", d.aggStat)
 	if d.aggHFlg != 0 {
-		r.Plugin(Name, "Aggregated dnsHFlg=0x%02x", d.aggHFlg)
+		r.Plugin(registration.Name, "Aggregated dnsHFlg=0x%02x", d.aggHFlg)
 	}
 	if d.aggOpC != 0 {
-		r.Plugin(Name, "Aggregated dnsOpC=0x%04x", d.aggOpC)
+		r.Plugin(registration.Name, "Aggregated dnsOpC=0x%04x", d.aggOpC)
 	}
 	if d.aggRetC != 0 {
-		r.Plugin(Name, "Aggregated dnsRetC=0x%04x", d.aggRetC)
+		r.Plugin(registration.Name, "Aggregated dnsRetC=0x%04x", d.aggRetC)
 	}
 	c := r.C
 	if c == nil {
@@ -469,11 +463,11 @@ func (d *DNSDecode) Report(r *report.Writer) {
 	if c != nil {
 		total = float64(c.Packets)
 	}
-	r.Plugin(Name, "Number of DNS packets: %s%s", report.Num(d.dnsPkts), report.Pct(float64(d.dnsPkts), total))
+	r.Plugin(registration.Name, "Number of DNS packets: %s%s", report.Num(d.dnsPkts), report.Pct(float64(d.dnsPkts), total))
 	if d.qPkts > 0 {
-		r.Plugin(Name, "Number of DNS Q packets: %s%s", report.Num(d.qPkts), report.Pct(float64(d.qPkts), float64(d.dnsPkts)))
+		r.Plugin(registration.Name, "Number of DNS Q packets: %s%s", report.Num(d.qPkts), report.Pct(float64(d.qPkts), float64(d.dnsPkts)))
 	}
 	if d.rPkts > 0 {
-		r.Plugin(Name, "Number of DNS R packets: %s%s", report.Num(d.rPkts), report.Pct(float64(d.rPkts), float64(d.dnsPkts)))
+		r.Plugin(registration.Name, "Number of DNS R packets: %s%s", report.Num(d.rPkts), report.Pct(float64(d.rPkts), float64(d.dnsPkts)))
 	}
 }

@@ -8,16 +8,13 @@ import (
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/plugin/plugintest"
 	"github.com/t2go/t2go/pkg/record"
 	"github.com/t2go/t2go/pkg/report"
 )
 
+// fakeConfig holds settings applied over the embedded defaults.
 type fakeConfig map[string]int64
-
-func (c fakeConfig) Int(_, k string) int64     { return c[k] }
-func (c fakeConfig) Float(_, k string) float64 { return float64(c[k]) }
-func (c fakeConfig) Bool(_, k string) bool     { return c[k] != 0 }
-func (c fakeConfig) String(_, k string) string { return "" }
 
 func defaults() fakeConfig { return fakeConfig{"DNS_MODE": 4, "DNS_QRECMAX": 15, "DNS_ARECMAX": 20} }
 
@@ -31,7 +28,7 @@ type session struct {
 func newSession(t testing.TB, cfg fakeConfig) *session {
 	table := flow.NewTable(64, packet.FromSeconds(182))
 	d := &DNSDecode{}
-	if err := d.Init(&plugin.Env{Table: table, Config: cfg, Counters: counters.New()}); err != nil {
+	if err := d.Init(plugintest.With(t, embedded, map[string]int64(cfg), plugin.Env{Table: table, Counters: counters.New()})); err != nil {
 		t.Fatal(err)
 	}
 	return &session{t: t, d: d, table: table}
@@ -371,14 +368,17 @@ func TestPacketColumnsAndReport(t *testing.T) {
 }
 
 func TestLimitsChecked(t *testing.T) {
-	for _, cfg := range []fakeConfig{
-		{"DNS_MODE": 5, "DNS_QRECMAX": 15, "DNS_ARECMAX": 20},
-		{"DNS_MODE": 4, "DNS_QRECMAX": 1, "DNS_ARECMAX": 20},
-		{"DNS_MODE": 4, "DNS_QRECMAX": 15, "DNS_ARECMAX": 5000},
-	} {
-		if err := (&DNSDecode{}).Init(&plugin.Env{Config: cfg}); err == nil {
-			t.Errorf("%v accepted", cfg)
+	for _, l := range []limits{{5, 15, 20}, {4, 1, 20}, {4, 15, 5000}} {
+		if err := l.check(); err == nil {
+			t.Errorf("%+v accepted", l)
 		}
+	}
+	if err := defaultLimits().check(); err != nil {
+		t.Error(err)
+	}
+	// Without settings (no configuration) the defaults apply.
+	if err := (&DNSDecode{}).Init(&plugin.Env{}); err != nil {
+		t.Error(err)
 	}
 }
 
