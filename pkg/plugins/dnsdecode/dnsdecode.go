@@ -180,9 +180,10 @@ func (d *DNSDecode) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 		s.netbios = true
 	}
 	if k.Proto == ipproto.TCP {
-		if s.tcp == nil {
-			s.tcp = newTCPStream()
+		if s.spare == nil {
+			s.spare = newTCPStream()
 		}
+		s.tcp = s.spare
 		if p.TCPFlags&0x02 != 0 { // SYN
 			s.tcp.started = true
 			s.tcp.haveSeq, s.tcp.next = true, p.TCPSeq+1

@@ -327,6 +327,10 @@ func TestTCPReassembly(t *testing.T) {
 		t.Errorf("dns packets %d, Q %d; want 2, 2", s.d.dnsPkts, s.d.qPkts)
 	}
 
+	// A pooled state of a TCP flow serves a UDP flow as UDP.
+	u := s.udp(40003, 53, m1)
+	check(t, s.columns(u), map[string]string{"dnsStat": "0x0001", "dnsQname": `"tcp.example"`})
+
 	// A gap stops decoding; a flow without SYN is corrupt.
 	s = newSession(t, defaults())
 	f = s.send(6, 40001, 53, 0x02, 0, nil)

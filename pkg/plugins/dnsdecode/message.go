@@ -89,12 +89,13 @@ type state struct {
 	seen6     bool      // an AAAA type occurred
 	netbios   bool      // port 137: decode NetBIOS names
 
-	qs   []question
-	qn   slots
-	rs   []rr
-	rn   slots
-	tcp  *tcpStream // nil for UDP flows
-	dead bool       // TCP: decoding stopped (no SYN, gap)
+	qs    []question
+	qn    slots
+	rs    []rr
+	rn    slots
+	tcp   *tcpStream // the flow's TCP reassembly; nil for UDP flows
+	spare *tcpStream // a pooled state's stream, kept for its buffer
+	dead  bool       // TCP: decoding stopped (no SYN, gap)
 }
 
 func newState(l limits) *state {
@@ -110,17 +111,16 @@ func newState(l limits) *state {
 }
 
 func (s *state) reset() {
-	qs, rs, tcp := s.qs, s.rs, s.tcp
+	qs, rs, spare := s.qs, s.rs, s.spare
 	for i := range qs {
 		qs[i] = question{name: qs[i].name[:0]}
 	}
 	for i := range rs[:s.rn.n+1] {
 		rs[i] = rr{name: rs[i].name[:0], pname: rs[i].pname[:0]}
 	}
-	*s = state{qs: qs, rs: rs}
-	if tcp != nil {
-		tcp.reset()
-		s.tcp = tcp
+	*s = state{qs: qs, rs: rs, spare: spare}
+	if spare != nil {
+		spare.reset()
 	}
 }
 
