@@ -98,14 +98,26 @@ type state struct {
 	dead  bool       // TCP: decoding stopped (no SYN, gap)
 }
 
+// nameRoom is the initial capacity of each name buffer; longer names
+// (up to maxNameLen) grow their own buffer once.
+const nameRoom = 48
+
+// newState allocates a state with its lists and one backing array for
+// all initial name buffers (three allocations instead of one per name).
 func newState(l limits) *state {
 	s := &state{qs: make([]question, l.qmax), rs: make([]rr, l.amax)}
+	back := make([]byte, (l.qmax+2*l.amax)*nameRoom)
+	next := func() []byte {
+		b := back[:0:nameRoom]
+		back = back[nameRoom:]
+		return b
+	}
 	for i := range s.qs {
-		s.qs[i].name = make([]byte, 0, 64)
+		s.qs[i].name = next()
 	}
 	for i := range s.rs {
-		s.rs[i].name = make([]byte, 0, 64)
-		s.rs[i].pname = make([]byte, 0, 64)
+		s.rs[i].name = next()
+		s.rs[i].pname = next()
 	}
 	return s
 }
