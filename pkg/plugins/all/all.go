@@ -3,8 +3,10 @@
 package all
 
 import (
+	_ "github.com/t2go/t2go/pkg/plugins/arpdecode"
 	_ "github.com/t2go/t2go/pkg/plugins/basicflow"
 	_ "github.com/t2go/t2go/pkg/plugins/basicstats"
+	_ "github.com/t2go/t2go/pkg/plugins/dnsdecode"
 	_ "github.com/t2go/t2go/pkg/plugins/ftpdecode"
 	_ "github.com/t2go/t2go/pkg/plugins/ipfixsink"
 	_ "github.com/t2go/t2go/pkg/plugins/protostats"
