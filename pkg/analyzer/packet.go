@@ -95,7 +95,7 @@ func (a *Analyzer) countEnc(e uint16) {
 }
 
 // ipFlow counts an IP packet and returns its flow (nil when no flow may
-// be created or a later fragment has no first fragment).
+// be created).
 func (a *Analyzer) ipFlow(p *packet.Packet, key *ipKey) *flow.Flow {
 	c := a.c
 	if p.IPVer == 4 {
@@ -117,11 +117,12 @@ func (a *Analyzer) ipFlow(p *packet.Packet, key *ipKey) *flow.Flow {
 			c.FragV6Packets++
 		}
 		if p.FragOff > 0 {
-			f := a.frags.lookup(p, a.table)
-			if f == nil {
-				p.Status |= packet.IPv4FragHdSeq
+			if f := a.frags.lookup(p, a.table); f != nil {
+				return f
 			}
-			return f
+			// No first fragment: like T2 (FRAG_HLST_CRFT=1) the fragment
+			// gets the flow of its own key (ports 0).
+			p.Status |= packet.IPv4FragHdSeq
 		}
 	}
 	k := &key.k

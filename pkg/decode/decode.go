@@ -91,7 +91,10 @@ type state struct {
 	nIP   int    // IP headers whose lengths were taken so far
 	ipTry int    // IP headers started (also the unusable ones)
 	l2off bool   // L2Len already recorded
-	opt   *Options
+	// inFrag: an enclosing IP header is a first fragment, so the packets
+	// inside it continue in later fragments.
+	inFrag bool
+	opt    *Options
 }
 
 // Decode dissects p.Raw and fills the dissection fields of p.

@@ -11,7 +11,11 @@ func (s *state) beginIP(off, hdrLen int) (l3Len int, snapped bool) {
 	p := s.p
 	calc := s.wire - off // what the frame can carry from here on
 	l3Len = hdrLen
-	if hdrLen == 0 || hdrLen > calc {
+	// Inside the first fragment of an outer datagram the rest of the
+	// inner packet is in the later fragments: its length is neither a
+	// framing mismatch nor a snap (T2 raises neither).
+	inFrag := s.inFrag && hdrLen != 0
+	if !inFrag && (hdrLen == 0 || hdrLen > calc) {
 		l3Len = calc
 		p.Status |= packet.IPPLMismatch
 	}
@@ -20,11 +24,12 @@ func (s *state) beginIP(off, hdrLen int) (l3Len int, snapped bool) {
 		s.recordL2(off)
 		p.OuterL3Len = uint32(l3Len)
 	}
-	if s.end-off < l3Len {
+	switch {
+	case s.end-off >= l3Len:
+		s.end = off + l3Len
+	case !inFrag:
 		snapped = true
 		p.Status |= packet.L3SnapLength
-	} else {
-		s.end = off + l3Len
 	}
 	p.L3Len = uint32(l3Len)
 	p.L3Off = int32(off)
@@ -92,6 +97,7 @@ func (s *state) ipv4(off int) {
 		s.finishIP(4, off, hl, l3Len, 0, snapped, true)
 		return
 	}
+	s.inFrag = s.inFrag || mf
 	done, l4hl := s.transport(4, off+hl, proto, l3Len, snapped)
 	if done {
 		return
@@ -166,6 +172,7 @@ ext:
 		s.finishIP(6, off, hl, l3Len, 0, snapped, false)
 		return
 	}
+	s.inFrag = s.inFrag || p.MoreFrag
 	done, l4hl := s.transport(6, l4, nh, l3Len, snapped)
 	if done {
 		return

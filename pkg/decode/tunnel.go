@@ -7,6 +7,7 @@ import "github.com/t2go/t2go/pkg/packet"
 // and l4hl is the GRE header length.
 func (s *state) gre(g int) (done bool, l4hl int) {
 	p := s.p
+	nested := p.Enc&packet.EncGRE != 0
 	s.hdr("gre")
 	p.Status |= packet.L2GRE
 	p.Enc |= packet.EncGRE
@@ -30,6 +31,12 @@ func (s *state) gre(g int) (done bool, l4hl int) {
 		n += 4
 	}
 	in := g + n
+	if nested {
+		// T2 follows one GRE level: GRE inside GRE stays the payload of
+		// the IP header that carries it, and that header gets the flow.
+		s.stop(0)
+		return false, n
+	}
 	switch proto {
 	case ethTypeIPv4, ethTypeIPv6:
 		if !s.has(in, 1) || !s.enter() {
