@@ -53,9 +53,10 @@ func (a *Analyzer) handlePacket(p *packet.Packet, key *ipKey) {
 	c.PadBytes += uint64(p.PadLen)
 
 	var f *flow.Flow
-	switch {
-	case p.Status&packet.L3IPVX != 0:
+	if p.Status&packet.L3IPVX != 0 {
 		c.VxPackets++
+	}
+	switch {
 	case p.IPVer == 4 || p.IPVer == 6:
 		f = a.ipFlow(p, key)
 	case p.L2Only && a.cfg.ethActivate > 0:

@@ -220,7 +220,7 @@ func (a *Analyzer) inputFrom(in capture.Info) report.Input {
 		FileCount: in.FileCount,
 		LinkName:  name,
 		LinkDesc:  desc,
-		LinkType:  in.LinkType,
+		LinkType:  capture.DLT(in.LinkType),
 		SnapLen:   in.SnapLen,
 		TotalSize: in.TotalSize,
 		FileSize:  in.FileSize,

@@ -171,16 +171,34 @@ func (s *state) linkLayer(lt uint16) {
 		default:
 			s.ipvx(0)
 		}
-	case LinkIPv4:
+	case LinkIPv4, LinkIPv6:
 		p.Status |= packet.L2NoEth
-		s.ipByVersion(0, 4)
-	case LinkIPv6:
-		p.Status |= packet.L2NoEth
-		s.ipByVersion(0, 6)
+		if lt == LinkIPv4 {
+			s.ipByVersion(0, 4)
+		} else {
+			s.ipByVersion(0, 6)
+		}
+		// T2 names no link layer here but still writes its separator
+		// (":ipv4:udp", 2 headers).
+		if n := int(p.HdrLen); n < len(p.HdrDesc) {
+			copy(p.HdrDesc[1:n+1], p.HdrDesc[:n])
+			p.HdrDesc[0] = ':'
+			p.HdrLen++
+		}
 	case LinkLinuxSLL:
-		if !s.linkHeader("sll", 16) {
+		s.hdr("sll")
+		if !s.has(0, 16) {
+			p.Status |= packet.L2NoEth
+			s.stop(packet.L2SnapLength)
 			return
 		}
+		// T2 reads the SLL header like an Ethernet one: bytes 0-5
+		// (packet type, ARPHRD type, address length) are the "destination
+		// MAC", bytes 6-11 (the first six address bytes) the source, and
+		// the layer-2 flows are keyed on them.
+		p.HasMAC = true
+		copy(p.DstMAC[:], s.b[0:6])
+		copy(p.SrcMAC[:], s.b[6:12])
 		s.typeField(14)
 	case LinkLinuxSLL2:
 		if !s.linkHeader("sll2", 20) {
@@ -279,6 +297,13 @@ func (s *state) ipvx(off int) {
 	s.hdr("ipvx")
 	s.p.Status |= packet.L3IPVX
 	s.p.L3Off = int32(off)
+	if s.nIP == 0 && s.p.HasMAC && !s.opt.NoL2Flows {
+		// Behind MAC addresses the packet becomes a layer-2 flow packet,
+		// as any other frame without a usable IP header (T2 does not
+		// count that as stopping early).
+		s.l2Dispatch(off, -1)
+		return
+	}
 	s.stop(0)
 }
 

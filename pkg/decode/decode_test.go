@@ -394,7 +394,42 @@ var decodeCases = []decodeCase{
 	},
 	{
 		name: "linktype ipv6", lt: LinkIPv6, data: ipv6(17, udp(1, 2, nil)),
-		desc: "ipv6:udp", bits: packet.L2NoEth | packet.L2IPv6,
+		desc: ":ipv6:udp", bits: packet.L2NoEth | packet.L2IPv6,
+		check: func(p *packet.Packet) error { return want(p.NumHdrs == 2, "%d headers", p.NumHdrs) },
+	},
+	{
+		// T2 reads the SLL header's first 12 bytes as MAC addresses.
+		name: "sll macs", lt: LinkLinuxSLL, data: cat([]byte{0, 4, 0, 1, 0, 6, 8, 0, 0x27, 0x19, 0x1c, 0x78, 0, 0}, u16(0x0806), arp()),
+		desc: "sll:arp", bits: packet.L2ARP | packet.L2Flow, nbits: packet.L2NoEth,
+		check: func(p *packet.Packet) error {
+			return want(p.HasMAC && p.DstMAC == [6]byte{0, 4, 0, 1, 0, 6} && p.SrcMAC == [6]byte{8, 0, 0x27, 0x19, 0x1c, 0x78}, "macs %x %x", p.DstMAC, p.SrcMAC)
+		},
+	},
+	{
+		name: "ethernet bogus ip version", lt: LinkEthernet, data: cat(eth(0x0800), zeros(30)),
+		desc: "eth:ipvx", bits: packet.L3IPVX | packet.L2Flow, nbits: packet.StopDissect,
+		check: func(p *packet.Packet) error { return want(p.L2Only, "not a layer-2 packet") },
+	},
+	{
+		name: "gre in gre", lt: LinkEthernet, data: cat(eth(0x0800), ipv4(47, cat(u16(0), u16(0x0800), ipv4(47, cat(u16(0), u16(0x0800), ipv4(1, zeros(8))))))),
+		desc: "eth:ipv4:gre:ipv4:gre", bits: packet.L2IPv4 | packet.L2GRE | packet.StopDissect,
+		check: func(p *packet.Packet) error {
+			return want(p.L4Proto == 47 && p.L3Off == 38, "proto %d at %d", p.L4Proto, p.L3Off)
+		},
+	},
+	{
+		name: "vxlan inner macs", lt: LinkEthernet, data: cat(eth(0x0800), ipv4(17, udp(40000, 4789, cat([]byte{8, 0, 0, 0, 0, 0, 1, 0}, []byte{6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7}, u16(0x0800), ipv4(1, zeros(8)))))),
+		desc: "eth:ipv4:udp:vxlan:eth:ipv4:icmp", bits: packet.L2IPv4 | packet.L3VXLAN,
+		check: func(p *packet.Packet) error {
+			return want(p.DstMAC == [6]byte{6, 6, 6, 6, 6, 6} && p.SrcMAC == [6]byte{7, 7, 7, 7, 7, 7}, "macs %x %x", p.DstMAC, p.SrcMAC)
+		},
+	},
+	{
+		// The inner packet continues in the later fragments of the
+		// carrier: neither a framing mismatch nor a snap.
+		name: "gtp in first fragment", lt: LinkEthernet,
+		data: cat(eth(0x0800), ipv4h(17, udp(2152, 2152, cat([]byte{0x30, 0xff, 0x05, 0xdc, 0, 0, 1, 0}, ipv4h(6, zeros(40), 0x4000, 1500))), 0x2000, 0)),
+		desc: "eth:ipv4:udp:gtp:ipv4:tcp", bits: packet.L2IPv4 | packet.L3GTP, nbits: packet.IPPLMismatch | packet.L3SnapLength,
 	},
 	{
 		name: "sll vlan", lt: LinkLinuxSLL, data: cat(zeros(14), u16(0x8100), u16(5), u16(0x0800), ipv4(17, udp(1, 2, nil))),

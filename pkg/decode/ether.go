@@ -43,6 +43,11 @@ func (s *state) innerEthernet(off int) {
 		s.stop(packet.L2SnapLength)
 		return
 	}
+	// The innermost Ethernet header's addresses are the flow's MACs.
+	p := s.p
+	p.HasMAC = true
+	copy(p.DstMAC[:], s.b[off:off+6])
+	copy(p.SrcMAC[:], s.b[off+6:off+12])
 	s.typeField(off + 12)
 }
 
