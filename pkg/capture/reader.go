@@ -195,6 +195,9 @@ func newReader(src io.Reader, name string, warn func(string)) (*reader, error) {
 		return nil, r.ioErr(err)
 	}
 	r.snapLen = r.u32(h[16:])
+	if r.snapLen == 0 {
+		r.snapLen = maxRecord // libpcap's reading of an unset snaplen
+	}
 	// The upper bits of the link type field carry FCS information.
 	r.linkType = uint16(r.u32(h[20:]))
 	r.maxCap = maxRecord

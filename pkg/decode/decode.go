@@ -236,7 +236,10 @@ func (s *state) linkLayer(lt uint16) {
 		}
 		s.typeField(2)
 	case LinkRadiotap:
-		if !s.linkHeader("radiotap", 4) {
+		// T2 does not count radiotap as "no Ethernet header".
+		s.hdr("radiotap")
+		if !s.has(0, 4) {
+			s.stop(packet.L2SnapLength)
 			return
 		}
 		n := int(binary.LittleEndian.Uint16(s.b[2:]))

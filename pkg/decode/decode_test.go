@@ -447,11 +447,11 @@ var decodeCases = []decodeCase{
 		name: "radiotap data llc ipv4", lt: LinkRadiotap,
 		data: cat([]byte{0, 0, 8, 0, 0, 0, 0, 0}, []byte{0x08, 0x01}, zeros(2), macs(), macs()[:6], zeros(2),
 			[]byte{0xaa, 0xaa, 0x03, 0, 0, 0}, u16(0x0800), ipv4(17, udp(1, 2, nil))),
-		desc: "radiotap:wlan:llc:ipv4:udp", bits: packet.L2NoEth | packet.L2IPv4,
+		desc: "radiotap:wlan:llc:ipv4:udp", bits: packet.L2IPv4, nbits: packet.L2NoEth,
 	},
 	{
 		name: "radiotap beacon", lt: LinkRadiotap, data: cat([]byte{0, 0, 8, 0, 0, 0, 0, 0}, []byte{0x80, 0}, zeros(40)),
-		desc: "radiotap:wlan", bits: packet.StopDissect, nbits: packet.L2Flow,
+		desc: "radiotap:wlan", nbits: packet.L2Flow | packet.StopDissect | packet.L2NoEth,
 	},
 	{
 		name: "unknown ethertype", lt: LinkEthernet, data: pad(cat(eth(0x1234), zeros(10))),

@@ -329,9 +329,10 @@ func (s *state) ieee80211(off int) {
 		s.stop(packet.L2SnapLength)
 		return
 	}
+	// Management, control, protected and null-function frames carry
+	// nothing to follow; T2 does not count them as stopping early.
 	fc0, fc1 := s.b[off], s.b[off+1]
 	if (fc0>>2)&0x03 != 2 { // management or control frame
-		s.stop(0)
 		return
 	}
 	toDS, fromDS := fc1&0x01 != 0, fc1&0x02 != 0
@@ -362,12 +363,7 @@ func (s *state) ieee80211(off int) {
 	p.HasMAC = true
 	copy(p.DstMAC[:], s.b[da:da+6])
 	copy(p.SrcMAC[:], s.b[sa:sa+6])
-	if fc1&0x40 != 0 { // protected: the payload is encrypted
-		s.stop(0)
-		return
-	}
-	if fc0&0x40 != 0 { // null function: no payload
-		s.stop(0)
+	if fc1&0x40 != 0 || fc0&0x40 != 0 { // protected (encrypted) or null function (no payload)
 		return
 	}
 	pos := off + hl
