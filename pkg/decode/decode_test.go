@@ -398,6 +398,18 @@ var decodeCases = []decodeCase{
 		check: func(p *packet.Packet) error { return want(p.NumHdrs == 2, "%d headers", p.NumHdrs) },
 	},
 	{
+		// A 39-byte IPv6 header: nothing is read past the frame
+		// (T2 reads the missing byte and a UDP header there).
+		name: "ipv6 header cut at 39 bytes", lt: LinkEthernet, data: cat(eth(0x86dd), ipv6(17, udp(1, 2, nil))[:39]),
+		desc: "eth:ipv6", bits: packet.L3HdrShrtLen | packet.StopDissect | packet.FSIPv6Pkt, nbits: packet.L2IPv6,
+		check: func(p *packet.Packet) error { return want(p.IPVer == 0 && p.DstPort == 0, "ipver %d dport %d", p.IPVer, p.DstPort) },
+	},
+	{
+		// An unknown PPP protocol in network byte order (T2 swaps it).
+		name: "ppp unknown protocol", lt: LinkEthernet, data: pad(cat(eth(0x8864), []byte{0x11, 0, 0, 1, 0, 4}, u16(0x8057), zeros(2))),
+		desc: "eth:pppoes:ppp:UNK(0x8057)",
+	},
+	{
 		// T2 reads the SLL header's first 12 bytes as MAC addresses.
 		name: "sll macs", lt: LinkLinuxSLL, data: cat([]byte{0, 4, 0, 1, 0, 6, 8, 0, 0x27, 0x19, 0x1c, 0x78, 0, 0}, u16(0x0806), arp()),
 		desc: "sll:arp", bits: packet.L2ARP | packet.L2Flow, nbits: packet.L2NoEth,
@@ -448,6 +460,11 @@ var decodeCases = []decodeCase{
 		data: cat([]byte{0, 0, 8, 0, 0, 0, 0, 0}, []byte{0x08, 0x01}, zeros(2), macs(), macs()[:6], zeros(2),
 			[]byte{0xaa, 0xaa, 0x03, 0, 0, 0}, u16(0x0800), ipv4(17, udp(1, 2, nil))),
 		desc: "radiotap:wlan:llc:ipv4:udp", bits: packet.L2IPv4, nbits: packet.L2NoEth,
+		// The 802.11 addresses, not the header's first 12 bytes as T2
+		// (docs/differences-from-t2.md): to-DS clear, so DA = addr1, SA = addr2.
+		check: func(p *packet.Packet) error {
+			return want(p.HasMAC && p.DstMAC == [6]byte{2, 0, 0, 0, 0, 1} && p.SrcMAC == [6]byte{2, 0, 0, 0, 0, 2}, "macs %x %x", p.DstMAC, p.SrcMAC)
+		},
 	},
 	{
 		name: "radiotap beacon", lt: LinkRadiotap, data: cat([]byte{0, 0, 8, 0, 0, 0, 0, 0}, []byte{0x80, 0}, zeros(40)),
