@@ -1,12 +1,3 @@
-// Package decode dissects captured packets the way Tranalyzer2 (T2 0.9.3)
-// does: it walks the link layer, VLAN/MPLS/PPPoE/LLC framing and any
-// tunnels down to the innermost IP header, which is the one the flow is
-// built on, and records the whole stack in the header description
-// ("eth:vlan{2}:ipv4:udp").
-//
-// The dissector never allocates and never reads outside the captured
-// bytes; malformed input only raises flowStat bits (L2SnapLength,
-// L3HdrShrtLen, L4HdrShrtLen, StopDissect, ...).
 package decode
 
 import (
@@ -45,11 +36,20 @@ const (
 	l2tpPort        = 1701
 	upnpPort        = 1900
 	ipsecNATTPort   = 4500
-	ethTypeIPv4     = 0x0800
-	ethTypeARP      = 0x0806
-	ethTypeIPv6     = 0x86dd
-	ethTypeTEB      = 0x6558
+	ethTypeTEB      = 0x6558 // transparent Ethernet bridging (Ethernet in GRE)
 	ethTypeJumboLLC = 0x8870
+	ethTypeERSPAN2  = 0x88be // ERSPAN type II (and I)
+	ethTypeERSPAN3  = 0x22eb
+	ethTypeWCCP     = 0x883e
+	ethTypePPP      = 0x880b // PPP in enhanced GRE (PPTP)
+	ethTypeAARP     = 0x80f3
+	ethTypeSlow     = 0x8809 // IEEE 802.3 slow protocols (LACP, marker, OAM)
+	// PPP protocol numbers.
+	pppIPv4       = 0x0021
+	pppIPv6       = 0x0057
+	pppMPLS       = 0x0281
+	pppMPLSMC     = 0x0283
+	pppCompressed = 0x00fd
 )
 
 // Options holds the T2 compile-time switches the dissector honours. The
@@ -153,9 +153,9 @@ func (s *state) linkLayer(lt uint16) {
 			}
 		}
 		switch fam {
-		case 2:
+		case 2: // AF_INET
 			s.ipByVersion(4, 4)
-		case 10, 23, 24, 26, 28, 30:
+		case 10, 23, 24, 26, 28, 30: // AF_INET6: Linux, Windows, Net/OpenBSD, Solaris, FreeBSD, macOS
 			s.ipByVersion(4, 6)
 		default:
 			s.stop(0)

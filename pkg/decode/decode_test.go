@@ -402,7 +402,9 @@ var decodeCases = []decodeCase{
 		// (T2 reads the missing byte and a UDP header there).
 		name: "ipv6 header cut at 39 bytes", lt: LinkEthernet, data: cat(eth(0x86dd), ipv6(17, udp(1, 2, nil))[:39]),
 		desc: "eth:ipv6", bits: packet.L3HdrShrtLen | packet.StopDissect | packet.FSIPv6Pkt, nbits: packet.L2IPv6,
-		check: func(p *packet.Packet) error { return want(p.IPVer == 0 && p.DstPort == 0, "ipver %d dport %d", p.IPVer, p.DstPort) },
+		check: func(p *packet.Packet) error {
+			return want(p.IPVer == 0 && p.DstPort == 0, "ipver %d dport %d", p.IPVer, p.DstPort)
+		},
 	},
 	{
 		// An unknown PPP protocol in network byte order (T2 swaps it).

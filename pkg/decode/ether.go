@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"github.com/t2go/t2go/pkg/ipproto"
 	"github.com/t2go/t2go/pkg/packet"
 )
 
@@ -152,13 +153,13 @@ func (s *state) etherTypeAt(t uint16, data int) {
 	p := s.p
 	p.EthType = t
 	switch t {
-	case ethTypeIPv4:
+	case ipproto.EtherIPv4:
 		s.ipByVersion(data, 4)
 		return
-	case ethTypeIPv6:
+	case ipproto.EtherIPv6:
 		s.ipByVersion(data, 6)
 		return
-	case ethTypeARP:
+	case ipproto.EtherARP:
 		s.hdr("arp")
 		p.Status |= packet.L2ARP
 		pad := -1
@@ -167,24 +168,24 @@ func (s *state) etherTypeAt(t uint16, data int) {
 		}
 		s.l2Dispatch(data, pad)
 		return
-	case 0x80f3:
+	case ethTypeAARP:
 		s.hdr("aarp")
 		p.Status |= packet.L2ARP
-	case 0x8035:
+	case ipproto.EtherRARP:
 		s.hdr("rarp")
 		p.Status |= packet.L2RARP
-	case 0x8847, 0x8848:
-		s.mpls(data, t == 0x8848)
+	case ipproto.EtherMPLS, ipproto.EtherMPLSMC:
+		s.mpls(data, t == ipproto.EtherMPLSMC)
 		return
-	case 0x88be: // ERSPAN type II directly in Ethernet
+	case ethTypeERSPAN2: // directly in Ethernet
 		s.hdr("erspan")
 		p.Status |= packet.L2ERSPAN
 		s.innerEthernet(data + 8)
 		return
-	case 0x8863:
+	case ipproto.EtherPPPoED:
 		s.hdr("pppoed")
 		p.Status |= packet.L2PPPoED
-	case 0x8864:
+	case ipproto.EtherPPPoES:
 		s.hdr("pppoes")
 		p.Status |= packet.L2PPPoES
 		s.hdr("ppp")
@@ -193,19 +194,19 @@ func (s *state) etherTypeAt(t uint16, data int) {
 			return
 		}
 		switch proto := s.be16(data + 6); proto {
-		case 0x0021:
+		case pppIPv4:
 			s.ipByVersion(data+8, 4)
 			return
-		case 0x0057:
+		case pppIPv6:
 			s.ipByVersion(data+8, 6)
 			return
 		default:
 			s.pppName(proto)
 		}
-	case 0x88cc:
+	case ipproto.EtherLLDP:
 		s.hdr("lldp")
 		p.Status |= packet.L2LLDP
-	case 0x8809:
+	case ethTypeSlow:
 		s.hdr("slow")
 		if s.has(data, 1) {
 			switch s.b[data] {
