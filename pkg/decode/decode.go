@@ -91,6 +91,9 @@ type state struct {
 	nIP   int    // IP headers whose lengths were taken so far
 	ipTry int    // IP headers started (also the unusable ones)
 	l2off bool   // L2Len already recorded
+	// l2start is where the layer-2 framing that bandwidth counts starts:
+	// 0, or an Ethernet header inside a tunnel.
+	l2start int
 	// inFrag: an enclosing IP header is a first fragment, so the packets
 	// inside it continue in later fragments.
 	inFrag bool
@@ -310,12 +313,13 @@ func (s *state) ipvx(off int) {
 	s.stop(0)
 }
 
-// recordL2 remembers the size of the outermost framing the first time an
-// IP header is reached.
+// recordL2 remembers the size of the layer-2 framing in front of the IP
+// header at off: from the start of the packet, or from the Ethernet
+// header a tunnel carries (see innerEthernet).
 func (s *state) recordL2(off int) {
 	if !s.l2off {
 		s.l2off = true
-		s.p.L2Len = uint32(off)
+		s.p.L2Len = uint32(off - s.l2start)
 	}
 }
 

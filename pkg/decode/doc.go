@@ -25,6 +25,9 @@
 //     header (Ethernet + VLAN/MPLS/PPPoE ..., 0 for raw IP); for layer-2
 //     packets it is the offset of their payload. OuterL3Len is the length
 //     of the outermost IP packet; together they give T2's bytesOnWire.
+//     A tunnel carrying Ethernet (VXLAN, GENEVE, Ethernet over GRE, ...)
+//     starts over: then they are the inner Ethernet framing and the IP
+//     packet inside it, as T2 counts them.
 //   - L3Len, SnapL3Len, SnapL4Len, SnapL7Len, L7Len and PadLen follow T2's
 //     packet file (basicStats columns l3Len, snapL3Len, ...). The capture
 //     is cut at the end of the IP packet, so Ethernet padding or an FCS is

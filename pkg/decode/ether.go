@@ -44,8 +44,14 @@ func (s *state) innerEthernet(off int) {
 		s.stop(packet.L2SnapLength)
 		return
 	}
-	// The innermost Ethernet header's addresses are the flow's MACs.
+	// The innermost Ethernet header's addresses are the flow's MACs, and
+	// like T2 the bandwidth counts this frame (its framing plus the IP
+	// packet it carries) once an IP header follows; should none follow,
+	// the outer framing and IP length stay.
 	p := s.p
+	if s.l2off {
+		s.l2off, s.l2start = false, off
+	}
 	p.HasMAC = true
 	copy(p.DstMAC[:], s.b[off:off+6])
 	copy(p.SrcMAC[:], s.b[off+6:off+12])

@@ -23,7 +23,7 @@ func (s *state) beginIP(off, hdrLen int) (l3Len int, snapped bool) {
 		p.Status |= packet.IPPLMismatch
 	}
 	s.nIP++
-	if s.nIP == 1 {
+	if !s.l2off {
 		s.recordL2(off)
 		p.OuterL3Len = uint32(l3Len)
 	}
