@@ -176,7 +176,7 @@ var decodeCases = []decodeCase{
 	{
 		name: "ipv6 fragments", lt: LinkEthernet,
 		data: cat(eth(0x86dd), ipv6(44, cat([]byte{58, 0}, u16(1448|1), u32(0xdeadbeef), zeros(24)))),
-		desc: "eth:ipv6:ipv6.fraghdr", bits: packet.IPv4Frag | packet.L2IPv6 | packet.FSIPv6Pkt | packet.StopDissect,
+		desc: "eth:ipv6:ipv6.fraghdr", bits: packet.IPv4Frag | packet.L2IPv6 | packet.FSIPv6Pkt, nbits: packet.StopDissect,
 		check: func(p *packet.Packet) error {
 			return want(p.FragOff == 1448 && p.MoreFrag && p.FragID == 0xdeadbeef && p.L4Off == -1 && p.L4Proto == 58 && p.IPHdrLen == 48,
 				"off %d id %x l4 %d proto %d hl %d", p.FragOff, p.FragID, p.L4Off, p.L4Proto, p.IPHdrLen)

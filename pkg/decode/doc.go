@@ -45,7 +45,8 @@
 //   - StopDissect is set whenever dissection ends before the payload:
 //     truncation (with L2SnapLength/L3HdrShrtLen/L4HdrShrtLen/
 //     L3SnapLength as docs/flowstat.md defines them), an unknown protocol
-//     ("UNK(...)" in the header description), a later fragment, encrypted
+//     ("UNK(...)" in the header description), a later IPv4 fragment (not
+//     a later IPv6 one, as T2), encrypted
 //     or compressed payloads, control messages of tunnels, GRE inside GRE
 //     (followed one level, as T2). 802.11 frames with nothing to follow
 //     and Ethernet frames with a bogus IP version do not raise it (T2

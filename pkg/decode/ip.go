@@ -163,7 +163,9 @@ ext:
 	p.IPHdrLen = uint16(min(hl, 0xffff))
 	l4 := off + hl
 	if later {
-		s.stop(0)
+		// Unlike a later IPv4 fragment, T2 does not count a later IPv6
+		// fragment as stopping early (ipv6-fragments.pcapng has no
+		// STPDSCT in T2's flows).
 		s.finishIP(6, off, hl, l3Len, 0, snapped, true)
 		return
 	}
