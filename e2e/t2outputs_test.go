@@ -49,7 +49,7 @@ const (
 	whyPcapng        = "our pcapng warning is worded differently (T2's promises a fix in a later version)"
 	whyIcmpinv       = "icmpDecode (not built yet) inverts non-echo ICMP/ICMPv6 flows: flowStat bit 0, pktAsm and the A/B report lines follow"
 	whyVlan          = "decided fix: T2 prints the whole 16-bit VLAN tag, we print the 12-bit VLAN ID"
-	whyIpv6frag      = "open (engine fragment tracking, reported to the lead): T2 sets FRAG_ERR/HDSEQ/PENDING (bits 37-39) on the ICMPv6 fragment flows and makes the later fragment pair's A flow from the other side"
+	whyIpv6frag      = "open (engine fragment tracking, reported to the lead): T2 sets FRAG_ERR/HDSEQ/PENDING (bits 37-39) on the ICMPv6 echo fragment flows (flow 1); flow 2 starts with a Neighbor Solicitation, which icmpDecode (not built yet) inverts, so T2's A and B are swapped there"
 	whyIpv6fragcount = "deliberate fix: T2 counts every IPv6 fragment twice (40 of 22 packets, 181.82%)"
 	whySuffix        = "documented: the (1.02 K) suffix starts at 1000, T2's at 1024"
 	whyNg11          = "deliberate: interfaces of other link types are read with their own link type; libpcap (T2) refuses their packets (4 × pcap_dispatch failed) and processes only the 62 Ethernet ones"
