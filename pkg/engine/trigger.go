@@ -1,4 +1,4 @@
-package monitor
+package engine
 
 import "github.com/t2go/t2go/pkg/packet"
 

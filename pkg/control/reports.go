@@ -1,7 +1,6 @@
-package analyzer
+package control
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/t2go/t2go/pkg/capture"
 	"github.com/t2go/t2go/pkg/config"
-	"github.com/t2go/t2go/pkg/monitor"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
 	"github.com/t2go/t2go/pkg/record"
@@ -20,140 +18,125 @@ import (
 
 // setupMonitoring prints the machine header and arms the configured
 // trigger (pcap time, or the wall-clock timer at start-up).
-func (a *Analyzer) setupMonitoring() {
-	m := &a.cfg.mon
+func (r *Run) setupMonitoring() {
+	m := &r.cfg.mon
 	if m.machine {
-		a.printMachineHeader()
+		r.printMachineHeader()
 	}
-	a.trig = nil
+	r.eng.SetReportInterval(0, false)
 	if m.pcapTime {
 		iv := packet.FromSeconds(m.interval)
 		if iv <= 0 {
 			iv = 1 // T2: MONINTV <= 0 reports after every packet
 		}
-		a.trig = &monitor.PcapTrigger{Interval: iv, GapFill: m.gapFill}
-	} else if m.startOn {
-		a.setPeriodic(true)
+		r.eng.SetReportInterval(iv, m.gapFill)
+	} else if m.startOn || r.periodic {
+		r.setPeriodic(true)
 	}
 }
 
-func (a *Analyzer) printMachineHeader() {
-	h := report.MachineHeader(a.baseState())
-	if h == a.monHeader {
+func (r *Run) printMachineHeader() {
+	h := report.MachineHeader(r.baseState())
+	if h == r.monHeader {
 		return
 	}
-	a.monHeader = h
-	a.mon.Write([]byte(h + "\n"))
-	a.mon.Flush()
+	r.monHeader = h
+	r.mon.Write([]byte(h + "\n"))
+	r.mon.Flush()
 }
 
 // reload re-reads the monitoring settings (SIGHUP).
-func (a *Analyzer) reload() {
-	c, err := config.Load(a.opt.Config.Options())
+func (r *Run) reload() {
+	c, err := config.Load(r.opt.Config.Options())
 	if err == nil {
 		var m monSettings
-		if err = m.load(c, a.opt); err == nil {
-			wasPcap := a.cfg.mon.pcapTime
-			a.cfg.mon = m
-			a.opt.Config = c
+		if err = m.load(c, r.opt); err == nil {
+			wasPcap := r.cfg.mon.pcapTime
+			r.cfg.mon = m
+			r.opt.Config = c
 			if m.machine {
-				a.printMachineHeader()
+				r.printMachineHeader()
 			}
-			if m.pcapTime != wasPcap || a.trig != nil {
-				a.setupMonitoring()
-			} else if a.periodic {
-				a.setPeriodic(true)
+			if m.pcapTime != wasPcap || m.pcapTime {
+				r.setupMonitoring()
+			} else if r.periodic {
+				r.setPeriodic(true)
 			}
-			a.repW.Info("SIGHUP: monitoring settings reloaded (MONINTV=%g, DIFF_REPORT=%d, MACHINE_REPORT=%d, MONINTTMPCP=%d)",
+			r.repW.Info("SIGHUP: monitoring settings reloaded (MONINTV=%g, DIFF_REPORT=%d, MACHINE_REPORT=%d, MONINTTMPCP=%d)",
 				m.interval, b2i(m.diff), b2i(m.machine), b2i(m.pcapTime))
-			a.rep.Flush()
+			r.rep.Flush()
 			return
 		}
 	}
-	a.repW.Warn("SIGHUP: configuration not reloaded, keeping the old settings: %v", err)
-	a.rep.Flush()
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// gapReport emits a gap-filling report at a pcap-time boundary.
-func (a *Analyzer) gapReport(at packet.Time) {
-	save := a.actTime
-	a.actTime = at
-	a.printReport()
-	a.actTime = save
+	r.repW.Warn("SIGHUP: configuration not reloaded, keeping the old settings: %v", err)
+	r.rep.Flush()
 }
 
 // printReport prints one monitoring report (machine row or human USR1
 // report) from the current counters, then moves the diff snapshot.
-func (a *Analyzer) printReport() {
-	s := a.reportState(true)
-	if a.cfg.mon.machine {
-		w := &a.mrec
+func (r *Run) printReport() {
+	r.prog.clear()
+	s := r.reportState(true)
+	if r.cfg.mon.machine {
+		w := &r.mrec
 		w.Reset()
 		report.AppendMachineRow(w, s)
 		b := append(w.Bytes(), '\n')
-		a.mon.Write(b)
+		r.mon.Write(b)
 	} else {
-		report.WriteUSR1(a.monW, s)
+		report.WriteUSR1(r.monW, s)
 	}
-	a.mon.Flush()
-	a.reportCount++
-	if a.cfg.mon.diff {
-		*a.prev = *a.c
-		a.intervalTS = a.actTime
-		a.prevRSSKB = s.PeakRSSKB
-		a.prevFill = int64(a.table.Len())
+	r.mon.Flush()
+	r.reportCount++
+	if r.cfg.mon.diff {
+		*r.prev = *r.eng.Counters()
+		r.intervalTS = r.eng.ActTime()
+		r.prevRSSKB = s.PeakRSSKB
+		r.prevFill = int64(r.eng.FlowsInMemory())
 	}
 }
 
 // reportState fills a report.State; monitoring selects the interval
 // counters (diff mode) and the plugins' monitoring lines.
-func (a *Analyzer) reportState(monitoring bool) *report.State {
-	s := a.baseState()
-	s.C = a.c
-	s.Total = a.c
-	s.IntervalStart = a.firstTS
-	if monitoring && a.cfg.mon.diff {
-		a.c.Sub(a.prev, a.diffC)
-		s.C = a.diffC
-		s.IntervalStart = a.intervalTS
+func (r *Run) reportState(monitoring bool) *report.State {
+	s := r.baseState()
+	c := r.eng.Counters()
+	s.C = c
+	s.Total = c
+	s.IntervalStart, _ = r.eng.FirstPacket()
+	if monitoring && r.cfg.mon.diff {
+		c.Sub(r.prev, r.diffC)
+		s.C = r.diffC
+		s.IntervalStart = r.intervalTS
 	}
-	if a.table.Len() > a.maxFlows {
-		a.maxFlows = a.table.Len()
-	}
-	s.FlowsInMemory = a.table.Len()
-	s.MaxFlows = a.maxFlows
-	s.Capacity = a.table.Capacity()
+	inMem := r.eng.FlowsInMemory()
+	s.FlowsInMemory = inMem
+	s.MaxFlows = int(c.MaxFlows)
+	s.Capacity = r.eng.Table().Capacity()
 	s.PeakRSSKB = peakRSSKB()
 	s.PhysMemKB = physMemKB()
 	s.MemDeltaKB = s.PeakRSSKB
-	s.FillDelta = int64(a.table.Len())
-	if monitoring && a.cfg.mon.diff && a.reportCount > 0 {
-		s.MemDeltaKB = s.PeakRSSKB - a.prevRSSKB
-		s.FillDelta = int64(a.table.Len()) - a.prevFill
+	s.FillDelta = int64(inMem)
+	if monitoring && r.cfg.mon.diff && r.reportCount > 0 {
+		s.MemDeltaKB = s.PeakRSSKB - r.prevRSSKB
+		s.FillDelta = int64(inMem) - r.prevFill
 	}
-	diff := monitoring && a.cfg.mon.diff
+	diff := monitoring && r.cfg.mon.diff
 	if monitoring {
 		s.Plugins = func(w *report.Writer) {
-			for _, m := range a.monitors {
+			for _, m := range r.monitors {
 				m.MonitorReport(w, diff)
 			}
 		}
 	} else {
 		s.Plugins = func(w *report.Writer) {
-			for _, r := range a.reporter {
+			for _, r := range r.reporter {
 				r.Report(w)
 			}
 		}
 	}
 	s.PluginValues = func(w *record.Writer) {
-		for _, m := range a.monitors {
+		for _, m := range r.monitors {
 			m.MonitorValues(w, diff)
 		}
 	}
@@ -161,58 +144,59 @@ func (a *Analyzer) reportState(monitoring bool) *report.State {
 }
 
 // baseState holds what every report and banner shares.
-func (a *Analyzer) baseState() *report.State {
-	m := &a.cfg.mon
+func (r *Run) baseState() *report.State {
+	m := &r.cfg.mon
+	first, _ := r.eng.FirstPacket()
 	s := &report.State{
+		FirstPacket:  first,
 		Diff:         m.diff,
 		Machine:      m.machine,
 		Version:      Version,
 		Codename:     Codename,
 		PID:          os.Getpid(),
-		SensorID:     a.cfg.sensorID,
-		FirstPacket:  a.firstTS,
-		ActTime:      a.actTime,
-		Start:        a.start,
+		SensorID:     r.cfg.sensorID,
+		ActTime:      r.eng.ActTime(),
+		Start:        r.start,
 		Now:          time.Now(),
-		PluginReport: a.cfg.pluginReport,
+		PluginReport: r.cfg.pluginReport,
 		L2Protos:     m.l2,
 		L3Protos:     m.l3,
 		L3Names:      m.names,
 		ProtoNames:   m.protoMode,
-		FlowTypes:    a.flowTypes(),
+		FlowTypes:    r.flowTypes(),
 		Prio:         priority(),
-		CPU:          a.opt.CPU,
-		HasCPU:       a.opt.CPUBound,
+		CPU:          r.opt.CPU,
+		HasCPU:       r.opt.CPUBound,
 	}
-	if a.src != nil {
-		s.Input = a.inputState()
-	} else if a.opt.InputKind == InputLive {
+	if r.src != nil {
+		s.Input = r.inputState()
+	} else if r.opt.InputKind == InputLive {
 		s.Input.Kind = report.InputLive
 	}
-	for _, mon := range a.monitors {
+	for _, mon := range r.monitors {
 		s.PluginCols = append(s.PluginCols, mon.MonitorColumns()...)
 	}
 	return s
 }
 
 // flowTypes says which flows are created (banner and header file).
-func (a *Analyzer) flowTypes() report.FlowTypes {
-	return report.FlowTypes{L2: a.cfg.ethActivate > 0, IPv4: true, IPv6: true}
+func (r *Run) flowTypes() report.FlowTypes {
+	return report.FlowTypes{L2: r.cfg.ethActivate > 0, IPv4: true, IPv6: true}
 }
 
-func (a *Analyzer) inputState() report.Input {
-	r := a.inputFrom(a.src.Info())
-	if st, ok := a.src.Stats(); ok {
-		r.HasStats = true
-		r.Received, r.Dropped, r.IfDropped = st.Received, st.Dropped, st.IfDropped
+func (r *Run) inputState() report.Input {
+	in := r.inputFrom(r.src.Info())
+	if st, ok := r.src.Stats(); ok {
+		in.HasStats = true
+		in.Received, in.Dropped, in.IfDropped = st.Received, st.Dropped, st.IfDropped
 	}
-	return r
+	return in
 }
 
 // inputFrom converts the capture's description for the report package.
-func (a *Analyzer) inputFrom(in capture.Info) report.Input {
+func (r *Run) inputFrom(in capture.Info) report.Input {
 	name, desc := capture.LinkTypeName(in.LinkType)
-	r := report.Input{
+	out := report.Input{
 		Kind:      reportKind(in.Kind),
 		Name:      in.Name,
 		File:      in.File,
@@ -225,12 +209,12 @@ func (a *Analyzer) inputFrom(in capture.Info) report.Input {
 		TotalSize: in.TotalSize,
 		FileSize:  in.FileSize,
 		Files:     in.Files,
-		BPF:       a.opt.BPF,
+		BPF:       r.opt.BPF,
 	}
 	if in.Kind == capture.KindLive {
-		r.RxBufLen = a.cfg.bufSize
+		out.RxBufLen = r.cfg.bufSize
 	}
-	return r
+	return out
 }
 
 func reportKind(k capture.Kind) int {
@@ -248,7 +232,7 @@ func reportKind(k capture.Kind) int {
 }
 
 // headerInfo is the preamble of _headers.txt.
-func (a *Analyzer) headerInfo() plugin.HeaderInfo {
+func (r *Run) headerInfo() plugin.HeaderInfo {
 	now := time.Now()
 	var h plugin.HeaderInfo
 	host := "-"
@@ -259,15 +243,15 @@ func (a *Analyzer) headerInfo() plugin.HeaderInfo {
 	h.Lines = []string{
 		"# Date: " + report.Date(packet.Time(now.UnixNano()), false),
 		fmt.Sprintf("# Tranalyzer %s (Anteater), %s", Version, Codename),
-		"# Core configuration: " + a.flowTypes().String(),
-		fmt.Sprintf("# SensorID: %d", a.cfg.sensorID),
+		"# Core configuration: " + r.flowTypes().String(),
+		fmt.Sprintf("# SensorID: %d", r.cfg.sensorID),
 		fmt.Sprintf("# PID: %d", os.Getpid()),
 		fmt.Sprintf("# Priority: %d", priority()),
-		"# Command line: " + a.opt.CommandLine,
+		"# Command line: " + r.opt.CommandLine,
 		"# HW info: " + host,
 		"# SW info: t2go " + runtime.Version(),
 	}
-	for i, n := range a.names {
+	for i, n := range r.names {
 		nm, ver, _ := strings.Cut(n, ", ")
 		h.Plugins = append(h.Plugins, fmt.Sprintf("%02d: %s, version %s", i+1, nm, ver))
 	}
@@ -313,51 +297,56 @@ func physMemKB() int64 {
 
 // finishRun ends the run: end-of-dump lines, a final machine row,
 // release of all flows, the end report and the plugins' files.
-func (a *Analyzer) finishRun(loopErr error) error {
-	if a.ticker != nil {
-		a.ticker.Stop()
+func (r *Run) finishRun(loopErr error) error {
+	if r.ticker != nil {
+		r.ticker.Stop()
 	}
-	a.prog.clear()
+	r.prog.clear()
 	// The caller prints errors on stderr; the log file gets them too so it
 	// tells the whole story.
-	if loopErr != nil && a.opt.LogFile {
-		a.repW.Error("%v", loopErr)
+	if loopErr != nil && r.opt.LogFile {
+		r.repW.Error("%v", loopErr)
 	}
-	end := a.reportState(false)
-	if a.cfg.verbose > 0 {
-		report.WriteRunEnd(a.repW, end)
+	end := r.reportState(false)
+	if r.cfg.verbose > 0 {
+		report.WriteRunEnd(r.repW, end)
 	}
-	// DECISIONS.md: a final machine row covers the packets after the last
-	// periodic report, so differential rows add up to the end totals.
-	if a.cfg.mon.machine && a.haveFirst {
-		a.printReport()
+	// A final machine row covers the packets after the last periodic
+	// report, so differential rows add up to the end totals
+	// (docs/differences-from-t2.md).
+	if _, ok := r.eng.FirstPacket(); ok && r.cfg.mon.machine {
+		r.printReport()
 	}
-	a.releaseAll()
-	a.closeFlowOut()
+	if err := r.eng.Finish(); err != nil {
+		r.warnOnce("sink", "%v", err)
+	}
 	// Make sure the time-out thread of plugins sees the end.
-	end = a.reportState(false)
-	if a.cfg.verbose > 0 {
-		report.WriteEnd(a.repW, end)
+	end = r.reportState(false)
+	if r.cfg.verbose > 0 {
+		report.WriteEnd(r.repW, end)
 	}
 	var first error
-	for _, f := range a.finish {
+	for _, f := range r.finish {
 		if err := f.Finish(); err != nil && first == nil {
 			first = err
 		}
 	}
-	if first != nil && a.opt.LogFile {
-		a.repW.Error("%v", first)
+	if first != nil && r.opt.LogFile {
+		r.repW.Error("%v", first)
 	}
 	if loopErr != nil {
 		return loopErr
 	}
-	if first == nil && a.damaged > 0 {
+	if !r.pipeGone && (r.mon.readerGone() || r.rep.readerGone()) {
+		// Every packet was processed; only the report did not reach
+		// its reader.
+		fmt.Fprintln(r.opt.Stderr, "[WRN] The reader of stdout went away before the end report: the files are complete")
+	}
+	if first == nil && r.damaged > 0 {
 		return ErrInputDamaged
+	}
+	if first == nil && r.pipeGone && !r.inputEnd {
+		return ErrOutputGone
 	}
 	return first
 }
-
-// ErrInputDamaged ends a run of a list or series in which some file could
-// not be read to its end. Each such file was reported when it happened
-// (one line on stderr), so callers need not print this error again.
-var ErrInputDamaged = errors.New("some input files are damaged")

@@ -1,4 +1,4 @@
-package analyzer
+package control
 
 import (
 	"encoding/binary"
@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/t2go/t2go/pkg/config"
-	"github.com/t2go/t2go/pkg/monitor"
 	_ "github.com/t2go/t2go/pkg/plugins/all"
 )
 
@@ -45,7 +44,7 @@ func replicate(tb testing.TB, src, dst string, copies int) int {
 }
 
 // runOnce runs t2 with the tutorial plugin set (txtSink on) over input.
-func runOnce(tb testing.TB, ctl *monitor.Control, input, outDir string) {
+func runOnce(tb testing.TB, sig *Signals, input, outDir string) {
 	cfg, err := config.LoadDefaults(config.Options{Home: tb.TempDir()})
 	if err != nil {
 		tb.Fatal(err)
@@ -54,13 +53,13 @@ func runOnce(tb testing.TB, ctl *monitor.Control, input, outDir string) {
 	if err := os.WriteFile(list, []byte("basicFlow\nbasicStats\ntcpStates\nftpDecode\ntxtSink\n"), 0o644); err != nil {
 		tb.Fatal(err)
 	}
-	a, err := New(Options{InputKind: InputFile, Input: input, Prefix: outDir + "/", LogFile: true,
-		HashFactor: 1, SensorID: -1, MonInterval: -1, PluginList: list, Config: cfg, Control: ctl,
+	r, err := New(Options{InputKind: InputFile, Input: input, Prefix: outDir + "/", LogFile: true,
+		HashFactor: 1, SensorID: -1, MonInterval: -1, PluginList: list, Config: cfg, Signals: sig,
 		Stdout: io.Discard, Stderr: io.Discard})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := a.Run(); err != nil {
+	if err := r.Execute(); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -70,8 +69,7 @@ func runOnce(tb testing.TB, ctl *monitor.Control, input, outDir string) {
 // packet: eight copies of a capture cost no more allocations than one,
 // beyond a small constant.
 func TestNoPerPacketAllocs(t *testing.T) {
-	ctl := monitor.Start()
-	defer ctl.Stop()
+	sig := testSignals()
 	dir := t.TempDir()
 	mallocs := func(copies int) (uint64, int) {
 		in := filepath.Join(dir, "in.pcap")
@@ -80,7 +78,7 @@ func TestNoPerPacketAllocs(t *testing.T) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		runOnce(t, ctl, in, out)
+		runOnce(t, sig, in, out)
 		runtime.ReadMemStats(&after)
 		return after.Mallocs - before.Mallocs, n
 	}
@@ -96,15 +94,19 @@ func TestNoPerPacketAllocs(t *testing.T) {
 // BenchmarkRun measures a whole run (tutorial plugins, txtSink on) over
 // 16 copies of http-web-browsing.pcap.
 func BenchmarkRun(b *testing.B) {
-	ctl := monitor.Start()
-	defer ctl.Stop()
+	sig := testSignals()
 	in := filepath.Join(b.TempDir(), "in.pcap")
 	n := replicate(b, benchCapture, in, 16)
 	out := b.TempDir()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		runOnce(b, ctl, in, out)
+		runOnce(b, sig, in, out)
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "packets/s")
+}
+
+// testSignals is a signal subscription that never receives a signal.
+func testSignals() *Signals {
+	return &Signals{Events: make(chan Event, 16), interrupted: make(chan struct{})}
 }

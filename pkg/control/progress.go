@@ -1,4 +1,4 @@
-package analyzer
+package control
 
 import (
 	"fmt"
@@ -8,7 +8,7 @@ import (
 // progress draws a one-line progress bar on stderr while a capture file is
 // read (PROGRESS=1 and stderr is a terminal): what T2 only tells on USR1.
 type progress struct {
-	a     *Analyzer
+	r     *Run
 	last  time.Time
 	shown bool
 }
@@ -16,31 +16,32 @@ type progress struct {
 const progressEvery = 200 * time.Millisecond
 
 // progressUpdate is called once per batch, not per packet.
-func (a *Analyzer) progressUpdate() {
-	if a.prog == nil {
-		if !a.cfg.progress || !a.opt.StderrTTY || a.opt.InputKind == InputLive || a.src == nil {
+func (r *Run) progressUpdate() {
+	if r.prog == nil {
+		if !r.cfg.progress || !r.opt.StderrTTY || r.opt.InputKind == InputLive || r.src == nil {
 			return
 		}
-		a.prog = &progress{a: a}
+		r.prog = &progress{r: r}
 	}
 	now := time.Now()
-	if now.Sub(a.prog.last) < progressEvery {
+	if now.Sub(r.prog.last) < progressEvery {
 		return
 	}
-	a.prog.last = now
-	a.prog.draw(now)
+	r.prog.last = now
+	r.prog.draw(now)
 }
 
 func (p *progress) draw(now time.Time) {
-	a := p.a
-	in := a.src.Info()
-	done := 24*uint64(max(in.Files, 1)) + a.c.BytesProcessed + 16*a.c.Packets
-	el := now.Sub(a.start).Seconds()
+	r := p.r
+	c := r.eng.Counters()
+	in := r.src.Info()
+	done := 24*uint64(max(in.Files, 1)) + c.BytesProcessed + 16*c.Packets
+	el := now.Sub(r.start).Seconds()
 	rate := 0.0
 	if el > 0 {
-		rate = float64(a.c.Packets) / el
+		rate = float64(c.Packets) / el
 	}
-	line := fmt.Sprintf("\r%d packets, %.1f MB, %.0f pkt/s", a.c.Packets, float64(done)/1e6, rate)
+	line := fmt.Sprintf("\r%d packets, %.1f MB, %.0f pkt/s", c.Packets, float64(done)/1e6, rate)
 	if in.TotalSize > 0 {
 		f := float64(done) / float64(in.TotalSize)
 		if f > 1 {
@@ -62,13 +63,16 @@ func (p *progress) draw(now time.Time) {
 		}
 		line = fmt.Sprintf("\r[%s] %5.1f%% %s, ETA %.0fs", bar, 100*f, line[1:], eta)
 	}
-	fmt.Fprint(a.opt.Stderr, line+"\x1b[K")
+	fmt.Fprint(r.opt.Stderr, line+"\x1b[K")
 	p.shown = true
 }
 
-// clear removes the bar before the end report is printed.
+// clear removes the bar before a report is printed; the next batch draws
+// it again, below the report.
 func (p *progress) clear() {
 	if p != nil && p.shown {
-		fmt.Fprint(p.a.opt.Stderr, "\r\x1b[K")
+		p.shown = false
+		p.last = time.Time{}
+		fmt.Fprint(p.r.opt.Stderr, "\r\x1b[K")
 	}
 }

@@ -1,85 +1,79 @@
-package analyzer
+package engine
 
 import (
+	"fmt"
+
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 )
 
 // releasePair writes f and its opposite (the flow without bit 0 first, as
 // T2's dir A/B order) and removes both from the table.
-func (a *Analyzer) releasePair(f *flow.Flow) {
+func (e *Engine) releasePair(f *flow.Flow) {
 	var o *flow.Flow
 	if f.Opposite != flow.None {
-		o = a.table.Flow(f.Opposite)
+		o = e.table.Flow(f.Opposite)
 	}
 	first, second := f, o
 	if o != nil && f.IsInverted() && !o.IsInverted() {
 		first, second = o, f
 	}
-	a.terminate(first)
+	e.terminate(first)
 	if second != nil {
-		a.terminate(second)
+		e.terminate(second)
 	}
-	a.table.Remove(first)
+	e.table.Remove(first)
 	if second != nil {
-		a.table.Remove(second)
+		e.table.Remove(second)
 	}
 }
 
 // terminate renders one flow record and hands it to the sinks.
-func (a *Analyzer) terminate(f *flow.Flow) {
+func (e *Engine) terminate(f *flow.Flow) {
 	if f.Opposite == flow.None && f.IsInverted() {
-		a.c.CorrReplFlows++
+		e.c.CorrReplFlows++
 	}
-	w := &a.rec
+	w := &e.rec
 	w.Reset()
 	w.Char(f.Dir())
 	w.U64(f.Index)
-	for _, t := range a.terms {
+	for _, t := range e.terms {
 		t.OnFlowTerminate(f, w)
 	}
-	if a.aborted || w.Disabled {
+	if w.Disabled || e.aborted.Load() {
 		return
 	}
-	a.out.push(w.Bytes())
-}
-
-// closeFlowOut writes the flow records still queued (before the sinks'
-// Finish) and reports the first sink error.
-func (a *Analyzer) closeFlowOut() {
-	if a.out == nil {
-		return
-	}
-	if err := a.out.close(); err != nil {
-		a.warnOnce("sink", "%v", err)
-	}
+	e.out.push(w.Bytes())
 }
 
 // autopilot frees the least recently used flow(s) when the table is full
-// (T2's hash autopilot, t2-core §5.4).
-func (a *Analyzer) autopilot() {
-	if !a.autopilotWarned {
-		a.autopilotWarned = true
-		a.repW.Warn("Hash Autopilot: main HashMap full: flushing %d oldest flow(s)", a.cfg.numFlwRm)
-		a.repW.Info("Hash Autopilot: Fix: Invoke Tranalyzer with '-f %d'", a.autopilotHint())
+// (T2's hash autopilot, HASH_AUTOPILOT in docs/configuration.md).
+func (e *Engine) autopilot() {
+	if !e.autopilotWarned {
+		e.autopilotWarned = true
+		e.hooks.Warn(fmt.Sprintf("Hash Autopilot: main HashMap full: flushing %d oldest flow(s)", e.opt.NumFlwRm))
+		e.hooks.Info(fmt.Sprintf("Hash Autopilot: Fix: Invoke Tranalyzer with '-f %d'", e.autopilotHint()))
 	}
-	for i := int64(0); i < a.cfg.numFlwRm && a.table.Len() > 0; i++ {
-		f := a.table.Oldest()
+	for i := int64(0); i < e.opt.NumFlwRm && e.table.Len() > 0; i++ {
+		f := e.table.Oldest()
 		if f == nil {
 			return
 		}
 		f.Status |= packet.RmFlowHFull
-		a.c.GlobalWarn |= packet.RmFlowHFull
-		a.c.RmFlows++
-		a.releasePair(f)
+		e.c.GlobalWarn |= packet.RmFlowHFull
+		e.c.RmFlows++
+		e.releasePair(f)
 	}
 }
 
 // autopilotHint suggests a hash factor from how much of the input is left.
-func (a *Analyzer) autopilotHint() int {
+func (e *Engine) autopilotHint() int {
 	factor := 2
-	if in := a.src.Info(); in.TotalSize > 0 {
-		done := 24 + a.c.BytesProcessed + 16*a.c.Packets
+	if e.src == nil {
+		return e.opt.HashFactor * factor
+	}
+	if in := e.src.Info(); in.TotalSize > 0 {
+		done := 24 + e.c.BytesProcessed + 16*e.c.Packets
 		if r := int(uint64(in.TotalSize) / done); r > factor {
 			factor = r
 		}
@@ -87,20 +81,20 @@ func (a *Analyzer) autopilotHint() int {
 	if factor > 16 {
 		factor = 16
 	}
-	return a.opt.HashFactor * factor
+	return e.opt.HashFactor * factor
 }
 
 // releaseAll releases every flow in memory, least recently used first.
-func (a *Analyzer) releaseAll() {
-	for _, slot := range a.table.All() {
-		f := a.table.Flow(slot)
-		if !a.table.InUse(f) {
+func (e *Engine) releaseAll() {
+	for _, slot := range e.table.All() {
+		f := e.table.Flow(slot)
+		if !e.table.InUse(f) {
 			continue // released with its opposite already
 		}
-		if a.aborted {
+		if e.aborted.Load() {
 			break
 		}
-		a.releasePair(f)
+		e.releasePair(f)
 	}
 }
 

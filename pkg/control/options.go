@@ -1,15 +1,9 @@
-// Package analyzer is t2's engine: it reads packets from a capture
-// source, dissects them, keeps the flow table, runs the plugins, counts
-// everything the reports print, and answers the monitoring signals. All
-// packet work and every report happen on one goroutine, so reports always
-// come from a consistent snapshot.
-package analyzer
+package control
 
 import (
 	"io"
 
 	"github.com/t2go/t2go/pkg/config"
-	"github.com/t2go/t2go/pkg/monitor"
 	"github.com/t2go/t2go/pkg/plugin"
 )
 
@@ -42,7 +36,7 @@ type Options struct {
 	PluginList  string  // -b FILE instead of plugins.txt
 
 	Config  *config.Config
-	Control *monitor.Control // signal subscription, started before any output
+	Signals *Signals // signal subscription, started before any output
 
 	Stdout, Stderr io.Writer
 	StdoutTTY      bool // colours / progress only on terminals

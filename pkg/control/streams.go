@@ -1,4 +1,4 @@
-package analyzer
+package control
 
 import (
 	"bufio"
@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/t2go/t2go/pkg/outfile"
 )
 
-// DerivePrefix computes the output prefix as T2 does (t2-core §3.1), with
-// one fix (DECISIONS.md): only the capture file's own extension is
+// DerivePrefix computes the output prefix as T2 does, with one fix
+// (docs/differences-from-t2.md): only the capture file's own extension is
 // stripped, never a dot in a directory name.
 func DerivePrefix(inputKind int, input, w string) (string, error) {
 	base := input
@@ -58,12 +60,27 @@ type stream struct {
 	w    *bufio.Writer
 	out  interface{ Write([]byte) (int, error) }
 	err  error
+	// dotted: the last thing written was a waiting dot (dot).
+	dotted bool
+}
+
+// dot writes one '.' of a -D series waiting for its next file; the next
+// Write starts a new line first.
+func (s *stream) dot() {
+	if s.err != nil {
+		return
+	}
+	if _, err := s.w.Write([]byte(".")); err != nil {
+		s.err = fmt.Errorf("writing '%s': %w", s.name, err)
+		return
+	}
+	s.dotted = true
 }
 
 func newStream(name string, create bool, stdout interface{ Write([]byte) (int, error) }) (*stream, error) {
 	s := &stream{name: name}
 	if create {
-		f, err := os.Create(name)
+		f, err := outfile.Create(name)
 		if err != nil {
 			return nil, fmt.Errorf("cannot create '%s': %w", name, err)
 		}
@@ -87,6 +104,14 @@ func (s stdoutWriter) Write(b []byte) (int, error) { return s.w.Write(b) }
 func (s *stream) Write(b []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
+	}
+	if s.dotted {
+		// A line of waiting dots ends before anything else is written.
+		s.dotted = false
+		if _, err := s.w.Write([]byte("\n")); err != nil {
+			s.err = fmt.Errorf("writing '%s': %w", s.name, err)
+			return 0, s.err
+		}
 	}
 	n, err := s.w.Write(b)
 	if err != nil {
@@ -112,6 +137,9 @@ func (s *stream) readerGone() bool {
 }
 
 func (s *stream) Close() error {
+	if s.dotted {
+		s.Write(nil)
+	}
 	err := s.Flush()
 	if s.f != nil {
 		if cerr := s.f.Close(); err == nil && cerr != nil {

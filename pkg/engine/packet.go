@@ -1,30 +1,29 @@
-package analyzer
+package engine
 
 import (
 	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/ipproto"
 	"github.com/t2go/t2go/pkg/packet"
-	"github.com/t2go/t2go/pkg/report"
 )
+
+// synAck: a first packet with SYN and ACK set comes from the server.
+const synAck = 0x12
 
 // handlePacket is the hot path: count, find or create the flow, run the
 // plugins. p was dissected by the reader goroutine (decodeBatch). It must
 // not allocate in steady state.
-func (a *Analyzer) handlePacket(p *packet.Packet, key *ipKey) {
-	c := a.c
-	if !a.haveFirst {
-		a.haveFirst = true
-		a.firstTS = p.TS
-		a.intervalTS = p.TS
-		if a.cfg.verbose > 0 {
-			report.WriteDumpStart(a.repW, &report.State{FirstPacket: p.TS})
-			a.rep.Flush()
-		}
+func (e *Engine) handlePacket(p *packet.Packet, key *ipKey) {
+	c := e.c
+	if !e.haveFirst {
+		e.haveFirst = true
+		e.firstTS = p.TS
+		e.hooks.FirstPacket(p.TS)
 	}
-	if a.trig != nil {
-		a.reportAfter = a.trig.Before(p.TS, a.gapReport)
+	if e.trig != nil {
+		e.reportAfter = e.trig.Before(p.TS, e.gapFn)
 	}
-	a.actTime = p.TS
-	a.table.Expired(p.TS, a.release)
+	e.actTime = p.TS
+	e.table.Expired(p.TS, e.release)
 
 	c.Packets++
 	p.Num = c.Packets
@@ -47,8 +46,8 @@ func (a *Analyzer) handlePacket(p *packet.Packet, key *ipKey) {
 	if p.NumMPLS > c.MaxMPLS {
 		c.MaxMPLS = p.NumMPLS
 	}
-	if e := p.Enc; e != 0 {
-		a.countEnc(e)
+	if enc := p.Enc; enc != 0 {
+		e.countEnc(enc)
 	}
 	c.PadBytes += uint64(p.PadLen)
 
@@ -58,47 +57,47 @@ func (a *Analyzer) handlePacket(p *packet.Packet, key *ipKey) {
 	}
 	switch {
 	case p.IPVer == 4 || p.IPVer == 6:
-		f = a.ipFlow(p, key)
-	case p.L2Only && a.cfg.ethActivate > 0:
+		f = e.ipFlow(p, key)
+	case p.L2Only && e.opt.L2Flows:
 		c.L2Packets++
-		f = a.l2Flow(p)
+		f = e.l2Flow(p)
 	}
 	c.GlobalWarn |= p.Status
 	if f != nil {
-		a.flowPacket(p, f)
+		e.flowPacket(p, f)
 	}
-	if a.reportAfter {
-		a.reportAfter = false
-		a.printReport()
+	if e.reportAfter {
+		e.reportAfter = false
+		e.hooks.ReportDue()
 	}
 }
 
-func (a *Analyzer) countEnc(e uint16) {
-	c := a.c
-	if e&packet.EncLLC != 0 {
+func (e *Engine) countEnc(enc uint16) {
+	c := e.c
+	if enc&packet.EncLLC != 0 {
 		c.LLCPackets++
 	}
-	if e&packet.EncGRE != 0 {
+	if enc&packet.EncGRE != 0 {
 		c.GREPackets++
 	}
-	if e&packet.EncTeredo != 0 {
+	if enc&packet.EncTeredo != 0 {
 		c.TeredoPackets++
 	}
-	if e&packet.EncAYIYA != 0 {
+	if enc&packet.EncAYIYA != 0 {
 		c.AYIYAPackets++
 	}
-	if e&packet.EncLAPD != 0 {
+	if enc&packet.EncLAPD != 0 {
 		c.LAPDPackets++
 	}
-	if e&packet.EncDTLS != 0 {
+	if enc&packet.EncDTLS != 0 {
 		c.DTLSPackets++
 	}
 }
 
 // ipFlow counts an IP packet and returns its flow (nil when no flow may
 // be created).
-func (a *Analyzer) ipFlow(p *packet.Packet, key *ipKey) *flow.Flow {
-	c := a.c
+func (e *Engine) ipFlow(p *packet.Packet, key *ipKey) *flow.Flow {
+	c := e.c
 	if p.IPVer == 4 {
 		c.V4Packets++
 		// Bandwidth counts the IP datagram plus its layer-2 header.
@@ -118,7 +117,7 @@ func (a *Analyzer) ipFlow(p *packet.Packet, key *ipKey) *flow.Flow {
 			c.FragV6Packets++
 		}
 		if p.FragOff > 0 {
-			if f := a.frags.lookup(p, a.table); f != nil {
+			if f := e.frags.lookup(p, e.table); f != nil {
 				return f
 			}
 			// No first fragment: like T2 (FRAG_HLST_CRFT=1) the fragment
@@ -127,12 +126,12 @@ func (a *Analyzer) ipFlow(p *packet.Packet, key *ipKey) *flow.Flow {
 		}
 	}
 	k := &key.k
-	f := a.table.LookupHash(k, key.hash)
+	f := e.table.LookupHash(k, key.hash)
 	if f == nil {
-		if a.noNewFlows {
+		if e.noNewFlows {
 			return nil
 		}
-		f = a.createFlow(p, k, key.hash)
+		f = e.createFlow(p, k, key.hash)
 		if p.IPVer == 4 {
 			c.V4Flows++
 		} else {
@@ -140,31 +139,14 @@ func (a *Analyzer) ipFlow(p *packet.Packet, key *ipKey) *flow.Flow {
 		}
 	}
 	if p.IsFrag && p.FragOff == 0 && p.MoreFrag {
-		a.frags.add(p, f)
+		e.frags.add(p, f)
 	}
 	return f
 }
 
-// setIPKey sets k to the flow key of IP packet p.
-func setIPKey(k *flow.Key, p *packet.Packet) {
-	*k = flow.Key{}
-	k.IPVer = p.IPVer
-	k.SrcIP, k.DstIP = p.SrcIP, p.DstIP
-	if p.IPVer == 4 {
-		k.EthType = 0x0800
-	} else {
-		k.EthType = 0x86dd
-	}
-	if p.NumVLAN > 0 {
-		k.VLAN = p.VLAN[0] & 0x0fff
-	}
-	k.Proto = p.L4Proto
-	k.SrcPort, k.DstPort = p.SrcPort, p.DstPort
-}
-
 // l2Flow returns the layer-2 flow of a non-IP packet (MAC pair,
 // ethertype and VLAN).
-func (a *Analyzer) l2Flow(p *packet.Packet) *flow.Flow {
+func (e *Engine) l2Flow(p *packet.Packet) *flow.Flow {
 	var k flow.Key
 	copy(k.SrcIP[:6], p.SrcMAC[:])
 	copy(k.DstIP[:6], p.DstMAC[:])
@@ -173,50 +155,55 @@ func (a *Analyzer) l2Flow(p *packet.Packet) *flow.Flow {
 		k.VLAN = p.VLAN[0] & 0x0fff
 	}
 	h := k.Hash()
-	f := a.table.LookupHash(&k, h)
+	f := e.table.LookupHash(&k, h)
 	if f == nil {
-		if a.noNewFlows {
+		if e.noNewFlows {
 			return nil
 		}
-		f = a.createFlow(p, &k, h)
-		a.c.L2Flows++
+		f = e.createFlow(p, &k, h)
+		e.c.L2Flows++
 	}
 	return f
 }
 
 // createFlow makes room if needed, creates the flow and applies T2's A/B
-// rules (t2-core §5.1). h is k's hash.
-func (a *Analyzer) createFlow(p *packet.Packet, k *flow.Key, h uint64) *flow.Flow {
-	if a.table.Full() {
-		a.autopilot()
+// rules (which end is the client: docs/flowstat.md, bit 0). h is k's hash.
+func (e *Engine) createFlow(p *packet.Packet, k *flow.Key, h uint64) *flow.Flow {
+	if e.table.Full() {
+		e.autopilot()
 	}
-	f := a.table.CreateHash(k, h, p.TS)
-	c := a.c
+	f := e.table.CreateHash(k, h, p.TS)
+	c := e.c
+	// The peak is kept here, where it can only grow, so the end report's
+	// "Max number of flows in memory" does not depend on when reports ran.
+	if n := uint64(e.table.Len()); n > c.MaxFlows {
+		c.MaxFlows = n
+	}
 	if f.IsB {
 		c.BFlows++
-		if !a.table.Flow(f.Opposite).IsInverted() {
+		if !e.table.Flow(f.Opposite).IsInverted() {
 			f.Status |= packet.L3FlowInvert
 		}
 	} else {
 		c.AFlows++
 		sp, dp := k.SrcPort, k.DstPort
 		if (sp < 1024 && sp < dp) || sp&0xfff6 == 8080 ||
-			(p.L4Proto == 6 && p.TCPFlags&0x12 == 0x12) {
+			(p.L4Proto == ipproto.TCP && p.TCPFlags&synAck == synAck) {
 			f.Status |= packet.L3FlowInvert
 		}
-		if p.L4Proto == 6 && k.Symmetric() {
+		if p.L4Proto == ipproto.TCP && k.Symmetric() {
 			f.Status |= packet.LandAttack
 		}
 	}
-	for _, h := range a.newFlow {
+	for _, h := range e.newFlow {
 		h.OnNewFlow(p, f)
 	}
 	return f
 }
 
 // flowPacket counts a packet of flow f and runs the plugins on it.
-func (a *Analyzer) flowPacket(p *packet.Packet, f *flow.Flow) {
-	c := a.c
+func (e *Engine) flowPacket(p *packet.Packet, f *flow.Flow) {
+	c := e.c
 	f.Status |= p.Status
 	f.NumPkts++
 	if f.IsInverted() {
@@ -231,31 +218,31 @@ func (a *Analyzer) flowPacket(p *packet.Packet, f *flow.Flow) {
 	if p.IPVer != 0 {
 		c.PktsL3[p.L4Proto]++
 		c.BytesL3[p.L4Proto] += uint64(p.CapLen)
-		for _, h := range a.l4 {
+		for _, h := range e.l4 {
 			h.OnLayer4(p, f)
 		}
 	} else {
-		for _, h := range a.l2 {
+		for _, h := range e.l2 {
 			h.OnLayer2(p, f)
 		}
 	}
-	if a.pkt != nil {
-		a.writePacketLine(p, f)
+	if e.pktOut != nil {
+		e.writePacketLine(p, f)
 	}
-	a.table.Touch(f, p.TS)
+	e.table.Touch(f, p.TS)
 }
 
 // writePacketLine appends one line to _packets.txt (-s).
-func (a *Analyzer) writePacketLine(p *packet.Packet, f *flow.Flow) {
-	w := &a.prec
+func (e *Engine) writePacketLine(p *packet.Packet, f *flow.Flow) {
+	w := &e.prec
 	w.Reset()
 	w.U64(p.Num)
 	w.U64(f.Index)
-	for _, pc := range a.pktCols {
+	for _, pc := range e.pktCols {
 		pc.WritePacket(p, f, w)
 	}
 	w.Field()
 	w.AppendContent(p.Payload)
 	w.RawString("\n")
-	a.pkt.Write(w.Bytes())
+	e.pktOut.Write(w.Bytes())
 }
