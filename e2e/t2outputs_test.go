@@ -45,7 +45,6 @@ const (
 	whyCutnull       = "deliberate (docs: a damaged capture): the only record claims 524501 bytes in a 239-byte file; we stop with one [ERR] line and exit 1, T2 processes 197 bytes of it"
 	whyRepfrag       = "documented: a repeated last fragment joins its datagram's flow (T2 gives the 2 repeats a flow of their own); DUPIPID comes from tcpFlags (not built yet); open: IPV4_FRAG_PENDING (bit 39) is not set"
 	whyTcpstates     = "open (tcpStates, reported to the lead): T2 sets tcpStatesAFlags 0x02 on these flows"
-	whyMaxflows      = "open (engine, reported to the lead): T2 keeps more flows in memory at once"
 	whyPcapng        = "our pcapng warning is worded differently (T2's promises a fix in a later version)"
 	whyIcmpinv       = "icmpDecode (not built yet) inverts non-echo ICMP/ICMPv6 flows: flowStat bit 0, pktAsm and the A/B report lines follow"
 	whyVlan          = "decided fix: T2 prints the whole 16-bit VLAN tag, we print the 12-bit VLAN ID"
@@ -79,16 +78,10 @@ var t2Allowed = []allowedDiff{
 		whyPcapng},
 	{"bigendian-pptp-gre", []string{"col:flowStat", "line:Aggregated flowStat", "line:[WRN] Consecutive duplicate IP ID"},
 		whyDupipid},
-	{"dns-mdns-llmnr", []string{"line:Max number of flows in memory"},
-		whyMaxflows},
 	{"ftp-data-transfers", []string{"col:tcpStatesAFlags"},
 		whyTcpstates},
-	{"ftp-data-transfers", []string{"line:Max number of flows in memory"},
-		whyMaxflows},
 	{"ftp-ipv6-epsv", []string{"col:tcpStatesAFlags", "line:tcpStates: Aggregated tcpStatesAFlags"},
 		whyTcpstates},
-	{"ftp-ipv6-epsv", []string{"line:Max number of flows in memory"},
-		whyMaxflows},
 	{"icmp-traceroute", []string{"col:flowStat", "col:pktAsm", "line:<A packet load>", "line:<B packet load>", "line:Number of A bytes", "line:Number of A packets", "line:Number of B bytes", "line:Number of B packets", "line:Number of processed   B   packets/s", "line:Number of processed   B packets/  B flows", "line:Number of processed A     packets/s", "line:Number of processed A   packets/A   flows", "line:Number of reply          flows", "line:Number of request        flows", "line:Total req/rply flow asymmetry"},
 		whyIcmpinv},
 	{"icmp-traceroute", []string{"line:[WRN] PCAP-NG input: 'Percentage completed' counts pcap record sizes and may stay below 100%", "line:[WRN] PCAP-NG, so *percentage completed* in end report might be less than 100%, will be fixed in a later version"},
@@ -97,7 +90,7 @@ var t2Allowed = []allowedDiff{
 		whyVlan},
 	{"ipip-6in4", []string{"col:flowStat", "col:pktAsm", "line:<A packet load>", "line:<B packet load>", "line:Number of A bytes", "line:Number of A packets", "line:Number of B bytes", "line:Number of B packets", "line:Number of processed   B   packets/s", "line:Number of processed   B packets/  B flows", "line:Number of processed A     packets/s", "line:Number of processed A   packets/A   flows", "line:Number of reply          flows", "line:Number of request        flows", "line:Total req/rply flow asymmetry"},
 		whyIcmpinv},
-	{"ipv4-fragments", []string{"col:avgIAT", "col:avgL7PktSz", "col:bytAsm", "col:bytps", "col:flowStat", "col:l7BytesRcvd", "col:l7BytesSnt", "col:pktAsm", "col:pktps", "col:pktsRcvd", "col:pktsSnt", "col:stdIAT", "col:stdL7PktSz", "flows", "line:<A packet load>", "line:<B packet load>", "line:<Number of processed flows/s>", "line:Aggregated flowStat", "line:Max number of flows in memory", "line:Number of A bytes", "line:Number of A packets", "line:Number of B bytes", "line:Number of B packets", "line:Number of processed      flows", "line:Number of processed   B   packets/s", "line:Number of processed   B packets/  B flows", "line:Number of processed A     packets/s", "line:Number of processed A    flows", "line:Number of processed A   packets/A   flows", "line:Number of processed A+B packets/A+B flows", "line:Number of processed B    flows", "line:Number of processed IPv4 flows", "line:Number of reply          flows", "line:Number of request        flows", "line:Total   A/B    flow asymmetry", "line:Total req/rply flow asymmetry", "line:[WRN] Consecutive duplicate IP ID", "line:[WRN] IPv4/6 fragmentation header packet missing", "line:[WRN] IPv4/6 packet fragmentation sequence not finished", "line:basicStats: Biggest L3 flow talker", "line:basicStats: Flow max(b/s), pkts", "line:basicStats: Flow max(pktload)"},
+	{"ipv4-fragments", []string{"line:Max number of flows in memory", "col:avgIAT", "col:avgL7PktSz", "col:bytAsm", "col:bytps", "col:flowStat", "col:l7BytesRcvd", "col:l7BytesSnt", "col:pktAsm", "col:pktps", "col:pktsRcvd", "col:pktsSnt", "col:stdIAT", "col:stdL7PktSz", "flows", "line:<A packet load>", "line:<B packet load>", "line:<Number of processed flows/s>", "line:Aggregated flowStat", "line:Number of A bytes", "line:Number of A packets", "line:Number of B bytes", "line:Number of B packets", "line:Number of processed      flows", "line:Number of processed   B   packets/s", "line:Number of processed   B packets/  B flows", "line:Number of processed A     packets/s", "line:Number of processed A    flows", "line:Number of processed A   packets/A   flows", "line:Number of processed A+B packets/A+B flows", "line:Number of processed B    flows", "line:Number of processed IPv4 flows", "line:Number of reply          flows", "line:Number of request        flows", "line:Total   A/B    flow asymmetry", "line:Total req/rply flow asymmetry", "line:[WRN] Consecutive duplicate IP ID", "line:[WRN] IPv4/6 fragmentation header packet missing", "line:[WRN] IPv4/6 packet fragmentation sequence not finished", "line:basicStats: Biggest L3 flow talker", "line:basicStats: Flow max(b/s), pkts", "line:basicStats: Flow max(pktload)"},
 		whyRepfrag},
 	{"ipv6-fragments", []string{"col:avgL7PktSz", "col:bytAsm", "col:dstIP", "col:dstMac", "col:flowStat", "col:l7BytesRcvd", "col:l7BytesSnt", "col:maxL7PktSz", "col:minL7PktSz", "col:srcIP", "col:srcMac", "col:timeFirst", "col:timeLast", "line:<A packet load>", "line:<B packet load>", "line:Aggregated flowStat", "line:Number of A bytes", "line:Number of B bytes", "line:[WRN] IPv4/6 fragmentation header packet missing", "line:[WRN] IPv4/6 packet fragmentation sequence not finished"},
 		whyIpv6frag},
@@ -109,11 +102,11 @@ var t2Allowed = []allowedDiff{
 		whyCutnull},
 	{"malformed-gre-heapoverflow", []string{"line:Number of IPvX packets"},
 		whyIpvx},
-	{"malformed-ipv6-39-byte-header", []string{"flows", "line:<B packet load>", "line:Aggregated flowStat", "line:Headers count", "line:Max number of flows in memory", "line:Number of B bytes", "line:Number of B packets", "line:Number of IPv6 packets", "line:Number of UDP bytes", "line:Number of UDP packets", "line:Number of processed      flows", "line:Number of processed A    flows", "line:Number of processed A   packets/A   flows", "line:Number of processed A+B packets/A+B flows", "line:Number of processed IPv6 flows", "line:Number of reply          flows", "line:Total   A/B    flow asymmetry", "line:Total req/rply flow asymmetry", "line:[INF] Stop dissecting: Clipped packet, unhandled protocol or subsequent fragment", "line:[WRN] L3 header snapped", "line:basicStats: Biggest L3 flow talker", "line:basicStats: Flow max(pktload)"},
+	{"malformed-ipv6-39-byte-header", []string{"line:Max number of flows in memory", "flows", "line:<B packet load>", "line:Aggregated flowStat", "line:Headers count", "line:Number of B bytes", "line:Number of B packets", "line:Number of IPv6 packets", "line:Number of UDP bytes", "line:Number of UDP packets", "line:Number of processed      flows", "line:Number of processed A    flows", "line:Number of processed A   packets/A   flows", "line:Number of processed A+B packets/A+B flows", "line:Number of processed IPv6 flows", "line:Number of reply          flows", "line:Total   A/B    flow asymmetry", "line:Total req/rply flow asymmetry", "line:[INF] Stop dissecting: Clipped packet, unhandled protocol or subsequent fragment", "line:[WRN] L3 header snapped", "line:basicStats: Biggest L3 flow talker", "line:basicStats: Flow max(pktload)"},
 		whyIpv6short},
 	{"malformed-pcapng-shb-option-too-long", []string{"line:[WRN] PCAP-NG, so *percentage completed* in end report might be less than 100%, will be fixed in a later version"},
 		whyPcapng},
-	{"malformed-timestamp-invalid-usec", []string{"col:avgIAT", "col:bytps", "col:duration", "col:flowStat", "col:minIAT", "col:pktAsm", "col:pktps", "col:pktsRcvd", "col:pktsSnt", "col:stdIAT", "col:timeFirst", "col:timeLast", "flows", "line:<Number of processed flows/s>", "line:<Raw bandwidth>", "line:Aggregated flowStat", "line:Dump stop", "line:Max number of flows in memory", "line:Number of processed      flows", "line:Number of processed   B   packets/s", "line:Number of processed A     packets/s", "line:Number of processed A    flows", "line:Number of processed A   packets/A   flows", "line:Number of processed A+B   packets/s", "line:Number of processed A+B packets/A+B flows", "line:Number of processed B    flows", "line:Number of processed IPv4 flows", "line:Number of processed total packets/s", "line:Number of reply          flows", "line:Number of request        flows", "line:Total   A/B    flow asymmetry", "line:Total dump duration", "line:Total req/rply flow asymmetry", "line:[WRN] File 'pcaps/malformed-timestamp-invalid-usec.pcap': record 2: microsecond field 1000000 is not below 1000000 (further occurrences not reported)", "line:[WRN] Timestamp jump, probably due to multi-path packet delay or NTP operation", "line:basicStats: Biggest L3 flow talker"},
+	{"malformed-timestamp-invalid-usec", []string{"col:avgIAT", "col:bytps", "col:duration", "col:flowStat", "col:minIAT", "col:pktAsm", "col:pktps", "col:pktsRcvd", "col:pktsSnt", "col:stdIAT", "col:timeFirst", "col:timeLast", "flows", "line:<Number of processed flows/s>", "line:<Raw bandwidth>", "line:Aggregated flowStat", "line:Dump stop", "line:Number of processed      flows", "line:Number of processed   B   packets/s", "line:Number of processed A     packets/s", "line:Number of processed A    flows", "line:Number of processed A   packets/A   flows", "line:Number of processed A+B   packets/s", "line:Number of processed A+B packets/A+B flows", "line:Number of processed B    flows", "line:Number of processed IPv4 flows", "line:Number of processed total packets/s", "line:Number of reply          flows", "line:Number of request        flows", "line:Total   A/B    flow asymmetry", "line:Total dump duration", "line:Total req/rply flow asymmetry", "line:[WRN] File 'pcaps/malformed-timestamp-invalid-usec.pcap': record 2: microsecond field 1000000 is not below 1000000 (further occurrences not reported)", "line:[WRN] Timestamp jump, probably due to multi-path packet delay or NTP operation", "line:basicStats: Biggest L3 flow talker"},
 		whyUsec},
 	{"malformed-timestamp-invalid-usec", []string{"col:tcpStatesAFlags", "line:tcpStates: Aggregated tcpStatesAFlags"},
 		whyUsec},
@@ -147,8 +140,6 @@ var t2Allowed = []allowedDiff{
 		whyVlan},
 	{"voip-sip-rtp-t38", []string{"col:flowStat", "line:Aggregated flowStat", "line:[INF] SIP/RTP", "line:[WRN] Consecutive duplicate IP ID"},
 		whySip},
-	{"vxlan-vlan", []string{"line:Max number of flows in memory"},
-		whyMaxflows},
 }
 
 // t2Plugins is build P's plugin list in T2's order.
