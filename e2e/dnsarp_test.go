@@ -21,6 +21,12 @@ var dnsColumns = []string{"dnsStat", "dnsHdrOPField", "dnsHFlg_OpC_RetC", "dnsCn
 
 var arpColumns = []string{"arpStat", "arpHwType", "arpOpcode", "arpIpMacCnt", "arpMac_Ip_Cnt"}
 
+// TestDNSARPColumnsMatchT2 compares these columns with T2's.
+func init() {
+	comparedElsewhere["dnsDecode"] = dnsColumns
+	comparedElsewhere["arpDecode"] = arpColumns
+}
+
 // dnsRecordColumns hold one entry per record.
 var dnsRecordColumns = []string{"dnsAname", "dnsAPname", "dns4Aaddress", "dns6Aaddress", "dnsAType", "dnsAClass",
 	"dnsATTL", "dnsMXpref", "dnsSRVprio", "dnsSRVwgt", "dnsSRVprt", "dnsOptStat"}
