@@ -61,6 +61,7 @@ type Analyzer struct {
 	reporter    []plugin.Reporter
 	monitors    []plugin.Monitor
 	sinks       []plugin.Sink
+	recSinks    []plugin.RecordSink
 	finish      []plugin.Finisher
 
 	rec     record.Writer // flow record being built (deferred form when sinks exist)
@@ -258,6 +259,9 @@ func (a *Analyzer) initPlugins(hdr plugin.HeaderInfo) error {
 		if x, ok := p.(plugin.Sink); ok {
 			a.sinks = append(a.sinks, x)
 		}
+		if x, ok := p.(plugin.RecordSink); ok {
+			a.recSinks = append(a.recSinks, x)
+		}
 		if x, ok := p.(plugin.Finisher); ok {
 			a.finish = append(a.finish, x)
 		}
@@ -270,11 +274,16 @@ func (a *Analyzer) initPlugins(hdr plugin.HeaderInfo) error {
 			return err
 		}
 	}
+	for _, s := range a.recSinks {
+		if err := s.StartSink(cols); err != nil {
+			return err
+		}
+	}
 	// Without a sink nothing reads flow records: skip rendering them.
-	a.rec.Disabled = len(a.sinks) == 0
+	a.rec.Disabled = len(a.sinks) == 0 && len(a.recSinks) == 0
 	if !a.rec.Disabled {
 		a.rec.Deferred = true
-		a.out = newFlowOut(a.sinks)
+		a.out = newFlowOut(a.sinks, a.recSinks)
 	}
 	if a.opt.PacketMode {
 		var err error
