@@ -28,6 +28,7 @@ func TestFlowFilesGolden(t *testing.T) {
 		t.Run(file, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
+			e.usePlugins(firstPluginSet...)
 			e.mustRun("t2", "-r", testdata("pcaps", file), "-w", e.out+"/")
 			base := strings.TrimSuffix(file, filepath.Ext(file))
 			got := readLines(t, filepath.Join(e.out, base+"_flows.txt"))

@@ -64,6 +64,19 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
+// firstPluginSet is t2's first plugin set: the plugins T2 ran for
+// testdata/t2sample and the golden flow files (later plugins add columns
+// and report lines those files do not have).
+var firstPluginSet = []string{"protoStats", "basicFlow", "basicStats", "tcpStates", "ftpDecode", "txtSink"}
+
+// usePlugins makes names the active plugin list of this environment.
+func (e *env) usePlugins(names ...string) {
+	e.t.Helper()
+	if err := os.WriteFile(filepath.Join(e.home, "plugins.txt"), []byte(strings.Join(names, "\n")+"\n"), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func (e *env) environ() []string {
 	var env []string
 	for _, kv := range os.Environ() {
