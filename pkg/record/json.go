@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"strconv"
@@ -266,20 +267,18 @@ func AppendJSONFloat(b []byte, v float64) []byte {
 	}
 	start := len(b)
 	b = strconv.AppendFloat(b, v, 'g', 17, 64)
-	for i := start; i < len(b); i++ {
-		if b[i] == 'e' {
-			j := i + 2 // after the sign
-			k := j
-			for k < len(b)-1 && b[k] == '0' {
-				k++
-			}
-			return append(b[:j], b[k:]...)
+	if e := bytes.IndexByte(b[start:], 'e'); e >= 0 {
+		j := start + e + 2 // after the exponent's sign
+		k := j
+		for k < len(b)-1 && b[k] == '0' {
+			k++
 		}
-		if b[i] == '.' {
-			return b
-		}
+		return append(b[:j], b[k:]...)
 	}
-	return append(b, '.', '0')
+	if bytes.IndexByte(b[start:], '.') < 0 {
+		b = append(b, '.', '0')
+	}
+	return b
 }
 
 // AppendJSONString appends s as a quoted JSON string with T2's escaping:

@@ -116,7 +116,7 @@ func TestRequestAndResponse(t *testing.T) {
 		"httpRSCode": "200;404", "httpMimes": `"image/png";"text/html"`,
 		"httpImages": `"_img_a.png_x=1_1_B_1_0"`, "httpText": `"_img_a.png_x=1_1_B_3_0"`,
 		"httpServ": `"nginx"`, "httpPwr": `"PHP"`, "httpVia": `"1.1 proxy"`, "httpLoc": `"/b"`,
-		"httpImg_Vid_Aud_Msg_Txt_App_Unk": "1_0_0_0_1_0_0",
+		"httpImg_Vid_Aud_Msg_Txt_App_Unk":             "1_0_0_0_1_0_0",
 		"httpURL_Via_Loc_Srv_Pwr_UAg_XFr_Ref_Cky_Mim": "0_1_1_1_1_0_0_0_0_2",
 	})
 }
