@@ -2,14 +2,18 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/t2go/t2go/pkg/record"
 )
@@ -358,4 +362,51 @@ func compareJSONWithT2(t *testing.T, ours, theirs *flowTable, jo, jt [][]jsonFie
 		}
 	}
 	t.Logf("%d JSON values compared with T2's", compared)
+}
+
+// TestHostileHTTPHeaders runs t2 on the generated hostile capture (10,000
+// header lines, a 1 MB request line, SIP with 1,000 Via headers): it must
+// finish normally, keep every list within HTTP_DATA_C_MAX and stay within
+// a fixed memory bound.
+func TestHostileHTTPHeaders(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "t2"), "-r", testdata("pcaps", "hostile-http-headers.pcap.gz"), "-w", filepath.Join(e.out, "h"))
+	cmd.Env = e.environ()
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("t2: %v\n%s", err, se.String())
+	}
+	if se.Len() > 0 {
+		t.Errorf("stderr: %s", se.String())
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > 256<<10 {
+		t.Errorf("t2 used %d KiB of memory on 2 MB of hostile headers", ru.Maxrss)
+	}
+	if !strings.Contains(so.String(), "httpSniffer: Number of HTTP packets: ") {
+		t.Errorf("no httpSniffer report:\n%s", so.String())
+	}
+	ft := readFlowTable(t, filepath.Join(e.out, "h_flows.txt"), "")
+	overflow := 0
+	for _, r := range ft.rows {
+		for _, n := range strings.Split(ft.get(r, "httpURL_Via_Loc_Srv_Pwr_UAg_XFr_Ref_Cky_Mim"), "_") {
+			if v, _ := strconv.Atoi(n); v > 40 {
+				t.Errorf("flow %s keeps %d entries in a list (HTTP_DATA_C_MAX 40)", ft.get(r, "flowInd"), v)
+			}
+		}
+		for _, c := range []string{"httpHosts", "httpCookies", "httpVia", "httpServ", "httpPunk"} {
+			if n := strings.Count(ft.get(r, c), `";"`) + 1; n > 40 {
+				t.Errorf("flow %s: %d entries in %s", ft.get(r, "flowInd"), n, c)
+			}
+		}
+		if s, _ := strconv.ParseUint(strings.TrimPrefix(ft.get(r, "httpStat"), "0x"), 16, 16); s&0x0001 != 0 {
+			overflow++
+		}
+	}
+	if overflow < 3 {
+		t.Errorf("only %d flows report a full list (httpStat 0x0001)", overflow)
+	}
+	readJSONLines(t, filepath.Join(e.out, "h_flows.json"))
 }
