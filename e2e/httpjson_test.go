@@ -410,3 +410,22 @@ func TestHostileHTTPHeaders(t *testing.T) {
 	}
 	readJSONLines(t, filepath.Join(e.out, "h_flows.json"))
 }
+
+// TestHTTPJSONBadSettings: a bad value in either plugin's file gives one
+// line naming file, key and value, and exit status 1.
+func TestHTTPJSONBadSettings(t *testing.T) {
+	for _, tc := range []struct{ file, line, want string }{
+		{"httpSniffer.toml", "HTTP_DATA_C_MAX = 0", "httpSniffer.toml:1: HTTP_DATA_C_MAX = 0: expected an integer in [1 - 1000]"},
+		{"httpSniffer.toml", "HTTP_URL = 2", "HTTP_URL = 2: expected 0 or 1 (or no/yes)"},
+		{"jsonSink.toml", "JSON_SUFFIX = 5", "jsonSink.toml:1: JSON_SUFFIX = 5: expected a quoted string"},
+		{"jsonSink.toml", "JSON_SOCKET_PORT = 70000", "JSON_SOCKET_PORT = 70000: expected an integer in [1 - 65535]"},
+	} {
+		e := newEnv(t)
+		os.WriteFile(filepath.Join(e.home, tc.file), []byte(tc.line+"\n"), 0o644)
+		r := e.run("t2", "-r", testdata("pcaps", "linktype-ipv4.pcap"), "-w", filepath.Join(e.out, "x"))
+		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+		if r.code != 1 || len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 and one line with %q", tc.line, r.code, r.stderr, tc.want)
+		}
+	}
+}
