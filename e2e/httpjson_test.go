@@ -429,3 +429,41 @@ func TestHTTPJSONBadSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPSnifferPacketColumnsAgainstT2: with -s, httpSniffer's five
+// packet columns equal T2's for every packet of the captures T2 ran with
+// -s.
+func TestHTTPSnifferPacketColumnsAgainstT2(t *testing.T) {
+	for _, c := range []struct{ file, stem string }{
+		{"arp-poison.pcapng", "arp-poison"}, {"icmp-traceroute.pcapng", "icmp-traceroute"},
+		{"dns-mdns-llmnr.pcap", "dns-mdns-llmnr"}, {"teredo.pcap", "teredo"}, {"vlan-double-tag-cdp.pcap", "vlan-double-tag-cdp"},
+	} {
+		t.Run(c.stem, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.mustRun("t2", "-r", testdata("pcaps", c.file), "-w", filepath.Join(e.out, c.stem), "-s")
+			ours := readFlowTable(t, filepath.Join(e.out, c.stem+"_packets.txt"), "")
+			theirs := readFlowTable(t, testdata("t2-outputs", c.stem+"-s", c.stem+"_packets.txt"), "")
+			byNum := map[string][]string{}
+			for _, r := range ours.rows {
+				byNum[ours.get(r, "pktNo")] = r
+			}
+			n := 0
+			for _, tr := range theirs.rows {
+				or, ok := byNum[theirs.get(tr, "pktNo")]
+				if !ok {
+					continue
+				}
+				n++
+				for _, col := range []string{"httpStat", "httpAFlags", "httpMethods", "httpHeadMimes", "httpCFlags"} {
+					if got, want := ours.get(or, col), theirs.get(tr, col); got != want {
+						t.Errorf("packet %s %s: ours %s, T2 %s", theirs.get(tr, "pktNo"), col, got, want)
+					}
+				}
+			}
+			if n < len(theirs.rows)*9/10 {
+				t.Errorf("only %d of T2's %d packets found", n, len(theirs.rows))
+			}
+		})
+	}
+}
