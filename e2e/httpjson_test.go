@@ -95,6 +95,7 @@ var noHTTP = map[string]string{"httpStat": "0x0000", "httpAFlags": "0x0000", "ht
 
 // TestHTTPSnifferAndJSONSinkAgainstT2 runs t2 with every compiled-in
 // plugin on each reference capture and checks, flow by flow:
+//   - httpSniffer's end-report lines equal T2's;
 //   - httpSniffer's 29 columns equal T2's. A flow the core does not
 //     produce like T2 (other decode issues) must be one without HTTP in
 //     T2's file; file names carry the findex, so where the core numbers
@@ -113,12 +114,21 @@ func TestHTTPSnifferAndJSONSinkAgainstT2(t *testing.T) {
 		t.Run(stem, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
-			e.run("t2", "-r", testdata("pcaps", file), "-w", filepath.Join(e.out, stem))
+			r := e.run("t2", "-r", testdata("pcaps", file), "-w", filepath.Join(e.out, stem))
 			ourFlows := filepath.Join(e.out, stem+"_flows.txt")
 			if _, err := os.Stat(ourFlows); err != nil {
 				t.Skipf("no flow file (the core rejects this capture): %v", err)
 			}
 			ref := testdata("t2-outputs", stem)
+			pluginLines := func(text string) (out []string) {
+				for _, l := range strings.Split(text, "\n") {
+					if strings.HasPrefix(l, "httpSniffer: ") || strings.HasPrefix(l, "jsonSink: ") {
+						out = append(out, l)
+					}
+				}
+				return out
+			}
+			compareLines(t, pluginLines(strings.Join(readLines(t, filepath.Join(ref, "stdout.txt")), "\n")), pluginLines(r.stdout), nil)
 			ours := readFlowTable(t, ourFlows, filepath.Join(e.out, stem+"_headers.txt"))
 			theirs := readFlowTable(t, filepath.Join(ref, stem+"_flows.txt"), "")
 			compareHTTP(t, ours, theirs)

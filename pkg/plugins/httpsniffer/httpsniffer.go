@@ -347,9 +347,8 @@ func (s *Sniffer) OnLayer4(p *packet.Packet, f *flow.Flow) {
 func (s *Sniffer) parse(st *state, b []byte, f *flow.Flow) {
 	started := startsMessage(b)
 	if started {
-		// Chunked encoding is a property of one message: T2 shows the
-		// last message's, and aggregates every message's.
-		s.aggStat |= st.stat
+		// Chunked encoding is a property of one message: T2 shows (and
+		// aggregates) the last message's.
 		st.stat &^= StatChunked
 		st.inHeader, st.midLine, st.bodyNew, st.bodyText = true, false, false, false
 		st.msgClass, st.dispName = -1, st.dispName[:0]
