@@ -312,10 +312,26 @@ func (s *Sniffer) PrefetchSlot(slot int32, b *prefetch.Batch) {
 	}
 }
 
-var (
-	markHTTP = []byte("HTTP/1.")
-	markSIP  = []byte("SIP/")
-)
+// detect reports whether b contains "HTTP/1." and, if not, whether it
+// contains "SIP/". Both have a '/', so one pass over b finds either:
+// this runs on every payload packet of every candidate flow that is not
+// (yet) HTTP.
+func detect(b []byte) (http, sip bool) {
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '/')
+		if j < 0 {
+			return false, sip
+		}
+		k := i + j
+		if k >= 4 && k+2 < len(b) && string(b[k-4:k]) == "HTTP" && b[k+1] == '1' && b[k+2] == '.' {
+			return true, false
+		}
+		if k >= 3 && string(b[k-3:k]) == "SIP" {
+			sip = true
+		}
+		i = k + 1
+	}
+}
 
 // OnLayer4 detects HTTP and parses the payload of HTTP flows.
 func (s *Sniffer) OnLayer4(p *packet.Packet, f *flow.Flow) {
@@ -326,8 +342,9 @@ func (s *Sniffer) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	s.pkts[slot]++
 	st := s.st[slot]
 	if st == nil {
-		if bytes.Index(p.Payload, markHTTP) < 0 {
-			if bytes.Index(p.Payload, markSIP) < 0 {
+		isHTTP, isSIP := detect(p.Payload)
+		if !isHTTP {
+			if !isSIP {
 				return
 			}
 			// T2 raises SIP/RTP in the run's flowStat aggregate only, not

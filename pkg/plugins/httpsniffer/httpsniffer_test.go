@@ -363,3 +363,18 @@ func TestDefaultsMatchFile(t *testing.T) {
 		t.Errorf("httpSniffer.toml has %d keys, defaultSettings %d", keys, len(want))
 	}
 }
+
+func TestDetect(t *testing.T) {
+	for _, tc := range []struct {
+		in        string
+		http, sip bool
+	}{
+		{"GET / HTTP/1.1\r\n", true, false}, {"HTTP/1.", true, false}, {"HTTP/1", false, false}, {"HTTP/2.0", false, false},
+		{"INVITE sip:a SIP/2.0", false, true}, {"SIP/ then HTTP/1.0", true, false}, {"/SIP", false, false},
+		{"xx/HTTP/1.x", true, false}, {"", false, false}, {"////", false, false},
+	} {
+		if h, s := detect([]byte(tc.in)); h != tc.http || s != tc.sip {
+			t.Errorf("detect(%q) = %v %v, want %v %v", tc.in, h, s, tc.http, tc.sip)
+		}
+	}
+}
