@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -475,5 +477,43 @@ func TestHTTPSnifferPacketColumnsAgainstT2(t *testing.T) {
 				t.Errorf("only %d of T2's %d packets found", n, len(theirs.rows))
 			}
 		})
+	}
+}
+
+// TestJSONSinkStdoutAndGzip: with -w - the JSON records go to stdout;
+// JSON_GZ_COMPRESS=1 writes PREFIX_flows.json.gz with the same records.
+func TestJSONSinkStdoutAndGzip(t *testing.T) {
+	e := newEnv(t)
+	e.usePlugins("basicFlow", "httpSniffer", "jsonSink")
+	r := e.mustRun("t2", "-r", testdata("pcaps", "nsec-bigendian-tcp.pcap"), "-w", "-")
+	var stdoutRecs []string
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if strings.HasPrefix(l, "{") {
+			if _, err := parseJSONRecord([]byte(l)); err != nil {
+				t.Fatalf("stdout line %q: %v", l, err)
+			}
+			stdoutRecs = append(stdoutRecs, l)
+		}
+	}
+	if len(stdoutRecs) != 2 || !strings.Contains(stdoutRecs[0], `"httpHosts":["127.0.0.1:8000"]`) {
+		t.Fatalf("stdout records: %q", stdoutRecs)
+	}
+	os.WriteFile(filepath.Join(e.home, "jsonSink.toml"), []byte("JSON_GZ_COMPRESS = 1\n"), 0o644)
+	e.mustRun("t2", "-r", testdata("pcaps", "nsec-bigendian-tcp.pcap"), "-w", filepath.Join(e.out, "z"))
+	f, err := os.Open(filepath.Join(e.out, "z_flows.json.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Split(strings.TrimSpace(string(b)), "\n"); strings.Join(got, "\n") != strings.Join(stdoutRecs, "\n") {
+		t.Errorf("gzip file holds\n%s\nstdout had\n%s", b, strings.Join(stdoutRecs, "\n"))
 	}
 }
