@@ -64,10 +64,18 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-// firstPluginSet is t2's first plugin set: the plugins T2 ran for
-// testdata/t2sample and the golden flow files (later plugins add columns
-// and report lines those files do not have).
-var firstPluginSet = []string{"protoStats", "basicFlow", "basicStats", "tcpStates", "ftpDecode", "txtSink"}
+// goldenPlugins is the plugin set the golden files (testdata/t2sample,
+// testdata/golden) were made with; it is larger than T2's default set,
+// which t2 runs without a plugins.txt.
+const goldenPlugins = "protoStats\nbasicFlow\nbasicStats\ntcpStates\nftpDecode\ntxtSink\n"
+
+// useGoldenPlugins writes goldenPlugins as the home's plugins.txt.
+func (e *env) useGoldenPlugins() {
+	e.t.Helper()
+	if err := os.WriteFile(filepath.Join(e.home, "plugins.txt"), []byte(goldenPlugins), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+}
 
 // usePlugins makes names the active plugin list of this environment.
 func (e *env) usePlugins(names ...string) {

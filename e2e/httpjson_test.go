@@ -90,6 +90,11 @@ var httpColumns = []string{"httpStat", "httpAFlags", "httpMethods", "httpHeadMim
 	"httpAppl", "httpText", "httpPunk", "httpBdyURL", "httpUsrAg", "httpXFor", "httpRefrr", "httpVia", "httpLoc",
 	"httpServ", "httpPwr"}
 
+// buildPPlugins are the plugins of T2's build P (testdata/t2-outputs)
+// that t2go has; httpSniffer and jsonSink are not in T2's default set, so
+// the tests name them.
+var buildPPlugins = []string{"protoStats", "basicFlow", "basicStats", "tcpStates", "httpSniffer", "txtSink", "jsonSink"}
+
 // noHTTP is what a flow without HTTP shows in the httpSniffer columns.
 var noHTTP = map[string]string{"httpStat": "0x0000", "httpAFlags": "0x0000", "httpMethods": "0x00",
 	"httpHeadMimes": "0x0000", "httpCFlags": "0x0000", "httpGet_Post": "0_0", "httpRSCnt": "0",
@@ -116,6 +121,7 @@ func TestHTTPSnifferAndJSONSinkAgainstT2(t *testing.T) {
 		t.Run(stem, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
+			e.usePlugins(buildPPlugins...)
 			r := e.run("t2", "-r", testdata("pcaps", file), "-w", filepath.Join(e.out, stem))
 			ourFlows := filepath.Join(e.out, stem+"_flows.txt")
 			if _, err := os.Stat(ourFlows); err != nil {
@@ -382,6 +388,7 @@ func compareJSONWithT2(t *testing.T, ours, theirs *flowTable, jo, jt [][]jsonFie
 // a fixed memory bound.
 func TestHostileHTTPHeaders(t *testing.T) {
 	e := newEnv(t)
+	e.usePlugins(buildPPlugins...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "t2"), "-r", testdata("pcaps", "hostile-http-headers.pcap.gz"), "-w", filepath.Join(e.out, "h"))
@@ -433,6 +440,7 @@ func TestHTTPJSONBadSettings(t *testing.T) {
 		{"jsonSink.toml", "JSON_SOCKET_PORT = 70000", "JSON_SOCKET_PORT = 70000: expected an integer in [1 - 65535]"},
 	} {
 		e := newEnv(t)
+		e.usePlugins(buildPPlugins...)
 		os.WriteFile(filepath.Join(e.home, tc.file), []byte(tc.line+"\n"), 0o644)
 		r := e.run("t2", "-r", testdata("pcaps", "linktype-ipv4.pcap"), "-w", filepath.Join(e.out, "x"))
 		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
@@ -453,6 +461,7 @@ func TestHTTPSnifferPacketColumnsAgainstT2(t *testing.T) {
 		t.Run(c.stem, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
+			e.usePlugins(buildPPlugins...)
 			e.mustRun("t2", "-r", testdata("pcaps", c.file), "-w", filepath.Join(e.out, c.stem), "-s")
 			ours := readFlowTable(t, filepath.Join(e.out, c.stem+"_packets.txt"), "")
 			theirs := readFlowTable(t, testdata("t2-outputs", c.stem+"-s", c.stem+"_packets.txt"), "")

@@ -2,6 +2,7 @@ package t2build
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/t2go/t2go/pkg/cliutil"
 	"github.com/t2go/t2go/pkg/config"
 	"github.com/t2go/t2go/pkg/iostreams"
+	"github.com/t2go/t2go/pkg/plugins"
 	"github.com/t2go/t2go/pkg/t2proc"
 	"github.com/t2go/t2go/pkg/tooltest"
 )
@@ -69,6 +71,31 @@ func TestArguments(t *testing.T) {
 	}
 }
 
+// allStep is the tutorial sequence's last step, t2build -a: every plugin
+// of the catalogue becomes active (by number); the five of the steps
+// before are already active.
+func allStep() (s struct {
+	args   []string
+	stdout string
+	active string
+}) {
+	s.args = []string{"-a"}
+	s.stdout = "\n'Tranalyzer2'\n"
+	var names []string
+	for _, p := range plugins.All() {
+		state := "activated"
+		switch p.Name {
+		case "basicFlow", "basicStats", "tcpStates", "ftpDecode", "txtSink":
+			state = "already active"
+		}
+		s.stdout += "Plugin '" + p.Name + "': " + state + "\n"
+		names = append(names, p.Name)
+	}
+	s.stdout += "\nBUILDING SUCCESSFUL\n"
+	s.active = strings.Join(names, ",")
+	return s
+}
+
 // The tutorial's sequence of t2build lines.
 func TestTutorialSequence(t *testing.T) {
 	home := t.TempDir()
@@ -89,8 +116,7 @@ func TestTutorialSequence(t *testing.T) {
 		{[]string{"txtSink/", "901_txtSink.so", "basicFlow"}, "\n'Tranalyzer2'\nPlugin 'txtSink': activated\nPlugin 'basicFlow': already active\n\nBUILDING SUCCESSFUL\n",
 			"basicFlow,basicStats,tcpStates,ftpDecode,txtSink"},
 		{[]string{"-u", "protoStats"}, "Plugin protoStats was not active\n\nUNLOADING SUCCESSFUL\n", "basicFlow,basicStats,tcpStates,ftpDecode,txtSink"},
-		{[]string{"-a"}, "\n'Tranalyzer2'\nPlugin 'protoStats': activated\nPlugin 'basicFlow': already active\nPlugin 'basicStats': already active\nPlugin 'tcpStates': already active\nPlugin 'ftpDecode': already active\nPlugin 'txtSink': already active\n\nBUILDING SUCCESSFUL\n",
-			"protoStats,basicFlow,basicStats,tcpStates,ftpDecode,txtSink"},
+		allStep(),
 	}
 	for _, s := range steps {
 		out, errOut, code := run(t, home, nil, "", s.args...)
@@ -102,7 +128,11 @@ func TestTutorialSequence(t *testing.T) {
 		}
 	}
 	out, _, _ := run(t, home, nil, "", "-l")
-	want := "000\ttranalyzer2\tcore (always active)\n001\tprotoStats\tactive\n100\tbasicFlow\tactive\n120\tbasicStats\tactive\n132\ttcpStates\tactive\n301\tftpDecode\tactive\n901\ttxtSink\tactive\n(active list: " + list + ")\n"
+	want := "000\ttranalyzer2\tcore (always active)\n"
+	for _, p := range plugins.All() {
+		want += fmt.Sprintf("%03d\t%s\tactive\n", p.Number, p.Name)
+	}
+	want += "(active list: " + list + ")\n"
 	if out != want {
 		t.Errorf("-l:\n%s\nwant\n%s", out, want)
 	}
@@ -134,20 +164,33 @@ func TestEmptyAsks(t *testing.T) {
 	}
 }
 
-// Without plugins.txt every plugin is active: -u writes the others, names
-// change nothing.
+// Without plugins.txt T2's default set is active (those of its members
+// that are compiled in): naming a member changes nothing, naming another
+// plugin writes the default set plus it, -u writes the set minus it, and
+// -l marks the set.
 func TestWithoutPluginList(t *testing.T) {
 	home := t.TempDir()
 	out, _, code := run(t, home, nil, "", "basicFlow")
-	if code != 0 || !strings.Contains(out, "Plugin 'basicFlow': already active\n(no plugins.txt: every plugin is already active") {
+	if code != 0 || !strings.Contains(out, "Plugin 'basicFlow': already active\n") {
 		t.Errorf("add: %q", out)
 	}
 	if _, ex := active(t, home); ex {
-		t.Error("adding to the implicit list wrote plugins.txt")
+		t.Error("naming an active plugin wrote plugins.txt")
+	}
+	out, _, _ = run(t, home, nil, "", "-l")
+	if !strings.Contains(out, "301\tftpDecode\tinactive\n") || !strings.Contains(out, "120\tbasicStats\tactive\n") ||
+		!strings.Contains(out, "(no plugins.txt: T2's default plugin set is active)") {
+		t.Errorf("-l: %q", out)
 	}
 	run(t, home, nil, "", "-u", "txtSink")
-	if got, ex := active(t, home); !ex || got != "protoStats,basicFlow,basicStats,tcpStates,ftpDecode" {
+	if got, ex := active(t, home); !ex || got != "protoStats,basicFlow,basicStats,tcpStates" {
 		t.Errorf("-u: %q %v", got, ex)
+	}
+	home = t.TempDir()
+	out, _, _ = run(t, home, nil, "", "ftpDecode")
+	if got, ex := active(t, home); !ex || got != "protoStats,basicFlow,basicStats,tcpStates,ftpDecode,txtSink" ||
+		!strings.Contains(out, "Plugin 'ftpDecode': activated") {
+		t.Errorf("add ftpDecode: %q %v\n%s", got, ex, out)
 	}
 }
 

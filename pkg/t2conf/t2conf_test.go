@@ -14,6 +14,7 @@ import (
 	"github.com/t2go/t2go/pkg/cliutil"
 	"github.com/t2go/t2go/pkg/config"
 	"github.com/t2go/t2go/pkg/iostreams"
+	"github.com/t2go/t2go/pkg/plugins"
 	"github.com/t2go/t2go/pkg/t2proc"
 	"github.com/t2go/t2go/pkg/tooltest"
 )
@@ -106,7 +107,7 @@ func TestTutorialEdits(t *testing.T) {
 		{[]string{"-D", "MONINTPSYNC=no", "-D", "MONINTBLK=yes", "-DVERBOSE=3"}, map[string]string{"MONINTPSYNC": "0", "MONINTBLK": "1", "VERBOSE": "3"}},
 		{[]string{"-D", "MONINTPSYNC=default", "-D", "MONINTBLK=default"}, map[string]string{"MONINTPSYNC": "1", "MONINTBLK": "0"}},
 		{[]string{"--ip4"}, map[string]string{"IPV6_ACTIVATE": "0"}},
-		{[]string{"-D", "MONPROTL3=L3_TCP,L3_GRE,6"}, map[string]string{"MONPROTL3": `["L3_TCP", "L3_GRE", "6"]`}},
+		{[]string{"-D", "MONPROTL3=L3_TCP,L3_GRE,17"}, map[string]string{"MONPROTL3": `["L3_TCP", "L3_GRE", "17"]`}},
 	}
 	for _, s := range steps {
 		out, errOut, code := run(t, home, nil, s.args...)
@@ -274,8 +275,12 @@ func TestResetAndPluginSwitches(t *testing.T) {
 	}
 	run(t, home, nil, "-a")
 	n, ex := load(t, home).ActivePlugins()
-	if !ex || strings.Join(n, ",") != "protoStats,basicFlow,basicStats,tcpStates,ftpDecode,txtSink" {
-		t.Errorf("-a: %v", n)
+	var all []string
+	for _, p := range plugins.All() {
+		all = append(all, p.Name)
+	}
+	if !ex || strings.Join(n, ",") != strings.Join(all, ",") {
+		t.Errorf("-a: %v, want every plugin of the catalogue %v", n, all)
 	}
 	// --reset without -a: only the core
 	run(t, home, nil, "-0")

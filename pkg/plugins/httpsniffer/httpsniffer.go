@@ -18,7 +18,6 @@ package httpsniffer
 import (
 	"bytes"
 	_ "embed"
-	"fmt"
 	"strconv"
 	"unsafe"
 
@@ -32,22 +31,13 @@ import (
 	"github.com/t2go/t2go/pkg/report"
 )
 
-// Name, Number and Version identify the plugin.
-const (
-	Name    = "httpSniffer"
-	Number  = 310
-	Version = "0.9.3"
-)
-
-// Defaults is the plugin's default configuration (httpSniffer.toml).
-//
 //go:embed httpSniffer.toml
-var Defaults []byte
+var embedded []byte
 
-func init() {
-	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
-		New: func() plugin.Plugin { return &Sniffer{} }})
-}
+// registration is this plugin as registered: its name and number come
+// from the header of httpSniffer.toml.
+var registration = plugin.Register(plugin.Descriptor{Defaults: embedded, Version: "0.9.3",
+	New: func() plugin.Plugin { return &Sniffer{} }})
 
 var (
 	_ plugin.Initer         = (*Sniffer)(nil)
@@ -106,19 +96,6 @@ type settings struct {
 	noName                               string
 }
 
-func defaultSettings() settings {
-	return settings{
-		mime: true, stat: true, host: true, url: true, cookie: true,
-		image: true, video: true, audio: true, msg: true, appl: true, text: true,
-		punk: true, mcnt: true, body: true, bdurl: true,
-		usrag: true, xfrwd: true, refrr: true, via: true, loc: true, serv: true, pwr: true,
-		statAga: true, mimeAga: true, hostAga: true, urlAga: true,
-		usrAga: true, xfrwdAga: true, refrrAga: true, viaAga: true,
-		locAga: true, servAga: true, pwrAga: true,
-		maxEntries: 40, maxFile: 80, maxUA: 400, maxXF: 80, noName: "nudel",
-	}
-}
-
 // listOn reports whether list i has a column.
 func (c *settings) listOn(i int) bool {
 	return [numLists]bool{
@@ -145,45 +122,33 @@ type Sniffer struct {
 	httpPkts, gets, posts                   uint64
 }
 
-// Name implements plugin.Plugin.
-func (s *Sniffer) Name() string { return Name }
-
-// Number implements plugin.Plugin.
-func (s *Sniffer) Number() int { return Number }
-
 // Init reads the settings and sizes the per-flow slices.
 func (s *Sniffer) Init(env *plugin.Env) error {
-	s.cfg = defaultSettings()
-	if c := env.Config; c != nil {
-		b := func(key string) bool { return c.Int(Name, key) != 0 }
-		n := func(key string) int { return int(c.Int(Name, key)) }
-		s.cfg = settings{
-			mime: b("HTTP_MIME"), stat: b("HTTP_STAT"), host: b("HTTP_HOST"), url: b("HTTP_URL"),
-			cookie: b("HTTP_COOKIE"), image: b("HTTP_IMAGE"), video: b("HTTP_VIDEO"),
-			audio: b("HTTP_AUDIO"), msg: b("HTTP_MSG"), appl: b("HTTP_APPL"), text: b("HTTP_TEXT"),
-			punk: b("HTTP_PUNK"), mcnt: b("HTTP_MCNT"), body: b("HTTP_BODY"), bdurl: b("HTTP_BDURL"),
-			usrag: b("HTTP_USRAG"), xfrwd: b("HTTP_XFRWD"), refrr: b("HTTP_REFRR"), via: b("HTTP_VIA"),
-			loc: b("HTTP_LOC"), serv: b("HTTP_SERV"), pwr: b("HTTP_PWR"),
-			statAga: b("HTTP_STATAGA"), mimeAga: b("HTTP_MIMEAGA"), hostAga: b("HTTP_HOSTAGA"),
-			urlAga: b("HTTP_URLAGA"), usrAga: b("HTTP_USRAGA"), xfrwdAga: b("HTTP_XFRWDA"),
-			refrrAga: b("HTTP_REFRRA"), viaAga: b("HTTP_VIAA"), locAga: b("HTTP_LOCA"),
-			servAga: b("HTTP_SERVA"), pwrAga: b("HTTP_PWRA"),
-			maxEntries: n("HTTP_DATA_C_MAX"), maxFile: n("HTTP_MXFILE_LEN"),
-			maxUA: n("HTTP_MXUA_LEN"), maxXF: n("HTTP_MXXF_LEN"),
-			noName: c.String(Name, "HTTP_NONAME"),
-		}
-	}
-	if s.cfg.maxEntries < 1 || s.cfg.maxFile < 1 || s.cfg.maxUA < 1 || s.cfg.maxXF < 1 {
-		return fmt.Errorf("httpSniffer: HTTP_DATA_C_MAX, HTTP_MXFILE_LEN, HTTP_MXUA_LEN and HTTP_MXXF_LEN must be at least 1")
+	c := env.Settings
+	n := func(key string) int { return int(c.Int(key)) }
+	s.cfg = settings{
+		mime: c.Bool("HTTP_MIME"), stat: c.Bool("HTTP_STAT"), host: c.Bool("HTTP_HOST"), url: c.Bool("HTTP_URL"),
+		cookie: c.Bool("HTTP_COOKIE"), image: c.Bool("HTTP_IMAGE"), video: c.Bool("HTTP_VIDEO"),
+		audio: c.Bool("HTTP_AUDIO"), msg: c.Bool("HTTP_MSG"), appl: c.Bool("HTTP_APPL"), text: c.Bool("HTTP_TEXT"),
+		punk: c.Bool("HTTP_PUNK"), mcnt: c.Bool("HTTP_MCNT"), body: c.Bool("HTTP_BODY"), bdurl: c.Bool("HTTP_BDURL"),
+		usrag: c.Bool("HTTP_USRAG"), xfrwd: c.Bool("HTTP_XFRWD"), refrr: c.Bool("HTTP_REFRR"), via: c.Bool("HTTP_VIA"),
+		loc: c.Bool("HTTP_LOC"), serv: c.Bool("HTTP_SERV"), pwr: c.Bool("HTTP_PWR"),
+		statAga: c.Bool("HTTP_STATAGA"), mimeAga: c.Bool("HTTP_MIMEAGA"), hostAga: c.Bool("HTTP_HOSTAGA"),
+		urlAga: c.Bool("HTTP_URLAGA"), usrAga: c.Bool("HTTP_USRAGA"), xfrwdAga: c.Bool("HTTP_XFRWDA"),
+		refrrAga: c.Bool("HTTP_REFRRA"), viaAga: c.Bool("HTTP_VIAA"), locAga: c.Bool("HTTP_LOCA"),
+		servAga: c.Bool("HTTP_SERVA"), pwrAga: c.Bool("HTTP_PWRA"),
+		maxEntries: n("HTTP_DATA_C_MAX"), maxFile: n("HTTP_MXFILE_LEN"),
+		maxUA: n("HTTP_MXUA_LEN"), maxXF: n("HTTP_MXXF_LEN"),
+		noName: c.String("HTTP_NONAME"),
 	}
 	s.counters = env.Counters
-	n := 0
+	slots := 0
 	if env.Table != nil {
-		n = env.Table.Capacity()
+		slots = env.Table.Capacity()
 	}
-	s.cand = make([]bool, n)
-	s.pkts = make([]uint32, n)
-	s.st = make([]*state, n)
+	s.cand = make([]bool, slots)
+	s.pkts = make([]uint32, slots)
+	s.st = make([]*state, slots)
 	return nil
 }
 
@@ -753,16 +718,16 @@ func (s *Sniffer) Report(r *report.Writer) {
 		return
 	}
 	if v := s.aggStat &^ StatHeaderSeen; v != 0 {
-		r.Plugin(Name, "Aggregated httpStat=0x%04x", v)
+		r.Plugin(registration.Name, "Aggregated httpStat=0x%04x", v)
 	}
 	if s.aggAFlags != 0 {
-		r.Plugin(Name, "Aggregated httpAFlags=0x%04x", s.aggAFlags)
+		r.Plugin(registration.Name, "Aggregated httpAFlags=0x%04x", s.aggAFlags)
 	}
 	if s.aggCFlags != 0 && s.cfg.body {
-		r.Plugin(Name, "Aggregated httpCFlags=0x%04x", s.aggCFlags)
+		r.Plugin(registration.Name, "Aggregated httpCFlags=0x%04x", s.aggCFlags)
 	}
 	if s.aggMimes != 0 {
-		r.Plugin(Name, "Aggregated httpHeadMimes=0x%04x", s.aggMimes)
+		r.Plugin(registration.Name, "Aggregated httpHeadMimes=0x%04x", s.aggMimes)
 	}
 	var sum uint64
 	for _, n := range s.files {
@@ -770,7 +735,7 @@ func (s *Sniffer) Report(r *report.Writer) {
 	}
 	if sum > 0 {
 		f := s.files
-		r.Plugin(Name, "Number of files img_vid_aud_msg_txt_app_unk: %d_%d_%d_%d_%d_%d_%d",
+		r.Plugin(registration.Name, "Number of files img_vid_aud_msg_txt_app_unk: %d_%d_%d_%d_%d_%d_%d",
 			f[classImage], f[classVideo], f[classAudio], f[classMessage], f[classText], f[classAppl], f[classOther])
 	}
 	var total float64
@@ -779,12 +744,12 @@ func (s *Sniffer) Report(r *report.Writer) {
 	} else if s.counters != nil {
 		total = float64(s.counters.Packets)
 	}
-	r.Plugin(Name, "Number of HTTP packets: %s%s", report.Num(s.httpPkts), report.Pct(float64(s.httpPkts), total))
+	r.Plugin(registration.Name, "Number of HTTP packets: %s%s", report.Num(s.httpPkts), report.Pct(float64(s.httpPkts), total))
 	if s.gets > 0 {
-		r.Plugin(Name, "Number of HTTP GET  requests: %s%s", report.Num(s.gets), report.Pct(float64(s.gets), float64(s.httpPkts)))
+		r.Plugin(registration.Name, "Number of HTTP GET  requests: %s%s", report.Num(s.gets), report.Pct(float64(s.gets), float64(s.httpPkts)))
 	}
 	if s.posts > 0 {
-		r.Plugin(Name, "Number of HTTP POST requests: %s%s", report.Num(s.posts), report.Pct(float64(s.posts), float64(s.httpPkts)))
-		r.Plugin(Name, "HTTP GET/POST ratio: %.2f", float64(s.gets)/float64(s.posts))
+		r.Plugin(registration.Name, "Number of HTTP POST requests: %s%s", report.Num(s.posts), report.Pct(float64(s.posts), float64(s.httpPkts)))
+		r.Plugin(registration.Name, "HTTP GET/POST ratio: %.2f", float64(s.gets)/float64(s.posts))
 	}
 }

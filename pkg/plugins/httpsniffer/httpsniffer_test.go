@@ -8,6 +8,7 @@ import (
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/plugin/plugintest"
 	"github.com/t2go/t2go/pkg/record"
 	"github.com/t2go/t2go/pkg/report"
 )
@@ -19,10 +20,14 @@ type session struct {
 	now   packet.Time
 }
 
-func newSession(t testing.TB) *session {
+func newSession(t testing.TB) *session { return newSessionWith(t, nil) }
+
+// newSessionWith starts a session with the plugin's defaults and set
+// applied to them.
+func newSessionWith(t testing.TB, set map[string]int64) *session {
 	table := flow.NewTable(64, packet.FromSeconds(182))
 	s := &Sniffer{}
-	if err := s.Init(&plugin.Env{Table: table, Counters: counters.New()}); err != nil {
+	if err := s.Init(plugintest.With(t, embedded, set, plugin.Env{Table: table, Counters: counters.New()})); err != nil {
 		t.Fatal(err)
 	}
 	return &session{t: t, s: s, table: table}
@@ -271,8 +276,7 @@ func TestPacketColumns(t *testing.T) {
 }
 
 func TestColumnSwitches(t *testing.T) {
-	s := newSession(t)
-	s.s.cfg.cookie, s.s.cfg.body, s.s.cfg.mcnt = false, false, false
+	s := newSessionWith(t, map[string]int64{"HTTP_COOKIE": 0, "HTTP_BODY": 0, "HTTP_MCNT": 0})
 	f := s.req("GET / HTTP/1.1\r\nCookie: c\r\n\r\n")
 	g := s.end(f)
 	for _, name := range []string{"httpCookies", "httpCFlags", "httpGet_Post"} {
@@ -318,49 +322,6 @@ func TestParseHelpers(t *testing.T) {
 	}
 	if n := dispositionName([]byte(`attachment; filename="a b.txt"`)); string(n) != "a b.txt" {
 		t.Errorf("dispositionName = %q", n)
-	}
-}
-
-// TestDefaultsMatchFile keeps the Go defaults (used without a
-// configuration) and httpSniffer.toml in step.
-func TestDefaultsMatchFile(t *testing.T) {
-	text := string(Defaults)
-	if !strings.HasPrefix(text, "# plugin: httpSniffer 310\n") {
-		t.Errorf("header line: %q", strings.SplitN(text, "\n", 2)[0])
-	}
-	d := defaultSettings()
-	b := func(v bool) string {
-		if v {
-			return "1"
-		}
-		return "0"
-	}
-	want := map[string]string{
-		"HTTP_MIME": b(d.mime), "HTTP_STAT": b(d.stat), "HTTP_HOST": b(d.host), "HTTP_URL": b(d.url),
-		"HTTP_COOKIE": b(d.cookie), "HTTP_IMAGE": b(d.image), "HTTP_VIDEO": b(d.video), "HTTP_AUDIO": b(d.audio),
-		"HTTP_MSG": b(d.msg), "HTTP_APPL": b(d.appl), "HTTP_TEXT": b(d.text), "HTTP_PUNK": b(d.punk),
-		"HTTP_MCNT": b(d.mcnt), "HTTP_BODY": b(d.body), "HTTP_BDURL": b(d.bdurl), "HTTP_USRAG": b(d.usrag),
-		"HTTP_XFRWD": b(d.xfrwd), "HTTP_REFRR": b(d.refrr), "HTTP_VIA": b(d.via), "HTTP_LOC": b(d.loc),
-		"HTTP_SERV": b(d.serv), "HTTP_PWR": b(d.pwr), "HTTP_STATAGA": b(d.statAga), "HTTP_MIMEAGA": b(d.mimeAga),
-		"HTTP_HOSTAGA": b(d.hostAga), "HTTP_URLAGA": b(d.urlAga), "HTTP_USRAGA": b(d.usrAga),
-		"HTTP_XFRWDA": b(d.xfrwdAga), "HTTP_REFRRA": b(d.refrrAga), "HTTP_VIAA": b(d.viaAga),
-		"HTTP_LOCA": b(d.locAga), "HTTP_SERVA": b(d.servAga), "HTTP_PWRA": b(d.pwrAga),
-		"HTTP_DATA_C_MAX": "40", "HTTP_MXFILE_LEN": "80", "HTTP_MXUA_LEN": "400", "HTTP_MXXF_LEN": "80",
-		"HTTP_NONAME": `"` + d.noName + `"`,
-	}
-	keys := 0
-	for _, l := range strings.Split(text, "\n") {
-		if l == "" || l[0] == '#' {
-			continue
-		}
-		keys++
-		k, v, _ := strings.Cut(l, " = ")
-		if want[k] != v {
-			t.Errorf("%s = %s in httpSniffer.toml, %s in defaultSettings", k, v, want[k])
-		}
-	}
-	if keys != len(want) {
-		t.Errorf("httpSniffer.toml has %d keys, defaultSettings %d", keys, len(want))
 	}
 }
 

@@ -24,22 +24,12 @@ import (
 	"github.com/t2go/t2go/pkg/record"
 )
 
-// Name, Number and Version identify the plugin.
-const (
-	Name    = "jsonSink"
-	Number  = 903
-	Version = "0.9.3"
-)
-
-// Defaults is the plugin's default configuration (jsonSink.toml).
-//
 //go:embed jsonSink.toml
-var Defaults []byte
+var embedded []byte
 
-func init() {
-	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
-		New: func() plugin.Plugin { return &JSONSink{} }})
-}
+// Registered once; name and number come from the header of jsonSink.toml.
+var _ = plugin.Register(plugin.Descriptor{Defaults: embedded, Version: "0.9.3",
+	New: func() plugin.Plugin { return &JSONSink{} }})
 
 var (
 	_ plugin.Initer     = (*JSONSink)(nil)
@@ -58,15 +48,10 @@ type settings struct {
 	suffix, selectFile                                        string
 }
 
-func defaultSettings() settings {
-	return settings{split: true, suppressEmpty: true, noSpaces: true, bufSize: 1 << 20,
-		addr: "127.0.0.1", port: 5000, suffix: "_flows.json", selectFile: "json-columns.txt"}
-}
-
 // JSONSink is one run's instance of the plugin.
 type JSONSink struct {
 	cfg    settings
-	env    *plugin.Env
+	start  plugin.SinkStart // what StartSink was given
 	layout *record.JSONLayout
 
 	mu       sync.Mutex // Finish may come from a signal path
@@ -84,43 +69,26 @@ type JSONSink struct {
 	finished bool
 }
 
-// Name implements plugin.Plugin.
-func (j *JSONSink) Name() string { return Name }
-
-// Number implements plugin.Plugin.
-func (j *JSONSink) Number() int { return Number }
-
 // Init reads the configuration.
 func (j *JSONSink) Init(env *plugin.Env) error {
-	j.env = env
-	j.cfg = defaultSettings()
-	if c := env.Config; c != nil {
-		b := func(key string) bool { return c.Int(Name, key) != 0 }
-		j.cfg = settings{
-			socket: b("JSON_SOCKET_ON"), gz: b("JSON_GZ_COMPRESS"), split: b("JSON_SPLIT"),
-			rootNode: b("JSON_ROOT_NODE"), suppressEmpty: b("JSON_SUPPRESS_EMPTY_ARRAY"),
-			noSpaces: b("JSON_NO_SPACES"), sel: b("JSON_SELECT"),
-			bufSize: int(c.Int(Name, "JSON_BUFFER_SIZE")),
-			addr:    c.String(Name, "JSON_SOCKET_ADDR"), port: int(c.Int(Name, "JSON_SOCKET_PORT")),
-			suffix: c.String(Name, "JSON_SUFFIX"), selectFile: c.String(Name, "JSON_SELECT_FILE"),
-		}
-	}
-	if j.cfg.bufSize < 1024 {
-		j.cfg.bufSize = 1024
-	}
-	if env.FlowsToStdout && env.Stdout == nil && !j.cfg.socket {
-		return errors.New("jsonSink: flows go to stdout (-w -) but no stdout was given")
+	c := env.Settings
+	j.cfg = settings{
+		socket: c.Bool("JSON_SOCKET_ON"), gz: c.Bool("JSON_GZ_COMPRESS"), split: c.Bool("JSON_SPLIT"),
+		rootNode: c.Bool("JSON_ROOT_NODE"), suppressEmpty: c.Bool("JSON_SUPPRESS_EMPTY_ARRAY"),
+		noSpaces: c.Bool("JSON_NO_SPACES"), sel: c.Bool("JSON_SELECT"),
+		bufSize: int(c.Int("JSON_BUFFER_SIZE")),
+		addr:    c.String("JSON_SOCKET_ADDR"), port: int(c.Int("JSON_SOCKET_PORT")),
+		suffix: c.String("JSON_SUFFIX"), selectFile: c.String("JSON_SELECT_FILE"),
 	}
 	return nil
 }
 
 // StartSink prepares the layout and opens the output.
-func (j *JSONSink) StartSink(columns []record.Column) error {
+func (j *JSONSink) StartSink(start plugin.SinkStart) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.env == nil {
-		return errors.New("jsonSink: StartSink before Init")
-	}
+	j.start = start
+	columns := start.Columns
 	opt := record.JSONOptions{SuppressEmpty: j.cfg.suppressEmpty, Spaces: !j.cfg.noSpaces}
 	if j.cfg.sel {
 		keep, err := readSelection(j.cfg.selectFile, columns)
@@ -132,12 +100,12 @@ func (j *JSONSink) StartSink(columns []record.Column) error {
 	j.layout = record.NewJSONLayout(columns, opt)
 	j.line = make([]byte, 0, j.cfg.bufSize)
 	if j.splitting() {
-		j.index = j.env.Split.Start
-		j.limit = j.env.Split.Size
+		j.index = start.Split.Start
+		j.limit = start.Split.Size
 		if j.limit == 0 {
 			j.limit = defaultSplitSize
 		}
-		j.countFl = j.env.Split.CountFlows
+		j.countFl = start.Split.CountFlows
 	}
 	return j.open()
 }
@@ -173,7 +141,7 @@ func readSelection(path string, columns []record.Column) ([]bool, error) {
 }
 
 func (j *JSONSink) splitting() bool {
-	return j.cfg.split && j.env.Split.Enabled && !j.env.FlowsToStdout && !j.cfg.socket
+	return j.cfg.split && j.start.Split.Enabled && j.start.Stdout == nil && !j.cfg.socket
 }
 
 // open starts the current output.
@@ -187,10 +155,10 @@ func (j *JSONSink) open() error {
 			return fmt.Errorf("jsonSink: cannot connect to %s: %w", j.name, err)
 		}
 		j.closer, w = conn, conn
-	case j.env.FlowsToStdout:
-		j.name, w = "stdout", j.env.Stdout
+	case j.start.Stdout != nil:
+		j.name, w = "stdout", j.start.Stdout
 	default:
-		j.name = j.env.Prefix + j.cfg.suffix
+		j.name = j.start.Prefix + j.cfg.suffix
 		if j.splitting() {
 			j.name += strconv.FormatUint(j.index, 10)
 		}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/plugin/plugintest"
 	"github.com/t2go/t2go/pkg/record"
 )
 
@@ -31,14 +32,21 @@ func rec(n uint64) []byte {
 	return append([]byte(nil), w.Bytes()...)
 }
 
-func run(t *testing.T, cfg settings, env *plugin.Env, flows int) {
+// newSink returns a sink with the defaults and set applied.
+func newSink(t *testing.T, set map[string]any) *JSONSink {
 	t.Helper()
 	j := &JSONSink{}
-	if err := j.Init(env); err != nil {
+	if err := j.Init(plugintest.Env(t, embedded, set)); err != nil {
 		t.Fatal(err)
 	}
-	j.cfg = cfg
-	if err := j.StartSink(testCols); err != nil {
+	return j
+}
+
+func run(t *testing.T, set map[string]any, start plugin.SinkStart, flows int) {
+	t.Helper()
+	j := newSink(t, set)
+	start.Columns = testCols
+	if err := j.StartSink(start); err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i <= flows; i++ {
@@ -70,7 +78,7 @@ const twoFlows = `{"dir":"A","flowInd":1}` + "\n" + `{"dir":"A","flowInd":2,"hdr
 
 func TestFile(t *testing.T) {
 	dir := t.TempDir()
-	run(t, defaultSettings(), &plugin.Env{Prefix: filepath.Join(dir, "x")}, 2)
+	run(t, nil, plugin.SinkStart{Prefix: filepath.Join(dir, "x")}, 2)
 	if got := read(t, filepath.Join(dir, "x_flows.json")); got != twoFlows {
 		t.Errorf("got %q", got)
 	}
@@ -78,7 +86,7 @@ func TestFile(t *testing.T) {
 
 func TestEmptyRunCreatesFile(t *testing.T) {
 	dir := t.TempDir()
-	run(t, defaultSettings(), &plugin.Env{Prefix: filepath.Join(dir, "x")}, 0)
+	run(t, nil, plugin.SinkStart{Prefix: filepath.Join(dir, "x")}, 0)
 	if got := read(t, filepath.Join(dir, "x_flows.json")); got != "" {
 		t.Errorf("got %q", got)
 	}
@@ -86,9 +94,7 @@ func TestEmptyRunCreatesFile(t *testing.T) {
 
 func TestStdoutRootNodeSpaces(t *testing.T) {
 	var out bytes.Buffer
-	cfg := defaultSettings()
-	cfg.rootNode, cfg.noSpaces, cfg.suppressEmpty = true, false, false
-	run(t, cfg, &plugin.Env{FlowsToStdout: true, Stdout: &out}, 2)
+	run(t, map[string]any{"JSON_ROOT_NODE": 1, "JSON_NO_SPACES": 0, "JSON_SUPPRESS_EMPTY_ARRAY": 0}, plugin.SinkStart{Stdout: &out}, 2)
 	want := `[{"dir": "A", "flowInd": 1, "hdrDesc": []}` + "\n" + `,{"dir": "A", "flowInd": 2, "hdrDesc": ["eth:ipv4:tcp"]}` + "\n]\n"
 	if out.String() != want {
 		t.Errorf("got %q\nwant %q", out.String(), want)
@@ -101,9 +107,7 @@ func TestStdoutRootNodeSpaces(t *testing.T) {
 
 func TestGzipAndSplit(t *testing.T) {
 	dir := t.TempDir()
-	cfg := defaultSettings()
-	cfg.gz = true
-	run(t, cfg, &plugin.Env{Prefix: filepath.Join(dir, "x"), Split: plugin.SplitSpec{Enabled: true, Size: 2, CountFlows: true, Start: 3}}, 5)
+	run(t, map[string]any{"JSON_GZ_COMPRESS": 1}, plugin.SinkStart{Prefix: filepath.Join(dir, "x"), Split: plugin.SplitSpec{Enabled: true, Size: 2, CountFlows: true, Start: 3}}, 5)
 	var all strings.Builder
 	for _, n := range []string{"x_flows.json3.gz", "x_flows.json4.gz", "x_flows.json5.gz"} {
 		f, err := os.Open(filepath.Join(dir, n))
@@ -130,17 +134,13 @@ func TestSelect(t *testing.T) {
 	dir := t.TempDir()
 	sel := filepath.Join(dir, "cols.txt")
 	os.WriteFile(sel, []byte("# wanted\nflowInd\n\n"), 0o644)
-	cfg := defaultSettings()
-	cfg.sel, cfg.selectFile = true, sel
-	run(t, cfg, &plugin.Env{Prefix: filepath.Join(dir, "x")}, 1)
+	set := map[string]any{"JSON_SELECT": 1, "JSON_SELECT_FILE": sel}
+	run(t, set, plugin.SinkStart{Prefix: filepath.Join(dir, "x")}, 1)
 	if got := read(t, filepath.Join(dir, "x_flows.json")); got != `{"flowInd":1}`+"\n" {
 		t.Errorf("got %q", got)
 	}
 	os.WriteFile(sel, []byte("flowIdx\n"), 0o644)
-	j := &JSONSink{}
-	j.Init(&plugin.Env{Prefix: filepath.Join(dir, "y")})
-	j.cfg = cfg
-	err := j.StartSink(testCols)
+	err := newSink(t, set).StartSink(plugin.SinkStart{Columns: testCols, Prefix: filepath.Join(dir, "y")})
 	if err == nil || !strings.Contains(err.Error(), `line 1: no column "flowIdx"`) {
 		t.Errorf("unknown column: %v", err)
 	}
@@ -162,55 +162,21 @@ func TestSocket(t *testing.T) {
 		b, _ := io.ReadAll(bufio.NewReader(c))
 		got <- string(b)
 	}()
-	cfg := defaultSettings()
-	cfg.socket, cfg.addr = true, "127.0.0.1"
-	cfg.port = ln.Addr().(*net.TCPAddr).Port
-	run(t, cfg, &plugin.Env{Prefix: filepath.Join(t.TempDir(), "x")}, 2)
+	set := map[string]any{"JSON_SOCKET_ON": 1, "JSON_SOCKET_ADDR": "127.0.0.1", "JSON_SOCKET_PORT": ln.Addr().(*net.TCPAddr).Port}
+	run(t, set, plugin.SinkStart{Prefix: filepath.Join(t.TempDir(), "x")}, 2)
 	if s := <-got; s != twoFlows {
 		t.Errorf("server got %q", s)
 	}
 	// Nobody listening: one clear error at start.
 	ln.Close()
-	j := &JSONSink{}
-	j.Init(&plugin.Env{})
-	j.cfg = cfg
-	if err := j.StartSink(testCols); err == nil || !strings.Contains(err.Error(), "jsonSink: cannot connect to 127.0.0.1:") {
+	if err := newSink(t, set).StartSink(plugin.SinkStart{Columns: testCols}); err == nil || !strings.Contains(err.Error(), "jsonSink: cannot connect to 127.0.0.1:") {
 		t.Errorf("refused connection: %v", err)
 	}
 }
 
 func TestUnwritableDir(t *testing.T) {
-	j := &JSONSink{}
-	j.Init(&plugin.Env{Prefix: "/nonexistent-dir/x"})
-	err := j.StartSink(testCols)
+	err := newSink(t, nil).StartSink(plugin.SinkStart{Columns: testCols, Prefix: "/nonexistent-dir/x"})
 	if err == nil || !strings.Contains(err.Error(), "jsonSink: cannot create the flow file") {
 		t.Errorf("got %v", err)
 	}
-}
-
-// TestDefaultsMatchFile keeps the Go defaults and jsonSink.toml in step.
-func TestDefaultsMatchFile(t *testing.T) {
-	text := string(Defaults)
-	if !strings.HasPrefix(text, "# plugin: jsonSink 903\n") {
-		t.Errorf("header line: %q", strings.SplitN(text, "\n", 2)[0])
-	}
-	d := defaultSettings()
-	for key, val := range map[string]string{
-		"JSON_SOCKET_ON": b2s(d.socket), "JSON_GZ_COMPRESS": b2s(d.gz), "JSON_SPLIT": b2s(d.split),
-		"JSON_ROOT_NODE": b2s(d.rootNode), "JSON_SUPPRESS_EMPTY_ARRAY": b2s(d.suppressEmpty),
-		"JSON_NO_SPACES": b2s(d.noSpaces), "JSON_SELECT": b2s(d.sel), "JSON_BUFFER_SIZE": "1048576",
-		"JSON_SOCKET_ADDR": `"127.0.0.1"`, "JSON_SOCKET_PORT": "5000", "JSON_SUFFIX": `"_flows.json"`,
-		"JSON_SELECT_FILE": `"json-columns.txt"`,
-	} {
-		if !strings.Contains(text, "\n"+key+" = "+val+"\n") {
-			t.Errorf("jsonSink.toml lacks %s = %s", key, val)
-		}
-	}
-}
-
-func b2s(b bool) string {
-	if b {
-		return "1"
-	}
-	return "0"
 }
