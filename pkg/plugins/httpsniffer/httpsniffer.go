@@ -96,20 +96,21 @@ type settings struct {
 	noName                               string
 }
 
-// listOn reports whether list i has a column.
-func (c *settings) listOn(i int) bool {
+// lists returns which lists have a column.
+func (c *settings) lists() [numLists]bool {
 	return [numLists]bool{
 		lHost: c.host, lURL: c.url, lMime: c.mime, lCookie: c.cookie,
 		lImage: c.image, lVideo: c.video, lAudio: c.audio, lMsg: c.msg,
 		lAppl: c.appl, lText: c.text, lPunk: c.punk, lBdyURL: c.bdurl,
 		lUsrAg: c.usrag, lXFor: c.xfrwd, lRefrr: c.refrr, lVia: c.via,
 		lLoc: c.loc, lServ: c.serv, lPwr: c.pwr,
-	}[i]
+	}
 }
 
 // Sniffer is one run's instance of the plugin.
 type Sniffer struct {
 	cfg      settings
+	listOn   [numLists]bool // lists with a column
 	counters *counters.Counters
 	cand     []bool   // per slot: candidate flow
 	pkts     []uint32 // per slot: payload packets so far
@@ -141,6 +142,7 @@ func (s *Sniffer) Init(env *plugin.Env) error {
 		maxUA: n("HTTP_MXUA_LEN"), maxXF: n("HTTP_MXXF_LEN"),
 		noName: c.String("HTTP_NONAME"),
 	}
+	s.listOn = s.cfg.lists()
 	s.counters = env.Counters
 	slots := 0
 	if env.Table != nil {
@@ -177,7 +179,7 @@ func (s *Sniffer) Columns() []record.Column {
 		record.Column{Name: "httpImg_Vid_Aud_Msg_Txt_App_Unk", Type: "U16_U16_U16_U16_U16_U16_U16",
 			Desc: "HTTP number of images, videos, audios, messages, texts, applications and unknown"})
 	for i, l := range listColumns {
-		if c.listOn(i) {
+		if s.listOn[i] {
 			cols = append(cols, record.Column{Name: l.name, Type: "S:R", Desc: l.desc})
 		}
 	}
@@ -654,7 +656,7 @@ func (s *Sniffer) write(w *record.Writer, st *state) {
 			w.AppendU64(0)
 		}
 		for i := 0; i < numLists; i++ {
-			if c.listOn(i) {
+			if s.listOn[i] {
 				w.Empty()
 			}
 		}
@@ -698,7 +700,7 @@ func (s *Sniffer) write(w *record.Writer, st *state) {
 		w.AppendU64(uint64(n))
 	}
 	for i := range st.lists {
-		if !c.listOn(i) {
+		if !s.listOn[i] {
 			continue
 		}
 		l := &st.lists[i]
