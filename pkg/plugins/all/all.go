@@ -7,6 +7,7 @@ import (
 	_ "github.com/t2go/t2go/pkg/plugins/basicstats"
 	_ "github.com/t2go/t2go/pkg/plugins/ftpdecode"
 	_ "github.com/t2go/t2go/pkg/plugins/httpsniffer"
+	_ "github.com/t2go/t2go/pkg/plugins/ipfixsink"
 	_ "github.com/t2go/t2go/pkg/plugins/jsonsink"
 	_ "github.com/t2go/t2go/pkg/plugins/protostats"
 	_ "github.com/t2go/t2go/pkg/plugins/tcpstates"
