@@ -65,6 +65,9 @@ func (e *Engine) handlePacket(p *packet.Packet, key *ipKey) {
 	c.GlobalWarn |= p.Status
 	if f != nil {
 		e.flowPacket(p, f)
+		// Plugins may raise run-wide bits (httpSniffer: SIP/RTP) that T2
+		// shows only in the aggregate, not in the flow's flowStat.
+		c.GlobalWarn |= p.Status
 	}
 	if e.reportAfter {
 		e.reportAfter = false
