@@ -62,10 +62,11 @@ func (a *Analyzer) handlePacket(p *packet.Packet, key *ipKey) {
 		c.L2Packets++
 		f = a.l2Flow(p)
 	}
-	c.GlobalWarn |= p.Status
 	if f != nil {
 		a.flowPacket(p, f)
 	}
+	// After the plugins: tcpFlags raises TimeJump on the packet.
+	c.GlobalWarn |= p.Status
 	if a.reportAfter {
 		a.reportAfter = false
 		a.printReport()

@@ -16,7 +16,7 @@ import (
 // without) a configs/<name>.toml of their own.
 var BuiltinPlugins = []PluginInfo{
 	{"protoStats", 1}, {"basicFlow", 100}, {"basicStats", 120},
-	{"tcpStates", 132}, {"ftpDecode", 301}, {"txtSink", 901},
+	{"tcpFlags", 130}, {"tcpStates", 132}, {"ftpDecode", 301}, {"txtSink", 901},
 }
 
 // Plugins returns every known plugin by number: those with a component
