@@ -14,6 +14,7 @@
 package tcpflags
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"unsafe"
@@ -807,18 +808,49 @@ func (t *TCPFlags) ipv4Options(s *state, b []byte, off, n int) uint16 {
 
 // checksum is the one's-complement sum (folded, not inverted) of the n
 // bytes at b[off:], the 16-bit word number skip left out (0: none),
-// started from sum.
+// started from sum. Bytes past b count as 0.
 func checksum(b []byte, off, n, skip int, sum uint16) uint16 {
-	acc := uint32(sum)
-	for i := 0; i+1 < n; i += 2 {
-		if skip != 0 && i == 2*skip {
-			continue
+	if off < 0 || off > len(b) {
+		n = 0
+	} else if n > len(b)-off {
+		n = len(b) - off
+	}
+	if n <= 0 {
+		return sum
+	}
+	d := b[off : off+n]
+	acc := uint64(sum)
+	if s := 2 * skip; skip > 0 && s < n {
+		acc += wordSum(d[:s])
+		if s+2 < n {
+			acc += wordSum(d[s+2:])
 		}
-		acc += uint32(be16(b, off+i))
+	} else {
+		acc += wordSum(d)
 	}
-	if n&1 == 1 {
-		acc += uint32(byteAt(b, off+n-1)) << 8
+	return fold(acc)
+}
+
+// wordSum adds the big-endian 16-bit words of d (an odd last byte is the
+// high byte of a word), four at a time: sums of 32-bit words fold to the
+// same 16-bit one's-complement sum.
+func wordSum(d []byte) uint64 {
+	var acc uint64
+	for len(d) >= 8 {
+		acc += uint64(binary.BigEndian.Uint32(d)) + uint64(binary.BigEndian.Uint32(d[4:]))
+		d = d[8:]
 	}
+	for len(d) >= 2 {
+		acc += uint64(binary.BigEndian.Uint16(d))
+		d = d[2:]
+	}
+	if len(d) == 1 {
+		acc += uint64(d[0]) << 8
+	}
+	return acc
+}
+
+func fold(acc uint64) uint16 {
 	for acc > 0xffff {
 		acc = acc&0xffff + acc>>16
 	}
