@@ -53,9 +53,9 @@ func (m mapConfig) Int(component, key string) int64 {
 	}
 	return 1
 }
-func (m mapConfig) Float(string, string) float64   { return 0 }
-func (m mapConfig) Bool(string, string) bool       { return false }
-func (m mapConfig) String(string, string) string   { return "" }
+func (m mapConfig) Float(string, string) float64    { return 0 }
+func (m mapConfig) Bool(string, string) bool        { return false }
+func (m mapConfig) String(string, string) string    { return "" }
 func (m mapConfig) Strings(string, string) []string { return nil }
 
 // feed processes one Ethernet frame captured at ts (seconds).
