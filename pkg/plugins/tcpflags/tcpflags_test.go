@@ -234,7 +234,8 @@ func TestIPFlags(t *testing.T) {
 	}
 }
 
-// A packet older than the flow's previous one raises ipFlags 0x8000 and
+// A packet older than the flow's previous one (here across a second
+// boundary, which T2 misses) raises ipFlags 0x8000 and
 // flowStat TIMEJUMP (the core prints the [WRN] Timestamp jump line).
 func TestTimeJump(t *testing.T) {
 	r := newRig(t, nil)
