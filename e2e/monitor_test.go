@@ -84,6 +84,7 @@ func (e *env) conf(kv ...string) {
 // final row for the packets after the last trigger.
 func TestMachineRowsMatchT2(t *testing.T) {
 	e := newEnv(t)
+	e.usePlugins(samplePlugins...)
 	e.conf("MACHINE_REPORT=1", "DIFF_REPORT=1", "MONINTTMPCP=1", "MONINTV=10")
 	copyFile(t, testdata("t2sample", "test.pcap"), filepath.Join(e.out, "test.pcap"))
 	e.mustRun("t2", "-r", "test.pcap", "-w", "res/", "-l", "-m")

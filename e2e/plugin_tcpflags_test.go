@@ -73,10 +73,8 @@ func TestTCPFlagsColumnsEqualT2(t *testing.T) {
 		t.Run(stem, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
-			if err := os.WriteFile(filepath.Join(e.home, "plugins.txt"),
-				[]byte("protoStats\nbasicFlow\nbasicStats\ntcpFlags\ntcpStates\ntxtSink\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			// the plugins of T2's default set that we have
+			e.usePlugins("protoStats", "basicFlow", "basicStats", "tcpFlags", "tcpStates", "txtSink")
 			// Exit status and error lines are the core's business (some
 			// damaged captures end with an error after their flows).
 			r := e.run("t2", "-r", testdata("pcaps", name), "-w", e.out+"/")
@@ -102,6 +100,18 @@ func TestTCPFlagsColumnsEqualT2(t *testing.T) {
 		t.Fatalf("only %d captures compared", compared)
 	}
 }
+
+// usePlugins writes the active plugin list of e's configuration home.
+func (e *env) usePlugins(names ...string) {
+	e.t.Helper()
+	if err := os.WriteFile(filepath.Join(e.home, "plugins.txt"), []byte(strings.Join(names, "\n")+"\n"), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// samplePlugins are the six plugins of T2 0.9.3's run behind
+// testdata/t2sample.
+var samplePlugins = []string{"protoStats", "basicFlow", "basicStats", "tcpStates", "ftpDecode", "txtSink"}
 
 // captureStem is the folder name T2's outputs use for a capture file.
 func captureStem(name string) string {
