@@ -329,3 +329,61 @@ func tcpFlagsReportLines(stdout string) []string {
 	}
 	return out
 }
+
+// TestTCPFlagsPacketColumnsEqualT2 compares tcpFlags' 41 packet-file
+// columns (-s) with T2 0.9.3's on the five captures T2 ran with -s, line
+// by line (matched by packet number).
+func TestTCPFlagsPacketColumnsEqualT2(t *testing.T) {
+	cols := strings.Fields(`ipToS ipID ipIDDiff ipFrag ipTTL ipHdrChkSum ipCalChkSum l4HdrChkSum
+l4CalChkSum ipFlags ip6HHOptLen ip6HHOpts ip6DOptLen ip6DOpts ipOptLen ipOpts seq ack seqMax
+seqDiff ackDiff seqLen ackLen seqFlowLen ackFlowLen tcpMLen tcpBFlgt tcpFStat tcpFlags
+tcpAnomaly tcpWin tcpWS tcpMSS tcpTmS tcpTmER tcpMPTyp tcpMPF tcpMPAID tcpMPDSSF tcpOptLen tcpOpts`)
+	for _, name := range []string{"arp-poison.pcapng", "icmp-traceroute.pcapng", "dns-mdns-llmnr.pcap", "teredo.pcap", "vlan-double-tag-cdp.pcap"} {
+		stem := captureStem(name)
+		t.Run(stem, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.usePlugins("protoStats", "basicFlow", "basicStats", "tcpFlags", "tcpStates", "txtSink")
+			e.mustRun("t2", "-r", testdata("pcaps", name), "-w", e.out+"/", "-s")
+			want := readPacketRows(t, testdata("t2-outputs", stem+"-s", stem+"_packets.txt"))
+			got := readPacketRows(t, filepath.Join(e.out, stem+"_packets.txt"))
+			if len(got) != len(want) {
+				t.Fatalf("%d packet lines, T2 %d", len(got), len(want))
+			}
+			for num, w := range want {
+				g, ok := got[num]
+				if !ok {
+					t.Errorf("packet %s missing", num)
+					continue
+				}
+				for _, c := range cols {
+					if _, ok := w[c]; !ok {
+						t.Fatalf("T2's packet file has no column %s", c)
+					}
+					if g[c] != w[c] {
+						t.Errorf("packet %s: %s = %q, T2 %q", num, c, g[c], w[c])
+					}
+				}
+			}
+		})
+	}
+}
+
+// readPacketRows reads a packet file into rows keyed by pktNo.
+func readPacketRows(t *testing.T, path string) map[string]flowRow {
+	t.Helper()
+	lines := readLines(t, path)
+	hdr := strings.Split(strings.TrimPrefix(lines[0], "%"), "\t")
+	rows := map[string]flowRow{}
+	for _, l := range lines[1:] {
+		f := strings.Split(l, "\t")
+		r := flowRow{}
+		for i, h := range hdr {
+			if i < len(f) {
+				r[h] = f[i]
+			}
+		}
+		rows[r["pktNo"]] = r
+	}
+	return rows
+}

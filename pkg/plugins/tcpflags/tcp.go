@@ -152,6 +152,15 @@ func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, stat uint16,
 	if cfg.seqAck {
 		stat, anomaly = t.seqAck(s, o, stat, anomaly, hdr, seq, ack, win, wsc, l7Len, gap)
 	}
+	if t.pktMode {
+		v := &t.pkt
+		v.tcp = true
+		v.seq, v.ack, v.seqMax = seq, ack, s.seqMax
+		v.seqFlowLen, v.ackFlowLen, v.mLen, v.bFlgt = s.seqBytes, s.ackBytes, s.mLen, s.winTLen
+		v.stat, v.flags, v.anomaly = stat, flags, anomaly
+		v.win, v.wsc, v.mss, v.tmS, v.tmER = win, uint16(wsc), s.mss, s.tmS, s.tmER
+		v.tcpOptOff, v.tcpOptLen = l4+20, int(l4HdrLen)-20
+	}
 
 	s.seqT = seq
 	s.seqN = seq + uint32(l7Len)
@@ -266,18 +275,24 @@ const (
 func (t *TCPFlags) mptcp(s *state, b []byte, off int, l uint8) {
 	st := byteAt(b, off+2) >> 4
 	s.mpTBF |= 1 << st
+	v := &t.pkt // this packet's values (for -s)
+	v.mpTyp = uint16(st)
 	switch st {
 	case mpCapable:
-		s.mpF |= byteAt(b, off+3)
+		v.mpF = byteAt(b, off+3)
+		s.mpF |= v.mpF
 	case mpJoin, mpPrio:
 		if l <= 16 {
-			s.mpF |= byteAt(b, off+2) & 0x0f
-			s.mpAID = byteAt(b, off+3)
+			v.mpF, v.mpAID = byteAt(b, off+2)&0x0f, byteAt(b, off+3)
+			s.mpF |= v.mpF
+			s.mpAID = v.mpAID
 		}
 	case mpDSS:
-		s.mpDSSF |= byteAt(b, off+3) & 0x1f
+		v.mpDSSF = byteAt(b, off+3) & 0x1f
+		s.mpDSSF |= v.mpDSSF
 	case mpAddAddr, mpRemAddr:
-		s.mpAID = byteAt(b, off+3)
+		v.mpAID = byteAt(b, off+3)
+		s.mpAID = v.mpAID
 	}
 	t.mpPkts++
 }
@@ -357,6 +372,7 @@ func (t *TCPFlags) seqAck(s, o *state, stat, anomaly uint16, hdr uint8, seq, ack
 				d = 0
 			}
 			s.seqBytes += int64(d)
+			t.pkt.sd, t.pkt.seqDiff = sd, d
 		}
 		if s.ackT != 0 {
 			ad := int32(ack - s.ackT)
@@ -368,9 +384,11 @@ func (t *TCPFlags) seqAck(s, o *state, stat, anomaly uint16, hdr uint8, seq, ack
 				d = 0
 			}
 			s.ackBytes += int64(d)
+			t.pkt.ad, t.pkt.ackDiff = ad, d
 		}
 		s.pAckCnt++
 	}
+	s.mLen += int64(l7Len)
 	if o != nil && !probe && s.winTLen >= o.winLst {
 		if o.flagsL&fRST == 0 && s.flags&fSYN != 0 {
 			stat |= statWinFull

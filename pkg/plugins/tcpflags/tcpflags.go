@@ -156,10 +156,12 @@ type state struct {
 	tmLast       packet.Time // last packet with a timestamp option
 	seqBytes     int64
 	ackBytes     int64
+	mLen         int64  // payload bytes of the TCP packets
 	seqN         uint32 // next expected sequence number
 	seqT         uint32 // last sequence number
 	ackT         uint32 // last acknowledgement number
 	seqI         uint32
+	ackI         uint32 // -s with SPKTMD_SEQACKREL: base of the relative ACKs
 	seqMax       uint32
 	ip6HHOpts    uint32
 	ip6DOpts     uint32
@@ -240,6 +242,8 @@ type settings struct {
 	ja4t         bool
 	ja4tMax      int
 	flagCount    bool
+	seqAckRel    bool // -s: SEQ/ACK relative to the first ones
+	seqAckHex    bool // -s: SEQ/ACK in hex
 }
 
 // totals are the run's counters behind the report lines.
@@ -264,6 +268,10 @@ type TCPFlags struct {
 	aggToS, aggMPF                                      uint8
 
 	ja4buf []byte
+
+	pktMode    bool    // -s: note each packet's values
+	pkt        pktVals // the current packet's, for WritePacket
+	numPktCols int
 }
 
 // Name implements plugin.Plugin.
@@ -290,6 +298,8 @@ func (t *TCPFlags) Init(env *plugin.Env) error {
 		t.ja4 = make([]uint8, n*cfg.ja4tMax)
 	}
 	t.ja4buf = make([]byte, 0, 16+4*maxJA4TOpts+16)
+	t.pktMode = env.PacketMode
+	t.numPktCols = len(t.PacketColumns())
 	return nil
 }
 
@@ -318,6 +328,8 @@ func readSettings(get func(key string, def int64) int64) (settings, error) {
 	s.ja4t = on("TCPJA4T")
 	s.ja4tMax = int(val("JA4TOPTMX", 20, 1, maxJA4TOpts))
 	s.flagCount = val("TCPFLGCNT", 0, 0, 1) != 0
+	s.seqAckRel = val("SPKTMD_SEQACKREL", 0, 0, 1) != 0
+	s.seqAckHex = val("SPKTMD_SEQACKHEX", 0, 0, 1) != 0
 	return s, err
 }
 
@@ -447,6 +459,12 @@ func (t *TCPFlags) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	l4 := int(p.L3Off) + int(p.IPHdrLen)
 	seq, ack := be32(p.Raw, l4+4), be32(p.Raw, l4+8)
 	s.seqI, s.seqT, s.seqN, s.seqMax, s.ackT = seq, seq, seq, seq, ack
+	s.ackI = ack
+	if f.Opposite != flow.None && int(f.Opposite) < len(t.st) {
+		o := &t.st[f.Opposite]
+		o.ackI = seq
+		s.ackI = o.seqI
+	}
 	if byteAt(p.Raw, l4+13) == fSYN && p.SnapL7Len != 0 {
 		s.anomaly |= aSynL7
 	}
@@ -536,10 +554,15 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	var more bool     // more fragments follow
 	var tos uint8
 	stat := s.stat & statCarry
+	v := &t.pkt
+	if t.pktMode {
+		*v = pktVals{num: p.Num}
+	}
 
 	if p.IPVer == 6 {
 		hh, dst, fr := ip6Ext(p)
 		if fr >= 0 {
+			v.fragOff = be16(b, fr+2)
 			// T2 loads the offset field in host (little-endian) order here.
 			raw := uint16(byteAt(b, fr+2)) | uint16(byteAt(b, fr+3))<<8
 			ipFlags = (raw << 1) & ipFragBits
@@ -553,6 +576,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 		if dst >= 0 {
 			dLen = (int(byteAt(b, dst+1))+1)<<3 - 2
 		}
+		v.hhOff, v.hhLen, v.dOff, v.dLen = hh+2, hhLen, dst+2, dLen
 		if hhLen > 0 || dLen > 0 {
 			if int(p.SnapL3Len) < l3HdrLen || int(l3Len) < l3HdrLen {
 				ipFlags |= ipOptCorrpt
@@ -567,6 +591,8 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 		// ip_off & FRAGIDM_N on a little-endian load: MF and the offset.
 		ipFrag = be16(b, l3+6) & 0x3fff
 		more = ipFrag&0x2000 != 0
+		v.fragOff = be16(b, l3+6)
+		v.optOff, v.optLen = l3+20, l3HdrLen-20
 		if optLen := l3HdrLen - 20; optLen > 0 {
 			if int(p.SnapL3Len) < l3HdrLen || int(l3Len) < l3HdrLen {
 				ipFlags |= ipOptCorrpt
@@ -584,6 +610,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	s.minTTL = min(s.minTTL, ttl)
 	s.maxTTL = max(s.maxTTL, ttl)
 	s.tos |= tos
+	v.tos, v.ttl = tos, ttl
 
 	// The IPv6 offset is in host order (units), the IPv4 one still in
 	// wire order with MF: "first fragment" means different bits for each.
@@ -601,6 +628,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 		ipID = uint16(p.IPID)
 		if stat&statIntDisOK != 0 {
 			diff := int32(ipID) - int32(s.ipID)
+			v.ipIDDiff = diff
 			if ipID < s.ipID {
 				ipFlags |= ipIDRollOver // every decrease counts as roll-over in T2 0.9.3
 			}
@@ -611,10 +639,12 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 				s.ipMaxID = uint16(diff)
 			}
 		}
+		v.ipID, v.ipHdrSum = ipID, be16(b, l3+10)
 		if int(p.SnapL3Len) < l3HdrLen {
 			ipFlags |= ipSnapHLen | ipL3ChkErr
 		} else if cfg.ipChecksum > 0 {
-			if be16(b, l3+10) != ^checksum(b, l3, l3HdrLen, 5, 0) {
+			v.ipCalSum = ^checksum(b, l3, l3HdrLen, 5, 0)
+			if v.ipHdrSum != v.ipCalSum {
 				ipFlags |= ipL3ChkErr
 			}
 		}
@@ -668,6 +698,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 		}
 		if doL4 {
 			s.l4HdrSum = be16(b, l4+2*pos)
+			v.l4HdrSum = s.l4HdrSum
 			s.totL4Len = 0
 			if p.SnapL3Len < uint32(l3Len) || p.SnapL4Len < uint32(l4Len) {
 				ipFlags |= ipSnapHLen | ipL4ChkErr
@@ -693,6 +724,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 			if s.l4HdrSum != cal {
 				ipFlags |= ipL4ChkErr
 			}
+			v.l4HdrSum, v.l4CalSum = s.l4HdrSum, cal
 			stat &^= statL4ChkOpen
 		}
 	}
@@ -730,6 +762,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	}
 	s.ipFlags |= ipFlags
 	s.ipID = ipID
+	v.ipFlags = ipFlags
 
 	if o != nil && cfg.rtt && s.rttFlag != rttStop {
 		trip := tripTime(p.TS, of.Last)

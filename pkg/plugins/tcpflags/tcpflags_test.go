@@ -380,3 +380,34 @@ func BenchmarkOnFlowTerminate(b *testing.B) {
 		r.tf.OnFlowTerminate(f, &w)
 	}
 }
+
+// TestPacketColumnsRelativeHex: with SPKTMD_SEQACKREL and
+// SPKTMD_SEQACKHEX the packet file shows SEQ/ACK relative to the first
+// sequence numbers of both sides, in hex.
+func TestPacketColumnsRelativeHex(t *testing.T) {
+	r := &rig{table: flow.NewTable(16, packet.FromSeconds(1800)), dec: decode.New(decode.Options{}), tf: &TCPFlags{}}
+	cfg := mapConfig{"SPKTMD_SEQACKREL": 1, "SPKTMD_SEQACKHEX": 1}
+	if err := r.tf.Init(&plugin.Env{Table: r.table, Config: cfg, PacketMode: true}); err != nil {
+		t.Fatal(err)
+	}
+	r.feed(t, frame(t, &layers.IPv4{}, &layers.TCP{SrcPort: 1, DstPort: 80, Seq: 1000, SYN: true}, nil), 1)
+	r.feed(t, frame(t, reverse(&layers.IPv4{}), &layers.TCP{SrcPort: 80, DstPort: 1, Seq: 5000, Ack: 1001, SYN: true, ACK: true}, nil), 2)
+	f := r.feed(t, frame(t, &layers.IPv4{}, &layers.TCP{SrcPort: 1, DstPort: 80, Seq: 1001, Ack: 5001, ACK: true}, []byte("abc")), 3)
+	var w record.Writer
+	r.tf.WritePacket(&r.p, f, &w)
+	vals := strings.Split(string(w.Bytes()), "\t")
+	cols := r.tf.PacketColumns()
+	if len(vals) != len(cols) {
+		t.Fatalf("%d values for %d columns", len(vals), len(cols))
+	}
+	got := map[string]string{}
+	for i, c := range cols {
+		got[c] = vals[i]
+	}
+	for c, want := range map[string]string{"seq": "0x00000001", "ack": "0x00000001", "seqMax": "0x00000001",
+		"seqDiff": "1", "tcpFlags": "0x0010", "tcpMLen": "3", "ipFlags": "0x0000"} {
+		if got[c] != want {
+			t.Errorf("%s = %q, want %q", c, got[c], want)
+		}
+	}
+}
