@@ -17,6 +17,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"unsafe"
 
 	"github.com/t2go/t2go/pkg/counters"
@@ -865,22 +866,35 @@ func checksum(b []byte, off, n, skip int, sum uint16) uint16 {
 }
 
 // wordSum adds the big-endian 16-bit words of d (an odd last byte is the
-// high byte of a word), four at a time: sums of 32-bit words fold to the
-// same 16-bit one's-complement sum.
+// high byte of a word). It adds 64-bit words with carry: as 2^16 ≡ 1
+// modulo 0xffff, their sum folds to the same one's-complement sum.
 func wordSum(d []byte) uint64 {
-	var acc uint64
+	var acc, carry, c uint64
+	for len(d) >= 32 {
+		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d), 0)
+		carry += c
+		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d[8:]), 0)
+		carry += c
+		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d[16:]), 0)
+		carry += c
+		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d[24:]), 0)
+		carry += c
+		d = d[32:]
+	}
 	for len(d) >= 8 {
-		acc += uint64(binary.BigEndian.Uint32(d)) + uint64(binary.BigEndian.Uint32(d[4:]))
+		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d), 0)
+		carry += c
 		d = d[8:]
 	}
+	sum := acc>>32 + acc&0xffffffff + carry // a carry out of bit 63 is worth 1
 	for len(d) >= 2 {
-		acc += uint64(binary.BigEndian.Uint16(d))
+		sum += uint64(binary.BigEndian.Uint16(d))
 		d = d[2:]
 	}
 	if len(d) == 1 {
-		acc += uint64(d[0]) << 8
+		sum += uint64(d[0]) << 8
 	}
-	return acc
+	return sum
 }
 
 func fold(acc uint64) uint16 {

@@ -411,3 +411,38 @@ func TestPacketColumnsRelativeHex(t *testing.T) {
 		}
 	}
 }
+
+// TestChecksum compares the word-parallel sum with the plain definition
+// (16-bit big-endian words, end-around carry) on every length, offset
+// and skipped word.
+func TestChecksum(t *testing.T) {
+	data := make([]byte, 200)
+	for i := range data {
+		data[i] = byte(i*151 + 7)
+	}
+	data[50], data[51] = 0xff, 0xff
+	plain := func(b []byte, off, n, skip int) uint16 {
+		var acc uint32
+		for i := 0; i < n; i += 2 {
+			if skip != 0 && i == 2*skip {
+				continue
+			}
+			w := uint32(b[off+i]) << 8
+			if i+1 < n {
+				w |= uint32(b[off+i+1])
+			}
+			acc += w
+			acc = acc&0xffff + acc>>16
+		}
+		return uint16(acc)
+	}
+	for off := 0; off < 4; off++ {
+		for n := 0; off+n <= len(data); n++ {
+			for _, skip := range []int{0, 1, 3, 8} {
+				if got, want := checksum(data, off, n, skip, 0), plain(data, off, n, skip); got != want {
+					t.Fatalf("off %d n %d skip %d: %#04x, want %#04x", off, n, skip, got, want)
+				}
+			}
+		}
+	}
+}
