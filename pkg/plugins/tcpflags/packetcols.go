@@ -2,6 +2,7 @@ package tcpflags
 
 import (
 	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/ipproto"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
 	"github.com/t2go/t2go/pkg/record"
@@ -101,7 +102,7 @@ func (t *TCPFlags) WritePacket(p *packet.Packet, f *flow.Flow, w *record.Writer)
 	w.H16(v.l4CalSum)
 	w.H16(v.ipFlags)
 	b := p.Raw
-	if p.IPVer == 6 {
+	if p.IPVer == ipproto.V6 {
 		optBytes(w, b, v.hhOff, v.hhLen)
 		optBytes(w, b, v.dOff, v.dLen)
 		optBytes(w, b, 0, 0)

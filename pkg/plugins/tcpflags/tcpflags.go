@@ -22,6 +22,7 @@ import (
 
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/ipproto"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
 	"github.com/t2go/t2go/pkg/prefetch"
@@ -334,10 +335,15 @@ func readSettings(get func(key string, def int64) int64) (settings, error) {
 	return s, err
 }
 
-// PrefetchSlot implements plugin.Prefetcher.
+// PrefetchSlot implements plugin.Prefetcher: every cache line of the
+// slot's state (about 270 bytes), which OnFlowTerminate reads whole.
 func (t *TCPFlags) PrefetchSlot(slot int32, b *prefetch.Batch) {
 	if int(slot) < len(t.st) {
-		b.Add(unsafe.Pointer(&t.st[slot]))
+		p := unsafe.Pointer(&t.st[slot])
+		for off := uintptr(0); off < unsafe.Sizeof(state{}); off += 64 {
+			b.Add(unsafe.Add(p, off))
+		}
+		b.Add(unsafe.Add(p, unsafe.Sizeof(state{})-1))
 	}
 }
 
@@ -451,10 +457,10 @@ func (t *TCPFlags) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 		return
 	}
 	s.ttl, s.minTTL, s.maxTTL = p.TTL, p.TTL, p.TTL
-	if p.IPVer == 4 {
+	if p.IPVer == ipproto.V4 {
 		s.ipID = uint16(p.IPID)
 	}
-	if p.L4Proto != 6 {
+	if p.L4Proto != ipproto.TCP {
 		return
 	}
 	l4 := int(p.L3Off) + int(p.IPHdrLen)
@@ -503,24 +509,24 @@ func ip6Ext(p *packet.Packet) (hh, dst, frag int) {
 	nh := byteAt(b, off+6)
 	for pos := off + 40; pos < end && pos+8 <= len(b); {
 		switch nh {
-		case 0:
+		case ipproto.HopOpts:
 			if hh < 0 {
 				hh = pos
 			}
 			nh = b[pos]
 			pos += (int(b[pos+1]) + 1) * 8
-		case 60:
+		case ipproto.DstOpts:
 			dst = pos
 			nh = b[pos]
 			pos += (int(b[pos+1]) + 1) * 8
-		case 43:
+		case ipproto.Routing:
 			nh = b[pos]
 			pos += (int(b[pos+1]) + 1) * 8
-		case 44:
+		case ipproto.Fragment:
 			frag = pos
 			nh = b[pos]
 			pos += 8
-		case 51:
+		case ipproto.AH:
 			nh = b[pos]
 			pos += (int(b[pos+1]) + 2) * 4
 		default:
@@ -560,7 +566,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 		*v = pktVals{num: p.Num}
 	}
 
-	if p.IPVer == 6 {
+	if p.IPVer == ipproto.V6 {
 		hh, dst, fr := ip6Ext(p)
 		if fr >= 0 {
 			v.fragOff = be16(b, fr+2)
@@ -616,7 +622,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	// The IPv6 offset is in host order (units), the IPv4 one still in
 	// wire order with MF: "first fragment" means different bits for each.
 	var laterFrag bool
-	if p.IPVer == 6 {
+	if p.IPVer == ipproto.V6 {
 		laterFrag = ipFrag&swap16(0x1fff) != 0
 	} else {
 		laterFrag = ipFrag&0x1fff != 0
@@ -625,7 +631,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	l4Len := l3Len - uint16(l3HdrLen)
 	l4 := l3 + l3HdrLen
 
-	if p.IPVer == 4 {
+	if p.IPVer == ipproto.V4 {
 		ipID = uint16(p.IPID)
 		if stat&statIntDisOK != 0 {
 			diff := int32(ipID) - int32(s.ipID)
@@ -658,15 +664,15 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 		stat |= statL4ChkOpen
 		pos := 0
 		switch p.L4Proto {
-		case 1, 2:
+		case ipproto.ICMP, ipproto.IGMP:
 			pos, pseudo = 1, false
-		case 58:
+		case ipproto.ICMPv6:
 			pos, l4HdrLen = 1, 4
-		case 6:
+		case ipproto.TCP:
 			pos, l4HdrLen = 8, p.L4HdrLen
-		case 136, 17:
+		case ipproto.UDPLite, ipproto.UDP:
 			ulen := be16(b, l4+4)
-			if p.L4Proto == 136 {
+			if p.L4Proto == ipproto.UDPLite {
 				if ulen >= 8 && ulen <= l4Len {
 					chkLen = ulen
 				} else {
@@ -677,13 +683,13 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 				ipFlags |= ipUDPLen
 			}
 			pos = 3
-		case 47:
+		case ipproto.GRE:
 			if byteAt(b, l4)&0x80 != 0 {
 				pos = 2
 			} else {
 				l4HdrLen = 4
 			}
-		case 89:
+		case ipproto.OSPF:
 			pos = 6
 			if byteAt(b, l4) == 2 {
 				l4HdrLen, pseudo = 24, false
@@ -745,7 +751,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 
 	if cfg.fragAnalyze && ipFrag != 0 {
 		var units uint16
-		if p.IPVer == 6 {
+		if p.IPVer == ipproto.V6 {
 			units = swap16(ipFrag) & fragMax
 		} else {
 			units = ipFrag & fragMax
@@ -785,7 +791,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 		o.rttFlag = rttNoSyn
 	}
 
-	if p.L4Proto != 6 || laterFrag {
+	if p.L4Proto != ipproto.TCP || laterFrag {
 		if cfg.rtt {
 			if s.pktCnt == 1 {
 				s.rttFlag = rttSynAck
@@ -909,7 +915,7 @@ func fold(acc uint64) uint16 {
 func pseudoSum(p *packet.Packet, n uint32, sum uint16) uint16 {
 	acc := uint32(sum)
 	words := 4
-	if p.IPVer == 6 {
+	if p.IPVer == ipproto.V6 {
 		words = 16
 	}
 	for i := 0; i < words; i += 2 {
@@ -917,7 +923,7 @@ func pseudoSum(p *packet.Packet, n uint32, sum uint16) uint16 {
 		acc += uint32(p.DstIP[i])<<8 | uint32(p.DstIP[i+1])
 	}
 	acc += uint32(p.L4Proto)
-	if p.IPVer == 6 {
+	if p.IPVer == ipproto.V6 {
 		acc += n >> 16
 	}
 	acc += n & 0xffff
