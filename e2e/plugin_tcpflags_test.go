@@ -109,10 +109,6 @@ func (e *env) usePlugins(names ...string) {
 	}
 }
 
-// samplePlugins are the six plugins of T2 0.9.3's run behind
-// testdata/t2sample.
-var samplePlugins = []string{"protoStats", "basicFlow", "basicStats", "tcpStates", "ftpDecode", "txtSink"}
-
 // captureStem is the folder name T2's outputs use for a capture file.
 func captureStem(name string) string {
 	for _, ext := range []string{".pcap.gz", ".pcapng", ".pcap"} {

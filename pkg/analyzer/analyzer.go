@@ -49,6 +49,7 @@ type Analyzer struct {
 	diffC   *counters.Counters // scratch for c - prev
 
 	plugins []plugin.Plugin
+	descs   []plugin.Descriptor // of plugins, same order
 	names   []string
 	newFlow []plugin.NewFlowHandler
 	l2      []plugin.Layer2Handler
@@ -116,6 +117,10 @@ func New(opt Options) (*Analyzer, error) {
 	if err := a.cfg.load(opt.Config, opt); err != nil {
 		return nil, err
 	}
+	// A core key missing from tranalyzer2.toml is reported, not a panic.
+	if err := opt.Config.Err(); err != nil {
+		return nil, err
+	}
 	if opt.HashFactor < 1 {
 		a.opt.HashFactor = 1
 	}
@@ -169,13 +174,18 @@ func (a *Analyzer) loadPlugins() error {
 	for _, n := range names {
 		active[n] = true
 	}
+	// Without a plugin list T2's default set runs (those compiled in).
+	defaults := map[string]bool{}
+	for _, n := range a.opt.Config.DefaultPlugins() {
+		defaults[n] = true
+	}
 	for _, d := range plugin.All() {
-		if explicit && !active[d.Name] {
+		if explicit && !active[d.Name] || !explicit && !defaults[d.Name] {
 			continue
 		}
 		delete(active, d.Name)
-		p := d.New()
-		a.plugins = append(a.plugins, p)
+		a.plugins = append(a.plugins, d.New())
+		a.descs = append(a.descs, d)
 		a.names = append(a.names, d.Name+", "+d.Version)
 	}
 	delete(active, core)
@@ -195,31 +205,41 @@ func knownPlugins() string {
 
 // readPluginList reads a -b plugin list (plugins.txt syntax).
 func readPluginList(path string) ([]string, error) {
-	b, err := os.ReadFile(path)
+	b, err := config.ReadFileLimited(path, config.MaxPluginList)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read plugin list '%s': %w", path, err)
+		return nil, fmt.Errorf("cannot read plugin list: %w", err)
 	}
 	return config.ParsePluginList(path, b)
 }
 
 // initPlugins calls Init on every plugin and sorts them by capability.
 func (a *Analyzer) initPlugins(hdr plugin.HeaderInfo) error {
-	env := &plugin.Env{
-		Config:        a.opt.Config,
-		Log:           logAdapter{a.repW},
-		Table:         a.table,
-		Counters:      a.c,
-		Prefix:        a.prefix,
-		PacketMode:    a.opt.PacketMode,
-		FlowsToStdout: a.opt.FlowsStdout,
-		Stdout:        a.opt.Stdout,
-		Split:         a.opt.Split,
-		HeaderInfo:    hdr,
-	}
-	for _, p := range a.plugins {
-		if i, ok := p.(plugin.Initer); ok {
-			if err := i.Init(env); err != nil {
-				return fmt.Errorf("%s: %w", p.Name(), err)
+	cfg := a.opt.Config
+	core, _ := cfg.Component(config.Core)
+	for i, p := range a.plugins {
+		d := a.descs[i]
+		comp, ok := cfg.Component(d.Name)
+		if !ok {
+			return fmt.Errorf("%s: no settings (its %s.toml is not in the catalogue pkg/plugins)", d.Name, d.Name)
+		}
+		env := &plugin.Env{
+			Settings:   plugin.NewSettings(d.Name, comp),
+			Core:       plugin.NewSettings(config.Core, core),
+			Files:      cfg,
+			Log:        logAdapter{a.repW},
+			Table:      a.table,
+			Counters:   a.c,
+			Prefix:     a.prefix,
+			PacketMode: a.opt.PacketMode,
+		}
+		if x, ok := p.(plugin.Initer); ok {
+			if err := x.Init(env); err != nil {
+				return fmt.Errorf("%s: %w", d.Name, err)
+			}
+		}
+		for _, s := range []*plugin.Settings{env.Settings, env.Core} {
+			if err := s.Err(); err != nil {
+				return fmt.Errorf("%s: %w", d.Name, err)
 			}
 		}
 	}
@@ -265,8 +285,15 @@ func (a *Analyzer) initPlugins(hdr plugin.HeaderInfo) error {
 	if len(a.prefetchers) > 0 {
 		a.table.SetTailPrefetch(a.prefetchSlot)
 	}
+	start := plugin.SinkStart{Columns: cols, Prefix: a.prefix, Split: a.opt.Split, Header: hdr}
+	if a.opt.FlowsStdout {
+		if a.opt.Stdout == nil {
+			return errors.New("flows go to stdout (-w -) but no stdout was given")
+		}
+		start.Stdout = a.opt.Stdout
+	}
 	for _, s := range a.sinks {
-		if err := s.StartSink(cols); err != nil {
+		if err := s.StartSink(start); err != nil {
 			return err
 		}
 	}

@@ -248,23 +248,23 @@ func (t *TCPFlags) ja4t(slot int32, s *state, wsUsed bool) []byte {
 func (t *TCPFlags) Report(r *report.Writer) {
 	t.aggregateLines(r)
 	if t.tot.scans != 0 || t.tot.succScans != 0 {
-		r.Plugin(Name, "Number of TCP scans attempted, successful: %s, %s%s", report.Num(t.tot.scans),
+		r.Plugin(registration.Name, "Number of TCP scans attempted, successful: %s, %s%s", report.Num(t.tot.scans),
 			report.Num(t.tot.succScans), pct(t.tot.succScans, t.tot.scans))
 	}
 	if t.tot.seqRetry != 0 || t.tot.synRetry != 0 {
-		r.Plugin(Name, "Number of TCP SYN retries, seq retries: %s, %s", report.Num(t.tot.synRetry), report.Num(t.tot.seqRetry))
+		r.Plugin(registration.Name, "Number of TCP SYN retries, seq retries: %s, %s", report.Num(t.tot.synRetry), report.Num(t.tot.seqRetry))
 	}
 	if t.winMinCnt != 0 && t.tcpPktvCnt != 0 {
-		r.Plugin(Name, "Number WinSz below %d: %s%s", t.cfg.winMin, report.Num(t.winMinCnt), pct(t.winMinCnt, t.tcpPktvCnt))
+		r.Plugin(registration.Name, "Number WinSz below %d: %s%s", t.cfg.winMin, report.Num(t.winMinCnt), pct(t.winMinCnt, t.tcpPktvCnt))
 	}
 	if t.cfg.mptcp && t.mpPkts != 0 {
-		r.Plugin(Name, "Aggregated MPTCP subtypes: tcpMPTBF=0x%04x", t.aggMPTBF)
-		r.Plugin(Name, "Aggregated MPTCP flags: tcpMPF=0x%02x", t.aggMPF)
+		r.Plugin(registration.Name, "Aggregated MPTCP subtypes: tcpMPTBF=0x%04x", t.aggMPTBF)
+		r.Plugin(registration.Name, "Aggregated MPTCP flags: tcpMPF=0x%02x", t.aggMPF)
 		var pkts uint64
 		if t.counters != nil {
 			pkts = t.counters.Packets
 		}
-		r.Plugin(Name, "Number of MPTCP packets: %s%s", report.Num(t.mpPkts), pct(t.mpPkts, pkts))
+		r.Plugin(registration.Name, "Number of MPTCP packets: %s%s", report.Num(t.mpPkts), pct(t.mpPkts, pkts))
 	}
 }
 
@@ -275,19 +275,19 @@ func pct(a, b uint64) string {
 
 func (t *TCPFlags) aggregateLines(r *report.Writer) {
 	if t.aggIPFlags != 0 {
-		r.Plugin(Name, "Aggregated ipFlags=0x%04x", t.aggIPFlags)
+		r.Plugin(registration.Name, "Aggregated ipFlags=0x%04x", t.aggIPFlags)
 	}
 	if t.aggStat != 0 {
-		r.Plugin(Name, "Aggregated tcpFStat=0x%04x", t.aggStat)
+		r.Plugin(registration.Name, "Aggregated tcpFStat=0x%04x", t.aggStat)
 	}
 	if t.aggFlags != 0 {
-		r.Plugin(Name, "Aggregated tcpFlags=0x%04x", t.aggFlags)
+		r.Plugin(registration.Name, "Aggregated tcpFlags=0x%04x", t.aggFlags)
 	}
 	if t.aggAnomaly != 0 {
-		r.Plugin(Name, "Aggregated tcpAnomaly=0x%04x", t.aggAnomaly)
+		r.Plugin(registration.Name, "Aggregated tcpAnomaly=0x%04x", t.aggAnomaly)
 	}
 	if t.aggToS != 0 {
-		r.Plugin(Name, "Aggregated ipToS=0x%02x", t.aggToS)
+		r.Plugin(registration.Name, "Aggregated ipToS=0x%02x", t.aggToS)
 	}
 }
 
@@ -328,10 +328,10 @@ func (t *TCPFlags) MonitorReport(r *report.Writer, diff bool) {
 		t.repSnap = t.tot
 	}
 	if d.succScans != 0 {
-		r.Plugin(Name, "Number of TCP scans attempted, successful: %s, %s%s", report.Num(d.scans),
+		r.Plugin(registration.Name, "Number of TCP scans attempted, successful: %s, %s%s", report.Num(d.scans),
 			report.Num(d.succScans), pct(d.succScans, d.scans))
 	}
 	if d.synRetry != 0 {
-		r.Plugin(Name, "Number of TCP SYN retries, seq retries: %s, %s", report.Num(d.synRetry), report.Num(d.seqRetry))
+		r.Plugin(registration.Name, "Number of TCP SYN retries, seq retries: %s, %s", report.Num(d.synRetry), report.Num(d.seqRetry))
 	}
 }

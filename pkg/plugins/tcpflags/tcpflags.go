@@ -14,6 +14,7 @@
 package tcpflags
 
 import (
+	_ "embed"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -29,17 +30,13 @@ import (
 	"github.com/t2go/t2go/pkg/record"
 )
 
-// Name, Number and Version identify the plugin.
-const (
-	Name    = "tcpFlags"
-	Number  = 130
-	Version = "0.9.3"
-)
+//go:embed tcpFlags.toml
+var embedded []byte
 
-func init() {
-	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
-		New: func() plugin.Plugin { return &TCPFlags{} }})
-}
+// registration is this plugin as registered: its name and number come
+// from the header of tcpFlags.toml.
+var registration = plugin.Register(plugin.Descriptor{Defaults: embedded, Version: "0.9.3",
+	New: func() plugin.Plugin { return &TCPFlags{} }})
 
 var (
 	_ plugin.Initer         = (*TCPFlags)(nil)
@@ -276,15 +273,9 @@ type TCPFlags struct {
 	numPktCols int
 }
 
-// Name implements plugin.Plugin.
-func (t *TCPFlags) Name() string { return Name }
-
-// Number implements plugin.Plugin.
-func (t *TCPFlags) Number() int { return Number }
-
 // Init reads the settings and sizes the per-flow state.
 func (t *TCPFlags) Init(env *plugin.Env) error {
-	cfg, err := readSettings(func(key string, def int64) int64 { return env.Int(Name, key, def) })
+	cfg, err := readSettings(env.Settings.Int)
 	if err != nil {
 		return err
 	}
@@ -305,33 +296,35 @@ func (t *TCPFlags) Init(env *plugin.Env) error {
 	return nil
 }
 
-// readSettings reads and checks the defines through get (key, default).
-func readSettings(get func(key string, def int64) int64) (settings, error) {
+// readSettings reads the defines through get. The configuration already
+// checked them against the ranges of tcpFlags.toml; the bounds here guard
+// the arrays they size.
+func readSettings(get func(key string) int64) (settings, error) {
 	var s settings
 	var err error
-	val := func(key string, def, lo, hi int64) int64 {
-		v := get(key, def)
+	val := func(key string, lo, hi int64) int64 {
+		v := get(key)
 		if (v < lo || v > hi) && err == nil {
-			err = fmt.Errorf("%s: %s = %d is out of range [%d - %d]", Name, key, v, lo, hi)
+			err = fmt.Errorf("%s: %s = %d is out of range [%d - %d]", registration.Name, key, v, lo, hi)
 		}
 		return v
 	}
-	on := func(key string) bool { return val(key, 1, 0, 1) != 0 }
-	s.ipTos = int(val("IPTOS", 0, 0, 2))
+	on := func(key string) bool { return val(key, 0, 1) != 0 }
+	s.ipTos = int(val("IPTOS", 0, 2))
 	s.rtt = on("RTT_ESTIMATE")
-	s.ipChecksum = int(val("IPCHECKSUM", 2, 0, 2))
+	s.ipChecksum = int(val("IPCHECKSUM", 0, 2))
 	s.windowSize = on("WINDOWSIZE")
-	s.winMin = uint32(val("WINMIN", 1, 0, 65535))
+	s.winMin = uint32(val("WINMIN", 0, 65535))
 	s.seqAck = on("SEQ_ACK_NUM")
 	s.fragAnalyze = on("FRAG_ANALYZE")
 	s.natBtEst = on("NAT_BT_EST")
 	s.scanDetector = on("SCAN_DETECTOR")
 	s.mptcp = on("MPTCP")
 	s.ja4t = on("TCPJA4T")
-	s.ja4tMax = int(val("JA4TOPTMX", 20, 1, maxJA4TOpts))
-	s.flagCount = val("TCPFLGCNT", 0, 0, 1) != 0
-	s.seqAckRel = val("SPKTMD_SEQACKREL", 0, 0, 1) != 0
-	s.seqAckHex = val("SPKTMD_SEQACKHEX", 0, 0, 1) != 0
+	s.ja4tMax = int(val("JA4TOPTMX", 1, maxJA4TOpts))
+	s.flagCount = val("TCPFLGCNT", 0, 1) != 0
+	s.seqAckRel = val("SPKTMD_SEQACKREL", 0, 1) != 0
+	s.seqAckHex = val("SPKTMD_SEQACKHEX", 0, 1) != 0
 	return s, err
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/plugin/plugintest"
 	"github.com/t2go/t2go/pkg/record"
 )
 
@@ -28,35 +29,24 @@ type rig struct {
 
 func newRig(t testing.TB, cfg map[string]int64) *rig {
 	t.Helper()
+	return newRigEnv(t, cfg, false)
+}
+
+// newRigEnv is newRig with the settings of tcpFlags.toml overridden by
+// cfg, for the packet file when pktMode.
+func newRigEnv(t testing.TB, cfg map[string]int64, pktMode bool) *rig {
+	t.Helper()
 	r := &rig{table: flow.NewTable(64, packet.FromSeconds(1800)), dec: decode.New(decode.Options{})}
 	r.tf = &TCPFlags{}
-	env := &plugin.Env{Table: r.table}
-	if cfg != nil {
-		env.Config = mapConfig(cfg)
-	}
+	env := plugintest.With(t, embedded, cfg, plugin.Env{Table: r.table, PacketMode: pktMode})
 	if err := r.tf.Init(env); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Settings.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
-
-// mapConfig answers the plugin's keys from a map, the defaults otherwise.
-type mapConfig map[string]int64
-
-func (m mapConfig) Int(component, key string) int64 {
-	if v, ok := m[key]; ok {
-		return v
-	}
-	d := map[string]int64{"IPCHECKSUM": 2, "WINMIN": 1, "JA4TOPTMX": 20, "TCPFLGCNT": 0, "IPTOS": 0}
-	if v, ok := d[key]; ok {
-		return v
-	}
-	return 1
-}
-func (m mapConfig) Float(string, string) float64    { return 0 }
-func (m mapConfig) Bool(string, string) bool        { return false }
-func (m mapConfig) String(string, string) string    { return "" }
-func (m mapConfig) Strings(string, string) []string { return nil }
 
 // feed processes one Ethernet frame captured at ts (seconds).
 func (r *rig) feed(t testing.TB, frame []byte, ts float64) *flow.Flow {
@@ -272,20 +262,33 @@ func TestScanFlags(t *testing.T) {
 	}
 }
 
+// The configuration checks values against tcpFlags.toml's ranges before
+// the plugin sees them; readSettings guards the same bounds (they size its
+// arrays) and names the key in one line.
 func TestSettingsChecked(t *testing.T) {
 	for _, tc := range []struct {
 		key string
 		val int64
 	}{{"IPTOS", 3}, {"IPCHECKSUM", -1}, {"JA4TOPTMX", 0}, {"JA4TOPTMX", 41}, {"WINMIN", 65536}, {"MPTCP", 2}} {
-		tf := &TCPFlags{}
-		err := tf.Init(&plugin.Env{Config: mapConfig{tc.key: tc.val}})
+		env := plugintest.Env[int64](t, embedded, nil)
+		_, err := readSettings(func(key string) int64 {
+			if key == tc.key {
+				return tc.val
+			}
+			return env.Settings.Int(key)
+		})
 		if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), tc.key) {
 			t.Errorf("%s = %d: %v", tc.key, tc.val, err)
 		}
 	}
+	// Every key read exists in tcpFlags.toml with a valid default.
+	env := plugintest.Env[int64](t, embedded, nil)
+	if _, err := readSettings(env.Settings.Int); err != nil || env.Settings.Err() != nil {
+		t.Fatalf("defaults: %v %v", err, env.Settings.Err())
+	}
 	// Switching column groups off removes their columns.
 	tf := &TCPFlags{}
-	if err := tf.Init(&plugin.Env{Config: mapConfig{"SEQ_ACK_NUM": 0, "RTT_ESTIMATE": 0, "TCPJA4T": 0, "IPTOS": 1, "TCPFLGCNT": 1}}); err != nil {
+	if err := tf.Init(plugintest.Env(t, embedded, map[string]int64{"SEQ_ACK_NUM": 0, "RTT_ESTIMATE": 0, "TCPJA4T": 0, "IPTOS": 1, "TCPFLGCNT": 1})); err != nil {
 		t.Fatal(err)
 	}
 	var names []string
@@ -385,11 +388,7 @@ func BenchmarkOnFlowTerminate(b *testing.B) {
 // SPKTMD_SEQACKHEX the packet file shows SEQ/ACK relative to the first
 // sequence numbers of both sides, in hex.
 func TestPacketColumnsRelativeHex(t *testing.T) {
-	r := &rig{table: flow.NewTable(16, packet.FromSeconds(1800)), dec: decode.New(decode.Options{}), tf: &TCPFlags{}}
-	cfg := mapConfig{"SPKTMD_SEQACKREL": 1, "SPKTMD_SEQACKHEX": 1}
-	if err := r.tf.Init(&plugin.Env{Table: r.table, Config: cfg, PacketMode: true}); err != nil {
-		t.Fatal(err)
-	}
+	r := newRigEnv(t, map[string]int64{"SPKTMD_SEQACKREL": 1, "SPKTMD_SEQACKHEX": 1}, true)
 	r.feed(t, frame(t, &layers.IPv4{}, &layers.TCP{SrcPort: 1, DstPort: 80, Seq: 1000, SYN: true}, nil), 1)
 	r.feed(t, frame(t, reverse(&layers.IPv4{}), &layers.TCP{SrcPort: 80, DstPort: 1, Seq: 5000, Ack: 1001, SYN: true, ACK: true}, nil), 2)
 	f := r.feed(t, frame(t, &layers.IPv4{}, &layers.TCP{SrcPort: 1, DstPort: 80, Seq: 1001, Ack: 5001, ACK: true}, []byte("abc")), 3)
