@@ -383,3 +383,18 @@ func readPacketRows(t *testing.T, path string) map[string]flowRow {
 	}
 	return rows
 }
+
+// A bad tcpFlags value in the user's file stops t2 with one line naming
+// the file, key and allowed range.
+func TestTCPFlagsBadSetting(t *testing.T) {
+	e := newEnv(t)
+	if err := os.WriteFile(filepath.Join(e.home, "tcpFlags.toml"), []byte("IPTOS = 5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := e.run("t2", "-r", testdata("pcaps", "linktype-ipv4.pcap"), "-w", e.out+"/")
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if r.code != 1 || len(lines) != 1 || !strings.Contains(lines[0], "tcpFlags.toml") ||
+		!strings.Contains(lines[0], "IPTOS") || !strings.Contains(lines[0], "[0 - 2]") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
