@@ -89,8 +89,8 @@ func TestTutorialSequence(t *testing.T) {
 		{[]string{"txtSink/", "901_txtSink.so", "basicFlow"}, "\n'Tranalyzer2'\nPlugin 'txtSink': activated\nPlugin 'basicFlow': already active\n\nBUILDING SUCCESSFUL\n",
 			"basicFlow,basicStats,tcpStates,ftpDecode,txtSink"},
 		{[]string{"-u", "protoStats"}, "Plugin protoStats was not active\n\nUNLOADING SUCCESSFUL\n", "basicFlow,basicStats,tcpStates,ftpDecode,txtSink"},
-		{[]string{"-a"}, "\n'Tranalyzer2'\nPlugin 'protoStats': activated\nPlugin 'basicFlow': already active\nPlugin 'basicStats': already active\nPlugin 'tcpFlags': activated\nPlugin 'tcpStates': already active\nPlugin 'ftpDecode': already active\nPlugin 'txtSink': already active\n\nBUILDING SUCCESSFUL\n",
-			"protoStats,basicFlow,basicStats,tcpFlags,tcpStates,ftpDecode,txtSink"},
+		{[]string{"-a"}, "\n'Tranalyzer2'\nPlugin 'protoStats': activated\nPlugin 'basicFlow': already active\nPlugin 'basicStats': already active\nPlugin 'tcpFlags': activated\nPlugin 'tcpStates': already active\nPlugin 'ftpDecode': already active\nPlugin 'txtSink': already active\nPlugin 'ipfixSink': activated\n\nBUILDING SUCCESSFUL\n",
+			"protoStats,basicFlow,basicStats,tcpFlags,tcpStates,ftpDecode,txtSink,ipfixSink"},
 	}
 	for _, s := range steps {
 		out, errOut, code := run(t, home, nil, "", s.args...)
@@ -102,7 +102,7 @@ func TestTutorialSequence(t *testing.T) {
 		}
 	}
 	out, _, _ := run(t, home, nil, "", "-l")
-	want := "000\ttranalyzer2\tcore (always active)\n001\tprotoStats\tactive\n100\tbasicFlow\tactive\n120\tbasicStats\tactive\n130\ttcpFlags\tactive\n132\ttcpStates\tactive\n301\tftpDecode\tactive\n901\ttxtSink\tactive\n(active list: " + list + ")\n"
+	want := "000\ttranalyzer2\tcore (always active)\n001\tprotoStats\tactive\n100\tbasicFlow\tactive\n120\tbasicStats\tactive\n130\ttcpFlags\tactive\n132\ttcpStates\tactive\n301\tftpDecode\tactive\n901\ttxtSink\tactive\n920\tipfixSink\tactive\n(active list: " + list + ")\n"
 	if out != want {
 		t.Errorf("-l:\n%s\nwant\n%s", out, want)
 	}

@@ -42,6 +42,9 @@ Optional arguments:
                  (PRIO [highest, lowest]: [-20, 20] (root), [0, 20] (user))
     -M FLT       Set the monitoring (wall-clock timer) interval to FLT seconds
     -F FILE      Read BPF filter from FILE
+    --prom-addr HOST:PORT
+                 Serve the monitoring counters at http://HOST:PORT/metrics
+                 for Prometheus (setting MON_PROM_ADDR)
 
 Help and documentation arguments:
     -V           Show the version of the program and exit
@@ -49,4 +52,8 @@ Help and documentation arguments:
 
 Remaining arguments:
     BPF          Berkeley Packet Filter command, as in tcpdump
+
+Settings are read from $T2_HOME, else ~/.tranalyzer. Under sudo, ~ is the
+home of the user who ran sudo (SUDO_USER's passwd entry), not root's, and
+output files are never written through symbolic links.
 `

@@ -274,7 +274,7 @@ func TestResetAndPluginSwitches(t *testing.T) {
 	}
 	run(t, home, nil, "-a")
 	n, ex := load(t, home).ActivePlugins()
-	if !ex || strings.Join(n, ",") != "protoStats,basicFlow,basicStats,tcpFlags,tcpStates,ftpDecode,txtSink" {
+	if !ex || strings.Join(n, ",") != "protoStats,basicFlow,basicStats,tcpFlags,tcpStates,ftpDecode,txtSink,ipfixSink" {
 		t.Errorf("-a: %v", n)
 	}
 	// --reset without -a: only the core
