@@ -119,15 +119,6 @@ func captureStem(name string) string {
 	return ""
 }
 
-func readFile(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 type flowRow map[string]string
 
 // readFlowRows reads a flow file into rows keyed by flow key and
