@@ -41,9 +41,7 @@ const (
 // coreFlowsDiffer names captures where the core builds other flows than
 // T2 (not these plugins' doing): T2's rows without a counterpart are
 // skipped there.
-var coreFlowsDiffer = map[string]string{
-	"sll-linux-cooked": "layer-2 flows of Linux cooked captures are keyed without the SLL address bytes, so the ARP flows merge",
-}
+var coreFlowsDiffer = map[string]string{}
 
 // dnsARPAllowed: "capture flowInd dir" -> reasons.
 var dnsARPAllowed = map[string][]string{

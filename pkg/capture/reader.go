@@ -376,7 +376,11 @@ func (r *reader) checkCapLen(capLen uint32) error {
 // recordTime converts a pcap record's time fields. Merely odd fields are
 // delivered as they are, with one warning per file: a fraction >= 1 s is
 // added as is (as libpcap's timeval arithmetic would), wire < captured
-// length and captured > snaplen are kept.
+// length and captured > snaplen are kept. A microsecond field with the
+// top bit set counts as negative (a signed 32-bit field, as T2 0.9.3
+// reads it): in malformed-timestamp-invalid-usec.pcap 2147483648 µs puts
+// the packet 2147.48 s before its second, which T2 reports as a
+// timestamp jump inside the flow rather than as a new flow.
 func (r *reader) recordTime(sec, frac, capLen, wireLen uint32) packet.Time {
 	var ts packet.Time
 	if r.nsec {
@@ -388,7 +392,7 @@ func (r *reader) recordTime(sec, frac, capLen, wireLen uint32) packet.Time {
 		if frac >= 1e6 {
 			r.warnOnce(warnFrac, fmt.Sprintf("microsecond field %d is not below 1000000", frac))
 		}
-		ts = packet.Time(int64(sec)*1e9 + int64(frac)*1000)
+		ts = packet.Time(int64(sec)*1e9 + int64(int32(frac))*1000)
 	}
 	if wireLen < capLen {
 		r.warnOnce(warnCapWire, fmt.Sprintf("captured length %d exceeds the wire length %d", capLen, wireLen))

@@ -62,13 +62,14 @@ func (e *Engine) handlePacket(p *packet.Packet, key *ipKey) {
 		c.L2Packets++
 		f = e.l2Flow(p)
 	}
-	c.GlobalWarn |= p.Status
 	if f != nil {
 		e.flowPacket(p, f)
 		// Plugins may raise run-wide bits (httpSniffer: SIP/RTP) that T2
 		// shows only in the aggregate, not in the flow's flowStat.
 		c.GlobalWarn |= p.Status
 	}
+	// After the plugins: tcpFlags raises TimeJump on the packet.
+	c.GlobalWarn |= p.Status
 	if e.reportAfter {
 		e.reportAfter = false
 		e.hooks.ReportDue()

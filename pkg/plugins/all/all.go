@@ -12,6 +12,7 @@ import (
 	_ "github.com/t2go/t2go/pkg/plugins/ipfixsink"
 	_ "github.com/t2go/t2go/pkg/plugins/jsonsink"
 	_ "github.com/t2go/t2go/pkg/plugins/protostats"
+	_ "github.com/t2go/t2go/pkg/plugins/tcpflags"
 	_ "github.com/t2go/t2go/pkg/plugins/tcpstates"
 	_ "github.com/t2go/t2go/pkg/plugins/txtsink"
 )
