@@ -13,7 +13,7 @@ import (
 // that t2go has; every run of the oracle comparisons uses them, so that
 // the plugins' effects on each other (icmpDecode inverting flows before
 // portClassifier and connStat read the direction) are those of T2's run.
-var oraclePlugins = []string{"protoStats", "basicFlow", "portClassifier",
+var oraclePlugins = []string{"protoStats", "basicFlow", "portClassifier", "icmpDecode",
 	"basicStats", "tcpStates", "txtSink"}
 
 // oracleRow is one flow-file line by column name.
@@ -187,4 +187,14 @@ var oracleCoreDiffs = map[string]string{
 	"sll-linux-cooked":                 "Linux cooked captures: our flows differ in the non-IP part",
 	"sll2":                             "T2 0.9.3 does not read LINKTYPE_LINUX_SLL2; we do",
 	"radiotap-wpa2-eapol":              "802.11 layer-2 flows are keyed differently",
+}
+
+// readOracleFile returns a file's contents (the test fails without it).
+func readOracleFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
