@@ -14,7 +14,7 @@ import (
 // the plugins' effects on each other (icmpDecode inverting flows before
 // portClassifier and connStat read the direction) are those of T2's run.
 var oraclePlugins = []string{"protoStats", "basicFlow", "portClassifier", "icmpDecode",
-	"basicStats", "tcpStates", "txtSink"}
+	"basicStats", "tcpStates", "connStat", "txtSink"}
 
 // oracleRow is one flow-file line by column name.
 type oracleRow map[string]string

@@ -5,6 +5,7 @@ package all
 import (
 	_ "github.com/t2go/t2go/pkg/plugins/basicflow"
 	_ "github.com/t2go/t2go/pkg/plugins/basicstats"
+	_ "github.com/t2go/t2go/pkg/plugins/connstat"
 	_ "github.com/t2go/t2go/pkg/plugins/ftpdecode"
 	_ "github.com/t2go/t2go/pkg/plugins/icmpdecode"
 	_ "github.com/t2go/t2go/pkg/plugins/portclassifier"
