@@ -13,7 +13,7 @@ import (
 // that t2go has; every run of the oracle comparisons uses them, so that
 // the plugins' effects on each other (icmpDecode inverting flows before
 // portClassifier and connStat read the direction) are those of T2's run.
-var oraclePlugins = []string{"protoStats", "basicFlow", "portClassifier", "icmpDecode",
+var oraclePlugins = []string{"protoStats", "basicFlow", "macRecorder", "portClassifier", "icmpDecode",
 	"basicStats", "tcpStates", "connStat", "txtSink"}
 
 // oracleRow is one flow-file line by column name.
@@ -58,9 +58,9 @@ type oracleCase struct {
 }
 
 // sameFlow tells whether two rows describe the same flow (the core's
-// columns), so the plugin's columns can be compared.
+// columns and packet count), so the plugin's columns can be compared.
 func sameFlow(a, b oracleRow) bool {
-	for _, c := range []string{"srcIP", "srcPort", "dstIP", "dstPort", "l4Proto", "numHdrs"} {
+	for _, c := range []string{"srcIP", "srcPort", "dstIP", "dstPort", "l4Proto", "numHdrs", "pktsSnt"} {
 		if a[c] != b[c] {
 			return false
 		}

@@ -105,6 +105,7 @@ func BenchmarkPacket(b *testing.B) {
 	f := open(c, tab, 1, 2, 1, 80, false)
 	p := &packet.Packet{IPVer: 4, L7Len: 100}
 	b.ReportAllocs()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		c.OnLayer4(p, f)
 	}
@@ -116,6 +117,7 @@ func BenchmarkFlow(b *testing.B) {
 	p := &packet.Packet{IPVer: 4, L7Len: 100}
 	var w record.Writer
 	b.ReportAllocs()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		g := tab.Create(&k, 0)
 		c.OnNewFlow(p, g)

@@ -102,6 +102,7 @@ func BenchmarkEchoPacket(b *testing.B) {
 	f := tab.Create(&k, 0)
 	p := echo(8, 1)
 	b.ReportAllocs()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		d.OnLayer4(p, f)
 	}
@@ -113,6 +114,7 @@ func BenchmarkNonICMPPacket(b *testing.B) {
 	f := tab.Create(&k, 0)
 	p := &packet.Packet{IPVer: 4, L4Proto: 6, L4Off: 34}
 	b.ReportAllocs()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		d.OnLayer4(p, f)
 	}

@@ -81,6 +81,7 @@ func BenchmarkFlowTerminate(b *testing.B) {
 	f := &flow.Flow{Key: flow.Key{Proto: 6, SrcPort: 40000, DstPort: 443}}
 	var w record.Writer
 	b.ReportAllocs()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		w.Reset()
 		c.OnFlowTerminate(f, &w)
