@@ -10,8 +10,9 @@ import (
 )
 
 // When the reader of the machine rows goes away (t2 -l | nc host port and
-// the collector dies), t2 stops cleanly: exit 0, the flow file and the log
-// with its end report complete.
+// the collector dies), t2 stops cleanly: the flow file and the log with
+// its end report complete, one line on stderr, and exit 1 because the
+// input was not read to its end.
 func TestReaderGoesAway(t *testing.T) {
 	e := newEnv(t)
 	e.conf("MACHINE_REPORT=1", "DIFF_REPORT=1", "MONINTTMPCP=1", "MONINTV=1")
@@ -53,8 +54,11 @@ func TestReaderGoesAway(t *testing.T) {
 	}()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatalf("t2 ended with %v: %s", err, stderr.String())
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			t.Fatalf("t2 ended with %v, want exit status 1: %s", err, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), "[WRN] The reader of stdout went away after ") {
+			t.Errorf("stderr does not say why t2 stopped: %q", stderr.String())
 		}
 	case <-time.After(time.Minute):
 		cmd.Process.Kill()

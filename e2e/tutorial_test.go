@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -290,7 +292,15 @@ func TestTutorialWalkthrough(t *testing.T) {
 		t.Error(err)
 	}
 	os.Remove(filepath.Join(home, "monitoring.rrd"))
-	w.ok(w.line("t2 -r ~/data/annoloc2.pcap -l | t2rrd -m"))
+	// On a capture file the periodic rows follow capture time
+	// (docs/monitoring.md): 60 copies of a 15 s capture at MONINTV=1 give
+	// hundreds of rows, not the single final row of a fast run.
+	out = w.ok(w.line("t2 -r ~/data/annoloc2.pcap -l | t2rrd -m"))
+	if m := regexp.MustCompile(`(\d+) rows stored`).FindStringSubmatch(out); m == nil {
+		t.Errorf("t2rrd -m did not say how many rows it stored: %s", out)
+	} else if n, _ := strconv.Atoi(m[1]); n < 300 {
+		t.Errorf("t2 -r annoloc2.pcap | t2rrd -m stored %d rows, want hundreds (one per second of capture time)", n)
+	}
 	os.Remove(filepath.Join(home, "numAFlows_numBFlows.png"))
 	w.ok(w.line("t2rrd -n -e last -i 30s numAFlows numBFlows"))
 	if _, err := os.Stat(filepath.Join(home, "numAFlows_numBFlows.png")); err != nil {

@@ -8,15 +8,15 @@ import (
 	"runtime/pprof"
 
 	"github.com/t2go/t2go/pkg/cliutil"
+	"github.com/t2go/t2go/pkg/control"
 	"github.com/t2go/t2go/pkg/iostreams"
-	"github.com/t2go/t2go/pkg/monitor"
 	"github.com/t2go/t2go/pkg/t2cmd"
 )
 
 func main() {
 	// Subscribe to signals before anything is printed, so an early
 	// USR1/USR2 never kills t2.
-	ctl := monitor.Start()
+	sig := control.Subscribe()
 	io := iostreams.System()
 	// T2_CPUPROFILE=FILE writes a CPU profile of the run (for performance
 	// work; see bench/).
@@ -29,7 +29,7 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer f.Close()
 	}
-	err := t2cmd.NewCommand(io, ctl).Execute()
+	err := t2cmd.NewCommand(io, sig).Execute()
 	pprof.StopCPUProfile()
 	os.Exit(cliutil.ExitCode("t2", err, io.ErrOut))
 }

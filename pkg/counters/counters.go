@@ -1,6 +1,7 @@
 // Package counters holds the analyzer's global statistics: every number
 // the end report, the USR1 report and the machine report print. Counters
-// only grow; differential reports subtract a snapshot (Sub).
+// only grow; differential reports subtract a snapshot (Sub), and the
+// counters of several engines add up (Add).
 package counters
 
 // Counters is a plain value so that a snapshot is a copy.
@@ -39,6 +40,7 @@ type Counters struct {
 	HdrPackets       uint64 // packets that entered the header statistics
 	MaxVLAN, MaxMPLS uint8
 	GlobalWarn       uint64
+	MaxFlows         uint64 // peak flows in memory, kept on flow creation
 }
 
 // New returns counters with the header minimum at its neutral value.
@@ -89,4 +91,56 @@ func (c *Counters) Sub(prev *Counters, out *Counters) {
 		out.PktsL3[i] -= prev.PktsL3[i]
 		out.BytesL3[i] -= prev.BytesL3[i]
 	}
+}
+
+// Add adds the counters of another engine to c: sums for the counts,
+// the extreme for minima and maxima, the OR for globalWarn. (MaxFlows
+// becomes the sum of the peaks, a bound on the peak of the sum.)
+func (c *Counters) Add(o *Counters) {
+	c.Packets += o.Packets
+	c.RawBytes += o.RawBytes
+	c.BytesProcessed += o.BytesProcessed
+	c.BytesOnWire += o.BytesOnWire
+	c.PadBytes += o.PadBytes
+	c.L2Packets += o.L2Packets
+	c.V4Packets += o.V4Packets
+	c.V6Packets += o.V6Packets
+	c.VxPackets += o.VxPackets
+	c.APackets += o.APackets
+	c.BPackets += o.BPackets
+	c.ABytes += o.ABytes
+	c.BBytes += o.BBytes
+	c.LLCPackets += o.LLCPackets
+	c.GREPackets += o.GREPackets
+	c.TeredoPackets += o.TeredoPackets
+	c.AYIYAPackets += o.AYIYAPackets
+	c.LAPDPackets += o.LAPDPackets
+	c.DTLSPackets += o.DTLSPackets
+	c.FragV4Packets += o.FragV4Packets
+	c.FragV6Packets += o.FragV6Packets
+	c.AFlows += o.AFlows
+	c.BFlows += o.BFlows
+	c.L2Flows += o.L2Flows
+	c.V4Flows += o.V4Flows
+	c.V6Flows += o.V6Flows
+	c.CorrReplFlows += o.CorrReplFlows
+	c.RmFlows += o.RmFlows
+	c.Alarms += o.Alarms
+	c.AlarmFlows += o.AlarmFlows
+	for i := range c.PktsL2 {
+		c.PktsL2[i] += o.PktsL2[i]
+		c.BytesL2[i] += o.BytesL2[i]
+	}
+	for i := range c.PktsL3 {
+		c.PktsL3[i] += o.PktsL3[i]
+		c.BytesL3[i] += o.BytesL3[i]
+	}
+	c.MinHdrs = min(c.MinHdrs, o.MinHdrs)
+	c.MaxHdrs = max(c.MaxHdrs, o.MaxHdrs)
+	c.SumHdrs += o.SumHdrs
+	c.HdrPackets += o.HdrPackets
+	c.MaxVLAN = max(c.MaxVLAN, o.MaxVLAN)
+	c.MaxMPLS = max(c.MaxMPLS, o.MaxMPLS)
+	c.GlobalWarn |= o.GlobalWarn
+	c.MaxFlows += o.MaxFlows
 }

@@ -1,6 +1,9 @@
 package counters
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 func TestSubDiffsCountersKeepsCumulativeValues(t *testing.T) {
 	prev, cur := New(), New()
@@ -20,5 +23,53 @@ func TestSubDiffsCountersKeepsCumulativeValues(t *testing.T) {
 	}
 	if cur.Flows() != 4 || d.Flows() != 3 {
 		t.Fatalf("Flows: %d %d", cur.Flows(), d.Flows())
+	}
+}
+
+// TestAddSumsEveryField fills every field of two counter sets through
+// reflection and checks that Add combined each one: a field added to
+// Counters but forgotten in Add fails here.
+func TestAddSumsEveryField(t *testing.T) {
+	a, b := New(), New()
+	fill(reflect.ValueOf(a).Elem(), 3)
+	fill(reflect.ValueOf(b).Elem(), 5)
+	a.GlobalWarn, b.GlobalWarn = 0x1, 0x4
+	sum := *a
+	sum.Add(b)
+	v := reflect.ValueOf(sum)
+	for i := 0; i < v.NumField(); i++ {
+		name := v.Type().Field(i).Name
+		f := v.Field(i)
+		first := f
+		if f.Kind() == reflect.Array {
+			first = f.Index(f.Len() - 1)
+		}
+		var want uint64
+		switch name {
+		case "MinHdrs":
+			want = 3
+		case "MaxHdrs", "MaxVLAN", "MaxMPLS":
+			want = 5
+		case "GlobalWarn":
+			want = 0x5
+		default:
+			want = 8
+		}
+		if first.Uint() != want {
+			t.Errorf("%s after Add: %d, want %d", name, first.Uint(), want)
+		}
+	}
+}
+
+func fill(v reflect.Value, n uint64) {
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		if f.Kind() == reflect.Array {
+			for j := 0; j < f.Len(); j++ {
+				f.Index(j).SetUint(n)
+			}
+			continue
+		}
+		f.SetUint(n)
 	}
 }

@@ -15,7 +15,7 @@ var (
 	lineTilde = strings.Repeat("~", 80)
 )
 
-// flowStat / globalWarn bits the reports test (t2-core §10.1).
+// flowStat / globalWarn bits the reports test (docs/flowstat.md).
 const (
 	fsL2NoEth      = 1 << 1
 	fsL2Flow       = 1 << 2
@@ -102,8 +102,8 @@ func (s *State) elapsed() packet.Time {
 }
 
 // span returns end-start, or 0 when no packet was seen or the clock went
-// backwards, so that no report prints a wrapped duration (DECISIONS.md:
-// sane report for an empty capture).
+// backwards, so that no report prints a wrapped duration (the sane
+// empty-capture report of docs/differences-from-t2.md).
 func (s *State) span(start packet.Time) packet.Time {
 	if s.noPacket() || s.ActTime < start {
 		return 0
@@ -111,12 +111,12 @@ func (s *State) span(start packet.Time) packet.Time {
 	return s.ActTime - start
 }
 
-// WriteRunEnd writes the end-of-run lines (t2-core §8): "Dump stop",
+// WriteRunEnd writes the end-of-run lines: "Dump stop",
 // "Total dump duration" and "Finished processing. Elapsed time".
 //
 // With no packet at all T2 0.9.3 prints "Dump stop : 0.000000000 sec
 // (Thu 01 Jan 1970 ...)" and a duration of decades (0 minus the start
-// time). Per DECISIONS.md (sane report for an empty capture) we omit the
+// time). For a sane empty-capture report (docs/differences-from-t2.md) we omit the
 // Dump stop line, as there is no last packet, and print a duration of 0.
 func WriteRunEnd(w *Writer, s *State) {
 	if !s.noPacket() {
@@ -126,7 +126,7 @@ func WriteRunEnd(w *Writer, s *State) {
 	w.Line("Finished processing. Elapsed time: " + Duration(s.elapsed()))
 }
 
-// WriteEnd writes the end report (t2-core §9, monitoring=false), from
+// WriteEnd writes the end report (monitoring=false), from
 // "Finished unloading flow memory" through the globalWarn lines. All
 // numbers come from s.C, which the analyzer fills with absolute counters;
 // header statistics and globalWarn from s.Total (s.C when nil). s.Now is
@@ -230,7 +230,7 @@ func bandwidth(w *Writer, label string, bytes uint64, f float64) {
 	w.Line(string(b))
 }
 
-// writeBody writes lines 4..77 of the end-report table (t2-core §9);
+// writeBody writes the body of the end-report table;
 // usr1 selects the USR1 variant (no pcap bytes, monitoring plugin lines,
 // fill size line).
 func writeBody(w *Writer, s *State, usr1 bool) {
@@ -251,7 +251,7 @@ func writeBody(w *Writer, s *State, usr1 bool) {
 	}
 	// Unlike T2 0.9.3, the L2 packet count is diffed like every other
 	// counter, so it is right in the end report after diff monitoring
-	// (DECISIONS.md: differential mode diffs every counter consistently).
+	// (docs/differences-from-t2.md: every printed counter is diffed).
 	pct(w, "Number of L2 packets", c.L2Packets, c.Packets)
 	pct(w, "Number of IPv4 packets", c.V4Packets, c.Packets)
 	pct(w, "Number of IPv6 packets", c.V6Packets, c.Packets)
@@ -278,7 +278,7 @@ func writeBody(w *Writer, s *State, usr1 bool) {
 
 	if !s.NoHdrDesc {
 		// With no packet T2 prints the neutral minimum 65535; we print 0
-		// (DECISIONS.md: sane report for an empty capture).
+		// (docs/differences-from-t2.md: a sane empty-capture report).
 		lo, hi := uint64(t.MinHdrs), uint64(t.MaxHdrs)
 		if t.HdrPackets == 0 || t.MinHdrs > t.MaxHdrs {
 			lo, hi = 0, 0
@@ -292,7 +292,8 @@ func writeBody(w *Writer, s *State, usr1 bool) {
 		w.Linef("Max MPLS header count: %d", t.MaxMPLS)
 	}
 	// Protocol lines read the full per-protocol arrays of the interval,
-	// so every one is diffed, not only the monitored ones (DECISIONS.md).
+	// so every one is diffed, not only the monitored ones
+	// (docs/differences-from-t2.md).
 	pct(w, "Number of LLC packets", c.LLCPackets, c.Packets)
 	pct(w, "Number of ARP packets", c.PktsL2[0x0806], c.Packets)
 	pct(w, "Number of RARP packets", c.PktsL2[0x8035], c.Packets)
@@ -394,7 +395,7 @@ type warnLine struct {
 	text string
 }
 
-// Lines derived from globalWarn, in T2's order (t2-core §10.2).
+// Lines derived from globalWarn, in T2's order (bits: docs/flowstat.md).
 var (
 	wrnLines = []warnLine{
 		{fsL2SnapLen, "L2 header snapped"},

@@ -16,7 +16,7 @@ const units = " KMGTPEZY"
 // AppendSuffix appends T2's human-readable suffix " (1.23 K)" for v, or
 // nothing when v < 1000. Unlike T2 0.9.3 (which picks the unit by powers
 // of 1024 but divides by powers of 1000, printing "1000.00 K"), the unit
-// and divisor are both powers of 1000 (DECISIONS.md). unit is appended
+// and divisor are both powers of 1000 (docs/differences-from-t2.md). unit is appended
 // after the prefix letter ("b/s" gives "Kb/s").
 func AppendSuffix(b []byte, v uint64, unit string) []byte {
 	if v < 1000 {

@@ -9,7 +9,7 @@ import (
 )
 
 func TestAppendSuffix(t *testing.T) {
-	// Powers of 1000 for both unit and divisor (DECISIONS.md); T2 0.9.3
+	// Powers of 1000 for both unit and divisor (docs/differences-from-t2.md); T2 0.9.3
 	// prints 1000 without suffix and 1000000 as "(1000.00 K)".
 	for _, c := range []struct {
 		v    uint64

@@ -230,7 +230,7 @@ func TestEmptyCaptureGolden(t *testing.T) {
 		WriteEnd(w, s)
 	})
 	want := section(t, sampleLines(t, "empty-pcap-report.txt"), "Dump stop*", 0, "")
-	// DECISIONS.md, sane report for an empty capture: no Dump stop line
+	// docs/differences-from-t2.md, sane report for an empty capture: no Dump stop line
 	// (there is no last packet), a zero duration instead of decades, and
 	// header counts 0 instead of the neutral minimum 65535.
 	want = replaceLine(t, want, "Dump stop", nil)
@@ -434,7 +434,7 @@ func TestMachineRowsGolden(t *testing.T) {
 		w.Reset()
 		AppendMachineRow(&w, s)
 		want := lines[i]
-		// Fix (DECISIONS.md): the row has as many fields as the header,
+		// Fix (docs/differences-from-t2.md): the row has as many fields as the header,
 		// so ftpDecode's third value (ftpDataBytes, unnamed) is cut.
 		want = want[:strings.LastIndexByte(want, '\t')]
 		if got := string(w.Bytes()); got != want {
@@ -480,7 +480,7 @@ func TestEndReportAfterDiffMonitoring(t *testing.T) {
 		WriteEnd(w, s)
 	})
 	want := section(t, sampleLines(t, "end-report-diffmode.log.txt"), "Dump stop*", 0, "")
-	// Fix (DECISIONS.md: diffs are consistent): the L2 packet line is back.
+	// Fix (docs/differences-from-t2.md: diffs are consistent): the L2 packet line is back.
 	for i, l := range want {
 		if strings.HasPrefix(l, "Number of IPv4 packets") {
 			want = append(want[:i:i], append([]string{"Number of L2 packets: 1 [1.61%]"}, want[i:]...)...)

@@ -61,8 +61,8 @@ func WriteUSR1(w *Writer, s *State) {
 	live := s.Input.Kind == InputLive
 	if !live {
 		// Before the first packet there is no pcap time to show (T2
-		// prints 1970); the duration is then 0 (DECISIONS.md: sane
-		// reports without packets).
+		// prints 1970); the duration is then 0 (docs/differences-from-t2.md:
+		// a sane report without packets).
 		if !s.noPacket() {
 			w.Line("PCAP time: " + Date(s.ActTime, true))
 		}
@@ -140,7 +140,7 @@ func writeInputUSR1(w *Writer, s *State) {
 	}
 }
 
-// WriteBanner writes the startup banner (t2-core §4 lines 3-9): the
+// WriteBanner writes the startup banner: the
 // program line between two rows of '=', the start date, the flow types
 // and the active plugins ("name, version" each).
 //
@@ -198,7 +198,7 @@ func (f FlowTypes) String() string {
 	return strings.TrimSuffix(b.String(), ", ")
 }
 
-// WriteInput writes the startup input lines (t2-core §4 lines 12-16):
+// WriteInput writes the startup input lines:
 // what is read, the BPF filter, the link layer, the snapshot length and,
 // live, the receive buffer length. For -R it announces the list file and
 // the current file; call it again with the next file's Input for

@@ -13,12 +13,11 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
-	"github.com/t2go/t2go/pkg/analyzer"
 	"github.com/t2go/t2go/pkg/capture"
 	"github.com/t2go/t2go/pkg/cliutil"
 	"github.com/t2go/t2go/pkg/config"
+	"github.com/t2go/t2go/pkg/control"
 	"github.com/t2go/t2go/pkg/iostreams"
-	"github.com/t2go/t2go/pkg/monitor"
 	"github.com/t2go/t2go/pkg/plugin"
 	_ "github.com/t2go/t2go/pkg/plugins/all" // compiled-in plugins
 )
@@ -41,7 +40,7 @@ type flags struct {
 
 // NewCommand builds the t2 command. ctl is the signal subscription,
 // started by main before anything is printed.
-func NewCommand(io *iostreams.IO, ctl *monitor.Control) *cobra.Command {
+func NewCommand(io *iostreams.IO, sig *control.Signals) *cobra.Command {
 	var f flags
 	cmd := &cobra.Command{
 		Use:           "t2 [OPTION...] <INPUT> [BPF]",
@@ -49,7 +48,7 @@ func NewCommand(io *iostreams.IO, ctl *monitor.Control) *cobra.Command {
 		SilenceUsage:  true,
 		Args:          cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return run(cmd, io, ctl, &f, args)
+			return run(cmd, io, sig, &f, args)
 		},
 	}
 	fs := cmd.Flags()
@@ -103,9 +102,48 @@ func flagErrorText(err error) string {
 		}
 		return "Option " + strings.TrimPrefix(msg, "flag needs an argument: ") + " requires an argument"
 	case strings.HasPrefix(msg, "invalid argument "):
-		return msg
+		return invalidArgText(msg)
 	}
 	return msg
+}
+
+// invalidArgText rewrites pflag's 'invalid argument "abc" for "-M,
+// --mon-interval" flag: strconv.ParseFloat: ...' without Go internals.
+func invalidArgText(msg string) string {
+	rest := strings.TrimPrefix(msg, "invalid argument ")
+	val, rest, ok := cutQuoted(rest)
+	if !ok {
+		return msg
+	}
+	name, _, ok := cutQuoted(strings.TrimPrefix(rest, " for "))
+	if !ok {
+		return msg
+	}
+	short, _, _ := strings.Cut(name, ",")
+	if len(short) != 2 || short[0] != '-' || !isASCIILetter(short[1]) {
+		return msg
+	}
+	want := "an integer"
+	if short == "-M" {
+		want = "a number of seconds"
+	}
+	// A value with control characters must not break the line.
+	val = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, val)
+	return fmt.Sprintf("Option '%s': invalid value '%s' (expected %s)", short, val, want)
+}
+
+// cutQuoted splits `"x" rest` into x and rest.
+func cutQuoted(s string) (string, string, bool) {
+	if !strings.HasPrefix(s, `"`) {
+		return "", s, false
+	}
+	v, rest, ok := strings.Cut(s[1:], `"`)
+	return v, rest, ok
 }
 
 func usageError(io *iostreams.IO, msg string) error {
@@ -114,21 +152,21 @@ func usageError(io *iostreams.IO, msg string) error {
 	return cliutil.Exit(1)
 }
 
-func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, args []string) error {
+func run(cmd *cobra.Command, io *iostreams.IO, sig *control.Signals, f *flags, args []string) error {
 	fs := cmd.Flags()
 	if f.help {
 		fmt.Fprint(io.Out, usageText)
 		return nil
 	}
 	if f.version {
-		fmt.Fprintf(io.Out, "Tranalyzer %s (Anteater) [%s] (t2go)\n", analyzer.Version, analyzer.Codename)
+		fmt.Fprintf(io.Out, "Tranalyzer %s (Anteater) [%s] (t2go)\n", control.Version, control.Codename)
 		return nil
 	}
 	if fs.NFlag() == 0 && len(args) == 0 {
 		fmt.Fprint(io.Out, usageText)
 		return cliutil.Exit(1)
 	}
-	opt := analyzer.Options{
+	opt := control.Options{
 		SensorID:    -1,
 		MonInterval: f.monIntv,
 		HashFactor:  f.hash,
@@ -138,7 +176,7 @@ func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, a
 		LogFile:     f.log,
 		MonFile:     f.mon,
 		PacketMode:  f.pkts,
-		Control:     ctl,
+		Signals:     sig,
 		Stdout:      io.Out,
 		Stderr:      io.ErrOut,
 		StdoutTTY:   io.IsTTY,
@@ -152,10 +190,10 @@ func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, a
 		kind int
 		val  string
 	}{
-		{fs.Changed("pcap"), analyzer.InputFile, f.pcap},
-		{fs.Changed("pcap-list"), analyzer.InputList, f.list},
-		{fs.Changed("input-regex"), analyzer.InputSeries, f.series},
-		{fs.Changed("interface"), analyzer.InputLive, f.iface},
+		{fs.Changed("pcap"), control.InputFile, f.pcap},
+		{fs.Changed("pcap-list"), control.InputList, f.list},
+		{fs.Changed("input-regex"), control.InputSeries, f.series},
+		{fs.Changed("interface"), control.InputLive, f.iface},
 	} {
 		if in.set {
 			kinds++
@@ -168,7 +206,7 @@ func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, a
 	case kinds > 1:
 		return usageError(io, "'-r', '-R', '-D' and '-i' options can only be used exclusively")
 	}
-	if opt.InputKind == analyzer.InputSeries {
+	if opt.InputKind == control.InputSeries {
 		if _, err := capture.ParseSeries(opt.Input); err != nil {
 			return usageError(io, "Option '-D': Invalid format, expected 'expr[:schr][,stop]'")
 		}
@@ -210,11 +248,27 @@ func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, a
 	}
 	opt.BPF = strings.Join(args, " ")
 	if f.bpfFile != "" {
-		b, err := ReadBPFFile(f.bpfFile)
-		if err != nil {
-			return usageError(io, err.Error())
+		// A FIFO given as -F may never send anything: INT/TERM still
+		// end t2 then.
+		type read struct {
+			bpf string
+			err error
 		}
-		opt.BPF = b
+		done := make(chan read, 1)
+		go func() {
+			b, err := ReadBPFFile(f.bpfFile)
+			done <- read{b, err}
+		}()
+		select {
+		case rd := <-done:
+			if rd.err != nil {
+				return usageError(io, rd.err.Error())
+			}
+			opt.BPF = rd.bpf
+		case <-sig.Interrupted():
+			fmt.Fprintf(io.ErrOut, "[INF] Interrupted while reading the BPF file '%s': exiting\n", f.bpfFile)
+			return nil
+		}
 	}
 	if fs.Changed("priority") {
 		if err := setPriority(f.prio); err != nil {
@@ -229,8 +283,9 @@ func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, a
 		opt.PreBanner = append(opt.PreBanner, msg)
 		opt.CPU, opt.CPUBound = cpu, true
 	}
-	// DECISIONS.md: running as root on a file warns, but never sleeps.
-	opt.WarnRoot = os.Geteuid() == 0 && opt.InputKind != analyzer.InputLive
+	// Running as root on a file warns, but never sleeps
+	// (docs/differences-from-t2.md).
+	opt.WarnRoot = os.Geteuid() == 0 && opt.InputKind != control.InputLive
 	pluginDir := f.pluginDir
 	cfg, err := config.Load(config.Options{PluginDir: pluginDir})
 	if err != nil {
@@ -238,13 +293,18 @@ func run(cmd *cobra.Command, io *iostreams.IO, ctl *monitor.Control, f *flags, a
 		return cliutil.Exit(1)
 	}
 	opt.Config = cfg
-	a, err := analyzer.New(opt)
+	if line := sudoHomeLine(); line != "" {
+		opt.PreBanner = append(opt.PreBanner, line)
+	}
+	r, err := control.New(opt)
 	if err != nil {
 		fmt.Fprintf(io.ErrOut, "[ERR] %v\n", err)
 		return cliutil.Exit(1)
 	}
-	if err := a.Run(); err != nil {
-		if !errors.Is(err, analyzer.ErrInputDamaged) { // else already reported, file by file
+	if err := r.Execute(); err != nil {
+		// Damaged files and a vanished stdout reader were reported
+		// when they happened.
+		if !errors.Is(err, control.ErrInputDamaged) && !errors.Is(err, control.ErrOutputGone) {
 			fmt.Fprintf(io.ErrOut, "[ERR] %v\n", err)
 		}
 		return cliutil.Exit(1)
@@ -307,11 +367,26 @@ func ParseSplit(s string) (string, plugin.SplitSpec, error) {
 	return prefix, sp, nil
 }
 
+// sudoHomeLine names the configuration home when t2 runs under sudo,
+// where it is the invoking user's (SUDO_USER's passwd entry), not root's.
+func sudoHomeLine() string {
+	su := os.Getenv("SUDO_USER")
+	if su == "" || os.Geteuid() != 0 || os.Getenv("T2_HOME") != "" {
+		return ""
+	}
+	return fmt.Sprintf("Configuration: %s (under sudo: the home of SUDO_USER '%s'; set T2_HOME to use another)", config.DefaultHome(), su)
+}
+
 // ReadBPFFile reads a filter file: '#' comments are removed, lines joined.
+// A filter is a few lines: a file over config.MaxFilterFile (a capture
+// given by mistake, /dev/zero) is an error, not an endless read.
 func ReadBPFFile(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	b, err := config.ReadFileLimited(path, config.MaxFilterFile)
 	if err != nil {
-		return "", fmt.Errorf("Option '-F': cannot read BPF file '%s': %v", path, errors.Unwrap(err))
+		if pe := (*os.PathError)(nil); errors.As(err, &pe) {
+			return "", fmt.Errorf("Option '-F': cannot read BPF file '%s': %v", path, pe.Err)
+		}
+		return "", fmt.Errorf("Option '-F': %v", err) // names the file
 	}
 	var parts []string
 	for _, line := range strings.Split(string(b), "\n") {
@@ -353,14 +428,74 @@ func bindCPU(n int) (string, int, error) {
 	if n > 0 {
 		target = n - 1
 	}
+	var allowed unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &allowed); err == nil && !allowed.IsSet(target) {
+		return "", 0, fmt.Errorf("Option '-c': CPU %d is not available: t2 may use %s", n, cpuList(&allowed))
+	}
 	set.Set(target)
-	if err := unix.SchedSetaffinity(0, &set); err != nil {
+	if err := pinProcess(&set); err != nil {
 		return "", 0, fmt.Errorf("Option '-c': cannot bind to CPU %d: %v", n, err)
 	}
 	if n > 0 && target != cur {
 		return fmt.Sprintf("Tranalyzer successfully moved from CPU %d to CPU %d", cur, target), target, nil
 	}
 	return fmt.Sprintf("Tranalyzer successfully bound to CPU %d", target), target, nil
+}
+
+// pinProcess sets the affinity of every thread of the process:
+// sched_setaffinity(0) moves only the calling thread, and the Go runtime
+// runs on several. Threads created later inherit the mask of the thread
+// creating them; a second pass catches threads started meanwhile.
+func pinProcess(set *unix.CPUSet) error {
+	if err := unix.SchedSetaffinity(0, set); err != nil {
+		return err
+	}
+	for pass := 0; pass < 3; pass++ {
+		tasks, err := os.ReadDir("/proc/self/task")
+		if err != nil {
+			return err
+		}
+		changed := false
+		for _, t := range tasks {
+			tid, err := strconv.Atoi(t.Name())
+			if err != nil {
+				continue
+			}
+			var cur unix.CPUSet
+			if unix.SchedGetaffinity(tid, &cur) == nil && cur == *set {
+				continue
+			}
+			if err := unix.SchedSetaffinity(tid, set); err != nil && !errors.Is(err, unix.ESRCH) {
+				return err
+			}
+			changed = true
+		}
+		if !changed {
+			return nil
+		}
+	}
+	return nil
+}
+
+// cpuList prints a CPU set as 1-based numbers ("1-2", "1,3").
+func cpuList(s *unix.CPUSet) string {
+	var parts []string
+	for i := 0; i < 1024; i++ {
+		if !s.IsSet(i) {
+			continue
+		}
+		j := i
+		for j+1 < 1024 && s.IsSet(j+1) {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d-%d", i+1, j+1))
+		} else {
+			parts = append(parts, strconv.Itoa(i+1))
+		}
+		i = j
+	}
+	return strings.Join(parts, ",")
 }
 
 func currentCPU() (int, error) {
@@ -375,3 +510,5 @@ func currentCPU() (int, error) {
 	}
 	return 0, errors.New("no CPU in the affinity mask")
 }
+
+func isASCIILetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }

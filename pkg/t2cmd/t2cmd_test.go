@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/t2go/t2go/pkg/plugin"
@@ -65,10 +66,20 @@ func TestFlagErrorText(t *testing.T) {
 		"unknown flag: --frobnicate":             "Unknown option '--frobnicate'",
 		"flag needs an argument: 'M' in -M":      "Option '-M' requires an argument",
 		"flag needs an argument: --mon-interval": "Option --mon-interval requires an argument",
+		`invalid argument "abc" for "-M, --mon-interval" flag: strconv.ParseFloat: parsing "abc": invalid syntax`: "Option '-M': invalid value 'abc' (expected a number of seconds)",
+		`invalid argument "x1" for "-S, --snaplen" flag: strconv.ParseInt: parsing "x1": invalid syntax`:          "Option '-S': invalid value 'x1' (expected an integer)",
 	}
 	for in, want := range tests {
 		if got := flagErrorText(errors.New(in)); got != want {
 			t.Errorf("flagErrorText(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestReadBPFFileLimit(t *testing.T) {
+	// An endless file ends with an error naming the limit.
+	_, err := ReadBPFFile("/dev/zero")
+	if err == nil || !strings.Contains(err.Error(), "larger than") || !strings.Contains(err.Error(), "/dev/zero") {
+		t.Fatalf("/dev/zero: %v", err)
 	}
 }

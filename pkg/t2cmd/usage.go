@@ -49,4 +49,8 @@ Help and documentation arguments:
 
 Remaining arguments:
     BPF          Berkeley Packet Filter command, as in tcpdump
+
+Settings are read from $T2_HOME, else ~/.tranalyzer. Under sudo, ~ is the
+home of the user who ran sudo (SUDO_USER's passwd entry), not root's, and
+output files are never written through symbolic links.
 `

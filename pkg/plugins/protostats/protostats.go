@@ -10,10 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/outfile"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
 	"github.com/t2go/t2go/pkg/report"
@@ -136,7 +136,7 @@ func (s *ProtoStats) Finish() error {
 		return nil
 	}
 	name := s.prefix + s.suffix
-	f, err := os.Create(name)
+	f, err := outfile.Create(name)
 	if err != nil {
 		return fmt.Errorf("protoStats: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/t2go/t2go/pkg/outfile"
 	"github.com/t2go/t2go/pkg/plugin"
 	"github.com/t2go/t2go/pkg/record"
 )
@@ -140,7 +141,7 @@ func (t *TxtSink) StartSink(start plugin.SinkStart) error {
 // hdr is set.
 func (t *TxtSink) open(hdr bool) error {
 	t.name = t.fileName()
-	f, err := os.Create(t.name)
+	f, err := outfile.Create(t.name)
 	if err != nil {
 		return fmt.Errorf("txtSink: cannot create the flow file: %w", err)
 	}
@@ -262,7 +263,7 @@ func (t *TxtSink) Finish() error {
 // list and one row per column.
 func (t *TxtSink) writeHeaderFile(columns []record.Column) error {
 	name := t.start.Prefix + t.hdrSuffix
-	f, err := os.Create(name)
+	f, err := outfile.Create(name)
 	if err != nil {
 		return fmt.Errorf("txtSink: cannot create the header file: %w", err)
 	}

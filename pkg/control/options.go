@@ -1,0 +1,50 @@
+package control
+
+import (
+	"io"
+
+	"github.com/t2go/t2go/pkg/config"
+	"github.com/t2go/t2go/pkg/plugin"
+)
+
+// Input kinds (-r, -R, -D, -i).
+const (
+	InputFile = iota
+	InputList
+	InputSeries
+	InputLive
+)
+
+// Options is the parsed command line.
+type Options struct {
+	InputKind int
+	Input     string // file ("-" = stdin), list file, -D spec or interface
+
+	Prefix      string // -w/-W prefix ("" = derive from the input)
+	FlowsStdout bool   // -w -
+	Split       plugin.SplitSpec
+	LogFile     bool // -l
+	MonFile     bool // -m
+	PacketMode  bool // -s
+
+	SensorID    int64   // -x (-1 = config T2_SENSORID)
+	HashFactor  int     // -f (>= 1)
+	BPF         string  // trailing words or -F file
+	MonInterval float64 // -M seconds (< 0 = config MONINTV)
+	SnapLen     int     // -S (0 = config)
+	BufSize     int     // -B (0 = config)
+	PluginList  string  // -b FILE instead of plugins.txt
+
+	Config  *config.Config
+	Signals *Signals // signal subscription, started before any output
+
+	Stdout, Stderr io.Writer
+	StdoutTTY      bool // colours / progress only on terminals
+	StderrTTY      bool
+	NoColor        bool // NO_COLOR set
+	CommandLine    string
+	PreBanner      []string // [INF] lines printed before the banner (-c)
+	CPUBound       bool     // -c was given
+	CPU            int      // -c: core t2 is bound to (0-based)
+	WarnRoot       bool     // print T2's warning about root on a capture file
+}

@@ -1,0 +1,145 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/packet"
+)
+
+// releasePair writes f and its opposite (the flow without bit 0 first, as
+// T2's dir A/B order) and removes both from the table.
+func (e *Engine) releasePair(f *flow.Flow) {
+	var o *flow.Flow
+	if f.Opposite != flow.None {
+		o = e.table.Flow(f.Opposite)
+	}
+	first, second := f, o
+	if o != nil && f.IsInverted() && !o.IsInverted() {
+		first, second = o, f
+	}
+	e.terminate(first)
+	if second != nil {
+		e.terminate(second)
+	}
+	e.table.Remove(first)
+	if second != nil {
+		e.table.Remove(second)
+	}
+}
+
+// terminate renders one flow record and hands it to the sinks.
+func (e *Engine) terminate(f *flow.Flow) {
+	if f.Opposite == flow.None && f.IsInverted() {
+		e.c.CorrReplFlows++
+	}
+	w := &e.rec
+	w.Reset()
+	w.Char(f.Dir())
+	w.U64(f.Index)
+	for _, t := range e.terms {
+		t.OnFlowTerminate(f, w)
+	}
+	if w.Disabled || e.aborted.Load() {
+		return
+	}
+	e.out.push(w.Bytes())
+}
+
+// autopilot frees the least recently used flow(s) when the table is full
+// (T2's hash autopilot, HASH_AUTOPILOT in docs/configuration.md).
+func (e *Engine) autopilot() {
+	if !e.autopilotWarned {
+		e.autopilotWarned = true
+		e.hooks.Warn(fmt.Sprintf("Hash Autopilot: main HashMap full: flushing %d oldest flow(s)", e.opt.NumFlwRm))
+		e.hooks.Info(fmt.Sprintf("Hash Autopilot: Fix: Invoke Tranalyzer with '-f %d'", e.autopilotHint()))
+	}
+	for i := int64(0); i < e.opt.NumFlwRm && e.table.Len() > 0; i++ {
+		f := e.table.Oldest()
+		if f == nil {
+			return
+		}
+		f.Status |= packet.RmFlowHFull
+		e.c.GlobalWarn |= packet.RmFlowHFull
+		e.c.RmFlows++
+		e.releasePair(f)
+	}
+}
+
+// autopilotHint suggests a hash factor from how much of the input is left.
+func (e *Engine) autopilotHint() int {
+	factor := 2
+	if e.src == nil {
+		return e.opt.HashFactor * factor
+	}
+	if in := e.src.Info(); in.TotalSize > 0 {
+		done := 24 + e.c.BytesProcessed + 16*e.c.Packets
+		if r := int(uint64(in.TotalSize) / done); r > factor {
+			factor = r
+		}
+	}
+	if factor > 16 {
+		factor = 16
+	}
+	return e.opt.HashFactor * factor
+}
+
+// releaseAll releases every flow in memory, least recently used first.
+func (e *Engine) releaseAll() {
+	for _, slot := range e.table.All() {
+		f := e.table.Flow(slot)
+		if !e.table.InUse(f) {
+			continue // released with its opposite already
+		}
+		if e.aborted.Load() {
+			break
+		}
+		e.releasePair(f)
+	}
+}
+
+// fragTable maps the first fragment of a datagram to its flow so later
+// fragments (which carry no ports) join that flow.
+type fragTable struct {
+	m map[fragKey]fragVal
+}
+
+type fragKey struct {
+	src, dst [16]byte
+	id       uint32
+	ver      uint8
+}
+
+type fragVal struct {
+	slot  int32
+	index uint64
+}
+
+const maxFrags = 1 << 16
+
+func (t *fragTable) init() { t.m = make(map[fragKey]fragVal) }
+
+func (t *fragTable) add(p *packet.Packet, f *flow.Flow) {
+	if len(t.m) >= maxFrags {
+		// Bounded memory on hostile input: forget the oldest state.
+		clear(t.m)
+	}
+	t.m[fragKey{p.SrcIP, p.DstIP, p.FragID, p.IPVer}] = fragVal{f.Slot, f.Index}
+}
+
+func (t *fragTable) lookup(p *packet.Packet, tab *flow.Table) *flow.Flow {
+	k := fragKey{p.SrcIP, p.DstIP, p.FragID, p.IPVer}
+	v, ok := t.m[k]
+	if !ok {
+		return nil
+	}
+	// The entry outlives the last fragment: captures taken on two ports
+	// repeat fragments, and a repeated last fragment must still find its
+	// flow. The table is bounded (maxFrags) and entries of released flows
+	// are recognised by their findex.
+	f := tab.Flow(v.slot)
+	if !tab.InUse(f) || f.Index != v.index {
+		return nil
+	}
+	return f
+}
