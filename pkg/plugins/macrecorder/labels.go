@@ -1,14 +1,14 @@
 package macrecorder
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	_ "embed"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"strconv"
-	"strings"
 )
 
 // labelData is made by genlabels (this folder) from the IEEE registries.
@@ -16,11 +16,13 @@ import (
 //go:embed macLabels.tsv.gz
 var labelData []byte
 
-// labels maps an address prefix to its short vendor label.
+// labels maps an address prefix to its short vendor label. Keys are
+// bits<<48 | prefix, sorted, with the label of each key in names (slices
+// of the one decompressed table).
 type labels struct {
-	byPrefix map[uint64]int32 // bits<<48 | prefix -> index in names
-	names    [][]byte
-	bits     []uint8 // prefix lengths present, longest first
+	keys  []uint64
+	names [][]byte
+	bits  []uint8 // prefix lengths present, longest first
 }
 
 // unknownLabel is printed for addresses without a label.
@@ -35,44 +37,63 @@ func loadLabels(gz []byte) (*labels, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &labels{byPrefix: map[uint64]int32{}}
-	index := map[string]int32{}
-	seenBits := map[uint8]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	n := 0
-	for sc.Scan() {
-		n++
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
+	n := bytes.Count(data, []byte("\n"))
+	l := &labels{keys: make([]uint64, 0, n), names: make([][]byte, 0, n)}
+	var seenBits [49]bool
+	for ln := 1; len(data) > 0; ln++ {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if len(line) == 0 || line[0] == '#' {
 			continue
 		}
-		f := strings.Split(line, "\t")
-		if len(f) != 3 {
-			return nil, fmt.Errorf("label table line %d: want 3 fields", n)
+		t1 := bytes.IndexByte(line, '\t')
+		t2 := -1
+		if t1 >= 0 {
+			t2 = bytes.IndexByte(line[t1+1:], '\t')
 		}
-		p, err1 := strconv.ParseUint(f[0], 16, 64)
-		b, err2 := strconv.ParseUint(f[1], 10, 8)
-		if err1 != nil || err2 != nil || len(f[0])*4 != int(b) || b > 48 {
-			return nil, fmt.Errorf("label table line %d: bad prefix", n)
+		if t1 <= 0 || t2 <= 0 {
+			return nil, fmt.Errorf("label table line %d: want 3 fields", ln)
 		}
-		i, ok := index[f[2]]
-		if !ok {
-			i = int32(len(l.names))
-			l.names = append(l.names, []byte(f[2]))
-			index[f[2]] = i
+		hex, bitsF, name := line[:t1], line[t1+1:t1+1+t2], line[t1+2+t2:]
+		p, err1 := strconv.ParseUint(string(hex), 16, 64)
+		b, err2 := strconv.ParseUint(string(bitsF), 10, 8)
+		if err1 != nil || err2 != nil || len(hex)*4 != int(b) || b > 48 || len(name) == 0 {
+			return nil, fmt.Errorf("label table line %d: bad prefix", ln)
 		}
-		k := b<<48 | p
-		if _, dup := l.byPrefix[k]; !dup {
-			l.byPrefix[k] = i
-		}
-		seenBits[uint8(b)] = true
+		l.keys = append(l.keys, b<<48|p)
+		l.names = append(l.names, name)
+		seenBits[b] = true
 	}
+	sort.Stable(byKey{l})
+	// The first line of a key wins (the generator writes each once).
+	w := 0
+	for i := range l.keys {
+		if w > 0 && l.keys[w-1] == l.keys[i] {
+			continue
+		}
+		l.keys[w], l.names[w] = l.keys[i], l.names[i]
+		w++
+	}
+	l.keys, l.names = l.keys[:w], l.names[:w]
 	for b := 48; b > 0; b-- {
-		if seenBits[uint8(b)] {
+		if seenBits[b] {
 			l.bits = append(l.bits, uint8(b))
 		}
 	}
-	return l, sc.Err()
+	return l, nil
+}
+
+type byKey struct{ l *labels }
+
+func (s byKey) Len() int           { return len(s.l.keys) }
+func (s byKey) Less(i, j int) bool { return s.l.keys[i] < s.l.keys[j] }
+func (s byKey) Swap(i, j int) {
+	s.l.keys[i], s.l.keys[j] = s.l.keys[j], s.l.keys[i]
+	s.l.names[i], s.l.names[j] = s.l.names[j], s.l.names[i]
 }
 
 // lookup returns the label of m: the longest matching prefix.
@@ -82,7 +103,8 @@ func (l *labels) lookup(m [6]byte) []byte {
 		return unknownLabel
 	}
 	for _, b := range l.bits {
-		if i, ok := l.byPrefix[uint64(b)<<48|v>>(48-uint64(b))]; ok {
+		k := uint64(b)<<48 | v>>(48-uint64(b))
+		if i, ok := slices.BinarySearch(l.keys, k); ok {
 			return l.names[i]
 		}
 	}
@@ -90,4 +112,4 @@ func (l *labels) lookup(m [6]byte) []byte {
 }
 
 // records is the number of prefixes in the table.
-func (l *labels) records() int { return len(l.byPrefix) }
+func (l *labels) records() int { return len(l.keys) }
