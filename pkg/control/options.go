@@ -34,6 +34,7 @@ type Options struct {
 	SnapLen     int     // -S (0 = config)
 	BufSize     int     // -B (0 = config)
 	PluginList  string  // -b FILE instead of plugins.txt
+	PromAddr    string  // --prom-addr HOST:PORT ("" = config MON_PROM_ADDR)
 
 	Config  *config.Config
 	Signals *Signals // signal subscription, started before any output

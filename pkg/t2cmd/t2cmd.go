@@ -35,6 +35,7 @@ type flags struct {
 	prio                      int
 	monIntv                   float64
 	bpfFile                   string
+	promAddr                  string
 	version, help             bool
 }
 
@@ -73,6 +74,7 @@ func NewCommand(io *iostreams.IO, sig *control.Signals) *cobra.Command {
 	fs.IntVarP(&f.prio, "priority", "P", 0, "")
 	fs.Float64VarP(&f.monIntv, "mon-interval", "M", -1, "")
 	fs.StringVarP(&f.bpfFile, "bpf-file", "F", "", "")
+	fs.StringVar(&f.promAddr, "prom-addr", "", "")
 	fs.BoolVarP(&f.version, "version", "V", false, "")
 	fs.BoolVarP(&f.help, "help", "h", false, "")
 	cmd.SetHelpFunc(func(*cobra.Command, []string) { fmt.Fprint(io.Out, usageText) })
@@ -173,6 +175,7 @@ func run(cmd *cobra.Command, io *iostreams.IO, sig *control.Signals, f *flags, a
 		SnapLen:     f.snap,
 		BufSize:     f.buf,
 		PluginList:  f.pluginList,
+		PromAddr:    f.promAddr,
 		LogFile:     f.log,
 		MonFile:     f.mon,
 		PacketMode:  f.pkts,

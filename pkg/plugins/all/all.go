@@ -8,6 +8,7 @@ import (
 	_ "github.com/t2go/t2go/pkg/plugins/connstat"
 	_ "github.com/t2go/t2go/pkg/plugins/ftpdecode"
 	_ "github.com/t2go/t2go/pkg/plugins/icmpdecode"
+	_ "github.com/t2go/t2go/pkg/plugins/ipfixsink"
 	_ "github.com/t2go/t2go/pkg/plugins/macrecorder"
 	_ "github.com/t2go/t2go/pkg/plugins/portclassifier"
 	_ "github.com/t2go/t2go/pkg/plugins/protostats"
