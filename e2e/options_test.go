@@ -146,8 +146,9 @@ func TestDefaultPluginSet(t *testing.T) {
 			loaded = append(loaded, strings.TrimPrefix(l, "#   "))
 		}
 	}
-	want := []string{"01: protoStats, version 0.9.3", "02: basicFlow, version 0.9.3", "03: basicStats, version 0.9.3",
-		"04: tcpStates, version 0.9.3", "05: txtSink, version 0.9.3"}
+	want := []string{"01: protoStats, version 0.9.3", "02: basicFlow, version 0.9.3", "03: macRecorder, version 0.9.3",
+		"04: portClassifier, version 0.9.3", "05: basicStats, version 0.9.3", "06: tcpStates, version 0.9.3",
+		"07: icmpDecode, version 0.9.3", "08: connStat, version 0.9.3", "09: txtSink, version 0.9.3"}
 	if strings.Join(loaded, "|") != strings.Join(want, "|") {
 		t.Errorf("plugins loaded %q, want %q", loaded, want)
 	}

@@ -2,6 +2,7 @@ package t2build
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/t2go/t2go/pkg/cliutil"
 	"github.com/t2go/t2go/pkg/config"
 	"github.com/t2go/t2go/pkg/iostreams"
+	"github.com/t2go/t2go/pkg/plugins"
 	"github.com/t2go/t2go/pkg/t2proc"
 	"github.com/t2go/t2go/pkg/tooltest"
 )
@@ -89,8 +91,7 @@ func TestTutorialSequence(t *testing.T) {
 		{[]string{"txtSink/", "901_txtSink.so", "basicFlow"}, "\n'Tranalyzer2'\nPlugin 'txtSink': activated\nPlugin 'basicFlow': already active\n\nBUILDING SUCCESSFUL\n",
 			"basicFlow,basicStats,tcpStates,ftpDecode,txtSink"},
 		{[]string{"-u", "protoStats"}, "Plugin protoStats was not active\n\nUNLOADING SUCCESSFUL\n", "basicFlow,basicStats,tcpStates,ftpDecode,txtSink"},
-		{[]string{"-a"}, "\n'Tranalyzer2'\nPlugin 'protoStats': activated\nPlugin 'basicFlow': already active\nPlugin 'basicStats': already active\nPlugin 'tcpStates': already active\nPlugin 'ftpDecode': already active\nPlugin 'txtSink': already active\n\nBUILDING SUCCESSFUL\n",
-			"protoStats,basicFlow,basicStats,tcpStates,ftpDecode,txtSink"},
+		{[]string{"-a"}, activateAll("basicFlow", "basicStats", "tcpStates", "ftpDecode", "txtSink"), allNames("")},
 	}
 	for _, s := range steps {
 		out, errOut, code := run(t, home, nil, "", s.args...)
@@ -102,7 +103,11 @@ func TestTutorialSequence(t *testing.T) {
 		}
 	}
 	out, _, _ := run(t, home, nil, "", "-l")
-	want := "000\ttranalyzer2\tcore (always active)\n001\tprotoStats\tactive\n100\tbasicFlow\tactive\n120\tbasicStats\tactive\n132\ttcpStates\tactive\n301\tftpDecode\tactive\n901\ttxtSink\tactive\n(active list: " + list + ")\n"
+	want := "000\ttranalyzer2\tcore (always active)\n"
+	for _, p := range plugins.All() {
+		want += fmt.Sprintf("%03d\t%s\tactive\n", p.Number, p.Name)
+	}
+	want += "(active list: " + list + ")\n"
 	if out != want {
 		t.Errorf("-l:\n%s\nwant\n%s", out, want)
 	}
@@ -153,12 +158,12 @@ func TestWithoutPluginList(t *testing.T) {
 		t.Errorf("-l: %q", out)
 	}
 	run(t, home, nil, "", "-u", "txtSink")
-	if got, ex := active(t, home); !ex || got != "protoStats,basicFlow,basicStats,tcpStates" {
+	if got, ex := active(t, home); !ex || got != defaultNames("", "txtSink") {
 		t.Errorf("-u: %q %v", got, ex)
 	}
 	home = t.TempDir()
 	out, _, _ = run(t, home, nil, "", "ftpDecode")
-	if got, ex := active(t, home); !ex || got != "protoStats,basicFlow,basicStats,tcpStates,ftpDecode,txtSink" ||
+	if got, ex := active(t, home); !ex || got != defaultNames("ftpDecode", "") ||
 		!strings.Contains(out, "Plugin 'ftpDecode': activated") {
 		t.Errorf("add ftpDecode: %q %v\n%s", got, ex, out)
 	}
@@ -243,4 +248,47 @@ func TestListFile(t *testing.T) {
 	if got, _ := active(t, home); got != "basicFlow,tcpStates" {
 		t.Errorf("-p changed the home list: %q", got)
 	}
+}
+
+// activateAll is t2build -a's output when the named plugins are active:
+// every catalogued plugin in number order, activated or already active.
+func activateAll(active ...string) string {
+	on := map[string]bool{}
+	for _, n := range active {
+		on[n] = true
+	}
+	var b strings.Builder
+	b.WriteString("\n'Tranalyzer2'\n")
+	for _, p := range plugins.All() {
+		if on[p.Name] {
+			b.WriteString("Plugin '" + p.Name + "': already active\n")
+		} else {
+			b.WriteString("Plugin '" + p.Name + "': activated\n")
+		}
+	}
+	b.WriteString("\nBUILDING SUCCESSFUL\n")
+	return b.String()
+}
+
+// allNames lists every catalogued plugin in number order, without skip.
+func allNames(skip string) string {
+	var n []string
+	for _, p := range plugins.All() {
+		if p.Name != skip {
+			n = append(n, p.Name)
+		}
+	}
+	return strings.Join(n, ",")
+}
+
+// defaultNames lists T2's default set members that are catalogued, plus
+// add, without skip, in number order.
+func defaultNames(add, skip string) string {
+	var n []string
+	for _, p := range plugins.All() {
+		if (plugins.InDefaultSet(p.Name) || p.Name == add) && p.Name != skip {
+			n = append(n, p.Name)
+		}
+	}
+	return strings.Join(n, ",")
 }
