@@ -290,6 +290,11 @@ func run(cmd *cobra.Command, io *iostreams.IO, sig *control.Signals, f *flags, a
 	// (docs/differences-from-t2.md).
 	opt.WarnRoot = os.Geteuid() == 0 && opt.InputKind != control.InputLive
 	pluginDir := f.pluginDir
+	// A mistyped -p must not silently run the home's (or every) plugin set.
+	if st, err := os.Stat(pluginDir); pluginDir != "" && (err != nil || !st.IsDir()) {
+		fmt.Fprintf(io.ErrOut, "[ERR] Plugin folder '%s' does not exist (t2build -p '%s' PLUGIN... creates it)\n", pluginDir, pluginDir)
+		return cliutil.Exit(1)
+	}
 	cfg, err := config.Load(config.Options{PluginDir: pluginDir})
 	if err != nil {
 		fmt.Fprintf(io.ErrOut, "[ERR] %v\n", err)
