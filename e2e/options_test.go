@@ -146,8 +146,10 @@ func TestDefaultPluginSet(t *testing.T) {
 			loaded = append(loaded, strings.TrimPrefix(l, "#   "))
 		}
 	}
-	want := []string{"01: protoStats, version 0.9.3", "02: basicFlow, version 0.9.3", "03: basicStats, version 0.9.3",
-		"04: tcpFlags, version 0.9.3", "05: tcpStates, version 0.9.3", "06: txtSink, version 0.9.3"}
+	want := []string{"01: protoStats, version 0.9.3", "02: basicFlow, version 0.9.3", "03: macRecorder, version 0.9.3",
+		"04: portClassifier, version 0.9.3", "05: basicStats, version 0.9.3", "06: tcpFlags, version 0.9.3",
+		"07: tcpStates, version 0.9.3", "08: icmpDecode, version 0.9.3", "09: connStat, version 0.9.3",
+		"10: txtSink, version 0.9.3"}
 	if strings.Join(loaded, "|") != strings.Join(want, "|") {
 		t.Errorf("plugins loaded %q, want %q", loaded, want)
 	}

@@ -45,12 +45,17 @@ func replicate(tb testing.TB, src, dst string, copies int) int {
 
 // runOnce runs t2 with the tutorial plugin set (txtSink on) over input.
 func runOnce(tb testing.TB, sig *Signals, input, outDir string) {
+	runPlugins(tb, sig, input, outDir, "basicFlow\nbasicStats\ntcpStates\nftpDecode\ntxtSink\n")
+}
+
+// runPlugins runs t2 with the given plugins.txt over input.
+func runPlugins(tb testing.TB, sig *Signals, input, outDir, plugins string) {
 	cfg, err := config.LoadDefaults(config.Options{Home: tb.TempDir()})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	list := filepath.Join(outDir, "plugins.txt")
-	if err := os.WriteFile(list, []byte("basicFlow\nbasicStats\ntcpStates\nftpDecode\ntxtSink\n"), 0o644); err != nil {
+	if err := os.WriteFile(list, []byte(plugins), 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	r, err := New(Options{InputKind: InputFile, Input: input, Prefix: outDir + "/", LogFile: true,
@@ -69,6 +74,17 @@ func runOnce(tb testing.TB, sig *Signals, input, outDir string) {
 // packet: eight copies of a capture cost no more allocations than one,
 // beyond a small constant.
 func TestNoPerPacketAllocs(t *testing.T) {
+	noPerPacketAllocs(t, "basicFlow\nbasicStats\ntcpStates\nftpDecode\ntxtSink\n")
+}
+
+// TestNoPerPacketAllocsIssue11Plugins is the same check with the plugins
+// of T2's default set added in issue 11 (macRecorder, portClassifier,
+// icmpDecode, connStat) and protoStats.
+func TestNoPerPacketAllocsIssue11Plugins(t *testing.T) {
+	noPerPacketAllocs(t, "protoStats\nbasicFlow\nmacRecorder\nportClassifier\nbasicStats\nicmpDecode\nconnStat\ntxtSink\n")
+}
+
+func noPerPacketAllocs(t *testing.T, plugins string) {
 	sig := testSignals()
 	dir := t.TempDir()
 	mallocs := func(copies int) (uint64, int) {
@@ -78,7 +94,7 @@ func TestNoPerPacketAllocs(t *testing.T) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		runOnce(t, sig, in, out)
+		runPlugins(t, sig, in, out, plugins)
 		runtime.ReadMemStats(&after)
 		return after.Mallocs - before.Mallocs, n
 	}

@@ -1,0 +1,284 @@
+// Package macrecorder is the macRecorder plugin (T2 number 110): the
+// distinct source/destination MAC pairs of each flow with their packet
+// counts and vendor labels.
+package macrecorder
+
+import (
+	_ "embed"
+	"fmt"
+
+	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/record"
+	"github.com/t2go/t2go/pkg/report"
+)
+
+//go:embed macRecorder.toml
+var embedded []byte
+
+var registration = plugin.Register(plugin.Descriptor{Defaults: embedded, Version: "0.9.3",
+	New: func() plugin.Plugin { return &MacRecorder{} }})
+
+var (
+	_ plugin.Initer         = (*MacRecorder)(nil)
+	_ plugin.FlowColumns    = (*MacRecorder)(nil)
+	_ plugin.NewFlowHandler = (*MacRecorder)(nil)
+	_ plugin.Layer2Handler  = (*MacRecorder)(nil)
+	_ plugin.Layer4Handler  = (*MacRecorder)(nil)
+	_ plugin.FlowTerminator = (*MacRecorder)(nil)
+	_ plugin.PacketColumns  = (*MacRecorder)(nil)
+	_ plugin.Reporter       = (*MacRecorder)(nil)
+)
+
+const statTooMany uint8 = 0x01 // more than MR_MAX_MAC pairs
+
+type pair struct {
+	src, dst [6]byte
+	n        uint64
+}
+
+// slot is a flow's state: the first pair inline (most flows have one),
+// further ones in a block of the shared pool.
+type slot struct {
+	first  pair
+	npairs uint16
+	stat   uint8
+	block  int32 // index of the extra pairs' block in pool, -1 none
+}
+
+// MacRecorder is the plugin instance.
+type MacRecorder struct {
+	macFmt  int
+	npairs  bool
+	labels  bool
+	maxMAC  int
+	lbl     *labels
+	st      []slot
+	pool    []pair // blocks of maxMAC-1 pairs
+	free    []int32
+	aggStat uint8
+
+	flows        uint64
+	minP, maxP   uint16
+	avgP         float64
+	multiPairRun bool
+}
+
+// Init reads the settings and the label table.
+func (m *MacRecorder) Init(env *plugin.Env) error {
+	m.macFmt = int(env.Settings.Int("MR_MAC_FMT"))
+	m.npairs = env.Settings.Bool("MR_NPAIRS")
+	m.labels = env.Settings.Int("MR_MACLBL") == 2
+	m.maxMAC = int(env.Settings.Int("MR_MAX_MAC"))
+	if m.labels {
+		l, err := loadLabels(labelData)
+		if err != nil {
+			return fmt.Errorf("macRecorder: built-in label table: %v", err)
+		}
+		m.lbl = l
+		// T2 prints the record count with the banner, which VERBOSE=0
+		// leaves out.
+		if env.Log != nil && (env.Core == nil || env.Core.Int("VERBOSE") > 0) {
+			n := uint64(l.records())
+			env.Log.Infof("%s: %s short org name records loaded", registration.Name, report.Num(n))
+		}
+	}
+	capacity := 16
+	if env.Table != nil {
+		capacity = env.Table.Capacity()
+	}
+	m.st = make([]slot, capacity)
+	return nil
+}
+
+// Columns are T2's four columns.
+func (m *MacRecorder) Columns() []record.Column {
+	c := []record.Column{{Name: "macStat", Type: "H8", Desc: "macRecorder status"}}
+	if m.npairs {
+		c = append(c, record.Column{Name: "macPairs", Type: "U32", Desc: "Number of distinct source/destination MAC addresses pairs"})
+	}
+	t := []string{"H64_H64_U64:R", "MAC_MAC_U64:R", "U64_U64_U64:R"}[m.macFmt]
+	c = append(c, record.Column{Name: "srcMac_dstMac_numP", Type: t, Desc: "Source/destination MAC address, number of packets of MAC address combination"})
+	if m.labels {
+		c = append(c, record.Column{Name: "srcMacLbl_dstMacLbl", Type: "SC_SC:R", Desc: "Source/destination MAC label"})
+	}
+	return c
+}
+
+// OnNewFlow clears the slot.
+func (m *MacRecorder) OnNewFlow(p *packet.Packet, f *flow.Flow) {
+	m.release(&m.st[f.Slot])
+}
+
+func (m *MacRecorder) release(s *slot) {
+	if s.block >= 0 && s.npairs > 1 {
+		m.free = append(m.free, s.block)
+	}
+	*s = slot{block: -1}
+}
+
+func (m *MacRecorder) OnLayer2(p *packet.Packet, f *flow.Flow) { m.record(p, f) }
+func (m *MacRecorder) OnLayer4(p *packet.Packet, f *flow.Flow) { m.record(p, f) }
+
+// record counts the packet's address pair.
+func (m *MacRecorder) record(p *packet.Packet, f *flow.Flow) {
+	if !p.HasMAC {
+		return
+	}
+	s := &m.st[f.Slot]
+	if s.npairs == 0 {
+		s.first = pair{p.SrcMAC, p.DstMAC, 1}
+		s.npairs = 1
+		s.block = -1
+		return
+	}
+	if s.first.src == p.SrcMAC && s.first.dst == p.DstMAC {
+		s.first.n++
+		return
+	}
+	extra := m.extra(s)
+	for i := range extra {
+		if extra[i].src == p.SrcMAC && extra[i].dst == p.DstMAC {
+			extra[i].n++
+			return
+		}
+	}
+	if int(s.npairs) >= m.maxMAC {
+		s.stat |= statTooMany
+		return
+	}
+	if s.npairs == 1 {
+		s.block = m.newBlock()
+	}
+	m.pool[int(s.block)*(m.maxMAC-1)+int(s.npairs)-1] = pair{p.SrcMAC, p.DstMAC, 1}
+	s.npairs++
+}
+
+// extra returns the slot's pairs after the first.
+func (m *MacRecorder) extra(s *slot) []pair {
+	if s.npairs <= 1 {
+		return nil
+	}
+	b := int(s.block) * (m.maxMAC - 1)
+	return m.pool[b : b+int(s.npairs)-1]
+}
+
+// newBlock takes a free block or grows the pool (which happens only
+// until the pool covers the most flows with several pairs at once).
+func (m *MacRecorder) newBlock() int32 {
+	if n := len(m.free); n > 0 {
+		b := m.free[n-1]
+		m.free = m.free[:n-1]
+		return b
+	}
+	b := int32(len(m.pool) / (m.maxMAC - 1))
+	m.pool = append(m.pool, make([]pair, m.maxMAC-1)...)
+	return b
+}
+
+func (m *MacRecorder) appendMAC(w *record.Writer, a [6]byte) {
+	switch m.macFmt {
+	case 1:
+		w.AppendMAC(a)
+	default:
+		v := uint64(a[0])<<40 | uint64(a[1])<<32 | uint64(a[2])<<24 | uint64(a[3])<<16 | uint64(a[4])<<8 | uint64(a[5])
+		if m.macFmt == 0 {
+			w.AppendHex(v, 16)
+		} else {
+			w.AppendU64(v)
+		}
+	}
+}
+
+// OnFlowTerminate writes the pairs in order of first appearance.
+func (m *MacRecorder) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
+	s := &m.st[f.Slot]
+	m.aggStat |= s.stat
+	w.H8(s.stat)
+	if m.npairs {
+		w.U64(uint64(s.npairs))
+	}
+	extra := m.extra(s)
+	w.Field()
+	for i := 0; i < int(s.npairs); i++ {
+		p := m.pairAt(s, extra, i)
+		if i > 0 {
+			w.Semi()
+		}
+		m.appendMAC(w, p.src)
+		w.Under()
+		m.appendMAC(w, p.dst)
+		w.Under()
+		w.AppendU64(p.n)
+	}
+	if m.labels {
+		w.Field()
+		for i := 0; i < int(s.npairs); i++ {
+			p := m.pairAt(s, extra, i)
+			if i > 0 {
+				w.Semi()
+			}
+			w.AppendStrClass(m.lbl.lookup(p.src))
+			w.Under()
+			w.AppendStrClass(m.lbl.lookup(p.dst))
+		}
+	}
+	if s.npairs > 0 {
+		m.stats(s.npairs)
+	}
+}
+
+func (m *MacRecorder) pairAt(s *slot, extra []pair, i int) *pair {
+	if i == 0 {
+		return &s.first
+	}
+	return &extra[i-1]
+}
+
+// stats keeps T2's pairs-per-flow figures: min, max and a running
+// "average" (the first flow's pairs, then 0.7·avg + 0.3·pairs).
+func (m *MacRecorder) stats(n uint16) {
+	if m.flows == 0 {
+		m.minP, m.maxP, m.avgP = n, n, float64(n)
+	} else {
+		m.minP, m.maxP = min(m.minP, n), max(m.maxP, n)
+		m.avgP = 0.7*m.avgP + 0.3*float64(n)
+	}
+	m.flows++
+	if n > 1 {
+		m.multiPairRun = true
+	}
+}
+
+// Report prints the aggregated status and the pairs per flow.
+func (m *MacRecorder) Report(r *report.Writer) {
+	if m.aggStat != 0 {
+		r.Plugin(registration.Name, "Aggregated macStat=0x%02x", m.aggStat)
+	}
+	if m.multiPairRun {
+		r.Plugin(registration.Name, "MAC pairs per flow: min: %d, max: %d, average: %.2f", m.minP, m.maxP, m.avgP)
+	}
+}
+
+// PacketColumns are the labels of the packet's addresses.
+func (m *MacRecorder) PacketColumns() []string {
+	if !m.labels {
+		return nil
+	}
+	return []string{"srcMacLbl", "dstMacLbl"}
+}
+
+// WritePacket writes the packet's labels (empty without Ethernet).
+func (m *MacRecorder) WritePacket(p *packet.Packet, f *flow.Flow, w *record.Writer) {
+	if !m.labels {
+		return
+	}
+	if !p.HasMAC {
+		w.Empty()
+		w.Empty()
+		return
+	}
+	w.StrClass(m.lbl.lookup(p.SrcMAC))
+	w.StrClass(m.lbl.lookup(p.DstMAC))
+}

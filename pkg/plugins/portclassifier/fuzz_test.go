@@ -1,0 +1,26 @@
+package portclassifier
+
+import "testing"
+
+// FuzzLoad feeds arbitrary port tables to the parser: it must return an
+// error or a table, never panic, and keep names within maxName bytes.
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte("80\ttcp\thttp\tWorld Wide Web\n"))
+	f.Add([]byte("# comment\n\t53\tudp\tdomain\n53 udp domain DNS\r\n"))
+	f.Add([]byte("65535\ttcp\t" + string(make([]byte, 100)) + "\n"))
+	f.Add([]byte("99999\ttcp\tx\n"))
+	f.Add([]byte("1\tsctp\tx\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := &PortClassifier{}
+		if err := c.load(data); err != nil {
+			return
+		}
+		for _, m := range []*[65536][]byte{&c.tcp, &c.udp} {
+			for _, n := range m {
+				if len(n) > maxName {
+					t.Fatalf("name of %d bytes", len(n))
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,186 @@
+// Package portclassifier is the portClassifier plugin (T2 number 111): it
+// names the service of each flow's server port from a port table.
+package portclassifier
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"fmt"
+	"strconv"
+
+	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/ipproto"
+	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/record"
+)
+
+//go:embed portClassifier.toml
+var embedded []byte
+
+// builtinPortmap is made by genportmap from the IANA registry.
+//
+//go:embed portmap.txt
+var builtinPortmap []byte
+
+var registration = plugin.Register(plugin.Descriptor{Defaults: embedded, Version: "0.9.3",
+	New: func() plugin.Plugin { return &PortClassifier{} }})
+
+var (
+	_ plugin.Initer         = (*PortClassifier)(nil)
+	_ plugin.FlowColumns    = (*PortClassifier)(nil)
+	_ plugin.FlowTerminator = (*PortClassifier)(nil)
+	_ plugin.PacketColumns  = (*PortClassifier)(nil)
+)
+
+// maxName is the longest service name kept (T2 reads at most 63 bytes).
+const maxName = 63
+
+// PortClassifier is the plugin instance.
+type PortClassifier struct {
+	num, str bool
+	unknown  []byte
+	// tcp and udp hold the name of each port; nil: no entry.
+	tcp, udp [65536][]byte
+}
+
+// Init reads the settings and the port table.
+func (c *PortClassifier) Init(env *plugin.Env) error {
+	c.num = env.Settings.Bool("PBC_NUM")
+	c.str = env.Settings.Bool("PBC_STR")
+	c.unknown = []byte(env.Settings.String("PBC_UNKNOWN"))
+	name := env.Settings.String("PBC_CLASSFILE")
+	data := builtinPortmap
+	if env.Files != nil {
+		user, found, err := env.Files.UserFile(name)
+		if err != nil {
+			return err
+		}
+		if found {
+			data = user
+		}
+	}
+	if err := c.load(data); err != nil {
+		return fmt.Errorf("%s: %v", name, err)
+	}
+	return nil
+}
+
+// load reads "port<TAB>tcp|udp<TAB>name..." lines. As in T2, lines that
+// start with '#', a space or a TAB are comments, the first line of a
+// (port, protocol) wins and the name ends at the first white space.
+// Other malformed lines are an error naming the line.
+func (c *PortClassifier) load(data []byte) error {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		l := bytes.TrimRight(sc.Bytes(), "\r")
+		if len(l) == 0 || l[0] == '#' || l[0] == ' ' || l[0] == '\t' {
+			continue
+		}
+		f := bytes.Fields(l)
+		if len(f) < 3 {
+			return fmt.Errorf("line %d: want port, protocol and name", n)
+		}
+		port, err := strconv.ParseUint(string(f[0]), 10, 16)
+		if err != nil {
+			return fmt.Errorf("line %d: bad port number", n)
+		}
+		var m *[65536][]byte
+		switch string(f[1]) {
+		case "tcp":
+			m = &c.tcp
+		case "udp":
+			m = &c.udp
+		default:
+			return fmt.Errorf("line %d: protocol must be tcp or udp", n)
+		}
+		name := f[2]
+		if len(name) > maxName {
+			name = name[:maxName]
+		}
+		if m[port] == nil {
+			m[port] = append([]byte(nil), name...)
+		}
+	}
+	return sc.Err()
+}
+
+// Columns are T2's two columns.
+func (c *PortClassifier) Columns() []record.Column {
+	var cols []record.Column
+	if c.num {
+		cols = append(cols, record.Column{Name: "dstPortClassN", Type: "U16", Desc: "Port based classification of the destination port number"})
+	}
+	if c.str {
+		cols = append(cols, record.Column{Name: "dstPortClass", Type: "SC", Desc: "Port based classification of the destination port name"})
+	}
+	return cols
+}
+
+// classify returns the server port of a flow with these fields and its
+// name. Protocols without ports give port 0 and the unknown label.
+func (c *PortClassifier) classify(proto uint8, sport, dport uint16, inverted bool) (uint16, []byte) {
+	var m *[65536][]byte
+	switch proto {
+	case ipproto.TCP, ipproto.SCTP:
+		m = &c.tcp
+	case ipproto.UDP, ipproto.UDPLite:
+		m = &c.udp
+	default:
+		return 0, c.unknown
+	}
+	port := dport
+	if inverted {
+		port = sport
+	}
+	if name := m[port]; name != nil {
+		return port, name
+	}
+	return port, c.unknown
+}
+
+// OnFlowTerminate writes the flow's server port and its name.
+func (c *PortClassifier) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
+	port, name := c.classify(f.Key.Proto, f.Key.SrcPort, f.Key.DstPort, f.IsInverted())
+	c.write(w, port, name, true)
+}
+
+func (c *PortClassifier) write(w *record.Writer, port uint16, name []byte, hasPort bool) {
+	if c.num {
+		if hasPort {
+			w.U64(uint64(port))
+		} else {
+			w.Empty()
+		}
+	}
+	if c.str {
+		w.StrClass(name)
+	}
+}
+
+// PacketColumns are the same two columns per packet.
+func (c *PortClassifier) PacketColumns() []string {
+	var cols []string
+	if c.num {
+		cols = append(cols, "dstPortClassN")
+	}
+	if c.str {
+		cols = append(cols, "dstPortClass")
+	}
+	return cols
+}
+
+// WritePacket classifies the packet's flow; layer-2 packets get an empty
+// number, as in T2.
+func (c *PortClassifier) WritePacket(p *packet.Packet, f *flow.Flow, w *record.Writer) {
+	if p.IPVer == 0 || f == nil {
+		c.write(w, 0, c.unknown, false)
+		return
+	}
+	port, name := c.classify(f.Key.Proto, f.Key.SrcPort, f.Key.DstPort, f.IsInverted())
+	c.write(w, port, name, true)
+}

@@ -1,0 +1,89 @@
+package portclassifier
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/plugin/plugintest"
+	"github.com/t2go/t2go/pkg/record"
+)
+
+func newPC(t testing.TB) *PortClassifier {
+	c := &PortClassifier{}
+	if err := c.Init(plugintest.Env(t, embedded, map[string]int64{})); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestClassify(t *testing.T) {
+	c := newPC(t)
+	for _, tc := range []struct {
+		proto        uint8
+		sport, dport uint16
+		inv          bool
+		want         string
+	}{
+		{6, 40000, 443, false, "443\thttps"},
+		{6, 443, 40000, true, "443\thttps"},
+		{17, 53, 53, false, "53\tdomain"},
+		{132, 1, 80, false, "80\thttp"},   // SCTP looks up tcp
+		{136, 1, 53, false, "53\tdomain"}, // UDP-Lite looks up udp
+		{1, 0, 0, false, "0\tunknown"},    // no ports
+		{6, 1, 65000, false, "65000\tunknown"},
+	} {
+		f := &flow.Flow{Key: flow.Key{Proto: tc.proto, SrcPort: tc.sport, DstPort: tc.dport}}
+		if tc.inv {
+			f.Status |= packet.L3FlowInvert
+		}
+		var w record.Writer
+		c.OnFlowTerminate(f, &w)
+		if got := strings.TrimPrefix(string(w.Bytes()), "\t"); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc, got, tc.want)
+		}
+	}
+}
+
+func TestLoad(t *testing.T) {
+	for _, tc := range []struct {
+		data, err string
+	}{
+		{"# comment\n 1 tcp x\n80\ttcp\tweb\tdesc\n80\ttcp\tsecond\n", ""},
+		{"80\ttcp\n", "line 1: want port, protocol and name"},
+		{"x\ttcp\ty\n", "line 1: bad port number"},
+		{"70000\ttcp\ty\n", "line 1: bad port number"},
+		{"80\tsctp\ty\n", "line 1: protocol must be tcp or udp"},
+	} {
+		c := &PortClassifier{}
+		err := c.load([]byte(tc.data))
+		if (err == nil) != (tc.err == "") || (err != nil && err.Error() != tc.err) {
+			t.Errorf("%q: %v, want %q", tc.data, err, tc.err)
+		}
+		if err == nil && string(c.tcp[80]) != "web" {
+			t.Errorf("first line must win, got %q", c.tcp[80])
+		}
+	}
+}
+
+func TestNoAllocs(t *testing.T) {
+	c := newPC(t)
+	f := &flow.Flow{Key: flow.Key{Proto: 6, SrcPort: 40000, DstPort: 443}}
+	var w record.Writer
+	if n := testing.AllocsPerRun(1000, func() { w.Reset(); c.OnFlowTerminate(f, &w) }); n != 0 {
+		t.Errorf("%v allocations per flow", n)
+	}
+}
+
+func BenchmarkFlowTerminate(b *testing.B) {
+	c := newPC(b)
+	f := &flow.Flow{Key: flow.Key{Proto: 6, SrcPort: 40000, DstPort: 443}}
+	var w record.Writer
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w.Reset()
+		c.OnFlowTerminate(f, &w)
+	}
+}
