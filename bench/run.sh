@@ -2,7 +2,9 @@
 # Whole-command benchmark: builds the large benchmark capture (once), then
 # times, in the same run, `tcpdump -r FILE -w /dev/null` and t2 with the
 # tutorial plugin set (basicFlow basicStats tcpStates ftpDecode txtSink),
-# with and without txtSink. Prints packets/s, Gbit/s, peak RSS and the
+# with and without txtSink, and with T2's default plugin set (no
+# plugins.txt: protoStats basicFlow macRecorder portClassifier basicStats
+# tcpFlags tcpStates icmpDecode connStat txtSink). Prints packets/s, Gbit/s, peak RSS and the
 # ratio to tcpdump for each (medians of BENCH_RUNS interleaved rounds).
 #   bench/run.sh [CAPTURE]   (default: $BENCH_PCAP or /tmp/t2go-bench/bench.pcap)
 #   BENCH_RUNS=N             rounds (default 5)
@@ -45,13 +47,15 @@ cat "$pcap" >/dev/null # warm the page cache
 # largest peak RSS.
 runs=${BENCH_RUNS:-5}
 "$bin/t2build" -e -y >/dev/null
-td=() t2=() t2n=()
+td=() t2=() t2n=() t2d=()
 for ((i = 0; i < runs; i++)); do
 	td+=("$(measure tcpdump -r "$pcap" -w /dev/null)")
 	"$bin/t2build" -y tranalyzer2 basicFlow basicStats tcpStates ftpDecode txtSink >/dev/null
 	t2+=("$(measure "$bin/t2" -r "$pcap" -w "$bin/out/" -l)")
 	"$bin/t2build" -y -u txtSink >/dev/null
 	t2n+=("$(measure "$bin/t2" -r "$pcap" -w "$bin/out/" -l)")
+	rm -f "$home/plugins.txt" # T2's default build set
+	t2d+=("$(measure "$bin/t2" -r "$pcap" -w "$bin/out/" -l)")
 done
 "$bin/t2build" -y tranalyzer2 basicFlow basicStats tcpStates ftpDecode txtSink >/dev/null
 "$bin/t2" -r "$pcap" -w "$bin/out/" -l >/dev/null 2>&1
@@ -64,6 +68,7 @@ stats() {
 read -r td_s td_min td_rss < <(stats "${td[@]}")
 read -r t2_s t2_min t2_rss < <(stats "${t2[@]}")
 read -r t2n_s t2n_min t2n_rss < <(stats "${t2n[@]}")
+read -r t2d_s t2d_min t2d_rss < <(stats "${t2d[@]}")
 
 report() {
 	local label=$1 secs=$2 fastest=$3 rss=$4
@@ -76,4 +81,5 @@ echo "capture: $pcap ($bytes bytes, $packets packets); median of $runs runs each
 report "tcpdump -r -w /dev/null" "$td_s" "$td_min" "$td_rss"
 report "t2 tutorial plugins" "$t2_s" "$t2_min" "$t2_rss"
 report "t2 without txtSink" "$t2n_s" "$t2n_min" "$t2n_rss"
+report "t2 T2's default plugin set" "$t2d_s" "$t2d_min" "$t2d_rss"
 echo "flows written by t2: $flows"
