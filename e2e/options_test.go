@@ -142,7 +142,7 @@ func TestDefaultPluginSet(t *testing.T) {
 	hdr := readLines(t, filepath.Join(e.out, "ftp-data-transfers_headers.txt"))
 	var loaded []string
 	for _, l := range hdr {
-		if strings.HasPrefix(l, "#   0") {
+		if len(l) > 7 && strings.HasPrefix(l, "#   ") && l[4] >= '0' && l[4] <= '9' && l[6] == ':' {
 			loaded = append(loaded, strings.TrimPrefix(l, "#   "))
 		}
 	}
