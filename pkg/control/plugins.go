@@ -34,6 +34,7 @@ func (r *Run) loadPlugins() error {
 		}
 		delete(active, d.Name)
 		p := d.New()
+		r.descs = append(r.descs, d)
 		r.plugins = append(r.plugins, p)
 		r.names = append(r.names, d.Name+", "+d.Version)
 	}
@@ -75,6 +76,9 @@ func (r *Run) initPlugins(hdr plugin.HeaderInfo) error {
 		Stdout:        r.opt.Stdout,
 		Split:         r.opt.Split,
 		HeaderInfo:    hdr,
+	}
+	if r.pool != nil {
+		return r.pool.initWorkers(*env)
 	}
 	for _, p := range r.plugins {
 		if i, ok := p.(plugin.Initer); ok {

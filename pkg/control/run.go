@@ -42,7 +42,9 @@ type Run struct {
 	repW   *report.Writer // report stream writer
 	monW   *report.Writer // monitoring stream writer (human reports)
 	src    capture.Source
-	eng    *engine.Engine
+	eng    *engine.Engine // the engine (with -j N > 1: worker 1's)
+	pool   *pool          // the capture workers (-j N > 1), else nil
+	descs  []plugin.Descriptor
 
 	plugins  []plugin.Plugin
 	names    []string
@@ -115,7 +117,7 @@ func New(opt Options) (*Run, error) {
 	r.prev = counters.New()
 	r.prev.MinHdrs = 0
 	r.diffC = new(counters.Counters)
-	r.eng = engine.New(engine.Options{
+	eo := engine.Options{
 		Capacity:    int(r.cfg.hashBase) * r.opt.HashFactor,
 		FlowTimeout: packet.FromSeconds(r.cfg.flowTimeout),
 		L2Flows:     r.cfg.ethActivate > 0,
@@ -124,7 +126,14 @@ func New(opt Options) (*Run, error) {
 		Live:        opt.InputKind == InputLive,
 		MultiFile:   opt.InputKind == InputList || opt.InputKind == InputSeries,
 		RegularFile: r.regularFile(),
-	}, hooks{r})
+	}
+	if n := r.workerCount(); n > 1 {
+		if err := r.newPool(n, eo); err != nil {
+			return nil, err
+		}
+	} else {
+		r.eng = engine.New(eo, hooks{r})
+	}
 	if err := r.loadPlugins(); err != nil {
 		return nil, err
 	}
@@ -183,7 +192,9 @@ func (r *Run) Execute() (err error) {
 		}
 		return err
 	}
-	r.eng.SetSource(r.src)
+	if r.pool == nil {
+		r.eng.SetSource(r.src)
+	}
 	if err := r.initPlugins(hdr); err != nil {
 		return err
 	}
@@ -202,7 +213,9 @@ func (r *Run) closeAll() error {
 			first = err
 		}
 	}
-	if r.src != nil && !r.eng.ReaderAbandoned() {
+	if r.pool != nil {
+		keep(r.pool.closeSources())
+	} else if r.src != nil && !r.eng.ReaderAbandoned() {
 		keep(r.src.Close())
 	}
 	r.src = nil

@@ -149,6 +149,15 @@ type Monitor interface {
 	MonitorReport(r *report.Writer, diff bool)
 }
 
+// Combiner says how the values of the plugin's report lines (Reporter,
+// Monitor) and machine columns add up when several capture workers each
+// run an instance (t2 -i IFACE -j N). Plugins that do not implement it
+// are combined with report.CombineSum: counts add up, hexadecimal flags
+// are ORed, percentages of the run's totals add up. State written at
+// Finish (files) is merged the same way before the first worker's
+// instance finishes: see docs/plugins.md.
+type Combiner interface{ ReportCombine() report.Combine }
+
 // Sink writes finished flow records. StartSink is called once after every
 // plugin's Init with the complete column list (core columns first); then
 // WriteFlow receives each record as one line without newline.

@@ -401,6 +401,7 @@ func (t *talker) addrString(l2 bool) string {
 
 // Report writes the end-report lines.
 func (b *BasicStats) Report(r *report.Writer) { b.lines(r) }
+func (b *BasicStats) ReportCombine() report.Combine { return report.CombineMax } // maxima: docs/plugins.md
 
 func (b *BasicStats) lines(r *report.Writer) {
 	var pkts, bytes float64
