@@ -1,12 +1,14 @@
-// Package configs holds the default configuration files of t2 and its
-// plugins. They are embedded into every binary, so no file is needed to run;
-// users override them with copies in their config home (see pkg/config).
+// Package configs holds the default configuration of the t2 core
+// (tranalyzer2.toml) and the protocol file proto.txt it shares with
+// protoStats; each plugin keeps its own defaults in its folder under
+// pkg/plugins. They are embedded into every binary, so no file is needed
+// to run; users override them with copies in their config home (see
+// pkg/config).
 package configs
 
 import "embed"
 
-// FS holds every *.toml component file and the *.txt data files
-// (proto.txt) of this directory.
+// FS holds tranalyzer2.toml and proto.txt.
 //
 //go:embed *.toml *.txt
 var FS embed.FS

@@ -65,7 +65,9 @@ func TestSignalsBeforeFirstPacket(t *testing.T) {
 			sent := time.Now()
 			p.signal(tc.sig)
 			p.wait(5 * time.Second)
-			if el := time.Since(sent); el > time.Second {
+			// t2 acts within a second; the test allows two for a
+			// loaded machine (before the fix it never exited).
+			if el := time.Since(sent); el > 2*time.Second {
 				t.Errorf("t2 took %v to act on %v", el, tc.sig)
 			}
 		})

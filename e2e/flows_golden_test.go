@@ -28,6 +28,7 @@ func TestFlowFilesGolden(t *testing.T) {
 		t.Run(file, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
+			e.useGoldenPlugins()
 			e.mustRun("t2", "-r", testdata("pcaps", file), "-w", e.out+"/")
 			base := strings.TrimSuffix(file, filepath.Ext(file))
 			got := readLines(t, filepath.Join(e.out, base+"_flows.txt"))
@@ -54,6 +55,7 @@ func TestFlowFilesGolden(t *testing.T) {
 // parameters, and data flows linked to their control flow.
 func TestFTPColumnsFilled(t *testing.T) {
 	e := newEnv(t)
+	e.useGoldenPlugins()
 	e.mustRun("t2", "-r", testdata("pcaps", "ftp-data-transfers.pcap"), "-w", e.out+"/")
 	lines := readLines(t, filepath.Join(e.out, "ftp-data-transfers_flows.txt"))
 	hdr := strings.Split(strings.TrimPrefix(lines[0], "%"), "\t")

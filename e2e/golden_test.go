@@ -14,6 +14,7 @@ import (
 // reason; everything else must be identical.
 func TestGoldenAgainstT2(t *testing.T) {
 	e := newEnv(t)
+	e.useGoldenPlugins()
 	pcap := filepath.Join(e.out, "test.pcap")
 	copyFile(t, testdata("t2sample", "test.pcap"), pcap)
 	r := e.mustRun("t2", "-r", "test.pcap", "-w", "res/", "-s")

@@ -64,6 +64,19 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
+// goldenPlugins is the plugin set the golden files (testdata/t2sample,
+// testdata/golden) were made with; it is larger than T2's default set,
+// which t2 runs without a plugins.txt.
+const goldenPlugins = "protoStats\nbasicFlow\nbasicStats\ntcpStates\nftpDecode\ntxtSink\n"
+
+// useGoldenPlugins writes goldenPlugins as the home's plugins.txt.
+func (e *env) useGoldenPlugins() {
+	e.t.Helper()
+	if err := os.WriteFile(filepath.Join(e.home, "plugins.txt"), []byte(goldenPlugins), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func (e *env) environ() []string {
 	var env []string
 	for _, kv := range os.Environ() {

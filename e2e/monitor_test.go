@@ -84,6 +84,7 @@ func (e *env) conf(kv ...string) {
 // final row for the packets after the last trigger.
 func TestMachineRowsMatchT2(t *testing.T) {
 	e := newEnv(t)
+	e.useGoldenPlugins()
 	e.conf("MACHINE_REPORT=1", "DIFF_REPORT=1", "MONINTTMPCP=1", "MONINTV=10")
 	copyFile(t, testdata("t2sample", "test.pcap"), filepath.Join(e.out, "test.pcap"))
 	e.mustRun("t2", "-r", "test.pcap", "-w", "res/", "-l", "-m")
@@ -121,6 +122,7 @@ func TestDiffRowsAddUpToEndReport(t *testing.T) {
 		t.Run(file, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
+			e.useGoldenPlugins()
 			e.conf("MACHINE_REPORT=1", "DIFF_REPORT=1", "MONINTTMPCP=1", "MONINTV=10",
 				`MONPROTL2=["ETHERTYPE_ARP","ETHERTYPE_RARP","ETHERTYPE_IP","ETHERTYPE_IPV6"]`,
 				`MONPROTL3=["L3_ICMP","L3_IGMP","L3_TCP","L3_UDP","L3_GRE","L3_ICMP6","L3_SCTP"]`)

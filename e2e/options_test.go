@@ -132,3 +132,28 @@ func TestPluginFolderAndList(t *testing.T) {
 		t.Errorf("unknown plugin: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+// Without plugins.txt t2 runs T2's default build set (the members that
+// are compiled in): ftpDecode, compiled in but not in that set, stays off
+// until a list names it.
+func TestDefaultPluginSet(t *testing.T) {
+	e := newEnv(t)
+	e.mustRun("t2", "-r", testdata("pcaps", "ftp-data-transfers.pcap"), "-w", e.out+"/")
+	hdr := readLines(t, filepath.Join(e.out, "ftp-data-transfers_headers.txt"))
+	var loaded []string
+	for _, l := range hdr {
+		if strings.HasPrefix(l, "#   0") {
+			loaded = append(loaded, strings.TrimPrefix(l, "#   "))
+		}
+	}
+	want := []string{"01: protoStats, version 0.9.3", "02: basicFlow, version 0.9.3", "03: basicStats, version 0.9.3",
+		"04: tcpStates, version 0.9.3", "05: txtSink, version 0.9.3"}
+	if strings.Join(loaded, "|") != strings.Join(want, "|") {
+		t.Errorf("plugins loaded %q, want %q", loaded, want)
+	}
+	e.useGoldenPlugins()
+	e.mustRun("t2", "-r", testdata("pcaps", "ftp-data-transfers.pcap"), "-w", e.out+"/")
+	if flows := readLines(t, filepath.Join(e.out, "ftp-data-transfers_flows.txt")); !strings.Contains(flows[0], "\tftpStat\t") {
+		t.Errorf("ftpDecode listed in plugins.txt but no ftpStat column: %q", flows[0])
+	}
+}

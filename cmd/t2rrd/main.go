@@ -9,14 +9,15 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/t2go/t2go/pkg/t2rrdcli"
+	"github.com/t2go/t2go/pkg/iostreams"
+	"github.com/t2go/t2go/pkg/t2rrd/cli"
 )
 
 func main() {
 	// SIGINT/SIGTERM end a live plot (or -m) cleanly: pending rows are
 	// written before exit.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := t2rrdcli.Run(ctx, os.Args[1:], t2rrdcli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+	code := cli.Main(ctx, os.Args[1:], iostreams.System())
 	stop()
 	os.Exit(code)
 }

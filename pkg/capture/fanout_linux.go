@@ -249,7 +249,9 @@ func fanoutProgram() []unix.SockFilter {
 		prot = 0xfffff000 // SKF_AD_OFF + SKF_AD_PROTOCOL (0)
 	)
 	var p []unix.SockFilter
-	add := func(code uint16, jt, jf uint8, k uint32) { p = append(p, unix.SockFilter{Code: code, Jt: jt, Jf: jf, K: k}) }
+	add := func(code uint16, jt, jf uint8, k uint32) {
+		p = append(p, unix.SockFilter{Code: code, Jt: jt, Jf: jf, K: k})
+	}
 	// xorWords: A = XOR of the words at the network offsets.
 	xorWords := func(offs ...uint32) {
 		add(ld, 0, 0, net+offs[0])

@@ -1,7 +1,8 @@
 // Package config reads the run-time configuration of t2 and its plugins.
 //
 // Every component (the core "tranalyzer2" and each plugin) has one file
-// NAME.toml. The defaults are embedded from the configs/ directory, and they
+// NAME.toml. The core's default is embedded from configs/, each plugin's
+// from its own folder (through the catalogue pkg/plugins), and they
 // are also the schema: a key's type comes from its default value, its allowed
 // values and description from the comment block above it. A user overrides
 // keys with a copy of the file; for each component the first of these is
@@ -27,6 +28,7 @@ import (
 	"strings"
 
 	"github.com/t2go/t2go/configs"
+	"github.com/t2go/t2go/pkg/plugins"
 )
 
 // Core is the component name of the analyzer core.
@@ -37,8 +39,10 @@ const Core = "tranalyzer2"
 type Options struct {
 	Home      string // config home; "" = DefaultHome()
 	PluginDir string // plugin folder (-p); "" = none
-	// Defaults holds the default component files; nil = the embedded
-	// configs.FS. Tests use it to add plugin files.
+	// Defaults holds the default component files (NAME.toml at its top
+	// level) and proto.txt; nil = the built-in ones: configs.FS for the
+	// core and proto.txt, pkg/plugins for the plugins. Tests use it to
+	// add plugin files.
 	Defaults fs.FS
 }
 
@@ -54,6 +58,34 @@ func (o Options) defaults() fs.FS {
 		return o.Defaults
 	}
 	return configs.FS
+}
+
+// defaultFile is one component's default file.
+type defaultFile struct {
+	name, file string
+	data       []byte
+}
+
+func (o Options) defaultFiles() ([]defaultFile, error) {
+	fsys := o.defaults()
+	files, err := fs.Glob(fsys, "*.toml")
+	if err != nil {
+		return nil, fmt.Errorf("config: listing defaults: %w", err)
+	}
+	var out []defaultFile
+	for _, f := range files {
+		data, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("config: default %s: %w", f, err)
+		}
+		out = append(out, defaultFile{strings.TrimSuffix(path.Base(f), ".toml"), "configs/" + f, data})
+	}
+	if o.Defaults == nil {
+		for _, p := range plugins.All() {
+			out = append(out, defaultFile{p.Name, "pkg/plugins/" + p.File, p.Defaults})
+		}
+	}
+	return out, nil
 }
 
 // DefaultHome returns $T2_HOME if set, else ~/.tranalyzer. Under sudo
@@ -148,6 +180,7 @@ func (c *Component) DefaultText() []byte { return c.defaultText }
 
 // Config is the loaded configuration of every component.
 type Config struct {
+	err   error
 	opts  Options
 	comps map[string]*Component
 	order []string
@@ -167,9 +200,9 @@ func Load(opts Options) (*Config, error) {
 		if !ok {
 			continue
 		}
-		data, err := os.ReadFile(file)
+		data, err := opts.readUserFile(file, MaxConfigFile)
 		if err != nil {
-			return nil, fmt.Errorf("config: %s: %w", DisplayPath(file), err)
+			return nil, err
 		}
 		if err := comp.apply(file, data); err != nil {
 			return nil, err
@@ -184,18 +217,16 @@ func Load(opts Options) (*Config, error) {
 
 // LoadDefaults reads only the default files (no user overrides).
 func LoadDefaults(opts Options) (*Config, error) {
-	fsys := opts.defaults()
-	files, err := fs.Glob(fsys, "*.toml")
+	files, err := opts.defaultFiles()
 	if err != nil {
-		return nil, fmt.Errorf("config: listing defaults: %w", err)
+		return nil, err
 	}
 	c := &Config{opts: opts, comps: map[string]*Component{}}
 	for _, f := range files {
-		data, err := fs.ReadFile(fsys, f)
-		if err != nil {
-			return nil, fmt.Errorf("config: default %s: %w", f, err)
+		if _, dup := c.comps[f.name]; dup {
+			return nil, fmt.Errorf("config: two default files for %s (%s)", f.name, f.file)
 		}
-		comp, err := parseDefault(strings.TrimSuffix(path.Base(f), ".toml"), "configs/"+f, data)
+		comp, err := parseDefault(f.name, f.file, f.data)
 		if err != nil {
 			return nil, err
 		}
@@ -259,7 +290,7 @@ func (comp *Component) apply(file string, data []byte) error {
 		}
 		v, err := s.parseRaw(e.Raw)
 		if err != nil {
-			return &LineError{Path: file, Line: e.Line, Msg: fmt.Sprintf("%s = %s: %v", e.Key, e.Raw, err)}
+			return &LineError{Path: file, Line: e.Line, Msg: fmt.Sprintf("%s = %s: %v", e.Key, clip(e.Raw), err)}
 		}
 		comp.values[e.Key] = v
 		comp.raws[e.Key] = e.Raw
@@ -289,52 +320,88 @@ func (c *Config) Component(name string) (*Component, bool) {
 	return comp, ok
 }
 
-func (c *Config) get(component, key string, kinds ...Kind) (*Spec, Value) {
-	comp, ok := c.comps[component]
+// value returns key's value when the key exists with one of kinds.
+func (comp *Component) value(key string, kinds ...Kind) (Value, error) {
+	sp, ok := comp.specs[key]
 	if !ok {
-		panic(fmt.Sprintf("config: no component %q in the embedded defaults", component))
-	}
-	s, ok := comp.specs[key]
-	if !ok {
-		panic(fmt.Sprintf("config: no key %s in the embedded defaults of %s", key, component))
+		return Value{}, fmt.Errorf("no setting %s in the defaults of %s", key, comp.Name)
 	}
 	for _, k := range kinds {
-		if s.Kind == k {
-			return s, comp.values[key]
+		if sp.Kind == k {
+			return comp.values[key], nil
 		}
 	}
-	panic(fmt.Sprintf("config: %s.%s is a %s", component, key, s.Kind))
+	return Value{}, fmt.Errorf("setting %s of %s is a %s", key, comp.Name, sp.Kind)
 }
 
-// Int returns an integer key. It panics when the key is not in the
-// embedded defaults or is not an integer (a programming error).
-func (c *Config) Int(component, key string) int64 {
-	_, v := c.get(component, key, KindInt)
-	return v.Int
+// IntValue returns an integer key (plugin.Source).
+func (comp *Component) IntValue(key string) (int64, error) {
+	v, err := comp.value(key, KindInt)
+	return v.Int, err
 }
+
+// FloatValue returns a numeric key; integer keys are converted.
+func (comp *Component) FloatValue(key string) (float64, error) {
+	v, err := comp.value(key, KindFloat, KindInt)
+	return v.Float, err
+}
+
+// StringValue returns a string key.
+func (comp *Component) StringValue(key string) (string, error) {
+	v, err := comp.value(key, KindString)
+	return v.Str, err
+}
+
+// StringsValue returns a list key (a copy).
+func (comp *Component) StringsValue(key string) ([]string, error) {
+	v, err := comp.value(key, KindList)
+	return append([]string{}, v.List...), err
+}
+
+// get returns key of component. A missing component or key, or one of
+// another kind, is not a panic: the zero value is returned and the first
+// such error is kept for Err.
+func (c *Config) get(component, key string, kinds ...Kind) Value {
+	comp, ok := c.comps[component]
+	if !ok {
+		c.fail(fmt.Errorf("config: no component %s", component))
+		return Value{}
+	}
+	v, err := comp.value(key, kinds...)
+	if err != nil {
+		c.fail(fmt.Errorf("config: %w", err))
+	}
+	return v
+}
+
+func (c *Config) fail(err error) {
+	if c.err == nil {
+		c.err = err
+	}
+}
+
+// Err returns the first failed look-up of Int, Float, Bool, String or
+// Strings (a key missing from the defaults), or nil.
+func (c *Config) Err() error { return c.err }
+
+// Int returns an integer key (0 and an error kept for Err when the key
+// is not an integer key of the defaults).
+func (c *Config) Int(component, key string) int64 { return c.get(component, key, KindInt).Int }
 
 // Float returns a numeric key (integer keys are converted).
 func (c *Config) Float(component, key string) float64 {
-	_, v := c.get(component, key, KindFloat, KindInt)
-	return v.Float
+	return c.get(component, key, KindFloat, KindInt).Float
 }
 
 // Bool returns an integer key as a switch: true when it is not 0.
-func (c *Config) Bool(component, key string) bool {
-	_, v := c.get(component, key, KindInt)
-	return v.Int != 0
-}
+func (c *Config) Bool(component, key string) bool { return c.get(component, key, KindInt).Int != 0 }
 
 // String returns a string key.
-func (c *Config) String(component, key string) string {
-	_, v := c.get(component, key, KindString)
-	return v.Str
-}
+func (c *Config) String(component, key string) string { return c.get(component, key, KindString).Str }
 
 // Strings returns a list key (a copy).
 func (c *Config) Strings(component, key string) []string {
-	_, v := c.get(component, key, KindList)
-	return append([]string{}, v.List...)
+	return append([]string{}, c.get(component, key, KindList).List...)
 }
 
 // PluginInfo names a plugin and its T2 number.
@@ -356,21 +423,13 @@ func (c *Config) Catalogue() []PluginInfo {
 }
 
 func pluginHeader(data []byte) (PluginInfo, bool) {
-	line, _, _ := strings.Cut(string(data), "\n")
-	f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "#"))
-	if len(f) != 3 || f[0] != "plugin:" {
-		return PluginInfo{}, false
-	}
-	var n int
-	if _, err := fmt.Sscanf(f[2], "%d", &n); err != nil || n < 0 || n > 999 {
-		return PluginInfo{}, false
-	}
-	return PluginInfo{Name: f[1], Number: n}, true
+	name, number, err := plugins.ParseHeader(data)
+	return PluginInfo{Name: name, Number: number}, err == nil
 }
 
 // ActivePlugins returns the plugin names listed in plugins.txt (plugin
 // folder, else home). explicit is false (and names nil) when there is no
-// plugins.txt: then every compiled-in plugin is active. An existing empty
+// plugins.txt: then DefaultPlugins are active. An existing empty
 // file means no plugin but the core. "tranalyzer2" entries are dropped.
 func (c *Config) ActivePlugins() (names []string, explicit bool) {
 	names, explicit, _ = c.activePlugins()
@@ -382,9 +441,9 @@ func (c *Config) activePlugins() ([]string, bool, error) {
 	if !ok {
 		return nil, false, nil
 	}
-	data, err := os.ReadFile(file)
+	data, err := c.opts.readUserFile(file, MaxPluginList)
 	if err != nil {
-		return nil, false, fmt.Errorf("config: %s: %w", DisplayPath(file), err)
+		return nil, false, err
 	}
 	names, err := ParsePluginList(file, data)
 	if err != nil {
@@ -418,10 +477,37 @@ func FormatPluginList(names []string) []byte {
 	var b strings.Builder
 	b.WriteString("# Active t2 plugins, one per line (written by t2build/t2conf).\n")
 	b.WriteString("# The core (tranalyzer2) is always active. An empty list means no plugin;\n")
-	b.WriteString("# delete this file to activate every compiled-in plugin.\n")
+	b.WriteString("# delete this file to activate T2's default plugin set.\n")
 	for _, n := range names {
 		b.WriteString(n)
 		b.WriteByte('\n')
 	}
 	return []byte(b.String())
+}
+
+// ParsePluginDefaults reads a plugin's default file (its header names the
+// component), as plugin tests do with the file their package embeds.
+func ParsePluginDefaults(file string, data []byte) (*Component, error) {
+	info, ok := pluginHeader(data)
+	if !ok {
+		return nil, &LineError{Path: file, Line: 1, Msg: "a plugin file must start with \"# plugin: NAME NUMBER\""}
+	}
+	return parseDefault(info.Name, file, data)
+}
+
+// Override sets key to the value text raw (as written in a file), checked
+// against the schema like a user file's line.
+func (comp *Component) Override(key, raw string) error {
+	return comp.apply("override", []byte(key+" = "+raw+"\n"))
+}
+
+// UserFile returns the user's copy of the data file name (plugin folder,
+// then config home), read like the config files (plugin.Files).
+func (c *Config) UserFile(name string) ([]byte, bool, error) {
+	file, ok := c.opts.Lookup(name)
+	if !ok {
+		return nil, false, nil
+	}
+	data, err := c.opts.readUserFile(file, MaxDataFile)
+	return data, true, err
 }

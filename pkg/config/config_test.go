@@ -215,7 +215,8 @@ func TestCanonical(t *testing.T) {
 		{"MONPROTFL", "my proto.txt", `"my proto.txt"`, false},
 		{"MONPROTFL", `"x.txt"`, `"x.txt"`, false},
 		{"MONPROTFL", "default", `"proto.txt"`, false},
-		{"MONPROTL3", "L3_TCP,6, L3_GRE", `["L3_TCP", "6", "L3_GRE"]`, false},
+		{"MONPROTL3", "L3_TCP,17, L3_GRE", `["L3_TCP", "17", "L3_GRE"]`, false},
+		{"MONPROTL3", "L3_TCP,6", "", true}, // 6 is L3_TCP: listed twice
 		{"MONPROTL3", `["L3_UDP"]`, `["L3_UDP"]`, false},
 		{"MONPROTL3", "", `[]`, false},
 		{"MONPROTL3", "L3_FOO", "", true},
@@ -384,24 +385,30 @@ func TestActivePlugins(t *testing.T) {
 	}
 }
 
-func TestPanicsOnProgrammingErrors(t *testing.T) {
-	c, _ := Load(emptyHome(t))
-	for _, f := range []func(){
-		func() { c.Int(Core, "NO_SUCH_KEY") },
-		func() { c.Int("noSuchPlugin", "MONINTV") },
-		func() { c.Int(Core, "MONINTV") },     // a float
-		func() { c.String(Core, "MONINTV") },  // a float
-		func() { c.Strings(Core, "VERBOSE") }, // an int
-	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Error("no panic")
-				}
-			}()
-			f()
-		}()
+// A key missing from the defaults (or of another type) is an error that
+// names the component and key, never a panic.
+func TestLookupErrorsNotPanics(t *testing.T) {
+	tests := []struct {
+		f    func(c *Config)
+		want string
+	}{
+		{func(c *Config) { c.Int(Core, "NO_SUCH_KEY") }, "no setting NO_SUCH_KEY in the defaults of tranalyzer2"},
+		{func(c *Config) { c.Int("noSuchPlugin", "MONINTV") }, "no component noSuchPlugin"},
+		{func(c *Config) { c.Int(Core, "MONINTV") }, "setting MONINTV of tranalyzer2 is a"},
+		{func(c *Config) { c.String(Core, "MONINTV") }, "setting MONINTV of tranalyzer2 is a"},
+		{func(c *Config) { c.Strings(Core, "VERBOSE") }, "setting VERBOSE of tranalyzer2 is a"},
 	}
+	for _, tc := range tests {
+		c, _ := Load(emptyHome(t))
+		if c.Err() != nil {
+			t.Fatal(c.Err())
+		}
+		tc.f(c)
+		if c.Err() == nil || !strings.Contains(c.Err().Error(), tc.want) {
+			t.Errorf("Err() = %v, want %q", c.Err(), tc.want)
+		}
+	}
+	c, _ := Load(emptyHome(t))
 	if c.Float(Core, "VERBOSE") != 2 {
 		t.Error("Float of an int key")
 	}

@@ -112,11 +112,11 @@ func ValidKey(s string) bool {
 func parseEntryLine(line string) (*Entry, error) {
 	eq := strings.IndexByte(line, '=')
 	if eq < 0 {
-		return nil, fmt.Errorf("%q: expected KEY = value", strings.TrimSpace(line))
+		return nil, fmt.Errorf("\"%s\": expected KEY = value", clip(strings.TrimSpace(line)))
 	}
 	key := strings.TrimSpace(line[:eq])
 	if !ValidKey(key) {
-		return nil, fmt.Errorf("%q: invalid key name (letters, digits and _ only)", key)
+		return nil, fmt.Errorf("\"%s\": invalid key name (letters, digits and _ only)", clip(key))
 	}
 	i := eq + 1
 	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
@@ -124,11 +124,11 @@ func parseEntryLine(line string) (*Entry, error) {
 	}
 	n, err := scanValue(line[i:])
 	if err != nil {
-		return nil, fmt.Errorf("%s = %s: %v", key, strings.TrimSpace(line[i:]), err)
+		return nil, fmt.Errorf("%s = %s: %v", key, clip(strings.TrimSpace(line[i:])), err)
 	}
 	rest := strings.TrimSpace(strings.TrimSuffix(line[i+n:], "\r"))
 	if rest != "" && !strings.HasPrefix(rest, "#") {
-		return nil, fmt.Errorf("%s = %s: unexpected %q after the value", key, line[i:i+n], rest)
+		return nil, fmt.Errorf("%s = %s: unexpected \"%s\" after the value", key, clip(line[i:i+n]), clip(rest))
 	}
 	return &Entry{Key: key, Raw: line[i : i+n], valStart: i, valEnd: i + n}, nil
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/t2go/t2go/configs"
@@ -65,6 +66,53 @@ func FuzzCanonical(f *testing.F) {
 			}
 			if e, _ := d.Get(k); e.Raw != raw {
 				t.Fatalf("%s: %q read back as %q", k, raw, e.Raw)
+			}
+		}
+	})
+}
+
+// FuzzParsePluginList checks that any plugins.txt either fails with a
+// line error or yields valid, unique plugin names without the core.
+func FuzzParsePluginList(f *testing.F) {
+	f.Add([]byte("100_basicFlow.so\n# c\n901_txtSink\ntranalyzer2\nbasicFlow\n"))
+	f.Add([]byte("basic Flow\n"))
+	f.Add([]byte("\x00\r\n120_basicStats/\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		names, err := ParsePluginList("fuzz", in)
+		if err != nil {
+			if _, ok := err.(*LineError); !ok {
+				t.Fatalf("error %T %v is not a line error", err, err)
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, n := range names {
+			if n == Core || seen[n] || !ValidKey(n) {
+				t.Fatalf("bad name %q in %q", n, names)
+			}
+			seen[n] = true
+		}
+	})
+}
+
+// FuzzParseProtoFile checks that a protocol file either fails (with a
+// message that quotes none of it) or gives 256 non-empty names.
+func FuzzParseProtoFile(f *testing.F) {
+	data, _ := configs.FS.ReadFile("proto.txt")
+	f.Add(data)
+	f.Add([]byte("0\tHOPOPT\tHop\n1\n"))
+	f.Add([]byte("root:$6$hash:1:0:::\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out, err := ParseProtoFile("fuzz", in, 1)
+		if err != nil {
+			if len(in) > 8 && strings.Contains(err.Error(), string(in)) {
+				t.Fatalf("message %q quotes the file", err)
+			}
+			return
+		}
+		for i, n := range out {
+			if n == "" {
+				t.Fatalf("protocol %d has no name", i)
 			}
 		}
 	})

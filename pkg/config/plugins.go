@@ -6,39 +6,26 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
+
+	"github.com/t2go/t2go/pkg/plugins"
 )
 
-// BuiltinPlugins is t2's first compiled-in plugin set with T2's numbers
-// (docs/DECISIONS.md). Plugins() adds it to the catalogue read from the
-// component files, so the tools know these plugins even before (or
-// without) a configs/<name>.toml of their own.
-var BuiltinPlugins = []PluginInfo{
-	{"protoStats", 1}, {"basicFlow", 100}, {"basicStats", 120},
-	{"tcpStates", 132}, {"ftpDecode", 301}, {"txtSink", 901},
-}
+// Plugins returns every known plugin by number: the components whose
+// default file starts with "# plugin: NAME NUMBER" (the catalogue of
+// pkg/plugins, unless Options.Defaults replaced it).
+func (c *Config) Plugins() []PluginInfo { return c.Catalogue() }
 
-// Plugins returns every known plugin by number: those with a component
-// file ("# plugin: NAME NUMBER") and the BuiltinPlugins.
-func (c *Config) Plugins() []PluginInfo {
-	seen := map[string]bool{}
-	var out []PluginInfo
-	for _, p := range c.Catalogue() {
-		seen[p.Name] = true
-		out = append(out, p)
-	}
-	for _, p := range BuiltinPlugins {
-		if !seen[p.Name] {
-			out = append(out, p)
+// DefaultPlugins returns the active set when there is no plugins.txt:
+// the members of T2's default build set (plugins.DefaultSet) that the
+// catalogue has, by number.
+func (c *Config) DefaultPlugins() []string {
+	var out []string
+	for _, p := range c.Plugins() {
+		if plugins.InDefaultSet(p.Name) {
+			out = append(out, p.Name)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Number != out[j].Number {
-			return out[i].Number < out[j].Number
-		}
-		return out[i].Name < out[j].Name
-	})
 	return out
 }
 
@@ -51,7 +38,7 @@ func (o Options) WritePluginList(names []string) error {
 }
 
 // RemovePluginList deletes the active plugin list the tools write, so
-// every compiled-in plugin is active again (unless another plugins.txt
+// T2's default plugin set is active again (unless another plugins.txt
 // is found in the lookup order; see Options.Lookup).
 func (o Options) RemovePluginList() error {
 	err := os.Remove(o.PluginListFile())

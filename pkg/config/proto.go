@@ -81,17 +81,24 @@ func ParseProtoList(kind string, entries []string) ([]uint16, error) {
 		return nil, fmt.Errorf("unknown protocol list kind %q", kind)
 	}
 	out := make([]uint16, 0, len(entries))
+	seen := map[uint16]string{}
 	for _, e := range entries {
 		t := strings.TrimSpace(e)
-		if v, ok := names[strings.ToUpper(t)]; ok {
-			out = append(out, v)
-			continue
+		v, ok := names[strings.ToUpper(t)]
+		if !ok {
+			n, err := strconv.ParseUint(t, 0, 32)
+			if err != nil || n > max {
+				return nil, fmt.Errorf("list entry \"%s\": expected %s", clip(e), what)
+			}
+			v = uint16(n)
 		}
-		n, err := strconv.ParseUint(t, 0, 32)
-		if err != nil || n > max {
-			return nil, fmt.Errorf("list entry %q: expected %s", e, what)
+		// Each entry is a report column: a repeated protocol would
+		// repeat columns (and thousands of them make the report useless).
+		if prev, dup := seen[v]; dup {
+			return nil, fmt.Errorf("list entry \"%s\": protocol 0x%x is already listed as \"%s\"", clip(e), v, clip(prev))
 		}
-		out = append(out, uint16(n))
+		seen[v] = e
+		out = append(out, v)
 	}
 	return out, nil
 }

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -27,17 +26,28 @@ func (c *Config) ProtoFile() (string, []byte, error) {
 			name = c.String(Core, "MONPROTFL")
 		}
 	}
+	// A name longer than any path cannot name a file; saying so keeps a
+	// huge value out of the message.
+	if len(name) > maxPath {
+		return "", nil, fmt.Errorf("config: MONPROTFL is %d bytes long, longer than any file name (%d)", len(name), maxPath)
+	}
 	if strings.ContainsRune(name, '/') {
-		data, err := os.ReadFile(name)
+		// A path named by a user's tranalyzer2.toml is read with that
+		// user's rights under sudo.
+		read := ReadFileLimited
+		if comp, ok := c.comps[Core]; ok && comp.Source != "" && c.opts.fromHome(comp.Source) {
+			read = readAsUser
+		}
+		data, err := read(name, MaxDataFile)
 		if err != nil {
-			return name, nil, fmt.Errorf("config: protocol file %s: %w", DisplayPath(name), err)
+			return name, nil, fmt.Errorf("config: protocol file (MONPROTFL): %w", err)
 		}
 		return name, data, nil
 	}
 	if file, ok := c.opts.Lookup(name); ok {
-		data, err := os.ReadFile(file)
+		data, err := c.opts.readUserFile(file, MaxDataFile)
 		if err != nil {
-			return file, nil, fmt.Errorf("config: protocol file %s: %w", DisplayPath(file), err)
+			return file, nil, fmt.Errorf("config: protocol file (MONPROTFL): %w", err)
 		}
 		return file, data, nil
 	}
@@ -48,6 +58,9 @@ func (c *Config) ProtoFile() (string, []byte, error) {
 	}
 	return "configs/" + name, data, nil
 }
+
+// maxPath is Linux's PATH_MAX.
+const maxPath = 4096
 
 func (c *Config) protoColumn(col int) ([256]string, error) {
 	var out [256]string
@@ -68,7 +81,7 @@ func ParseProtoFile(file string, data []byte, col int) ([256]string, error) {
 	for i < 256 && sc.Scan() {
 		f := strings.Split(strings.TrimRight(sc.Text(), "\r"), "\t")
 		if len(f) <= col || strings.TrimSpace(f[col]) == "" {
-			return out, &LineError{Path: file, Line: i + 1, Msg: fmt.Sprintf("expected NUMBER<TAB>NAME<TAB>DESCRIPTION, found %q", sc.Text())}
+			return out, &LineError{Path: file, Line: i + 1, Msg: "expected NUMBER<TAB>NAME<TAB>DESCRIPTION (one line per IP protocol number)"}
 		}
 		out[i] = strings.TrimSpace(f[col])
 		i++

@@ -101,7 +101,7 @@ var (
 func newSpec(component string, e *Entry, path string) (*Spec, error) {
 	s := &Spec{Component: component, Key: e.Key, DefaultText: e.Raw}
 	bad := func(msg string) error {
-		return &LineError{Path: path, Line: e.Line, Msg: fmt.Sprintf("%s = %s: %s", e.Key, e.Raw, msg)}
+		return &LineError{Path: path, Line: e.Line, Msg: fmt.Sprintf("%s = %s: %s", e.Key, clip(e.Raw), msg)}
 	}
 	switch {
 	case strings.HasPrefix(e.Raw, `"`):

@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/t2go/t2go/configs"
 	"github.com/t2go/t2go/pkg/config"
 	_ "github.com/t2go/t2go/pkg/plugins/all"
 )
@@ -46,7 +45,7 @@ func replicate(tb testing.TB, src, dst string, copies int) int {
 
 // runOnce runs t2 with the tutorial plugin set (txtSink on) over input.
 func runOnce(tb testing.TB, sig *Signals, input, outDir string) {
-	cfg, err := config.LoadDefaults(config.Options{Home: tb.TempDir(), Defaults: configs.FS})
+	cfg, err := config.LoadDefaults(config.Options{Home: tb.TempDir()})
 	if err != nil {
 		tb.Fatal(err)
 	}

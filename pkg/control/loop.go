@@ -75,31 +75,9 @@ func (r *Run) openSource() error {
 	case <-r.opt.Signals.Interrupted():
 		// The opening goroutine stays blocked; the process exits next.
 		r.abandoned.Store(true)
-		what := "SIGINT"
-		if r.opt.Signals.State() == Flush && !r.sawInt() {
-			what = "SIGTERM"
-		}
-		r.repW.Info("%s before the input opened: exiting", what)
+		r.repW.Info("Interrupted before the input opened: exiting")
 		r.rep.Flush()
 		return errInterrupted
-	}
-}
-
-// sawInt reports whether the queued events hold a SIGINT (to name the
-// signal that interrupted the opening).
-func (r *Run) sawInt() bool {
-	for {
-		select {
-		case ev := <-r.opt.Signals.Events:
-			if ev == EvNoNewFlows || ev == EvFlush {
-				return true
-			}
-			if ev == EvTerminate {
-				return false
-			}
-		default:
-			return false
-		}
 	}
 }
 

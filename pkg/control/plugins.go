@@ -1,12 +1,12 @@
 package control
 
 import (
+	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/t2go/t2go/pkg/config"
+	"github.com/t2go/t2go/pkg/engine"
 	"github.com/t2go/t2go/pkg/plugin"
 )
 
@@ -28,14 +28,18 @@ func (r *Run) loadPlugins() error {
 	for _, n := range names {
 		active[n] = true
 	}
+	// Without a plugin list T2's default set runs (those compiled in).
+	defaults := map[string]bool{}
+	for _, n := range r.opt.Config.DefaultPlugins() {
+		defaults[n] = true
+	}
 	for _, d := range plugin.All() {
-		if explicit && !active[d.Name] {
+		if explicit && !active[d.Name] || !explicit && !defaults[d.Name] {
 			continue
 		}
 		delete(active, d.Name)
-		p := d.New()
+		r.plugins = append(r.plugins, d.New())
 		r.descs = append(r.descs, d)
-		r.plugins = append(r.plugins, p)
 		r.names = append(r.names, d.Name+", "+d.Version)
 	}
 	delete(active, core)
@@ -55,36 +59,30 @@ func knownPlugins() string {
 
 // readPluginList reads a -b plugin list (plugins.txt syntax).
 func readPluginList(path string) ([]string, error) {
-	b, err := ReadFileLimited(path, MaxListBytes)
+	b, err := config.ReadFileLimited(path, config.MaxPluginList)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read plugin list '%s': %w", path, err)
+		return nil, fmt.Errorf("cannot read plugin list: %w", err)
 	}
 	return config.ParsePluginList(path, b)
 }
 
-// initPlugins calls Init on every plugin, keeps the report-side hooks and
-// hands the plugins to the engine (packet-side hooks, sinks).
+// initPlugins calls Init on every plugin with its own settings, keeps
+// the report-side hooks and hands the plugins to the engine (packet-side
+// hooks, sinks).
 func (r *Run) initPlugins(hdr plugin.HeaderInfo) error {
-	env := &plugin.Env{
-		Config:        r.opt.Config,
-		Log:           logAdapter{r.repW},
-		Table:         r.eng.Table(),
-		Counters:      r.eng.Counters(),
-		Prefix:        r.prefix,
-		PacketMode:    r.opt.PacketMode,
-		FlowsToStdout: r.opt.FlowsStdout,
-		Stdout:        r.opt.Stdout,
-		Split:         r.opt.Split,
-		HeaderInfo:    hdr,
+	start := plugin.SinkStart{Prefix: r.prefix, Split: r.opt.Split, Header: hdr}
+	if r.opt.FlowsStdout {
+		if r.opt.Stdout == nil {
+			return errors.New("flows go to stdout (-w -) but no stdout was given")
+		}
+		start.Stdout = r.opt.Stdout
 	}
 	if r.pool != nil {
-		return r.pool.initWorkers(*env)
+		return r.pool.initWorkers(start)
 	}
-	for _, p := range r.plugins {
-		if i, ok := p.(plugin.Initer); ok {
-			if err := i.Init(env); err != nil {
-				return fmt.Errorf("%s: %w", p.Name(), err)
-			}
+	for i, p := range r.plugins {
+		if err := r.initPlugin(r.descs[i], p, r.eng, logAdapter{r.repW}); err != nil {
+			return err
 		}
 	}
 	for _, p := range r.plugins {
@@ -105,28 +103,37 @@ func (r *Run) initPlugins(hdr plugin.HeaderInfo) error {
 		}
 		r.eng.SetPacketOutput(r.pkt)
 	}
-	return r.eng.SetPlugins(r.plugins)
+	return r.eng.SetPlugins(r.plugins, start)
 }
 
-// MaxListBytes bounds the -b and -F files read whole: a plugin list or a
-// filter is a few lines, and a wrong name (a capture, /dev/zero) must
-// give an error, not fill memory.
-const MaxListBytes = 1 << 20
-
-// ReadFileLimited reads path whole when it holds at most limit bytes; a
-// longer file (or an endless one) is an error naming the limit.
-func ReadFileLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+// initPlugin calls Init on plugin p (descriptor d) with its own settings
+// and eng's table and counters.
+func (r *Run) initPlugin(d plugin.Descriptor, p plugin.Plugin, eng *engine.Engine, log plugin.Logger) error {
+	cfg := r.opt.Config
+	core, _ := cfg.Component(config.Core)
+	comp, ok := cfg.Component(d.Name)
+	if !ok {
+		return fmt.Errorf("%s: no settings (its %s.toml is not in the catalogue pkg/plugins)", d.Name, d.Name)
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	env := &plugin.Env{
+		Settings:   plugin.NewSettings(d.Name, comp),
+		Core:       plugin.NewSettings(config.Core, core),
+		Files:      cfg,
+		Log:        log,
+		Table:      eng.Table(),
+		Counters:   eng.Counters(),
+		Prefix:     r.prefix,
+		PacketMode: r.opt.PacketMode,
 	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("more than %d bytes", limit)
+	if x, ok := p.(plugin.Initer); ok {
+		if err := x.Init(env); err != nil {
+			return fmt.Errorf("%s: %w", d.Name, err)
+		}
 	}
-	return b, nil
+	for _, s := range []*plugin.Settings{env.Settings, env.Core} {
+		if err := s.Err(); err != nil {
+			return fmt.Errorf("%s: %w", d.Name, err)
+		}
+	}
+	return nil
 }

@@ -44,9 +44,9 @@ type Run struct {
 	src    capture.Source
 	eng    *engine.Engine // the engine (with -j N > 1: worker 1's)
 	pool   *pool          // the capture workers (-j N > 1), else nil
-	descs  []plugin.Descriptor
 
 	plugins  []plugin.Plugin
+	descs    []plugin.Descriptor // of plugins, same order
 	names    []string
 	reporter []plugin.Reporter
 	monitors []plugin.Monitor
@@ -87,6 +87,10 @@ func New(opt Options) (*Run, error) {
 	}
 	r := &Run{opt: opt, warned: map[string]bool{}}
 	if err := r.cfg.load(opt.Config, opt); err != nil {
+		return nil, err
+	}
+	// A core key missing from tranalyzer2.toml is reported, not a panic.
+	if err := opt.Config.Err(); err != nil {
 		return nil, err
 	}
 	if opt.HashFactor < 1 {

@@ -150,7 +150,7 @@ func (r *Run) capturePath() string {
 // initWorkers initialises the plugins of every worker: worker 0 has the
 // run's instances (r.plugins, sinks included); the others get fresh
 // instances of the non-sink plugins and write through worker 0's sinks.
-func (p *pool) initWorkers(env plugin.Env) error {
+func (p *pool) initWorkers(start plugin.SinkStart) error {
 	r := p.r
 	var sinks []plugin.Plugin
 	for i, w := range p.ws {
@@ -162,20 +162,14 @@ func (p *pool) initWorkers(env plugin.Env) error {
 				ps = append(ps, d.New())
 			}
 		}
-		e := env
-		e.Table = w.eng.Table()
-		e.Counters = w.eng.Counters()
-		e.Log = noteLog{p}
 		var own []plugin.Plugin
-		for _, pl := range ps {
+		for k, pl := range ps {
 			_, isSink := pl.(plugin.Sink)
 			if isSink && i > 0 {
 				continue
 			}
-			if in, ok := pl.(plugin.Initer); ok {
-				if err := in.Init(&e); err != nil {
-					return fmt.Errorf("%s: %w", pl.Name(), err)
-				}
+			if err := r.initPlugin(r.descs[k], pl, w.eng, noteLog{p}); err != nil {
+				return err
 			}
 			if isSink {
 				sinks = append(sinks, &sharedSink{Plugin: pl, s: pl.(plugin.Sink), mu: &p.sinkMu})
@@ -195,7 +189,7 @@ func (p *pool) initWorkers(env plugin.Env) error {
 				w.finish = append(w.finish, x)
 			}
 		}
-		if err := w.eng.SetPlugins(append(own[:len(own):len(own)], sinks...)); err != nil {
+		if err := w.eng.SetPlugins(append(own[:len(own):len(own)], sinks...), start); err != nil {
 			return err
 		}
 	}
@@ -219,12 +213,12 @@ type sharedSink struct {
 }
 
 // StartSink starts the sink once (every worker has the same columns).
-func (s *sharedSink) StartSink(cols []record.Column) error {
+func (s *sharedSink) StartSink(st plugin.SinkStart) error {
 	if s.started {
 		return nil
 	}
 	s.started = true
-	return s.s.StartSink(cols)
+	return s.s.StartSink(st)
 }
 
 func (s *sharedSink) WriteFlow(line []byte) error {

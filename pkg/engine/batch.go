@@ -32,7 +32,7 @@ const (
 	idleRefresh = 1500 * time.Millisecond
 	// stopWait: how long Stop waits for a reader blocked on a pipe or a
 	// FIFO before abandoning it (the process is about to exit).
-	stopWait = 500 * time.Millisecond
+	stopWait = 200 * time.Millisecond
 )
 
 // Batch is a capture batch with its packets already dissected. The reader

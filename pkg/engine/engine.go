@@ -209,9 +209,9 @@ func (e *Engine) SetPacketOutput(w io.Writer) { e.pktOut = w }
 func (e *Engine) Stopping() <-chan struct{} { return e.stopCh }
 
 // SetPlugins sorts the (initialised) plugins by the hooks they implement
-// and starts the sinks with the complete flow-file column list. It must
-// be called once, before Start.
-func (e *Engine) SetPlugins(plugins []plugin.Plugin) error {
+// and starts the sinks with start completed by the flow-file column list
+// (core columns first). It must be called once, before Start.
+func (e *Engine) SetPlugins(plugins []plugin.Plugin, start plugin.SinkStart) error {
 	cols := []record.Column{
 		{Name: "dir", Type: "C", Desc: "Flow direction"},
 		{Name: "flowInd", Type: "U64", Desc: "Flow index"},
@@ -246,8 +246,9 @@ func (e *Engine) SetPlugins(plugins []plugin.Plugin) error {
 	if len(e.prefetchers) > 0 {
 		e.table.SetTailPrefetch(e.prefetchSlot)
 	}
+	start.Columns = cols
 	for _, s := range sinks {
-		if err := s.StartSink(cols); err != nil {
+		if err := s.StartSink(start); err != nil {
 			return err
 		}
 	}

@@ -30,7 +30,7 @@ func (p *probe) OnLayer4(*packet.Packet, *flow.Flow)            { p.l4++ }
 func (p *probe) OnLayer2(*packet.Packet, *flow.Flow)            { p.l2++ }
 func (p *probe) Columns() []record.Column                       { return []record.Column{{Name: "numPkts", Type: "U64"}} }
 func (p *probe) OnFlowTerminate(f *flow.Flow, w *record.Writer) { p.end++; w.U64(f.NumPkts) }
-func (p *probe) StartSink(cols []record.Column) error           { p.cols = len(cols); return nil }
+func (p *probe) StartSink(s plugin.SinkStart) error             { p.cols = len(s.Columns); return nil }
 func (p *probe) WriteFlow([]byte) error {
 	p.mu.Lock() // the render goroutine
 	p.lines++
@@ -71,7 +71,7 @@ func runFile(tb testing.TB, path string) (*counters.Counters, *probe, *nopHooks)
 	defer src.Close()
 	e.SetSource(src)
 	p := &probe{}
-	if err := e.SetPlugins([]plugin.Plugin{p}); err != nil {
+	if err := e.SetPlugins([]plugin.Plugin{p}, plugin.SinkStart{}); err != nil {
 		tb.Fatal(err)
 	}
 	if err := e.Run(nil); err != nil {

@@ -1,6 +1,8 @@
-// Package machinereport reads the machine-report stream that t2 writes with
-// MACHINE_REPORT=1 (`t2 -l`, or the `-m` monitoring file): a `%` header line
-// naming TAB-separated columns, followed by one value line per report.
+// Package machinereport is the machine-report format that t2 writes with
+// MACHINE_REPORT=1 (`t2 -l`, or the `-m` monitoring file) and t2rrd reads:
+// a `%` header line naming TAB-separated columns, followed by one value
+// line per report. The writer (Layout, Report) and the reader (Scanner,
+// Schema) share the column names, so the format is defined here only.
 //
 // The reader is tolerant by design, because the stream usually arrives on a
 // pipe mixed with other output: it accepts T2 0.9.3's header

@@ -22,13 +22,13 @@ type Schema struct {
 // traffic: the report type, the sensor, the DPDK process, the report time
 // and its duration. Old spellings from T2 0.8 (the tutorial) included.
 var metaColumns = map[string]bool{
-	"reptype":  true,
-	"reptyp":   true,
-	"sensorid": true,
-	"procid":   true,
-	"time":     true,
-	"duration": true,
-	"dur":      true,
+	strings.ToLower(ColRepType):  true,
+	"reptyp":                     true,
+	strings.ToLower(ColSensorID): true,
+	"procid":                     true,
+	ColTime:                      true,
+	strings.ToLower(ColDuration): true,
+	"dur":                        true,
 }
 
 // IsMeta reports whether column name is report metadata (type, sensor,
@@ -53,11 +53,11 @@ func NewSchema(names []string) (*Schema, error) {
 		}
 		seen[n] = i
 		switch strings.ToLower(n) {
-		case "time":
+		case ColTime:
 			if s.Time < 0 {
 				s.Time = i
 			}
-		case "duration", "dur":
+		case ColDuration, "dur":
 			if s.Duration < 0 {
 				s.Duration = i
 			}

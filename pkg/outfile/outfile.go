@@ -12,8 +12,11 @@ import (
 	"syscall"
 )
 
-// UnderSudo reports whether t2 runs as root on behalf of another user.
-func UnderSudo() bool { return os.Geteuid() == 0 && os.Getenv("SUDO_USER") != "" }
+// UnderSudo reports whether t2 runs as root on behalf of another user
+// (sudo sets SUDO_UID and SUDO_USER).
+func UnderSudo() bool {
+	return os.Geteuid() == 0 && (os.Getenv("SUDO_UID") != "" || os.Getenv("SUDO_USER") != "")
+}
 
 // Create creates or truncates name for writing (as os.Create). Under
 // sudo it refuses a name that is a symbolic link.

@@ -3,10 +3,10 @@
 // Register in its init function; pkg/plugins/all imports every plugin so
 // the analyzer never names a concrete one.
 //
-// A plugin implements Plugin and any of the optional interfaces below; the
-// analyzer calls them in plugin-number order (T2's numbers: protoStats 1,
-// basicFlow 100, basicStats 120, tcpStates 132, ftpDecode 301, txtSink
-// 901), which is also the order of flow-file columns and report lines.
+// A plugin implements any of the hook interfaces below; the analyzer
+// calls them in plugin-number order (T2's numbers), which is also the
+// order of flow-file columns and report lines. docs/writing-a-plugin.md
+// shows a whole plugin.
 package plugin
 
 import (
@@ -17,34 +17,18 @@ import (
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/plugins"
 	"github.com/t2go/t2go/pkg/prefetch"
 	"github.com/t2go/t2go/pkg/record"
 	"github.com/t2go/t2go/pkg/report"
 )
 
-// Plugin is the minimum every plugin provides.
-type Plugin interface {
-	Name() string
-	Number() int // T2 plugin number; orders plugins
-}
-
-// Config gives read access to configuration values; component is the
-// plugin's name (its configs/<name>.toml) or "tranalyzer2".
-type Config interface {
-	Int(component, key string) int64
-	Float(component, key string) float64
-	Bool(component, key string) bool
-	String(component, key string) string
-}
-
-// Int returns the integer setting key of component, or def when the
-// plugin runs without a configuration (unit tests).
-func (e *Env) Int(component, key string, def int64) int64 {
-	if e.Config == nil {
-		return def
-	}
-	return e.Config.Int(component, key)
-}
+// Plugin is one run's instance of a plugin. It implements the hook
+// interfaces below that it needs (each plugin package asserts them at
+// compile time, e.g. var _ plugin.Layer4Handler = (*X)(nil), so a
+// mistyped method cannot silently drop a hook). Its name and number are
+// its Descriptor's, read from the header of its default file.
+type Plugin any
 
 // Logger prints [INF]/[WRN] lines on the report stream.
 type Logger interface {
@@ -54,19 +38,30 @@ type Logger interface {
 
 // Env is what a plugin gets at initialisation.
 type Env struct {
-	Config        Config
-	Log           Logger
-	Table         *flow.Table        // the flow table (Capacity sizes per-flow state)
-	Counters      *counters.Counters // global counters (read only)
-	Prefix        string             // output prefix (files are Prefix + suffix)
-	PacketMode    bool               // -s
-	FlowsToStdout bool               // -w -: the flow file goes to Stdout
-	Stdout        io.Writer
-	Split         SplitSpec  // -W rotation; zero = no split
-	HeaderInfo    HeaderInfo // for _headers.txt
-	// Columns is the complete flow-file column list (core + all plugins),
-	// filled before sinks are initialised.
-	Columns []record.Column
+	// Settings are this plugin's own settings (its <pluginName>.toml with
+	// the user's overrides); Core are the core's (tranalyzer2.toml).
+	Settings *Settings
+	Core     *Settings
+	// Files reads the data files a plugin shares with the user's config
+	// folders (proto.txt, ...); nil in unit tests that need none.
+	Files      Files
+	Log        Logger
+	Table      *flow.Table        // the flow table (Capacity sizes per-flow state)
+	Counters   *counters.Counters // global counters (read only)
+	Prefix     string             // output prefix (files are Prefix + suffix)
+	PacketMode bool               // -s
+}
+
+// Files gives a plugin the user's copy of a data file.
+type Files interface {
+	// UserFile returns the user's copy of name (plugin folder, then config
+	// home), read with the checks and size limit of the config files;
+	// found is false when the user has none (then the plugin uses its
+	// embedded default).
+	UserFile(name string) (data []byte, found bool, err error)
+	// ProtoDescriptions returns column 3 of the core's protocol file
+	// (MONPROTFL) for IP protocols 0..255.
+	ProtoDescriptions() ([256]string, error)
 }
 
 // SplitSpec is -W PREFIX[:SIZE][,START].
@@ -158,11 +153,22 @@ type Monitor interface {
 // instance finishes: see docs/plugins.md.
 type Combiner interface{ ReportCombine() report.Combine }
 
+// SinkStart is what a sink needs to open its output.
+type SinkStart struct {
+	// Columns is the complete flow-file column list (core columns first).
+	Columns []record.Column
+	Prefix  string // output prefix (-w)
+	// Stdout is where flows go with -w - (nil otherwise).
+	Stdout io.Writer
+	Split  SplitSpec  // -W rotation; zero = no split
+	Header HeaderInfo // for _headers.txt
+}
+
 // Sink writes finished flow records. StartSink is called once after every
-// plugin's Init with the complete column list (core columns first); then
-// WriteFlow receives each record as one line without newline.
+// plugin's Init; then WriteFlow receives each record as one line without
+// newline.
 type Sink interface {
-	StartSink(columns []record.Column) error
+	StartSink(s SinkStart) error
 	WriteFlow(line []byte) error
 }
 
@@ -170,24 +176,38 @@ type Sink interface {
 // were collected) to flush and close files.
 type Finisher interface{ Finish() error }
 
-// Descriptor names a compiled-in plugin and makes fresh instances of it
-// (plugins are stateful, one instance per run).
+// Descriptor describes a compiled-in plugin and makes fresh instances of
+// it (plugins are stateful, one instance per run). A plugin package fills
+// Defaults (its embedded <pluginName>.toml), Version and New; Register
+// sets Name and Number from the Defaults' header.
 type Descriptor struct {
-	Name    string
-	Number  int
-	Version string
-	New     func() Plugin
+	Defaults []byte
+	Version  string
+	New      func() Plugin
+
+	Name   string // from "# plugin: NAME NUMBER"; set by Register
+	Number int
 }
 
 var registry = map[string]Descriptor{}
 
-// Register adds a plugin; it panics on duplicate names (a programming
-// error caught at start-up by every test).
-func Register(d Descriptor) {
-	if _, dup := registry[d.Name]; dup {
-		panic(fmt.Sprintf("plugin %q registered twice", d.Name))
+// Register adds a plugin and returns its Descriptor with Name and Number
+// filled in. It panics on a bad header or a duplicate name: a programming
+// error every test run catches at start-up.
+func Register(d Descriptor) Descriptor {
+	name, number, err := plugins.ParseHeader(d.Defaults)
+	if err != nil {
+		panic(fmt.Sprintf("plugin.Register: %v", err))
 	}
-	registry[d.Name] = d
+	if d.New == nil || d.Version == "" {
+		panic(fmt.Sprintf("plugin.Register: %s needs New and Version", name))
+	}
+	if _, dup := registry[name]; dup {
+		panic(fmt.Sprintf("plugin %q registered twice", name))
+	}
+	d.Name, d.Number = name, number
+	registry[name] = d
+	return d
 }
 
 // All returns the registered plugins ordered by number.

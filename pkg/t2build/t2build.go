@@ -7,7 +7,6 @@ package t2build
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/t2go/t2go/pkg/cliutil"
@@ -133,7 +132,7 @@ func (c *Command) Run(args []string) error {
 		known[p.Name] = p
 	}
 	if o.listFile != "" {
-		data, err := os.ReadFile(o.listFile)
+		data, err := config.ReadFileLimited(o.listFile, config.MaxPluginList)
 		if err != nil {
 			return fmt.Errorf("plugin list: %w", err)
 		}
@@ -213,10 +212,7 @@ func (c *Command) Run(args []string) error {
 	}
 	active, explicit := cfg.ActivePlugins()
 	if !explicit {
-		active = nil
-		for _, p := range cfg.Plugins() {
-			active = append(active, p.Name)
-		}
+		active = cfg.DefaultPlugins()
 	}
 	if explicit {
 		for _, n := range active {
@@ -261,6 +257,9 @@ func (c *Command) list(opts config.Options, defaults *config.Config) error {
 		return err
 	}
 	active, explicit := cfg.ActivePlugins()
+	if !explicit {
+		active = cfg.DefaultPlugins()
+	}
 	on := map[string]bool{}
 	for _, n := range active {
 		on[n] = true
@@ -268,13 +267,13 @@ func (c *Command) list(opts config.Options, defaults *config.Config) error {
 	fmt.Fprintf(c.IO.Out, "000\t%s\tcore (always active)\n", config.Core)
 	for _, p := range defaults.Plugins() {
 		state := "inactive"
-		if !explicit || on[p.Name] {
+		if on[p.Name] {
 			state = "active"
 		}
 		fmt.Fprintf(c.IO.Out, "%03d\t%s\t%s\n", p.Number, p.Name, state)
 	}
 	if !explicit {
-		fmt.Fprintln(c.IO.Out, "(no plugins.txt: every plugin is active)")
+		fmt.Fprintln(c.IO.Out, "(no plugins.txt: T2's default plugin set is active)")
 	} else {
 		file, _ := opts.Lookup(config.PluginListName)
 		fmt.Fprintf(c.IO.Out, "(active list: %s)\n", config.DisplayPath(file))
@@ -318,7 +317,7 @@ func (c *Command) activate(opts config.Options, cfg *config.Config, active []str
 		list = append(list, n)
 		added = append(added, n)
 	}
-	if explicit && len(added) > 0 || o.all && !explicit {
+	if len(added) > 0 || o.all && !explicit {
 		if err := opts.WritePluginList(orderByNumber(cfg, list)); err != nil {
 			return fmt.Errorf("writing %s: %w", config.DisplayPath(opts.PluginListFile()), err)
 		}
@@ -335,13 +334,10 @@ func (c *Command) activate(opts config.Options, cfg *config.Config, active []str
 		}
 		plugins++
 		state := "already active"
-		if isNew[n] && (explicit || o.all) {
+		if isNew[n] {
 			state = "activated"
 		}
 		fmt.Fprintf(c.IO.Out, "%s: %s\n", c.IO.Colour(iostreams.Blue, fmt.Sprintf("Plugin '%s'", n)), state)
-	}
-	if !explicit && !o.all && plugins > 0 {
-		fmt.Fprintln(c.IO.Out, "(no plugins.txt: every plugin is already active; run 't2build -e -y' first to keep only some)")
 	}
 	fmt.Fprintf(c.IO.Out, "\n%s\n", c.IO.Colour(iostreams.Green, "BUILDING SUCCESSFUL"))
 	return nil

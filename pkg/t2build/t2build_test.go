@@ -134,20 +134,33 @@ func TestEmptyAsks(t *testing.T) {
 	}
 }
 
-// Without plugins.txt every plugin is active: -u writes the others, names
-// change nothing.
+// Without plugins.txt T2's default set is active (those of its members
+// that are compiled in): naming a member changes nothing, naming another
+// plugin writes the default set plus it, -u writes the set minus it, and
+// -l marks the set.
 func TestWithoutPluginList(t *testing.T) {
 	home := t.TempDir()
 	out, _, code := run(t, home, nil, "", "basicFlow")
-	if code != 0 || !strings.Contains(out, "Plugin 'basicFlow': already active\n(no plugins.txt: every plugin is already active") {
+	if code != 0 || !strings.Contains(out, "Plugin 'basicFlow': already active\n") {
 		t.Errorf("add: %q", out)
 	}
 	if _, ex := active(t, home); ex {
-		t.Error("adding to the implicit list wrote plugins.txt")
+		t.Error("naming an active plugin wrote plugins.txt")
+	}
+	out, _, _ = run(t, home, nil, "", "-l")
+	if !strings.Contains(out, "301\tftpDecode\tinactive\n") || !strings.Contains(out, "120\tbasicStats\tactive\n") ||
+		!strings.Contains(out, "(no plugins.txt: T2's default plugin set is active)") {
+		t.Errorf("-l: %q", out)
 	}
 	run(t, home, nil, "", "-u", "txtSink")
-	if got, ex := active(t, home); !ex || got != "protoStats,basicFlow,basicStats,tcpStates,ftpDecode" {
+	if got, ex := active(t, home); !ex || got != "protoStats,basicFlow,basicStats,tcpStates" {
 		t.Errorf("-u: %q %v", got, ex)
+	}
+	home = t.TempDir()
+	out, _, _ = run(t, home, nil, "", "ftpDecode")
+	if got, ex := active(t, home); !ex || got != "protoStats,basicFlow,basicStats,tcpStates,ftpDecode,txtSink" ||
+		!strings.Contains(out, "Plugin 'ftpDecode': activated") {
+		t.Errorf("add ftpDecode: %q %v\n%s", got, ex, out)
 	}
 }
 

@@ -399,15 +399,15 @@ func sudoHomeLine() string {
 }
 
 // ReadBPFFile reads a filter file: '#' comments are removed, lines joined.
-// A filter is a few lines: a file over control.MaxListBytes (a capture
+// A filter is a few lines: a file over config.MaxFilterFile (a capture
 // given by mistake, /dev/zero) is an error, not an endless read.
 func ReadBPFFile(path string) (string, error) {
-	b, err := control.ReadFileLimited(path, control.MaxListBytes)
+	b, err := config.ReadFileLimited(path, config.MaxFilterFile)
 	if err != nil {
-		if u := errors.Unwrap(err); u != nil {
-			err = u
+		if pe := (*os.PathError)(nil); errors.As(err, &pe) {
+			return "", fmt.Errorf("Option '-F': cannot read BPF file '%s': %v", path, pe.Err)
 		}
-		return "", fmt.Errorf("Option '-F': cannot read BPF file '%s': %v", path, err)
+		return "", fmt.Errorf("Option '-F': %v", err) // names the file
 	}
 	var parts []string
 	for _, line := range strings.Split(string(b), "\n") {

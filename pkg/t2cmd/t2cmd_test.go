@@ -79,7 +79,7 @@ func TestFlagErrorText(t *testing.T) {
 func TestReadBPFFileLimit(t *testing.T) {
 	// An endless file ends with an error naming the limit.
 	_, err := ReadBPFFile("/dev/zero")
-	if err == nil || !strings.Contains(err.Error(), "more than") {
+	if err == nil || !strings.Contains(err.Error(), "larger than") || !strings.Contains(err.Error(), "/dev/zero") {
 		t.Fatalf("/dev/zero: %v", err)
 	}
 }

@@ -106,7 +106,7 @@ func TestTutorialEdits(t *testing.T) {
 		{[]string{"-D", "MONINTPSYNC=no", "-D", "MONINTBLK=yes", "-DVERBOSE=3"}, map[string]string{"MONINTPSYNC": "0", "MONINTBLK": "1", "VERBOSE": "3"}},
 		{[]string{"-D", "MONINTPSYNC=default", "-D", "MONINTBLK=default"}, map[string]string{"MONINTPSYNC": "1", "MONINTBLK": "0"}},
 		{[]string{"--ip4"}, map[string]string{"IPV6_ACTIVATE": "0"}},
-		{[]string{"-D", "MONPROTL3=L3_TCP,L3_GRE,6"}, map[string]string{"MONPROTL3": `["L3_TCP", "L3_GRE", "6"]`}},
+		{[]string{"-D", "MONPROTL3=L3_TCP,L3_GRE,17"}, map[string]string{"MONPROTL3": `["L3_TCP", "L3_GRE", "17"]`}},
 	}
 	for _, s := range steps {
 		out, errOut, code := run(t, home, nil, s.args...)

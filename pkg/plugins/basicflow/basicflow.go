@@ -8,6 +8,7 @@
 package basicflow
 
 import (
+	_ "embed"
 	"errors"
 	"strconv"
 	"unsafe"
@@ -19,17 +20,26 @@ import (
 	"github.com/t2go/t2go/pkg/record"
 )
 
-// Name, Number and Version identify the plugin.
-const (
-	Name    = "basicFlow"
-	Number  = 100
-	Version = "0.9.3"
-)
+//go:embed basicFlow.toml
+var embedded []byte
 
-func init() {
-	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
-		New: func() plugin.Plugin { return &BasicFlow{} }})
-}
+// registration is this plugin as registered: its name and number come
+// from the header of basicFlow.toml, the only place they are written.
+var registration = plugin.Register(plugin.Descriptor{Defaults: embedded, Version: "0.9.3",
+	New: func() plugin.Plugin { return &BasicFlow{} }})
+
+// The hooks this plugin implements, checked by the compiler: a mistyped
+// method would otherwise silently drop its hook.
+var (
+	_ plugin.Initer         = (*BasicFlow)(nil)
+	_ plugin.FlowColumns    = (*BasicFlow)(nil)
+	_ plugin.NewFlowHandler = (*BasicFlow)(nil)
+	_ plugin.Layer2Handler  = (*BasicFlow)(nil)
+	_ plugin.Layer4Handler  = (*BasicFlow)(nil)
+	_ plugin.FlowTerminator = (*BasicFlow)(nil)
+	_ plugin.Prefetcher     = (*BasicFlow)(nil)
+	_ plugin.PacketColumns  = (*BasicFlow)(nil)
+)
 
 // desc is one header description, kept under its packet.DescIDs number.
 type desc struct {
@@ -80,9 +90,6 @@ type BasicFlow struct {
 	num       [40]byte
 }
 
-func (b *BasicFlow) Name() string { return Name }
-func (b *BasicFlow) Number() int  { return Number }
-
 func clamp(v, lo, hi int64) int {
 	if v < lo {
 		return int(lo)
@@ -101,17 +108,17 @@ func (b *BasicFlow) Init(env *plugin.Env) error {
 	}
 	b.table = env.Table
 	b.pktMode = env.PacketMode
-	b.sensorOn = env.Int(Name, "BFO_SENSORID", 0) != 0
+	b.sensorOn = env.Settings.Bool("BFO_SENSORID")
 	if b.sensorOn {
-		b.sensorID = uint32(env.Int("tranalyzer2", "T2_SENSORID", 666))
+		b.sensorID = uint32(env.Core.Int("T2_SENSORID"))
 	}
-	b.macOn = env.Int(Name, "BFO_MAC", 1) != 0
-	b.ethOn = env.Int(Name, "BFO_ETHERTYPE", 1) != 0
-	b.vlanOn = env.Int(Name, "BFO_VLAN", 1) != 0
-	b.pktCnt = env.Int(Name, "BFO_HDRDESC_PKTCNT", 0) != 0
-	b.maxDesc = clamp(env.Int(Name, "BFO_MAX_HDRDESC", 4), 1, 255)
-	b.maxMAC = clamp(env.Int(Name, "BFO_MAX_MAC", 3), 1, 255)
-	b.maxVLAN = clamp(env.Int(Name, "BFO_MAX_VLAN", 3), 1, packet.MaxVLAN)
+	b.macOn = env.Settings.Bool("BFO_MAC")
+	b.ethOn = env.Settings.Bool("BFO_ETHERTYPE")
+	b.vlanOn = env.Settings.Bool("BFO_VLAN")
+	b.pktCnt = env.Settings.Bool("BFO_HDRDESC_PKTCNT")
+	b.maxDesc = clamp(env.Settings.Int("BFO_MAX_HDRDESC"), 1, 255)
+	b.maxMAC = clamp(env.Settings.Int("BFO_MAX_MAC"), 1, 255)
+	b.maxVLAN = clamp(env.Settings.Int("BFO_MAX_VLAN"), 1, packet.MaxVLAN)
 
 	n := env.Table.Capacity()
 	b.st = make([]flowState, n)

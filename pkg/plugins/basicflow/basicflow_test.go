@@ -1,12 +1,11 @@
 package basicflow
 
 import (
+	"github.com/t2go/t2go/pkg/plugin/plugintest"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/t2go/t2go/configs"
-	"github.com/t2go/t2go/pkg/config"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
@@ -16,41 +15,10 @@ import (
 // fakeConfig answers Int for the keys basicFlow reads.
 type fakeConfig map[string]int64
 
-func (c fakeConfig) Int(comp, k string) int64 {
-	v, ok := c[k]
-	if !ok {
-		panic("no key " + comp + "." + k)
-	}
-	return v
-}
-func (c fakeConfig) Float(comp, k string) float64 { return float64(c.Int(comp, k)) }
-func (c fakeConfig) Bool(comp, k string) bool     { return c.Int(comp, k) != 0 }
-func (c fakeConfig) String(comp, k string) string { panic("no string key " + k) }
-
 func defaults() fakeConfig {
 	return fakeConfig{"BFO_SENSORID": 0, "BFO_MAC": 1, "BFO_ETHERTYPE": 1, "BFO_VLAN": 1,
 		"BFO_HDRDESC_PKTCNT": 0, "BFO_MAX_HDRDESC": 4, "BFO_MAX_MAC": 3, "BFO_MAX_VLAN": 3,
 		"T2_SENSORID": 666}
-}
-
-func TestDefaultConfig(t *testing.T) {
-	c, err := config.LoadDefaults(config.Options{Home: t.TempDir(), Defaults: configs.FS})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range defaults() {
-		comp := Name
-		if k == "T2_SENSORID" {
-			comp = "tranalyzer2"
-		}
-		if got := c.Int(comp, k); got != v {
-			t.Errorf("%s = %d, want %d", k, got, v)
-		}
-	}
-	data, _ := configs.FS.ReadFile("basicFlow.toml")
-	if first, _, _ := strings.Cut(string(data), "\n"); first != "# plugin: basicFlow 100" {
-		t.Errorf("first line %q", first)
-	}
 }
 
 type rig struct {
@@ -63,7 +31,7 @@ type rig struct {
 
 func newRig(t testing.TB, cfg fakeConfig) *rig {
 	r := &rig{table: flow.NewTable(16, 182e9), bf: &BasicFlow{}}
-	if err := r.bf.Init(&plugin.Env{Config: cfg, Table: r.table, PacketMode: true}); err != nil {
+	if err := r.bf.Init(plugintest.With(t, embedded, cfg, plugin.Env{Table: r.table, PacketMode: true})); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -273,7 +241,7 @@ func TestTrip(t *testing.T) {
 
 func TestNoTimeJumpWithoutPacketMode(t *testing.T) {
 	r := &rig{t: t, table: flow.NewTable(16, 182e9), bf: &BasicFlow{}}
-	if err := r.bf.Init(&plugin.Env{Config: defaults(), Table: r.table}); err != nil {
+	if err := r.bf.Init(plugintest.With(t, embedded, defaults(), plugin.Env{Table: r.table})); err != nil {
 		t.Fatal(err)
 	}
 	f, _ := r.feed(pkt(100.5, 6, 1, 2, "eth", "ipv4", "tcp"))

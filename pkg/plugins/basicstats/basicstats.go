@@ -13,11 +13,13 @@
 package basicstats
 
 import (
+	_ "embed"
 	"errors"
 	"math"
 	"strconv"
 	"unsafe"
 
+	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
@@ -26,17 +28,28 @@ import (
 	"github.com/t2go/t2go/pkg/report"
 )
 
-// Name, Number and Version identify the plugin.
-const (
-	Name    = "basicStats"
-	Number  = 120
-	Version = "0.9.3"
-)
+//go:embed basicStats.toml
+var embedded []byte
 
-func init() {
-	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
-		New: func() plugin.Plugin { return &BasicStats{} }})
-}
+// registration is this plugin as registered: its name and number come
+// from the header of basicStats.toml, the only place they are written.
+var registration = plugin.Register(plugin.Descriptor{Defaults: embedded, Version: "0.9.3",
+	New: func() plugin.Plugin { return &BasicStats{} }})
+
+// The hooks this plugin implements, checked by the compiler: a mistyped
+// method would otherwise silently drop its hook.
+var (
+	_ plugin.Initer         = (*BasicStats)(nil)
+	_ plugin.FlowColumns    = (*BasicStats)(nil)
+	_ plugin.NewFlowHandler = (*BasicStats)(nil)
+	_ plugin.Layer2Handler  = (*BasicStats)(nil)
+	_ plugin.Layer4Handler  = (*BasicStats)(nil)
+	_ plugin.FlowTerminator = (*BasicStats)(nil)
+	_ plugin.Prefetcher     = (*BasicStats)(nil)
+	_ plugin.PacketColumns  = (*BasicStats)(nil)
+	_ plugin.Reporter       = (*BasicStats)(nil)
+	_ plugin.Monitor        = (*BasicStats)(nil)
+)
 
 // flowStats is one flow's state, indexed by slot.
 type flowStats struct {
@@ -74,7 +87,8 @@ type BasicStats struct {
 	revCnt   bool
 	padOn    bool
 	statsOn  bool
-	lenLayer int64 // PACKETLENGTH: 0 L2, 1 L3, 2 L4, 3 L7
+	lenLayer int64              // PACKETLENGTH: 0 L2, 1 L3, 2 L4, 3 L7
+	counters *counters.Counters // the run's totals (nil in some tests)
 
 	st []flowStats
 
@@ -88,18 +102,16 @@ type BasicStats struct {
 	l3Bytes    talker
 }
 
-func (b *BasicStats) Name() string { return Name }
-func (b *BasicStats) Number() int  { return Number }
-
 // Init reads the configuration and sizes the per-flow state.
 func (b *BasicStats) Init(env *plugin.Env) error {
 	if env.Table == nil {
 		return errors.New("basicStats: no flow table")
 	}
-	b.revCnt = env.Int(Name, "BS_REV_CNT", 1) != 0
-	b.padOn = env.Int(Name, "BS_PAD", 1) != 0
-	b.statsOn = env.Int(Name, "BS_STATS", 1) != 0
-	b.lenLayer = env.Int("tranalyzer2", "PACKETLENGTH", 3)
+	b.counters = env.Counters
+	b.revCnt = env.Settings.Bool("BS_REV_CNT")
+	b.padOn = env.Settings.Bool("BS_PAD")
+	b.statsOn = env.Settings.Bool("BS_STATS")
+	b.lenLayer = env.Core.Int("PACKETLENGTH")
 	if b.lenLayer < 0 || b.lenLayer > 3 {
 		b.lenLayer = 3
 	}
@@ -401,17 +413,23 @@ func (t *talker) addrString(l2 bool) string {
 
 // Report writes the end-report lines.
 func (b *BasicStats) Report(r *report.Writer) { b.lines(r) }
-func (b *BasicStats) ReportCombine() report.Combine { return report.CombineMax } // maxima: docs/plugins.md
 
 func (b *BasicStats) lines(r *report.Writer) {
+	// The talkers cover every flow released so far, so their shares are
+	// of the run's totals (env.Counters), also in a diff-mode USR1 report
+	// whose r.C holds only the interval (that gave shares above 100%).
+	c := b.counters
+	if c == nil {
+		c = r.C
+	}
 	var pkts, bytes float64
-	if r.C != nil {
-		pkts = float64(r.C.Packets)
-		bytes = float64(r.C.ABytes + r.C.BBytes)
+	if c != nil {
+		pkts = float64(c.Packets)
+		bytes = float64(c.ABytes + c.BBytes)
 	}
 	if b.statsOn {
-		r.Plugin(Name, "Flow max(pktload): %s", report.Num(uint64(b.maxLoad)))
-		r.Plugin(Name, "Flow max(b/s), pkts: %s, %s", bitsPerSec(uint64(b.maxBps*8)), report.Num(b.maxBpsPkts))
+		r.Plugin(registration.Name, "Flow max(pktload): %s", report.Num(uint64(b.maxLoad)))
+		r.Plugin(registration.Name, "Flow max(b/s), pkts: %s, %s", bitsPerSec(uint64(b.maxBps*8)), report.Num(b.maxBpsPkts))
 	}
 	// The byte line follows the packet line even when no flow had a byte
 	// (T2 then prints a zero address and 0).
@@ -420,9 +438,9 @@ func (b *BasicStats) lines(r *report.Writer) {
 			return
 		}
 		l2 := layer == "L2"
-		r.Plugin(Name, "Biggest %s flow talker: %s: %s%s packets", layer, p.addrString(l2),
+		r.Plugin(registration.Name, "Biggest %s flow talker: %s: %s%s packets", layer, p.addrString(l2),
 			report.Num(p.val), report.Pct(float64(p.val), pkts))
-		r.Plugin(Name, "Biggest %s flow talker: %s: %s%s bytes", layer, by.addrString(l2),
+		r.Plugin(registration.Name, "Biggest %s flow talker: %s: %s%s bytes", layer, by.addrString(l2),
 			report.Num(by.val), report.Pct(float64(by.val), bytes))
 	}
 	talk(&b.l2Pkts, &b.l2Bytes, "L2")
@@ -444,3 +462,5 @@ func (b *BasicStats) MonitorValues(w *record.Writer, diff bool) {}
 // MonitorReport prints the report lines in the human USR1 report; the
 // values cover the flows released so far in either mode.
 func (b *BasicStats) MonitorReport(r *report.Writer, diff bool) { b.lines(r) }
+
+func (b *BasicStats) ReportCombine() report.Combine { return report.CombineMax } // maxima: docs/plugins.md

@@ -1,11 +1,10 @@
 package basicstats
 
 import (
+	"github.com/t2go/t2go/pkg/plugin/plugintest"
 	"strings"
 	"testing"
 
-	"github.com/t2go/t2go/configs"
-	"github.com/t2go/t2go/pkg/config"
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
@@ -16,39 +15,8 @@ import (
 
 type fakeConfig map[string]int64
 
-func (c fakeConfig) Int(comp, k string) int64 {
-	v, ok := c[k]
-	if !ok {
-		panic("no key " + comp + "." + k)
-	}
-	return v
-}
-func (c fakeConfig) Float(comp, k string) float64 { return float64(c.Int(comp, k)) }
-func (c fakeConfig) Bool(comp, k string) bool     { return c.Int(comp, k) != 0 }
-func (c fakeConfig) String(comp, k string) string { panic("no string key " + k) }
-
 func defaults() fakeConfig {
 	return fakeConfig{"BS_REV_CNT": 1, "BS_PAD": 1, "BS_STATS": 1, "PACKETLENGTH": 3}
-}
-
-func TestDefaultConfig(t *testing.T) {
-	c, err := config.LoadDefaults(config.Options{Home: t.TempDir(), Defaults: configs.FS})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range defaults() {
-		comp := Name
-		if k == "PACKETLENGTH" {
-			comp = "tranalyzer2"
-		}
-		if got := c.Int(comp, k); got != v {
-			t.Errorf("%s = %d, want %d", k, got, v)
-		}
-	}
-	data, _ := configs.FS.ReadFile("basicStats.toml")
-	if first, _, _ := strings.Cut(string(data), "\n"); first != "# plugin: basicStats 120" {
-		t.Errorf("first line %q", first)
-	}
 }
 
 type rig struct {
@@ -59,7 +27,7 @@ type rig struct {
 
 func newRig(t testing.TB, cfg fakeConfig) *rig {
 	r := &rig{table: flow.NewTable(16, 182e9), bs: &BasicStats{}}
-	if err := r.bs.Init(&plugin.Env{Config: cfg, Table: r.table}); err != nil {
+	if err := r.bs.Init(plugintest.With(t, embedded, cfg, plugin.Env{Table: r.table})); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -342,5 +310,31 @@ func TestIATQuirks(t *testing.T) {
 		if got := t2IAT(tc.a, tc.b); got != tc.want {
 			t.Errorf("t2IAT(%d, %d) = %v, want %v", tc.a, tc.b, got, tc.want)
 		}
+	}
+}
+
+// A diff-mode USR1 report passes the interval's counters; the talkers
+// cover all flows released so far, so their shares are of the run's
+// totals (they showed e.g. 1000% when set against the interval).
+func TestMonitorReportSharesOfRunTotals(t *testing.T) {
+	run := counters.New()
+	table := flow.NewTable(16, 182e9)
+	bs := &BasicStats{}
+	if err := bs.Init(plugintest.With(t, embedded, defaults(), plugin.Env{Table: table, Counters: run})); err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{table: table, bs: bs}
+	for i := 0; i < 10; i++ {
+		r.feed(pkt(float64(1+i), 10, false))
+	}
+	r.record(r.table.Lookup(&flow.Key{IPVer: 4, Proto: 17, SrcPort: 5353, DstPort: 53,
+		SrcIP: pkt(1, 0, false).SrcIP, DstIP: pkt(1, 0, false).DstIP}))
+	run.Packets, run.ABytes = 20, 200
+	interval := counters.New()
+	interval.Packets, interval.ABytes = 1, 10
+	var out strings.Builder
+	bs.MonitorReport(&report.Writer{W: &out, C: interval}, true)
+	if !strings.Contains(out.String(), "10 [50.00%] packets") || !strings.Contains(out.String(), "100 [50.00%] bytes") {
+		t.Errorf("shares not of the run's totals:\n%s", out.String())
 	}
 }

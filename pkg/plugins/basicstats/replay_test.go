@@ -7,6 +7,7 @@ package basicstats_test
 
 import (
 	"bufio"
+	"github.com/t2go/t2go/pkg/plugin/plugintest"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -166,11 +167,10 @@ func replay(t *testing.T) *replayed {
 	c := index(hdr)
 	r := &replayed{table: flow.NewTable(64, 182e9), bf: &basicflow.BasicFlow{}, bs: &basicstats.BasicStats{},
 		flows: map[string]*flow.Flow{}}
-	env := &plugin.Env{Table: r.table, PacketMode: true}
-	if err := r.bf.Init(env); err != nil {
+	if err := r.bf.Init(plugintest.Registered(t, "basicFlow", plugin.Env{Table: r.table, PacketMode: true})); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.bs.Init(env); err != nil {
+	if err := r.bs.Init(plugintest.Registered(t, "basicStats", plugin.Env{Table: r.table, PacketMode: true})); err != nil {
 		t.Fatal(err)
 	}
 	var w record.Writer
@@ -286,11 +286,10 @@ func TestRandomTraffic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	table := flow.NewTable(8, 182e9)
 	bf, bs := &basicflow.BasicFlow{}, &basicstats.BasicStats{}
-	env := &plugin.Env{Table: table, PacketMode: true}
-	if err := bf.Init(env); err != nil {
+	if err := bf.Init(plugintest.Registered(t, "basicFlow", plugin.Env{Table: table, PacketMode: true})); err != nil {
 		t.Fatal(err)
 	}
-	if err := bs.Init(env); err != nil {
+	if err := bs.Init(plugintest.Registered(t, "basicStats", plugin.Env{Table: table, PacketMode: true})); err != nil {
 		t.Fatal(err)
 	}
 	ncols := len(bf.Columns()) + len(bs.Columns())

@@ -17,6 +17,7 @@
 package ftpdecode
 
 import (
+	_ "embed"
 	"net/netip"
 	"unsafe"
 
@@ -29,17 +30,27 @@ import (
 	"github.com/t2go/t2go/pkg/report"
 )
 
-// Name and Number identify the plugin.
-const (
-	Name    = "ftpDecode"
-	Number  = 301
-	Version = "0.9.3"
-)
+//go:embed ftpDecode.toml
+var embedded []byte
 
-func init() {
-	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
-		New: func() plugin.Plugin { return &FTPDecode{} }})
-}
+// registration is this plugin as registered: its name and number come
+// from the header of ftpDecode.toml, the only place they are written.
+var registration = plugin.Register(plugin.Descriptor{Defaults: embedded, Version: "0.9.3",
+	New: func() plugin.Plugin { return &FTPDecode{} }})
+
+// The hooks this plugin implements, checked by the compiler: a mistyped
+// method would otherwise silently drop its hook.
+var (
+	_ plugin.Initer         = (*FTPDecode)(nil)
+	_ plugin.FlowColumns    = (*FTPDecode)(nil)
+	_ plugin.NewFlowHandler = (*FTPDecode)(nil)
+	_ plugin.Layer4Handler  = (*FTPDecode)(nil)
+	_ plugin.FlowTerminator = (*FTPDecode)(nil)
+	_ plugin.Prefetcher     = (*FTPDecode)(nil)
+	_ plugin.PacketColumns  = (*FTPDecode)(nil)
+	_ plugin.Reporter       = (*FTPDecode)(nil)
+	_ plugin.Monitor        = (*FTPDecode)(nil)
+)
 
 // ftpStat bits.
 const (
@@ -179,24 +190,18 @@ type FTPDecode struct {
 	snapPkts, snapData, snapBytes uint64
 }
 
-// Name implements plugin.Plugin.
-func (d *FTPDecode) Name() string { return Name }
-
-// Number implements plugin.Plugin.
-func (d *FTPDecode) Number() int { return Number }
-
 // Init reads the limits and sizes the per-flow slices.
 func (d *FTPDecode) Init(env *plugin.Env) error {
 	d.lim = defaultLimits()
-	if c := env.Config; c != nil {
+	if c := env.Settings; c != nil {
 		get := func(key string, def int) int {
-			v := c.Int(Name, key)
+			v := c.Int(key)
 			if v < 1 || v > 1<<16 {
 				return def
 			}
 			return int(v)
 		}
-		d.lim.aggr = c.Bool(Name, "FTP_CMD_AGGR")
+		d.lim.aggr = c.Bool("FTP_CMD_AGGR")
 		d.lim.userLen = get("FTP_UXNMLN", d.lim.userLen)
 		d.lim.passLen = get("FTP_PXNMLN", d.lim.passLen)
 		d.lim.cpLen = get("FTP_MXNMLN", d.lim.cpLen)
@@ -689,7 +694,7 @@ func (d *FTPDecode) Report(r *report.Writer) {
 	if d.aggregate == 0 {
 		return
 	}
-	r.Plugin(Name, "Aggregated ftpStat=0x%02x", d.aggregate)
+	r.Plugin(registration.Name, "Aggregated ftpStat=0x%02x", d.aggregate)
 	d.lines(r, d.pkts, d.dataPkts, d.dataBytes)
 }
 
@@ -705,13 +710,13 @@ func (d *FTPDecode) lines(r *report.Writer, pkts, dataPkts, dataBytes uint64) {
 		totPkts, totBytes = float64(c.Packets), float64(c.BytesProcessed)
 	}
 	if d.pkts > 0 {
-		r.Plugin(Name, "Number of FTP control packets: %s%s", report.Num(pkts), report.Pct(float64(pkts), totPkts))
+		r.Plugin(registration.Name, "Number of FTP control packets: %s%s", report.Num(pkts), report.Pct(float64(pkts), totPkts))
 	}
 	if d.dataPkts > 0 {
-		r.Plugin(Name, "Number of FTP-DATA packets: %s%s", report.Num(dataPkts), report.Pct(float64(dataPkts), totPkts))
+		r.Plugin(registration.Name, "Number of FTP-DATA packets: %s%s", report.Num(dataPkts), report.Pct(float64(dataPkts), totPkts))
 	}
 	if d.dataBytes > 0 {
-		r.Plugin(Name, "Number of FTP-DATA bytes: %s%s", report.Num(dataBytes), report.Pct(float64(dataBytes), totBytes))
+		r.Plugin(registration.Name, "Number of FTP-DATA bytes: %s%s", report.Num(dataBytes), report.Pct(float64(dataBytes), totBytes))
 	}
 }
 

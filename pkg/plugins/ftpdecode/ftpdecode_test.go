@@ -2,6 +2,7 @@ package ftpdecode
 
 import (
 	"bytes"
+	"github.com/t2go/t2go/pkg/plugin/plugintest"
 	"github.com/t2go/t2go/pkg/plugins/internal/pcapreplay"
 	"os"
 	"sort"
@@ -18,11 +19,6 @@ import (
 
 type fakeConfig map[string]int64
 
-func (c fakeConfig) Int(_, k string) int64     { return c[k] }
-func (c fakeConfig) Float(_, k string) float64 { return float64(c[k]) }
-func (c fakeConfig) Bool(_, k string) bool     { return c[k] != 0 }
-func (c fakeConfig) String(_, k string) string { return "" }
-
 func defaultConfig() fakeConfig {
 	return fakeConfig{"FTP_CMD_AGGR": 1, "FTP_UXNMLN": 10, "FTP_PXNMLN": 15, "FTP_MXNMLN": 50,
 		"FTP_MAXCPFI": 10, "FTP_MAXUNM": 5, "FTP_MAXPNM": 5, "FTP_MAXCNM": 20}
@@ -35,7 +31,7 @@ func run(t testing.TB, path string, cfg fakeConfig) (map[string]string, *FTPDeco
 	table := flow.NewTable(4096, packet.FromSeconds(182))
 	c := counters.New()
 	d := &FTPDecode{}
-	if err := d.Init(&plugin.Env{Table: table, Config: cfg, Counters: c}); err != nil {
+	if err := d.Init(plugintest.With(t, embedded, cfg, plugin.Env{Table: table, Counters: c})); err != nil {
 		t.Fatal(err)
 	}
 	pcapreplay.Replay(t, path, table, func(p *packet.Packet, f *flow.Flow, isNew bool) {
@@ -218,7 +214,7 @@ type session struct {
 func newSession(t *testing.T, cfg fakeConfig) *session {
 	table := flow.NewTable(64, packet.FromSeconds(182))
 	d := &FTPDecode{}
-	if err := d.Init(&plugin.Env{Table: table, Config: cfg, Counters: counters.New()}); err != nil {
+	if err := d.Init(plugintest.With(t, embedded, cfg, plugin.Env{Table: table, Counters: counters.New()})); err != nil {
 		t.Fatal(err)
 	}
 	return &session{t: t, d: d, table: table}
@@ -474,7 +470,7 @@ func TestSamplePacketColumn(t *testing.T) {
 	}
 	table := flow.NewTable(4096, packet.FromSeconds(182))
 	d := &FTPDecode{}
-	if err := d.Init(&plugin.Env{Table: table, Config: defaultConfig()}); err != nil {
+	if err := d.Init(plugintest.With(t, embedded, defaultConfig(), plugin.Env{Table: table})); err != nil {
 		t.Fatal(err)
 	}
 	pcapreplay.Replay(t, "../../../testdata/t2sample/test.pcap", table, func(p *packet.Packet, f *flow.Flow, isNew bool) {

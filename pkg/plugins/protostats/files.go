@@ -79,21 +79,3 @@ func parsePortmap(data []byte) (tcp, udp map[uint16]string) {
 	})
 	return tcp, udp
 }
-
-// parseProtoDescriptions reads column 3 of proto.txt by line position
-// (line i describes protocol i), as T2 does.
-func parseProtoDescriptions(data []byte) [256]string {
-	var out [256]string
-	i := 0
-	for _, l := range bytes.Split(data, []byte("\n")) {
-		if i == 256 {
-			break
-		}
-		f := strings.Split(strings.TrimRight(string(l), "\r"), "\t")
-		if len(f) >= 3 {
-			out[i] = strings.TrimSpace(f[2])
-		}
-		i++
-	}
-	return out
-}

@@ -6,12 +6,11 @@ package protostats
 
 import (
 	"bufio"
+	"embed"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 
-	"github.com/t2go/t2go/configs"
-	"github.com/t2go/t2go/pkg/config"
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/outfile"
@@ -20,19 +19,24 @@ import (
 	"github.com/t2go/t2go/pkg/report"
 )
 
-// Name and Number identify the plugin.
-const (
-	Name    = "protoStats"
-	Number  = 1
-	Version = "0.9.3"
+//go:embed protoStats.toml
+var embedded []byte
+
+// registration is this plugin as registered: its name and number come
+// from the header of protoStats.toml, the only place they are written.
+var registration = plugin.Register(plugin.Descriptor{Defaults: embedded, Version: "0.9.3",
+	New: func() plugin.Plugin { return &ProtoStats{} }})
+
+// The hooks this plugin implements, checked by the compiler: a mistyped
+// method would otherwise silently drop its hook.
+var (
+	_ plugin.Initer        = (*ProtoStats)(nil)
+	_ plugin.Layer2Handler = (*ProtoStats)(nil)
+	_ plugin.Layer4Handler = (*ProtoStats)(nil)
+	_ plugin.Finisher      = (*ProtoStats)(nil)
 )
 
-func init() {
-	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
-		New: func() plugin.Plugin { return &ProtoStats{} }})
-}
-
-// Names of the description files in configs.FS.
+// Names of the description files (this folder's, or the user's copy).
 const (
 	EthertypeFile = "ethertypes.txt"
 	PortFile      = "portmap.txt"
@@ -45,7 +49,8 @@ type ProtoStats struct {
 	suffix   string
 	ethStat  bool
 	counters *counters.Counters
-	config   plugin.Config
+	files    plugin.Files
+	desc     *descriptions
 
 	pktsL2, bytesL2 []uint64 // per ethertype (65536)
 	pktsL4, bytesL4 [256]uint64
@@ -57,23 +62,20 @@ type ProtoStats struct {
 	pkts, bytes     uint64 // packets seen by the plugin (fallback totals)
 }
 
-// Name implements plugin.Plugin.
-func (s *ProtoStats) Name() string { return Name }
-
-// Number implements plugin.Plugin.
-func (s *ProtoStats) Number() int { return Number }
-
 // Init reads the settings and allocates the histograms.
 func (s *ProtoStats) Init(env *plugin.Env) error {
 	s.prefix = env.Prefix
-	s.suffix = "_protocols.txt"
-	s.ethStat = true
-	if env.Config != nil {
-		s.ethStat = env.Config.Bool(Name, "PST_ETH_STAT")
-		s.suffix = env.Config.String(Name, "PST_SUFFIX")
-	}
+	s.ethStat = env.Settings.Bool("PST_ETH_STAT")
+	s.suffix = env.Settings.String("PST_SUFFIX")
 	s.counters = env.Counters
-	s.config = env.Config
+	s.files = env.Files
+	// The description files are read now, so a bad proto.txt (MONPROTFL)
+	// stops the run before the capture, not after it.
+	d, err := s.loadDescriptions()
+	if err != nil {
+		return err
+	}
+	s.desc = d
 	s.pktsL2 = make([]uint64, 65536)
 	s.bytesL2 = make([]uint64, 65536)
 	s.tcpPkts = make([]uint64, 65536)
@@ -185,27 +187,21 @@ func orDash(s string) string {
 	return s
 }
 
-// protoDescriber is implemented by the analyzer's configuration; it finds
-// the user's proto.txt override.
-type protoDescriber interface {
-	ProtoDescriptions() ([256]string, error)
-}
-
-// optionsProvider is implemented by the analyzer's configuration; it
-// tells where user files live.
-type optionsProvider interface {
-	Options() config.Options
-}
+// Its own description files, used when the user has no copy.
+//
+//go:embed ethertypes.txt portmap.txt
+var builtin embed.FS
 
 // supportFile reads a description file: the user's copy (plugin folder,
 // then config home) when there is one, else the embedded default.
 func (s *ProtoStats) supportFile(name string) ([]byte, error) {
-	if op, ok := s.config.(optionsProvider); ok {
-		if file, ok := op.Options().Lookup(name); ok {
-			return os.ReadFile(file)
+	if s.files != nil {
+		data, found, err := s.files.UserFile(name)
+		if err != nil || found {
+			return data, err
 		}
 	}
-	return configs.FS.ReadFile(name)
+	return builtin.ReadFile(name)
 }
 
 func (s *ProtoStats) loadDescriptions() (*descriptions, error) {
@@ -221,16 +217,11 @@ func (s *ProtoStats) loadDescriptions() (*descriptions, error) {
 	}
 	d.tcp, d.udp = parsePortmap(data)
 	// proto.txt is shared with the core, which knows MONPROTFL.
-	if pd, ok := s.config.(protoDescriber); ok {
-		if d.proto, err = pd.ProtoDescriptions(); err != nil {
-			return nil, err
-		}
-	} else {
-		data, err = s.supportFile(ProtoFile)
-		if err != nil {
-			return nil, err
-		}
-		d.proto = parseProtoDescriptions(data)
+	if s.files == nil {
+		return nil, errors.New("protoStats: no access to the protocol file (proto.txt)")
+	}
+	if d.proto, err = s.files.ProtoDescriptions(); err != nil {
+		return nil, err
 	}
 	return d, nil
 }
@@ -244,9 +235,9 @@ func pct(a, b uint64) float64 {
 
 // WriteFile writes the protocols file.
 func (s *ProtoStats) WriteFile(w io.Writer) error {
-	d, err := s.loadDescriptions()
-	if err != nil {
-		return err
+	d := s.desc
+	if d == nil {
+		return errors.New("protoStats: WriteFile before Init")
 	}
 	totPkts, totBytes := s.pkts, s.bytes
 	if s.counters != nil && s.counters.Packets > 0 {

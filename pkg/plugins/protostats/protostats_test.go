@@ -2,28 +2,21 @@ package protostats
 
 import (
 	"bytes"
-	"github.com/t2go/t2go/pkg/plugins/internal/pcapreplay"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/t2go/t2go/pkg/config"
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/plugin/plugintest"
+	"github.com/t2go/t2go/pkg/plugins/internal/pcapreplay"
 )
 
-type fakeConfig struct {
-	eth    bool
-	suffix string
-}
-
-func (c fakeConfig) Int(_, k string) int64     { return 0 }
-func (c fakeConfig) Float(_, k string) float64 { return 0 }
-func (c fakeConfig) Bool(_, k string) bool     { return k == "PST_ETH_STAT" && c.eth }
-func (c fakeConfig) String(_, k string) string { return c.suffix }
+// settings are protoStats' keys for a test.
+type settings map[string]any
 
 func feedSample(t testing.TB, ps *ProtoStats, c *counters.Counters) {
 	pcapreplay.Replay(t, "../../../testdata/t2sample/test.pcap", flow.NewTable(4096, packet.FromSeconds(182)), func(p *packet.Packet, f *flow.Flow, _ bool) {
@@ -45,8 +38,8 @@ func TestProtocolsFileMatchesT2(t *testing.T) {
 	c := counters.New()
 	prefix := filepath.Join(t.TempDir(), "test")
 	ps := &ProtoStats{}
-	if err := ps.Init(&plugin.Env{Counters: c, Prefix: prefix,
-		Config: fakeConfig{eth: true, suffix: "_protocols.txt"}}); err != nil {
+	if err := ps.Init(plugintest.With(t, embedded, settings{"PST_ETH_STAT": 1, "PST_SUFFIX": "_protocols.txt"},
+		plugin.Env{Counters: c, Prefix: prefix})); err != nil {
 		t.Fatal(err)
 	}
 	feedSample(t, ps, c)
@@ -65,7 +58,7 @@ func TestProtocolsFileMatchesT2(t *testing.T) {
 func TestNoEthernetSection(t *testing.T) {
 	c := counters.New()
 	ps := &ProtoStats{}
-	if err := ps.Init(&plugin.Env{Counters: c, Config: fakeConfig{suffix: "_p.txt"}}); err != nil {
+	if err := ps.Init(plugintest.With(t, embedded, settings{"PST_ETH_STAT": 0, "PST_SUFFIX": "_p.txt"}, plugin.Env{Counters: c})); err != nil {
 		t.Fatal(err)
 	}
 	feedSample(t, ps, c)
@@ -80,7 +73,7 @@ func TestNoEthernetSection(t *testing.T) {
 
 func TestEmptyRun(t *testing.T) {
 	ps := &ProtoStats{}
-	if err := ps.Init(&plugin.Env{}); err != nil {
+	if err := ps.Init(plugintest.Env[any](t, embedded, nil)); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
@@ -102,15 +95,11 @@ func TestDescriptionFiles(t *testing.T) {
 	if tcp[21] != "File Transfer [Control]" || udp[53] != "DNS" || len(tcp) != 1 {
 		t.Fatalf("portmap %v %v", tcp, udp)
 	}
-	pr := parseProtoDescriptions([]byte("0\tHOPOPT\tHop\n1\tICMP\tInternet Control Message Protocol (ICMP)\n"))
-	if pr[1] != "Internet Control Message Protocol (ICMP)" {
-		t.Fatalf("proto %q", pr[1])
-	}
 }
 
 func BenchmarkOnLayer4(b *testing.B) {
 	ps := &ProtoStats{}
-	_ = ps.Init(&plugin.Env{})
+	_ = ps.Init(plugintest.Env[any](b, embedded, nil))
 	table := flow.NewTable(8, packet.FromSeconds(182))
 	k := flow.Key{Proto: 6, IPVer: 4, SrcPort: 40000, DstPort: 443, EthType: 0x0800}
 	f := table.Create(&k, 0)
@@ -122,16 +111,6 @@ func BenchmarkOnLayer4(b *testing.B) {
 	}
 }
 
-// optConfig is a fake configuration that points at a plugin folder.
-type optConfig struct {
-	fakeConfig
-	dir string
-}
-
-func (c optConfig) Options() config.Options {
-	return config.Options{PluginDir: c.dir, Home: c.dir}
-}
-
 func TestUserDescriptionFiles(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, PortFile), []byte("80\ttcp\thttp\tMy web server\n"), 0o644); err != nil {
@@ -139,7 +118,7 @@ func TestUserDescriptionFiles(t *testing.T) {
 	}
 	c := counters.New()
 	ps := &ProtoStats{}
-	if err := ps.Init(&plugin.Env{Counters: c, Config: optConfig{fakeConfig{eth: true, suffix: "_p.txt"}, dir}}); err != nil {
+	if err := ps.Init(plugintest.With[any](t, embedded, nil, plugin.Env{Counters: c, Files: plugintest.Files(t, dir)})); err != nil {
 		t.Fatal(err)
 	}
 	feedSample(t, ps, c)

@@ -1,6 +1,7 @@
 package tcpstates
 
 import (
+	"github.com/t2go/t2go/pkg/plugin/plugintest"
 	"github.com/t2go/t2go/pkg/plugins/internal/pcapreplay"
 	"os"
 	"strconv"
@@ -50,7 +51,7 @@ func TestSampleMatchesT2(t *testing.T) {
 	wantFlow := readT2(t, "test_flows.txt", "flowInd", "tcpStatesAFlags")
 	table := flow.NewTable(4096, packet.FromSeconds(182))
 	ts := &TCPStates{}
-	if err := ts.Init(&plugin.Env{Table: table}); err != nil {
+	if err := ts.Init(plugintest.With[int64](t, embedded, nil, plugin.Env{Table: table})); err != nil {
 		t.Fatal(err)
 	}
 	pcapreplay.Replay(t, "../../../testdata/t2sample/test.pcap", table, func(p *packet.Packet, f *flow.Flow, isNew bool) {

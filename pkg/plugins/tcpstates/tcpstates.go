@@ -5,6 +5,7 @@
 package tcpstates
 
 import (
+	_ "embed"
 	"unsafe"
 
 	"github.com/t2go/t2go/pkg/flow"
@@ -15,17 +16,26 @@ import (
 	"github.com/t2go/t2go/pkg/report"
 )
 
-// Name and Number identify the plugin.
-const (
-	Name    = "tcpStates"
-	Number  = 132
-	Version = "0.9.3"
-)
+//go:embed tcpStates.toml
+var embedded []byte
 
-func init() {
-	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
-		New: func() plugin.Plugin { return &TCPStates{} }})
-}
+// registration is this plugin as registered: its name and number come
+// from the header of tcpStates.toml, the only place they are written.
+var registration = plugin.Register(plugin.Descriptor{Defaults: embedded, Version: "0.9.3",
+	New: func() plugin.Plugin { return &TCPStates{} }})
+
+// The hooks this plugin implements, checked by the compiler: a mistyped
+// method would otherwise silently drop its hook.
+var (
+	_ plugin.Initer         = (*TCPStates)(nil)
+	_ plugin.FlowColumns    = (*TCPStates)(nil)
+	_ plugin.NewFlowHandler = (*TCPStates)(nil)
+	_ plugin.Layer4Handler  = (*TCPStates)(nil)
+	_ plugin.FlowTerminator = (*TCPStates)(nil)
+	_ plugin.Prefetcher     = (*TCPStates)(nil)
+	_ plugin.PacketColumns  = (*TCPStates)(nil)
+	_ plugin.Reporter       = (*TCPStates)(nil)
+)
 
 // Anomaly bits of tcpStatesAFlags.
 const (
@@ -97,18 +107,12 @@ type TCPStates struct {
 	aggregate uint8
 }
 
-// Name implements plugin.Plugin.
-func (t *TCPStates) Name() string { return Name }
-
 // PrefetchSlot implements plugin.Prefetcher.
 func (t *TCPStates) PrefetchSlot(slot int32, b *prefetch.Batch) {
 	if int(slot) < len(t.conns) {
 		b.Add(unsafe.Pointer(&t.conns[slot]))
 	}
 }
-
-// Number implements plugin.Plugin.
-func (t *TCPStates) Number() int { return Number }
 
 // Init sizes the per-flow state and registers one timeout class per state.
 func (t *TCPStates) Init(env *plugin.Env) error {
@@ -119,10 +123,7 @@ func (t *TCPStates) Init(env *plugin.Env) error {
 	}
 	t.conns = make([]conn, n)
 	for i, key := range timeoutKeys {
-		secs := defaultTimeouts[i]
-		if env.Config != nil {
-			secs = env.Config.Float(Name, key)
-		}
+		secs := env.Settings.Float(key)
 		if secs <= 0 {
 			secs = defaultTimeouts[i]
 		}
@@ -384,6 +385,6 @@ func (t *TCPStates) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 // Report writes the aggregated flags of all released TCP flows.
 func (t *TCPStates) Report(r *report.Writer) {
 	if t.aggregate != 0 {
-		r.Plugin(Name, "Aggregated tcpStatesAFlags=0x%02x", t.aggregate)
+		r.Plugin(registration.Name, "Aggregated tcpStatesAFlags=0x%02x", t.aggregate)
 	}
 }

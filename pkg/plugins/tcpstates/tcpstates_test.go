@@ -2,6 +2,7 @@ package tcpstates
 
 import (
 	"bytes"
+	"github.com/t2go/t2go/pkg/plugin/plugintest"
 	"testing"
 
 	"github.com/t2go/t2go/pkg/flow"
@@ -32,7 +33,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	table := flow.NewTable(64, packet.FromSeconds(182))
 	ts := &TCPStates{}
-	if err := ts.Init(&plugin.Env{Table: table}); err != nil {
+	if err := ts.Init(plugintest.With[int64](t, embedded, nil, plugin.Env{Table: table})); err != nil {
 		t.Fatal(err)
 	}
 	k := flow.Key{Proto: 6, IPVer: 4, SrcPort: 40000, DstPort: 80, EthType: 0x0800}
@@ -213,17 +214,12 @@ func TestTimeoutsFollowState(t *testing.T) {
 
 type fakeConfig map[string]float64
 
-func (c fakeConfig) Int(_, k string) int64     { return int64(c[k]) }
-func (c fakeConfig) Float(_, k string) float64 { return c[k] }
-func (c fakeConfig) Bool(_, k string) bool     { return c[k] != 0 }
-func (c fakeConfig) String(_, k string) string { return "" }
-
 func TestConfiguredTimeouts(t *testing.T) {
 	table := flow.NewTable(8, packet.FromSeconds(182))
 	ts := &TCPStates{}
 	cfg := fakeConfig{"TCP_TIMEOUT_NEW": 5, "TCP_TIMEOUT_ESTABLISHED": 60,
 		"TCP_TIMEOUT_CLOSING": 7, "TCP_TIMEOUT_CLOSED": 1, "TCP_TIMEOUT_RESET": 0.5}
-	if err := ts.Init(&plugin.Env{Table: table, Config: cfg}); err != nil {
+	if err := ts.Init(plugintest.With(t, embedded, cfg, plugin.Env{Table: table})); err != nil {
 		t.Fatal(err)
 	}
 	if ts.timeouts[stEstablished] != packet.FromSeconds(60) || ts.timeouts[stReset] != packet.FromSeconds(0.5) {

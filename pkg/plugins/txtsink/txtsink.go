@@ -6,6 +6,7 @@ package txtsink
 
 import (
 	"bufio"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -19,17 +20,21 @@ import (
 	"github.com/t2go/t2go/pkg/record"
 )
 
-// Name, Number and Version identify the plugin.
-const (
-	Name    = "txtSink"
-	Number  = 901
-	Version = "0.9.3"
-)
+//go:embed txtSink.toml
+var embedded []byte
 
-func init() {
-	plugin.Register(plugin.Descriptor{Name: Name, Number: Number, Version: Version,
-		New: func() plugin.Plugin { return &TxtSink{} }})
-}
+// registration is this plugin as registered: its name and number come
+// from the header of txtSink.toml, the only place they are written.
+var registration = plugin.Register(plugin.Descriptor{Defaults: embedded, Version: "0.9.3",
+	New: func() plugin.Plugin { return &TxtSink{} }})
+
+// The hooks this plugin implements, checked by the compiler: a mistyped
+// method would otherwise silently drop its hook.
+var (
+	_ plugin.Initer   = (*TxtSink)(nil)
+	_ plugin.Sink     = (*TxtSink)(nil)
+	_ plugin.Finisher = (*TxtSink)(nil)
+)
 
 // bufSize is the flow-file buffer: large enough that writing one record
 // is a memory copy and the kernel sees a few big writes.
@@ -48,7 +53,7 @@ type TxtSink struct {
 	flowSuffix string
 	hdrSuffix  string
 
-	env *plugin.Env
+	start plugin.SinkStart // what StartSink was given
 
 	mu       sync.Mutex    // Finish may come from a signal path
 	out      *bufio.Writer // stdout (-w -)
@@ -64,36 +69,26 @@ type TxtSink struct {
 	finished bool
 }
 
-func (t *TxtSink) Name() string { return Name }
-func (t *TxtSink) Number() int  { return Number }
-
 // Init reads the configuration.
 func (t *TxtSink) Init(env *plugin.Env) error {
-	t.env = env
-	t.priHdr, t.hdrFile, t.split, t.priHdrFW = true, true, true, false
-	t.flowSuffix, t.hdrSuffix = "_flows.txt", "_headers.txt"
-	if c := env.Config; c != nil {
-		t.priHdr = c.Int(Name, "TFS_PRI_HDR") != 0
-		t.hdrFile = c.Int(Name, "TFS_HDR_FILE") != 0
-		t.split = c.Int(Name, "TFS_SPLIT") != 0
-		t.priHdrFW = c.Int(Name, "TFS_PRI_HDR_FW") != 0
-		t.flowSuffix = c.String(Name, "TFS_FLOWS_TXT_SUFFIX")
-		t.hdrSuffix = c.String(Name, "TFS_HEADER_SUFFIX")
-	}
-	if env.FlowsToStdout && env.Stdout == nil {
-		return errors.New("txtSink: flows go to stdout (-w -) but no stdout was given")
-	}
+	c := env.Settings
+	t.priHdr = c.Bool("TFS_PRI_HDR")
+	t.hdrFile = c.Bool("TFS_HDR_FILE")
+	t.split = c.Bool("TFS_SPLIT")
+	t.priHdrFW = c.Bool("TFS_PRI_HDR_FW")
+	t.flowSuffix = c.String("TFS_FLOWS_TXT_SUFFIX")
+	t.hdrSuffix = c.String("TFS_HEADER_SUFFIX")
 	return nil
 }
 
 // splitting reports whether -W rotation applies.
 func (t *TxtSink) splitting() bool {
-	return t.split && t.env.Split.Enabled && !t.env.FlowsToStdout
+	return t.split && t.start.Split.Enabled && t.start.Stdout == nil
 }
 
 // fileName returns the name of the flow file (piece index with -W).
 func (t *TxtSink) fileName() string {
-	n := t.env.Prefix + t.flowSuffix
+	n := t.start.Prefix + t.flowSuffix
 	if t.splitting() {
 		n += strconv.FormatUint(t.index, 10)
 	}
@@ -102,12 +97,11 @@ func (t *TxtSink) fileName() string {
 
 // StartSink writes the header file and opens the flow file with its
 // column-name line.
-func (t *TxtSink) StartSink(columns []record.Column) error {
+func (t *TxtSink) StartSink(start plugin.SinkStart) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.env == nil {
-		return errors.New("txtSink: StartSink before Init")
-	}
+	t.start = start
+	columns := start.Columns
 	if t.hdrFile {
 		if err := t.writeHeaderFile(columns); err != nil {
 			return err
@@ -124,21 +118,21 @@ func (t *TxtSink) StartSink(columns []record.Column) error {
 	b.WriteByte('\n')
 	t.hdrLine = []byte(b.String())
 
-	if t.env.FlowsToStdout {
+	if t.start.Stdout != nil {
 		t.name = "stdout"
-		t.out = bufio.NewWriterSize(t.env.Stdout, bufSize)
+		t.out = bufio.NewWriterSize(t.start.Stdout, bufSize)
 		if t.priHdr {
 			return t.write(t.hdrLine)
 		}
 		return nil
 	}
 	if t.splitting() {
-		t.index = t.env.Split.Start
-		t.limit = t.env.Split.Size
+		t.index = t.start.Split.Start
+		t.limit = t.start.Split.Size
 		if t.limit == 0 {
 			t.limit = defaultSplitSize
 		}
-		t.countFl = t.env.Split.CountFlows
+		t.countFl = t.start.Split.CountFlows
 	}
 	return t.open(t.priHdr)
 }
@@ -268,13 +262,13 @@ func (t *TxtSink) Finish() error {
 // writeHeaderFile writes PREFIX_headers.txt: the run preamble, the plugin
 // list and one row per column.
 func (t *TxtSink) writeHeaderFile(columns []record.Column) error {
-	name := t.env.Prefix + t.hdrSuffix
+	name := t.start.Prefix + t.hdrSuffix
 	f, err := outfile.Create(name)
 	if err != nil {
 		return fmt.Errorf("txtSink: cannot create the header file: %w", err)
 	}
 	w := bufio.NewWriter(f)
-	writeHeaders(w, t.env.HeaderInfo, columns)
+	writeHeaders(w, t.start.Header, columns)
 	err = w.Flush()
 	if cerr := f.Close(); err == nil {
 		err = cerr

@@ -11,29 +11,13 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/t2go/t2go/configs"
-	"github.com/t2go/t2go/pkg/config"
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/plugin/plugintest"
 	"github.com/t2go/t2go/pkg/record"
 )
 
 // fakeConfig serves txtSink keys from a map.
 type fakeConfig map[string]any
-
-func (c fakeConfig) Int(_, k string) int64 {
-	if v, ok := c[k].(int); ok {
-		return int64(v)
-	}
-	panic("no int key " + k)
-}
-func (c fakeConfig) Float(_, k string) float64 { return float64(c.Int("", k)) }
-func (c fakeConfig) Bool(_, k string) bool     { return c.Int("", k) != 0 }
-func (c fakeConfig) String(_, k string) string {
-	if v, ok := c[k].(string); ok {
-		return v
-	}
-	panic("no string key " + k)
-}
 
 func defaults() fakeConfig {
 	return fakeConfig{"TFS_PRI_HDR": 1, "TFS_HDR_FILE": 1, "TFS_SPLIT": 1, "TFS_PRI_HDR_FW": 0,
@@ -46,13 +30,13 @@ var testCols = []record.Column{
 	{Name: "hdrDesc", Type: "SC:R", Desc: "Headers description"},
 }
 
-func start(t *testing.T, env *plugin.Env, cols []record.Column) *TxtSink {
+func start(t *testing.T, cfg fakeConfig, ss plugin.SinkStart) *TxtSink {
 	t.Helper()
 	s := &TxtSink{}
-	if err := s.Init(env); err != nil {
+	if err := s.Init(plugintest.Env(t, embedded, cfg)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.StartSink(cols); err != nil {
+	if err := s.StartSink(ss); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -68,31 +52,6 @@ func readFile(t *testing.T, name string) string {
 }
 
 func exists(name string) bool { _, err := os.Stat(name); return err == nil }
-
-// TestDefaultConfig checks that configs/txtSink.toml parses with the real
-// config package and holds every key txtSink reads, with T2's defaults.
-func TestDefaultConfig(t *testing.T) {
-	c, err := config.LoadDefaults(config.Options{Home: t.TempDir(), Defaults: configs.FS})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range defaults() {
-		switch v := v.(type) {
-		case int:
-			if got := c.Int(Name, k); got != int64(v) {
-				t.Errorf("%s = %d, want %d", k, got, v)
-			}
-		case string:
-			if got := c.String(Name, k); got != v {
-				t.Errorf("%s = %q, want %q", k, got, v)
-			}
-		}
-	}
-	data, _ := configs.FS.ReadFile("txtSink.toml")
-	if first, _, _ := strings.Cut(string(data), "\n"); first != "# plugin: txtSink 901" {
-		t.Errorf("first line %q", first)
-	}
-}
 
 // TestHeaderFileMatchesT2 rebuilds T2's test_headers.txt from its parts.
 func TestHeaderFileMatchesT2(t *testing.T) {
@@ -118,7 +77,7 @@ func TestHeaderFileMatchesT2(t *testing.T) {
 		}
 	}
 	prefix := filepath.Join(t.TempDir(), "test")
-	s := start(t, &plugin.Env{Config: defaults(), Prefix: prefix, HeaderInfo: info}, cols)
+	s := start(t, defaults(), plugin.SinkStart{Columns: cols, Prefix: prefix, Header: info})
 	if err := s.Finish(); err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +110,7 @@ func TestFlowFile(t *testing.T) {
 				cfg[k] = v
 			}
 			prefix := filepath.Join(t.TempDir(), "out")
-			s := start(t, &plugin.Env{Config: cfg, Prefix: prefix}, testCols)
+			s := start(t, cfg, plugin.SinkStart{Columns: testCols, Prefix: prefix})
 			for _, l := range []string{"A\t1\teth:ipv4:tcp", "B\t1\teth:ipv4:tcp"} {
 				if err := s.WriteFlow([]byte(l)); err != nil {
 					t.Fatal(err)
@@ -181,7 +140,7 @@ func TestCustomSuffixes(t *testing.T) {
 	cfg["TFS_FLOWS_TXT_SUFFIX"] = ".flows"
 	cfg["TFS_HEADER_SUFFIX"] = ".hdr"
 	prefix := filepath.Join(t.TempDir(), "x")
-	s := start(t, &plugin.Env{Config: cfg, Prefix: prefix}, testCols)
+	s := start(t, cfg, plugin.SinkStart{Columns: testCols, Prefix: prefix})
 	if err := s.Finish(); err != nil {
 		t.Fatal(err)
 	}
@@ -193,9 +152,8 @@ func TestCustomSuffixes(t *testing.T) {
 func TestStdout(t *testing.T) {
 	var out bytes.Buffer
 	prefix := filepath.Join(t.TempDir(), "out")
-	env := &plugin.Env{Config: defaults(), Prefix: prefix, FlowsToStdout: true, Stdout: &out,
-		Split: plugin.SplitSpec{Enabled: true, Size: 1}}
-	s := start(t, env, testCols)
+	s := start(t, defaults(), plugin.SinkStart{Columns: testCols, Prefix: prefix, Stdout: &out,
+		Split: plugin.SplitSpec{Enabled: true, Size: 1}})
 	s.WriteFlow([]byte("A\t1\tx"))
 	s.WriteFlow([]byte("A\t2\ty"))
 	if out.Len() != 0 {
@@ -243,7 +201,7 @@ func TestSplit(t *testing.T) {
 				cfg[k] = v
 			}
 			prefix := filepath.Join(t.TempDir(), "out")
-			s := start(t, &plugin.Env{Config: cfg, Prefix: prefix, Split: tc.split}, testCols)
+			s := start(t, cfg, plugin.SinkStart{Columns: testCols, Prefix: prefix, Split: tc.split})
 			for i := 1; i <= tc.flows; i++ {
 				if err := s.WriteFlow([]byte(line(i))); err != nil {
 					t.Fatal(err)
@@ -286,7 +244,7 @@ func TestFullDisk(t *testing.T) {
 	if err := os.Symlink("/dev/full", prefix+"_flows.txt"); err != nil {
 		t.Skip(err)
 	}
-	s := start(t, &plugin.Env{Config: defaults(), Prefix: prefix}, testCols)
+	s := start(t, defaults(), plugin.SinkStart{Columns: testCols, Prefix: prefix})
 	for i := 0; i < 3; i++ {
 		s.WriteFlow([]byte("A\t1\tx"))
 	}
@@ -309,7 +267,7 @@ func TestFullDiskWhileWriting(t *testing.T) {
 	if err := os.Symlink("/dev/full", prefix+"_flows.txt"); err != nil {
 		t.Skip(err)
 	}
-	s := start(t, &plugin.Env{Config: defaults(), Prefix: prefix}, testCols)
+	s := start(t, defaults(), plugin.SinkStart{Columns: testCols, Prefix: prefix})
 	line := bytes.Repeat([]byte("x"), 4096)
 	var err error
 	for i := 0; i < 2*bufSize/len(line) && err == nil; i++ {
@@ -328,8 +286,7 @@ type failWriter struct{}
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
 
 func TestStdoutError(t *testing.T) {
-	env := &plugin.Env{Config: defaults(), Prefix: filepath.Join(t.TempDir(), "o"), FlowsToStdout: true, Stdout: failWriter{}}
-	s := start(t, env, testCols)
+	s := start(t, defaults(), plugin.SinkStart{Columns: testCols, Prefix: filepath.Join(t.TempDir(), "o"), Stdout: failWriter{}})
 	s.WriteFlow([]byte("A"))
 	if err := s.Finish(); err == nil || !strings.Contains(err.Error(), "stdout") {
 		t.Errorf("Finish = %v, want an error naming stdout", err)
@@ -338,11 +295,10 @@ func TestStdoutError(t *testing.T) {
 
 func TestCreateError(t *testing.T) {
 	s := &TxtSink{}
-	env := &plugin.Env{Config: defaults(), Prefix: filepath.Join(t.TempDir(), "missing", "dir", "out")}
-	if err := s.Init(env); err != nil {
+	if err := s.Init(plugintest.Env(t, embedded, defaults())); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.StartSink(testCols); err == nil {
+	if err := s.StartSink(plugin.SinkStart{Columns: testCols, Prefix: filepath.Join(t.TempDir(), "missing", "dir", "out")}); err == nil {
 		t.Error("StartSink in a missing directory succeeded")
 	}
 	if err := s.Finish(); err != nil {
@@ -354,10 +310,10 @@ var benchLine = []byte("A\t1\t0x0400000000004000\t1258544215.000000000\t12585442
 
 func benchWrite(b *testing.B, prefix string) {
 	s := &TxtSink{}
-	if err := s.Init(&plugin.Env{Config: defaults(), Prefix: prefix}); err != nil {
+	if err := s.Init(plugintest.Env(b, embedded, defaults())); err != nil {
 		b.Fatal(err)
 	}
-	if err := s.StartSink(testCols); err != nil {
+	if err := s.StartSink(plugin.SinkStart{Columns: testCols, Prefix: prefix}); err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(benchLine) + 1))
