@@ -14,6 +14,7 @@ import (
 // workerRun is what one live run left: its end report and flow file.
 type workerRun struct {
 	log   string
+	proto string // the protoStats file
 	flows []string // data lines of the flow file
 	hdr   []string // flow file columns
 }
@@ -48,7 +49,7 @@ func liveRun(t *testing.T, workers int, pcaps []string, extra ...string) workerR
 	if len(lines) == 0 {
 		t.Fatalf("-j %d: empty flow file", workers)
 	}
-	return workerRun{log: string(mustRead(t, logPath)), hdr: strings.Split(strings.TrimPrefix(lines[0], "%"), "\t"), flows: lines[1:]}
+	return workerRun{log: string(mustRead(t, logPath)), proto: string(mustRead(t, filepath.Join(e.out, l.capIf+"_protocols.txt"))), hdr: strings.Split(strings.TrimPrefix(lines[0], "%"), "\t"), flows: lines[1:]}
 }
 
 // counts are the end report's count lines (rates and times left out:
@@ -56,13 +57,18 @@ func liveRun(t *testing.T, workers int, pcaps []string, extra ...string) workerR
 func (w workerRun) counts() map[string]string {
 	m := map[string]string{}
 	for _, l := range strings.Split(w.log, "\n") {
-		label, val, ok := strings.Cut(l, ": ")
-		if !ok || strings.Contains(label, "/s") || strings.Contains(l, "b/s") {
+		if strings.Contains(l, "/s") {
 			continue
 		}
-		if strings.HasPrefix(label, "Number of") || strings.HasPrefix(label, "Headers count") ||
-			strings.HasPrefix(label, "Aggregated") || strings.HasPrefix(label, "tcpStates") ||
-			strings.HasPrefix(label, "ftpDecode") {
+		// Plugin lines count whole (several share a label).
+		for _, pl := range []string{"basicStats: ", "tcpStates: ", "ftpDecode: "} {
+			if strings.HasPrefix(l, pl) {
+				m[l] = "printed"
+			}
+		}
+		label, val, ok := strings.Cut(l, ": ")
+		if ok && (strings.HasPrefix(label, "Number of") || strings.HasPrefix(label, "Headers count") ||
+			strings.HasPrefix(label, "Aggregated")) {
 			m[label] = val
 		}
 	}
@@ -154,6 +160,9 @@ func TestLiveWorkersEqualOneWorker(t *testing.T) {
 			t.Errorf("%s: %d flows differ from the libpcap run's %d:\n%s", what, len(got), len(bk), diffLines(bk, got))
 		}
 		run.pairsIntact(t, what)
+		if run.proto != base.proto {
+			t.Errorf("%s: the protocols file differs from the libpcap run's:\n%s", what, diffLines(strings.Split(base.proto, "\n"), strings.Split(run.proto, "\n")))
+		}
 	}
 }
 

@@ -6,7 +6,8 @@ import (
 	"strings"
 
 	"github.com/t2go/t2go/pkg/config"
-	"github.com/t2go/t2go/pkg/engine"
+	"github.com/t2go/t2go/pkg/counters"
+	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/plugin"
 )
 
@@ -81,7 +82,7 @@ func (r *Run) initPlugins(hdr plugin.HeaderInfo) error {
 		return r.pool.initWorkers(start)
 	}
 	for i, p := range r.plugins {
-		if err := r.initPlugin(r.descs[i], p, r.eng, logAdapter{r.repW}); err != nil {
+		if err := r.initPlugin(r.descs[i], p, r.eng.Table(), r.eng.Counters(), logAdapter{r.repW}); err != nil {
 			return err
 		}
 	}
@@ -106,9 +107,9 @@ func (r *Run) initPlugins(hdr plugin.HeaderInfo) error {
 	return r.eng.SetPlugins(r.plugins, start)
 }
 
-// initPlugin calls Init on plugin p (descriptor d) with its own settings
-// and eng's table and counters.
-func (r *Run) initPlugin(d plugin.Descriptor, p plugin.Plugin, eng *engine.Engine, log plugin.Logger) error {
+// initPlugin calls Init on plugin p (descriptor d) with its own settings,
+// its engine's flow table and the run's counters.
+func (r *Run) initPlugin(d plugin.Descriptor, p plugin.Plugin, table *flow.Table, c *counters.Counters, log plugin.Logger) error {
 	cfg := r.opt.Config
 	core, _ := cfg.Component(config.Core)
 	comp, ok := cfg.Component(d.Name)
@@ -120,8 +121,8 @@ func (r *Run) initPlugin(d plugin.Descriptor, p plugin.Plugin, eng *engine.Engin
 		Core:       plugin.NewSettings(config.Core, core),
 		Files:      cfg,
 		Log:        log,
-		Table:      eng.Table(),
-		Counters:   eng.Counters(),
+		Table:      table,
+		Counters:   c,
 		Prefix:     r.prefix,
 		PacketMode: r.opt.PacketMode,
 	}

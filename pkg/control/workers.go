@@ -45,7 +45,10 @@ type pool struct {
 	noteCh  chan struct{}
 	first   bool // the first packet was announced
 
-	sum    counters.Counters // scratch: the workers' counters added up
+	// total is the workers' counters added up, refreshed by counters()
+	// before every report (workers waiting) and at the end; the plugins'
+	// Env.Counters, so they print shares of the run's totals.
+	total  counters.Counters
 	paused bool
 	ended  int // workers whose goroutine returned
 }
@@ -168,7 +171,9 @@ func (p *pool) initWorkers(start plugin.SinkStart) error {
 			if isSink && i > 0 {
 				continue
 			}
-			if err := r.initPlugin(r.descs[k], pl, w.eng, noteLog{p}); err != nil {
+			// The run's totals (p.total), not the worker's: plugins
+			// print shares of the whole run.
+			if err := r.initPlugin(r.descs[k], pl, w.eng.Table(), &p.total, noteLog{p}); err != nil {
 				return err
 			}
 			if isSink {
@@ -459,14 +464,14 @@ func (p *pool) stop() {
 // counters returns the workers' counters added up (call it while the
 // workers wait, or after they ended).
 func (p *pool) counters() *counters.Counters {
-	p.sum = counters.Counters{}
-	p.sum.MinHdrs = 0xffff
+	p.total = counters.Counters{}
+	p.total.MinHdrs = 0xffff
 	for _, w := range p.ws {
-		p.sum.Add(w.eng.Counters())
+		p.total.Add(w.eng.Counters())
 	}
 	// Add sums the peaks; the peak of the run is at most that and at
 	// least the current total, so the sum is what is known.
-	return &p.sum
+	return &p.total
 }
 
 // firstPacket is the earliest first packet of the workers.
@@ -607,21 +612,21 @@ func (p *pool) mergeForFinish() {
 		}
 		rule := combine(pl)
 		dst := reflect.ValueOf(pl)
+		if dst.Kind() != reflect.Pointer || dst.Elem().Kind() != reflect.Struct {
+			continue
+		}
 		for _, w := range p.ws[1:] {
 			if i < len(w.plugins) {
-				mergeValue(rule, dst, reflect.ValueOf(w.plugins[i]))
+				mergeValue(rule, dst.Elem(), reflect.ValueOf(w.plugins[i]).Elem())
 			}
 		}
 	}
 }
 
 func mergeValue(rule report.Combine, dst, src reflect.Value) {
+	// Pointers and maps are not followed: what they point at may be
+	// shared (configuration, the run's counters) or not a count.
 	switch dst.Kind() {
-	case reflect.Pointer:
-		if dst.IsNil() || src.IsNil() || dst.Elem().Kind() != reflect.Struct {
-			return
-		}
-		mergeValue(rule, dst.Elem(), src.Elem())
 	case reflect.Struct:
 		if dst.Type() == reflect.TypeOf(counters.Counters{}) {
 			return // the engine's, added up elsewhere
@@ -634,8 +639,8 @@ func mergeValue(rule report.Combine, dst, src reflect.Value) {
 			mergeValue(rule, dst.Index(k), src.Index(k))
 		}
 	case reflect.Slice:
-		if dst.Type().Elem().Kind() == reflect.Pointer {
-			return
+		if dst.Len() == 0 || src.Len() == 0 || dst.Pointer() == src.Pointer() {
+			return // shared backing array: not this instance's own counts
 		}
 		for k := 0; k < dst.Len() && k < src.Len(); k++ {
 			mergeValue(rule, dst.Index(k), src.Index(k))
