@@ -14,7 +14,7 @@ import (
 // workerRun is what one live run left: its end report and flow file.
 type workerRun struct {
 	log   string
-	proto string // the protoStats file
+	proto string   // the protoStats file
 	flows []string // data lines of the flow file
 	hdr   []string // flow file columns
 }
