@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -31,10 +32,7 @@ func liveRun(t *testing.T, workers int, pcaps []string, extra ...string) workerR
 	logPath := filepath.Join(e.out, l.capIf+"_log.txt")
 	waitFile(t, logPath, "[INF] Capture: ", 30*time.Second)
 	for _, pc := range pcaps {
-		out, err := exec.Command("tcpreplay", "-q", "-i", l.sendIf, "--pps=4000", pc).CombinedOutput()
-		if err != nil {
-			t.Fatalf("tcpreplay: %v\n%s", err, out)
-		}
+		l.replayRate(t, pc, 4000)
 	}
 	// The kernel hands a ring block over at most 10 ms after its last
 	// packet; a second is ample.
@@ -50,6 +48,15 @@ func liveRun(t *testing.T, workers int, pcaps []string, extra ...string) workerR
 		t.Fatalf("-j %d: empty flow file", workers)
 	}
 	return workerRun{log: string(mustRead(t, logPath)), proto: string(mustRead(t, filepath.Join(e.out, l.capIf+"_protocols.txt"))), hdr: strings.Split(strings.TrimPrefix(lines[0], "%"), "\t"), flows: lines[1:]}
+}
+
+// replayRate sends a capture into the pair at pps packets per second.
+func (l *liveNet) replayRate(t *testing.T, pcap string, pps int) {
+	t.Helper()
+	out, err := exec.Command("tcpreplay", "-q", "-i", l.sendIf, fmt.Sprintf("--pps=%d", pps), pcap).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tcpreplay: %v\n%s", err, out)
+	}
 }
 
 // counts are the end report's count lines (rates and times left out:
@@ -211,5 +218,59 @@ func TestWorkersRefused(t *testing.T) {
 		if r.code == 0 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("t2 %v: exit %d, stderr %q; want non-zero and %q", tc.args, r.code, r.stderr, tc.want)
 		}
+	}
+}
+
+// With 2 workers the machine rows (periodic, USR1 and the final one) add
+// up to the replayed capture, pktsRec counts both rings, and when the
+// interface goes away mid-run the run ends with one error line naming the
+// worker, exit status 1 and complete files.
+func TestLiveWorkersReportsAndError(t *testing.T) {
+	l := newLiveNet(t)
+	e := newEnv(t)
+	e.conf("MACHINE_REPORT=1", "DIFF_REPORT=1", "MONINTTMPCP=0", "MONINTTMPCP_ON=1", "MONINTPSYNC=0", "MONINTV=1")
+	p := l.startT2(e, "-j", "2", "-w", e.out+"/", "-l")
+	p.waitOut("%repType", 30*time.Second)
+	l.replayRate(t, testdata("pcaps", "http-web-browsing.pcap"), 4000)
+	hdr, _ := machineRows(t, p.stdout.String())
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, rows := machineRows(t, p.stdout.String())
+		if sumCol(t, hdr, rows, "numPkts") >= 4631 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_, before := machineRows(t, p.stdout.String())
+	p.signal(syscall.SIGUSR1)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, rows := machineRows(t, p.stdout.String()); len(rows) > len(before) {
+			break
+		}
+	}
+	if out, err := exec.Command("ip", "netns", "exec", l.ns, "ip", "link", "del", l.capIf).CombinedOutput(); err != nil {
+		t.Fatalf("ip link del: %v\n%s", err, out)
+	}
+	if code := p.wait(30 * time.Second); code != 1 {
+		t.Fatalf("exit %d after the interface went away, want 1; stderr: %s", code, p.stderr.String())
+	}
+	if se := p.stderr.String(); !strings.Contains(se, "[ERR] live capture on '"+l.capIf+"' (worker ") || strings.Count(se, "\n") != 1 {
+		t.Errorf("stderr %q: want one [ERR] line naming the interface and the worker", se)
+	}
+	_, rows := machineRows(t, p.stdout.String())
+	if got := sumCol(t, hdr, rows, "numPkts"); got != 4631 {
+		t.Errorf("rows add up to %d packets, the capture has 4631", got)
+	}
+	if got := sumCol(t, hdr, rows, "numBytes"); got != 3738523 {
+		t.Errorf("rows add up to %d bytes, the capture has 3738523", got)
+	}
+	if rec, _ := strconv.Atoi(rows[len(rows)-1][col(t, hdr, "pktsRec")]); rec != 4631 {
+		t.Errorf("pktsRec %d, want 4631 (both rings)", rec)
+	}
+	log := string(mustRead(t, filepath.Join(e.out, l.capIf+"_log.txt")))
+	flows, _ := reportValue(log, "Number of processed      flows")
+	lines := readLines(t, filepath.Join(e.out, l.capIf+"_flows.txt"))
+	if flows == 0 || uint64(len(lines)-1) != flows {
+		t.Errorf("flow file has %d flows, the end report %d", len(lines)-1, flows)
 	}
 }

@@ -398,7 +398,7 @@ func (p *pool) loop() error {
 			if we.err != nil {
 				// One worker failed: the run ends, every worker's
 				// flows are still written.
-				return fmt.Errorf("worker %d: %w", we.id+1, we.err)
+				return we.err // it names the worker
 			}
 			if p.ended == len(p.ws) {
 				r.inputEnd = true
