@@ -100,7 +100,7 @@ func (r *Run) printReport() {
 	r.mon.Flush()
 	r.reportCount++
 	if r.cfg.mon.diff {
-		*r.prev = *r.counters()
+		*r.prev = *s.Total
 		r.intervalTS = r.actTime()
 		r.prevRSSKB = s.PeakRSSKB
 		r.prevFill = int64(r.flowsInMemory())
