@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what building and testing t2go needs, only when it is missing:
 # Debian packages (libpcap and librrd headers for cgo, rrdtool/rrdcached,
-# tcpdump/tcpreplay/iproute2/sudo for the capture and tool tests) and the
+# tcpdump/tcpreplay/iproute2/sudo for the capture and tool tests, nfdump
+# and prometheus: the real collector and server of the export tests,
+# zsh/fish/bash-completion/man-db for the completion and man page tests)
+# and the
 # Go modules. Safe to run again.
 set -euo pipefail
 
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in libpcap-dev librrd-dev rrdtool rrdcached tcpdump tcpreplay iproute2 sudo netcat-traditional pkg-config gcc; do
+for p in libpcap-dev librrd-dev rrdtool rrdcached tcpdump tcpreplay iproute2 sudo netcat-traditional pkg-config gcc nfdump prometheus curl zsh fish bash-completion man-db; do
 	have_pkg "$p" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

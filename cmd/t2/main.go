@@ -29,7 +29,11 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer f.Close()
 	}
-	err := t2cmd.NewCommand(io, sig).Execute()
+	cmd := t2cmd.NewCommand(io, sig)
+	// -V/--version: T2's line, then the suite's version and commit.
+	cmd.Version = cliutil.Version()
+	cmd.SetVersionTemplate(fmt.Sprintf("Tranalyzer %s (Anteater) [%s]\n%s\n", control.Version, control.Codename, cliutil.VersionLine("t2")))
+	err := cmd.Execute()
 	pprof.StopCPUProfile()
 	os.Exit(cliutil.ExitCode("t2", err, io.ErrOut))
 }

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/t2go/t2go/configs"
 )
@@ -545,6 +546,7 @@ func TestOwnershipUnderRoot(t *testing.T) {
 	userHome := t.TempDir()
 	os.Chmod(userHome, 0o755)
 	os.Chown(userHome, 65534, 65534)
+	t.Setenv("SUDO_UID", "65534") // sudo by user 65534
 	home := filepath.Join(userHome, ".tranalyzer")
 	unlock, err := Lock(home)
 	if err != nil {
@@ -578,4 +580,68 @@ func TestOwnershipUnderRoot(t *testing.T) {
 		t.Errorf("flock on a read-only descriptor: %v", err)
 	}
 	f.Close()
+}
+
+// Root under sudo (simulated: the folder belongs to user 65534, who ran
+// sudo) must not follow a .t2conf.lock the user planted as a symbolic
+// link, nor open a FIFO there, nor lock in a folder of a third user.
+func TestLockRefusesPlantedFiles(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to act as sudo")
+	}
+	base := t.TempDir()
+	os.Chmod(base, 0o755)
+	victim := filepath.Join(base, "victim", "nologin") // stands for /etc/nologin
+	os.Mkdir(filepath.Dir(victim), 0o755)
+	home := filepath.Join(base, "home")
+	os.Mkdir(home, 0o755)
+	os.Chown(home, 65534, 65534)
+	t.Setenv("SUDO_UID", "65534")
+
+	lock := filepath.Join(home, LockName)
+	if err := os.Symlink(victim, lock); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Lock(home); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("symlinked lock: %v", err)
+	}
+	if _, err := os.Lstat(victim); err == nil {
+		t.Errorf("root created %s through the planted link", victim)
+	}
+	os.Remove(lock)
+	if err := syscall.Mkfifo(lock, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Lock(home)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("FIFO lock: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Lock hangs on a planted FIFO")
+	}
+	os.Remove(lock)
+	unlock, err := Lock(home)
+	if err != nil {
+		t.Fatalf("clean folder: %v", err)
+	}
+	unlock()
+	if st, err := os.Lstat(lock); err != nil || st.Sys().(*syscall.Stat_t).Uid != 65534 {
+		t.Errorf("new lock file: %v %v", st, err)
+	}
+
+	other := filepath.Join(base, "other")
+	os.Mkdir(other, 0o755)
+	os.Chown(other, 1234, 1234)
+	if _, err := Lock(other); err == nil || !strings.Contains(err.Error(), "belongs to user 1234") {
+		t.Errorf("third user's folder: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(other, LockName)); err == nil {
+		t.Error("lock file created in a third user's folder")
+	}
 }

@@ -1,9 +1,12 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 )
 
@@ -17,7 +20,7 @@ func WriteFileAtomic(file string, data []byte) error {
 	}
 	mode := os.FileMode(0o644)
 	owner := dir // a new file belongs to the folder's owner
-	if st, err := os.Stat(file); err == nil {
+	if st, err := os.Lstat(file); err == nil && st.Mode().IsRegular() {
 		mode = st.Mode().Perm()
 		owner = file
 	}
@@ -26,7 +29,7 @@ func WriteFileAtomic(file string, data []byte) error {
 		return err
 	}
 	name := tmp.Name()
-	copyOwner(name, owner)
+	chownLike(tmp, owner)
 	ok := false
 	defer func() {
 		if !ok {
@@ -63,20 +66,40 @@ const LockName = ".t2conf.lock"
 
 // Lock takes an exclusive lock on DIR/.t2conf.lock (creating DIR if
 // needed), waiting for other holders. Call the returned function to release.
+//
+// The tools run as root under sudo in folders their user controls, so
+// the lock is opened without following links (a planted symbolic link
+// would make root create or open any file), a new lock file is created
+// exclusively and chowned through its descriptor, and DIR must belong to
+// the caller (or, under sudo, to the invoking user).
 func Lock(dir string) (func(), error) {
 	if err := mkdirAll(dir); err != nil {
 		return nil, fmt.Errorf("config: %s: %w", DisplayPath(dir), err)
 	}
+	if err := checkOwner(dir); err != nil {
+		return nil, err
+	}
 	lock := filepath.Join(dir, LockName)
-	_, statErr := os.Stat(lock)
 	// read-only is enough for flock, and works on a lock file another
 	// user (root under sudo) created
-	f, err := os.OpenFile(lock, os.O_RDONLY|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(lock, os.O_RDONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+	created := err == nil
+	if errors.Is(err, fs.ErrExist) {
+		// O_NONBLOCK: a planted FIFO must not hang the open
+		f, err = os.OpenFile(lock, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	}
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("config: lock %s is a symbolic link; remove it", DisplayPath(lock))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("config: lock: %w", err)
 	}
-	if statErr != nil {
-		copyOwner(lock, dir)
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("config: lock %s is not a regular file; remove it", DisplayPath(lock))
+	}
+	if created {
+		chownLike(f, dir)
 	}
 	for {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
@@ -92,6 +115,30 @@ func Lock(dir string) (func(), error) {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
+}
+
+// checkOwner refuses to lock (and so to write) in a folder that belongs
+// to somebody else: its owner could swap files under a root process.
+// Root may use its own folders and, under sudo, the invoking user's.
+func checkOwner(dir string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("config: %s: %w", DisplayPath(dir), err)
+	}
+	s, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	uid, euid := int(s.Uid), os.Geteuid()
+	if uid == euid {
+		return nil
+	}
+	if euid == 0 {
+		if su, err := strconv.Atoi(os.Getenv("SUDO_UID")); err == nil && su == uid {
+			return nil
+		}
+	}
+	return fmt.Errorf("config: %s belongs to user %d, not to you (user %d): the tools change only folders you own", DisplayPath(dir), uid, euid)
 }
 
 // mkdirAll creates dir and its missing parents; when run as root, each new
@@ -112,6 +159,22 @@ func mkdirAll(dir string) error {
 	}
 	copyOwner(dir, parent)
 	return nil
+}
+
+// chownLike gives the open file f the owner and group of from, when
+// running as root. Through the descriptor, so a name swapped in the
+// meantime cannot redirect the chown.
+func chownLike(f *os.File, from string) {
+	if os.Geteuid() != 0 {
+		return
+	}
+	st, err := os.Stat(from)
+	if err != nil {
+		return
+	}
+	if s, ok := st.Sys().(*syscall.Stat_t); ok && (s.Uid != 0 || s.Gid != 0) {
+		f.Chown(int(s.Uid), int(s.Gid))
+	}
 }
 
 // copyOwner gives path the owner and group of from, when running as root

@@ -147,6 +147,8 @@ func (r *Run) loop() error {
 			if stop := r.handleEvent(ev); stop {
 				return nil
 			}
+		case reply := <-r.metricsReq:
+			reply <- r.metricsRow()
 		case <-tick:
 			if r.periodic {
 				r.refreshIdleClock()

@@ -35,6 +35,7 @@ type Options struct {
 	BufSize     int     // -B (0 = config)
 	PluginList  string  // -b FILE instead of plugins.txt
 	Workers     int     // -j: packet workers on a live interface (0 = config WORKERS)
+	PromAddr    string  // --prom-addr HOST:PORT ("" = config MON_PROM_ADDR)
 
 	Config  *config.Config
 	Signals *Signals // signal subscription, started before any output

@@ -16,6 +16,7 @@ import (
 	"github.com/t2go/t2go/pkg/capture"
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/engine"
+	"github.com/t2go/t2go/pkg/metrics"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
 	"github.com/t2go/t2go/pkg/record"
@@ -52,9 +53,12 @@ type Run struct {
 	monitors []plugin.Monitor
 	finish   []plugin.Finisher
 
-	prev  *counters.Counters // snapshot of the previous report (diff mode)
-	diffC *counters.Counters // scratch for c - prev
-	mrec  record.Writer      // machine row being built
+	prev       *counters.Counters    // snapshot of the previous report (diff mode)
+	diffC      *counters.Counters    // scratch for c - prev
+	mrec       record.Writer         // machine row being built
+	promRec    record.Writer         // machine row of a /metrics scrape
+	metricsReq chan chan metrics.Row // scrapes waiting for the loop (nil: no server)
+	metricsSrv *metrics.Server
 
 	start      time.Time   // wall clock before the packet loop
 	intervalTS packet.Time // start of the current report interval
@@ -187,6 +191,12 @@ func (r *Run) Execute() (err error) {
 		}
 		report.WriteBanner(r.repW, r.baseState(), r.names)
 	}
+	// The metrics server binds before anything is opened, so an address in
+	// use ends the run with no file written.
+	if err := r.startMetrics(); err != nil {
+		return err
+	}
+	defer r.stopMetrics()
 	r.rep.Flush()
 	// The input is opened first: a missing or invalid capture must not
 	// leave empty flow files behind.
@@ -207,6 +217,7 @@ func (r *Run) Execute() (err error) {
 	r.mon.Flush()
 	r.start = time.Now()
 	loopErr := r.loop()
+	r.stopMetrics()
 	return r.finishRun(loopErr)
 }
 

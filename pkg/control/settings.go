@@ -16,6 +16,7 @@ type settings struct {
 	autopilot    bool
 	numFlwRm     int64
 	sensorID     uint32
+	promAddr     string // MON_PROM_ADDR / --prom-addr: /metrics server, "" = none
 	ethActivate  int64
 	snapLen      int
 	bufSize      int
@@ -61,6 +62,10 @@ func (s *settings) load(c *config.Config, opt Options) error {
 	s.bufSize = int(c.Int(core, "RXBUFSIZE"))
 	if opt.BufSize > 0 {
 		s.bufSize = opt.BufSize
+	}
+	s.promAddr = c.String(core, "MON_PROM_ADDR")
+	if opt.PromAddr != "" {
+		s.promAddr = opt.PromAddr
 	}
 	s.progress = c.Bool(core, "PROGRESS")
 	s.pollTM = float64(c.Int(core, "POLLTM"))

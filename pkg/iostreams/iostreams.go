@@ -1,5 +1,6 @@
-// Package iostreams bundles the standard streams of a command so that the
-// tools (t2stat, t2conf, t2build) can be run and tested without a terminal.
+// Package iostreams bundles the standard streams of a command so that
+// every command (t2, t2stat, t2conf, t2build, t2rrd, tcol) can be run and
+// tested without a terminal.
 package iostreams
 
 import (
@@ -15,19 +16,24 @@ type IO struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
-	// IsTTY reports whether Out is a terminal (colours, prompts).
+	// IsTTY reports whether Out is a terminal (colours, prompts, pager).
 	IsTTY bool
+	// InTTY and ErrTTY report whether In and ErrOut are terminals
+	// (interactive questions; t2's progress bar on stderr).
+	InTTY, ErrTTY bool
 
 	in *bufio.Reader
 }
 
 // System returns the process's own streams.
 func System() *IO {
-	tty := false
-	if st, err := os.Stdout.Stat(); err == nil {
-		tty = st.Mode()&os.ModeCharDevice != 0
-	}
-	return &IO{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, IsTTY: tty}
+	return &IO{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		IsTTY: isTerminal(os.Stdout), InTTY: isTerminal(os.Stdin), ErrTTY: isTerminal(os.Stderr)}
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // Test returns streams backed by the given input and two writers.

@@ -5,9 +5,12 @@
 package t2build
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/t2go/t2go/pkg/cliutil"
 	"github.com/t2go/t2go/pkg/config"
@@ -38,91 +41,129 @@ Optional arguments:
                   active, and exit
 
     -p dir        Use the plugin folder 'dir' [default: the config home,
-                  $T2_HOME or ~/.tranalyzer]
+                  $T2_HOME or ~/.tranalyzer]; a folder without an active
+                  list gets exactly the plugins built into it
     -y            Do not ask for confirmation before executing an action
 
     -h, --help    Show help options and exit
+    --version     Show the version and commit of t2go and exit
 `
 
-// Command is one t2build run.
-type Command struct {
+// Options are the settings of one t2build run, filled from the command
+// line by NewCmd; Run acts on them.
+type Options struct {
 	IO       *iostreams.IO
 	Home     string // "" = config.DefaultHome()
 	Defaults fs.FS  // nil = the embedded defaults
 	// Finder finds running t2 instances for the "currently running" guard.
 	Finder t2proc.Finder
+
+	Names                []string // plugin arguments
+	All, Rebuild, Unload bool     // -a, -R, -u
+	Empty, List, Yes     bool     // -e, -l, -y
+	ListFile, PluginDir  string   // -b, -p
 }
 
-type options struct {
-	names                []string
-	all, rebuild, unload bool
-	empty, list, yes     bool
-	listFile, pluginDir  string
+// NormalizeArgs turns T2's -? into --help; t2build's other forms are
+// flags cobra parses as they are.
+func NormalizeArgs(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if a == "-?" {
+			a = "--help"
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
-func (c *Command) bad(format string, args ...any) error {
-	fmt.Fprintf(c.IO.ErrOut, format+"\n", args...)
-	fmt.Fprintln(c.IO.Out, "Try 't2build --help' for more information.")
+// NewCmd returns the t2build command. runF, when not nil, is called with
+// the parsed options instead of Run (tests use it to inject hooks).
+func NewCmd(ios *iostreams.IO, runF func(*Options) error) *cobra.Command {
+	o := &Options{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "t2build [OPTION...] [plugin...]",
+		Short: "choose the active t2 plugins and check the configuration",
+		Long: `t2build chooses which of t2's compiled-in plugins are active: "building"
+a plugin adds it to the active plugin list (plugins.txt in the config
+home, or in the plugin folder given with -p) after checking its settings.
+A new plugin folder holds exactly the plugins built into it. t2build -R
+checks the settings of the core and of every active plugin.`,
+		Example: "  t2build -e -y\n  t2build tranalyzer2 basicFlow basicStats tcpStates ftpDecode txtSink\n  t2build -R\n  t2build -u txtSink",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, a := range args {
+				o.Names = append(o.Names, config.NormalizePluginName(a))
+			}
+			if err := o.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return Run(o)
+		},
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			cfg, err := config.LoadDefaults(config.Options{})
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			names := []string{config.Core}
+			for _, p := range cfg.Plugins() {
+				names = append(names, p.Name)
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	fs.BoolVarP(&o.All, "all", "a", false, "activate all plugins")
+	fs.StringVarP(&o.ListFile, "build-list", "b", "", "activate the plugins listed in `FILE`")
+	fs.BoolVarP(&o.Rebuild, "rebuild", "R", false, "check the settings of the core and every active plugin and the active list")
+	fs.BoolVarP(&o.Unload, "unload", "u", false, "deactivate the plugins given as arguments")
+	fs.BoolVarP(&o.Empty, "empty", "e", false, "deactivate every plugin, then activate those given as arguments")
+	fs.BoolVarP(&o.List, "list", "l", false, "list all plugins with their numbers and whether they are active")
+	fs.StringVarP(&o.PluginDir, "plugin-folder", "p", "", "use the plugin folder `DIR` (default: the config home)")
+	fs.BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.MarkFlagDirname("plugin-folder")
+	cmd.MarkFlagFilename("build-list")
+	cliutil.Setup(cmd, ios, usage)
+	flagErr := cmd.FlagErrorFunc()
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if err.Error() == "unknown flag: --reset" {
+			fmt.Fprintln(ios.ErrOut, "Unknown option '--reset'")
+			fmt.Fprintln(ios.Out, "Did you mean to call 't2conf --reset' instead?")
+			return cliutil.Exit(1)
+		}
+		return flagErr(c, err)
+	})
+	return cmd
+}
+
+func (o *Options) bad(format string, args ...any) error {
+	fmt.Fprintf(o.IO.ErrOut, format+"\n", args...)
+	fmt.Fprintln(o.IO.Out, "Try 't2build --help' for more information.")
 	return cliutil.Exit(1)
 }
 
-func (c *Command) parse(args []string) (*options, error) {
-	o := &options{}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch a {
-		case "-h", "--help", "-?":
-			fmt.Fprint(c.IO.Out, usage)
-			return nil, cliutil.Exit(0)
-		case "-a":
-			o.all = true
-		case "-R":
-			o.rebuild = true
-		case "-u":
-			o.unload = true
-		case "-e":
-			o.empty = true
-		case "-l":
-			o.list = true
-		case "-y":
-			o.yes = true
-		case "-b", "-p":
-			if i+1 >= len(args) {
-				return nil, c.bad("Option '%s' requires an argument", a)
-			}
-			i++
-			if a == "-b" {
-				o.listFile = args[i]
-			} else {
-				o.pluginDir = args[i]
-			}
-		case "--reset":
-			fmt.Fprintf(c.IO.ErrOut, "Unknown option '%s'\n", a)
-			fmt.Fprintln(c.IO.Out, "Did you mean to call 't2conf --reset' instead?")
-			return nil, cliutil.Exit(1)
-		default:
-			if strings.HasPrefix(a, "-") {
-				return nil, cliutil.UnknownOption(c.IO.Out, c.IO.ErrOut, "t2build", a)
-			}
-			o.names = append(o.names, config.NormalizePluginName(a))
-		}
+func (o *Options) check() error {
+	if o.Unload && len(o.Names) == 0 {
+		return o.bad("Option '-u' needs the names of the plugins to deactivate")
 	}
-	if o.unload && len(o.names) == 0 {
-		return nil, c.bad("Option '-u' needs the names of the plugins to deactivate")
+	if o.Unload && (o.All || o.Empty || o.ListFile != "") {
+		return o.bad("Option '-u' cannot be combined with -a, -b or -e")
 	}
-	if o.unload && (o.all || o.empty || o.listFile != "") {
-		return nil, c.bad("Option '-u' cannot be combined with -a, -b or -e")
-	}
-	return o, nil
+	return nil
 }
 
-// Run executes t2build with the arguments after the program name.
-func (c *Command) Run(args []string) error {
-	o, err := c.parse(args)
-	if err != nil {
-		return err
-	}
-	opts := config.Options{Home: c.Home, PluginDir: o.pluginDir, Defaults: c.Defaults}
+type runner struct{ *Options }
+
+// Run executes t2build.
+func Run(o *Options) error {
+	c := &runner{o}
+	opts := config.Options{Home: o.Home, PluginDir: o.PluginDir, Defaults: o.Defaults}
 	defaults, err := config.LoadDefaults(opts)
 	if err != nil {
 		return err
@@ -131,27 +172,27 @@ func (c *Command) Run(args []string) error {
 	for _, p := range defaults.Plugins() {
 		known[p.Name] = p
 	}
-	if o.listFile != "" {
-		data, err := config.ReadFileLimited(o.listFile, config.MaxPluginList)
+	if o.ListFile != "" {
+		data, err := config.ReadFileLimited(o.ListFile, config.MaxPluginList)
 		if err != nil {
 			return fmt.Errorf("plugin list: %w", err)
 		}
-		names, err := config.ParsePluginList(o.listFile, data)
+		names, err := config.ParsePluginList(o.ListFile, data)
 		if err != nil {
 			return err
 		}
-		o.names = append(o.names, names...)
+		o.Names = append(o.Names, names...)
 	}
 	seen := map[string]bool{}
-	uniq := o.names[:0]
-	for _, n := range o.names {
+	uniq := o.Names[:0]
+	for _, n := range o.Names {
 		if !seen[n] {
 			seen[n] = true
 			uniq = append(uniq, n)
 		}
 	}
-	o.names = uniq
-	for _, n := range o.names {
+	o.Names = uniq
+	for _, n := range o.Names {
 		if n == config.Core {
 			continue
 		}
@@ -169,16 +210,16 @@ func (c *Command) Run(args []string) error {
 			return cliutil.Exit(1)
 		}
 	}
-	if o.list {
+	if o.List {
 		return c.list(opts, defaults)
 	}
-	if !o.rebuild && !o.unload && !o.empty && !o.all && len(o.names) == 0 {
+	if !o.Rebuild && !o.Unload && !o.Empty && !o.All && len(o.Names) == 0 {
 		// T2 builds its default set; here every plugin is compiled in, so
 		// this checks the configuration like -R.
-		o.rebuild = true
+		o.Rebuild = true
 	}
 
-	if !c.guard(o.yes) {
+	if !c.guard(o.Yes) {
 		return cliutil.Exit(1)
 	}
 	unlock, err := config.Lock(opts.WriteDir())
@@ -187,10 +228,10 @@ func (c *Command) Run(args []string) error {
 	}
 	defer unlock()
 
-	if o.empty {
+	if o.Empty {
 		file := opts.PluginListFile()
 		prompt := fmt.Sprintf("Are you sure you want to empty the plugin list '%s' (y/N)? ", config.DisplayPath(file))
-		if !c.IO.Confirm(prompt, o.yes) {
+		if !c.IO.Confirm(prompt, o.Yes) {
 			fmt.Fprintln(c.IO.Out, "Plugin folder not emptied")
 			return cliutil.Exit(1)
 		}
@@ -199,7 +240,7 @@ func (c *Command) Run(args []string) error {
 		}
 		fmt.Fprintln(c.IO.Out, "Plugin folder emptied")
 		fmt.Fprintf(c.IO.Out, "(%s is empty: no plugin is active, only the core)\n", config.DisplayPath(file))
-		if len(o.names) == 0 && !o.all {
+		if len(o.Names) == 0 && !o.All {
 			return nil
 		}
 	}
@@ -226,17 +267,17 @@ func (c *Command) Run(args []string) error {
 	}
 
 	switch {
-	case o.unload:
-		return c.unload(opts, active, o.names)
-	case o.all || len(o.names) > 0:
-		return c.activate(opts, cfg, active, explicit, o)
+	case o.Unload:
+		return c.unload(opts, active, o.Names)
+	case o.All || len(o.Names) > 0:
+		return c.activate(opts, cfg, active, o)
 	}
 	return c.check(cfg, active, explicit)
 }
 
 // guard asks before changing anything while t2 runs (T2's question), and
 // explains that running instances keep their settings.
-func (c *Command) guard(yes bool) bool {
+func (c *runner) guard(yes bool) bool {
 	procs, err := c.Finder.Find()
 	if err != nil || len(procs) == 0 {
 		return true
@@ -251,7 +292,7 @@ func (c *Command) guard(yes bool) bool {
 	return false
 }
 
-func (c *Command) list(opts config.Options, defaults *config.Config) error {
+func (c *runner) list(opts config.Options, defaults *config.Config) error {
 	cfg, err := config.Load(opts)
 	if err != nil {
 		return err
@@ -283,7 +324,7 @@ func (c *Command) list(opts config.Options, defaults *config.Config) error {
 
 // check validates the configuration of the core and the active plugins.
 // Load has already checked every file; this prints what T2 prints.
-func (c *Command) check(cfg *config.Config, active []string, explicit bool) error {
+func (c *runner) check(cfg *config.Config, active []string, explicit bool) error {
 	fmt.Fprintf(c.IO.Out, "\n%s\n", c.IO.Colour(iostreams.Blue, "'Tranalyzer2'"))
 	for _, n := range active {
 		fmt.Fprintf(c.IO.Out, "%s\n", c.IO.Colour(iostreams.Blue, fmt.Sprintf("Plugin '%s'", n)))
@@ -295,55 +336,70 @@ func (c *Command) check(cfg *config.Config, active []string, explicit bool) erro
 	return nil
 }
 
-func (c *Command) activate(opts config.Options, cfg *config.Config, active []string, explicit bool, o *options) error {
-	names := o.names
-	if o.all {
+// activate adds plugins to the active list of the write folder. The
+// list it starts from is the folder's own plugins.txt; without one, a -p
+// folder is new and holds no plugins yet, as a new T2 plugin folder, so
+// it gets exactly the plugins named, while the home starts from what is
+// active there (T2's default set, which T2's installation builds).
+func (c *runner) activate(opts config.Options, cfg *config.Config, active []string, o *Options) error {
+	names := o.Names
+	if o.All {
 		names = nil
 		for _, p := range cfg.Plugins() {
 			names = append(names, p.Name)
 		}
 	}
+	file := opts.PluginListFile()
+	var base []string
+	data, err := config.ReadFileLimited(file, config.MaxPluginList)
+	exists := err == nil
+	if exists {
+		if base, err = config.ParsePluginList(file, data); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("reading %s: %w", config.DisplayPath(file), err)
+	} else if opts.PluginDir == "" {
+		base = active
+	}
 	on := map[string]bool{}
-	for _, n := range active {
+	for _, n := range base {
 		on[n] = true
 	}
-	list := append([]string{}, active...)
-	var added []string
+	list := append([]string{}, base...)
+	isNew := map[string]bool{}
 	for _, n := range names {
 		if n == config.Core || on[n] {
 			continue
 		}
 		on[n] = true
 		list = append(list, n)
-		added = append(added, n)
-	}
-	if len(added) > 0 || o.all && !explicit {
-		if err := opts.WritePluginList(orderByNumber(cfg, list)); err != nil {
-			return fmt.Errorf("writing %s: %w", config.DisplayPath(opts.PluginListFile()), err)
-		}
-	}
-	isNew := map[string]bool{}
-	for _, n := range added {
 		isNew[n] = true
 	}
+	if len(isNew) > 0 || !exists && opts.PluginDir != "" {
+		if err := opts.WritePluginList(orderByNumber(cfg, list)); err != nil {
+			return fmt.Errorf("writing %s: %w", config.DisplayPath(file), err)
+		}
+	}
 	fmt.Fprintf(c.IO.Out, "\n%s\n", c.IO.Colour(iostreams.Blue, "'Tranalyzer2'"))
-	plugins := 0
 	for _, n := range names {
 		if n == config.Core {
 			continue
 		}
-		plugins++
 		state := "already active"
 		if isNew[n] {
 			state = "activated"
 		}
 		fmt.Fprintf(c.IO.Out, "%s: %s\n", c.IO.Colour(iostreams.Blue, fmt.Sprintf("Plugin '%s'", n)), state)
 	}
+	if !exists && opts.PluginDir != "" {
+		fmt.Fprintf(c.IO.Out, "(new plugin folder %s: only these plugins are active)\n", config.DisplayPath(opts.PluginDir))
+	}
 	fmt.Fprintf(c.IO.Out, "\n%s\n", c.IO.Colour(iostreams.Green, "BUILDING SUCCESSFUL"))
 	return nil
 }
 
-func (c *Command) unload(opts config.Options, active, names []string) error {
+func (c *runner) unload(opts config.Options, active, names []string) error {
 	drop := map[string]bool{}
 	for _, n := range names {
 		if n == config.Core {

@@ -3,9 +3,12 @@ package t2build
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/t2go/t2go/pkg/cliutil"
 	"github.com/t2go/t2go/pkg/config"
@@ -26,10 +29,19 @@ func run(t *testing.T, home string, only map[int]bool, stdin string, args ...str
 		only = map[int]bool{}
 	}
 	var out, errOut bytes.Buffer
-	c := &Command{IO: iostreams.Test(stdin, &out, &errOut), Home: home, Finder: t2proc.Finder{Only: only}}
-	code := cliutil.ExitCode("t2build", c.Run(args), &errOut)
+	ios := iostreams.Test(stdin, &out, &errOut)
+	cmd := NewCmd(ios, func(o *Options) error {
+		o.Home = home
+		o.Finder = t2proc.Finder{Only: only, Exes: testExes}
+		return Run(o)
+	})
+	code := cliutil.Execute(cmd, ios, args, NormalizeArgs)
 	return out.String(), errOut.String(), code
 }
+
+// testExes are what the in-process runs count as t2: only the stand-ins
+// a test starts (none by default).
+var testExes = []t2proc.Exe{}
 
 func active(t *testing.T, home string) (string, bool) {
 	t.Helper()
@@ -89,8 +101,8 @@ func TestTutorialSequence(t *testing.T) {
 		{[]string{"txtSink/", "901_txtSink.so", "basicFlow"}, "\n'Tranalyzer2'\nPlugin 'txtSink': activated\nPlugin 'basicFlow': already active\n\nBUILDING SUCCESSFUL\n",
 			"basicFlow,basicStats,tcpStates,ftpDecode,txtSink"},
 		{[]string{"-u", "protoStats"}, "Plugin protoStats was not active\n\nUNLOADING SUCCESSFUL\n", "basicFlow,basicStats,tcpStates,ftpDecode,txtSink"},
-		{[]string{"-a"}, "\n'Tranalyzer2'\nPlugin 'protoStats': activated\nPlugin 'basicFlow': already active\nPlugin 'basicStats': already active\nPlugin 'tcpStates': already active\nPlugin 'ftpDecode': already active\nPlugin 'txtSink': already active\n\nBUILDING SUCCESSFUL\n",
-			"protoStats,basicFlow,basicStats,tcpStates,ftpDecode,txtSink"},
+		{[]string{"-a"}, "\n'Tranalyzer2'\nPlugin 'protoStats': activated\nPlugin 'basicFlow': already active\nPlugin 'basicStats': already active\nPlugin 'tcpStates': already active\nPlugin 'ftpDecode': already active\nPlugin 'txtSink': already active\nPlugin 'ipfixSink': activated\n\nBUILDING SUCCESSFUL\n",
+			"protoStats,basicFlow,basicStats,tcpStates,ftpDecode,txtSink,ipfixSink"},
 	}
 	for _, s := range steps {
 		out, errOut, code := run(t, home, nil, "", s.args...)
@@ -102,7 +114,7 @@ func TestTutorialSequence(t *testing.T) {
 		}
 	}
 	out, _, _ := run(t, home, nil, "", "-l")
-	want := "000\ttranalyzer2\tcore (always active)\n001\tprotoStats\tactive\n100\tbasicFlow\tactive\n120\tbasicStats\tactive\n132\ttcpStates\tactive\n301\tftpDecode\tactive\n901\ttxtSink\tactive\n(active list: " + list + ")\n"
+	want := "000\ttranalyzer2\tcore (always active)\n001\tprotoStats\tactive\n100\tbasicFlow\tactive\n120\tbasicStats\tactive\n132\ttcpStates\tactive\n301\tftpDecode\tactive\n901\ttxtSink\tactive\n920\tipfixSink\tactive\n(active list: " + list + ")\n"
 	if out != want {
 		t.Errorf("-l:\n%s\nwant\n%s", out, want)
 	}
@@ -137,7 +149,9 @@ func TestEmptyAsks(t *testing.T) {
 // Without plugins.txt T2's default set is active (those of its members
 // that are compiled in): naming a member changes nothing, naming another
 // plugin writes the default set plus it, -u writes the set minus it, and
-// -l marks the set.
+// -l marks the set. A new -p folder gets exactly the plugins built into
+// it, as a new T2 plugin folder (it used to print BUILDING SUCCESSFUL and
+// write nothing, so t2 -p DIR ran the home's or the default set).
 func TestWithoutPluginList(t *testing.T) {
 	home := t.TempDir()
 	out, _, code := run(t, home, nil, "", "basicFlow")
@@ -152,6 +166,7 @@ func TestWithoutPluginList(t *testing.T) {
 		!strings.Contains(out, "(no plugins.txt: T2's default plugin set is active)") {
 		t.Errorf("-l: %q", out)
 	}
+	home = t.TempDir()
 	run(t, home, nil, "", "-u", "txtSink")
 	if got, ex := active(t, home); !ex || got != "protoStats,basicFlow,basicStats,tcpStates" {
 		t.Errorf("-u: %q %v", got, ex)
@@ -162,12 +177,39 @@ func TestWithoutPluginList(t *testing.T) {
 		!strings.Contains(out, "Plugin 'ftpDecode': activated") {
 		t.Errorf("add ftpDecode: %q %v\n%s", got, ex, out)
 	}
+	// -p DIR: a new folder gets exactly the named set, whatever the home has
+	run(t, home, nil, "", "-e", "-y", "basicStats")
+	dir := filepath.Join(t.TempDir(), "plugins")
+	out, errOut, code := run(t, home, nil, "", "-p", dir, "tranalyzer2", "basicFlow", "tcpStates")
+	if code != 0 || errOut != "" || !strings.Contains(out, "Plugin 'tcpStates': activated\n(new plugin folder ") || !strings.Contains(out, "BUILDING SUCCESSFUL") {
+		t.Fatalf("-p: %d %q %q", code, out, errOut)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "plugins.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := config.ParsePluginList("", data)
+	if strings.Join(names, ",") != "basicFlow,tcpStates" {
+		t.Errorf("-p DIR plugins.txt: %q", data)
+	}
+	if got, _ := active(t, home); got != "basicStats" {
+		t.Errorf("home changed to %q", got)
+	}
+	// a new -p folder named with the default set's members only still
+	// gets its list (nothing is "already active" in a new folder)
+	dir2 := filepath.Join(t.TempDir(), "plugins")
+	run(t, t.TempDir(), nil, "", "-p", dir2, "basicFlow")
+	if data, err := os.ReadFile(filepath.Join(dir2, "plugins.txt")); err != nil || !strings.Contains(string(data), "basicFlow") {
+		t.Errorf("-p new folder with basicFlow: %q %v", data, err)
+	}
 }
 
 // T2's guard: asks while t2 runs; -y or "y" proceeds, anything else stops
 // before changing anything.
 func TestRunningGuard(t *testing.T) {
 	dir := tooltest.OpenDir(t)
+	testExes = []t2proc.Exe{{Path: filepath.Join(dir, "t2")}}
+	defer func() { testExes = []t2proc.Exe{} }()
 	p := tooltest.StartT2(t, dir, "t2", nil)
 	decoy := tooltest.StartT2(t, dir, "t2decoy", nil)
 	only := map[int]bool{p.PID: true, decoy.PID: true}
@@ -242,5 +284,62 @@ func TestListFile(t *testing.T) {
 	}
 	if got, _ := active(t, home); got != "basicFlow,tcpStates" {
 		t.Errorf("-p changed the home list: %q", got)
+	}
+}
+
+// INT and TERM end t2build within a second while it waits at its y/N
+// questions (-e's and the running guard's), and nothing changes.
+func TestPromptEndsOnSignals(t *testing.T) {
+	bin := tooltest.Bin(t)
+	for _, tt := range []struct {
+		args   []string
+		prompt string
+		sig    syscall.Signal
+	}{
+		{[]string{"-e"}, "(y/N)? ", syscall.SIGINT},
+		{[]string{"-e"}, "(y/N)? ", syscall.SIGTERM},
+		{[]string{"-R"}, "Proceed anyway (y/N)? ", syscall.SIGINT},
+		{[]string{"-u", "basicFlow"}, "Proceed anyway (y/N)? ", syscall.SIGTERM},
+	} {
+		if tt.args[0] != "-e" {
+			// the guard asks while the t2 next to t2build runs
+			p := tooltest.StartBinT2(t, nil)
+			defer syscall.Kill(p.PID, syscall.SIGKILL)
+		}
+		home := t.TempDir()
+		run(t, home, nil, "", "-e", "-y", "basicFlow")
+		cmd := exec.Command(filepath.Join(bin, "t2build"), tt.args...)
+		cmd.Env = append(os.Environ(), "T2_HOME="+home)
+		stdin, _ := cmd.StdinPipe() // stays open: t2build waits for an answer
+		out := &tooltest.SyncBuffer{}
+		cmd.Stdout = out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(out.String(), tt.prompt) && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if !strings.Contains(out.String(), tt.prompt) {
+			cmd.Process.Kill()
+			t.Fatalf("t2build %v: no question: %q", tt.args, out.String())
+		}
+		cmd.Process.Signal(tt.sig)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Errorf("t2build %v: exit 0 after %v", tt.args, tt.sig)
+			}
+		case <-time.After(time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Errorf("t2build %v still waits 1 s after %v", tt.args, tt.sig)
+		}
+		stdin.Close()
+		if got, _ := active(t, home); got != "basicFlow" {
+			t.Errorf("t2build %v interrupted: active list now %q", tt.args, got)
+		}
 	}
 }

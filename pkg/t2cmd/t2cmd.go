@@ -36,6 +36,7 @@ type flags struct {
 	prio                      int
 	monIntv                   float64
 	bpfFile                   string
+	promAddr                  string
 	version, help             bool
 }
 
@@ -75,6 +76,7 @@ func NewCommand(io *iostreams.IO, sig *control.Signals) *cobra.Command {
 	fs.IntVarP(&f.prio, "priority", "P", 0, "")
 	fs.Float64VarP(&f.monIntv, "mon-interval", "M", -1, "")
 	fs.StringVarP(&f.bpfFile, "bpf-file", "F", "", "")
+	fs.StringVar(&f.promAddr, "prom-addr", "", "")
 	fs.BoolVarP(&f.version, "version", "V", false, "")
 	fs.BoolVarP(&f.help, "help", "h", false, "")
 	cmd.SetHelpFunc(func(*cobra.Command, []string) { fmt.Fprint(io.Out, usageText) })
@@ -175,6 +177,7 @@ func run(cmd *cobra.Command, io *iostreams.IO, sig *control.Signals, f *flags, a
 		SnapLen:     f.snap,
 		BufSize:     f.buf,
 		PluginList:  f.pluginList,
+		PromAddr:    f.promAddr,
 		LogFile:     f.log,
 		MonFile:     f.mon,
 		PacketMode:  f.pkts,
@@ -308,6 +311,11 @@ func run(cmd *cobra.Command, io *iostreams.IO, sig *control.Signals, f *flags, a
 	// (docs/differences-from-t2.md).
 	opt.WarnRoot = os.Geteuid() == 0 && opt.InputKind != control.InputLive
 	pluginDir := f.pluginDir
+	// A mistyped -p must not silently run the home's (or every) plugin set.
+	if st, err := os.Stat(pluginDir); pluginDir != "" && (err != nil || !st.IsDir()) {
+		fmt.Fprintf(io.ErrOut, "[ERR] Plugin folder '%s' does not exist (t2build -p '%s' PLUGIN... creates it)\n", pluginDir, pluginDir)
+		return cliutil.Exit(1)
+	}
 	cfg, err := config.Load(config.Options{PluginDir: pluginDir})
 	if err != nil {
 		fmt.Fprintf(io.ErrOut, "[ERR] %v\n", err)

@@ -46,6 +46,9 @@ Optional arguments:
                  (PRIO [highest, lowest]: [-20, 20] (root), [0, 20] (user))
     -M FLT       Set the monitoring (wall-clock timer) interval to FLT seconds
     -F FILE      Read BPF filter from FILE
+    --prom-addr HOST:PORT
+                 Serve the monitoring counters at http://HOST:PORT/metrics
+                 for Prometheus (setting MON_PROM_ADDR)
 
 Help and documentation arguments:
     -V           Show the version of the program and exit

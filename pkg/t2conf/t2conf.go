@@ -9,7 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/t2go/t2go/pkg/cliutil"
 	"github.com/t2go/t2go/pkg/config"
@@ -57,13 +60,15 @@ Optional arguments:
 
 Help and documentation arguments:
     -h, --help       display this help and exit
+    --version        display the version and commit of t2go and exit
 `
 
 // MonitoringPreset is what -m sets in tranalyzer2 (T2's preset).
 var MonitoringPreset = []string{"MONINTPSYNC=1", "MONINTTMPCP=1", "VERBOSE=0", "DIFF_REPORT=1", "MACHINE_REPORT=1"}
 
-// Command is one t2conf run.
-type Command struct {
+// Options are the settings of one t2conf run, filled from the command
+// line by NewCmd; Run acts on them.
+type Options struct {
 	IO *iostreams.IO
 	// Home overrides the config home ("" = config.DefaultHome()).
 	Home string
@@ -72,170 +77,203 @@ type Command struct {
 	// Finder finds running t2 instances for the "keep their settings"
 	// notice.
 	Finder t2proc.Finder
+
+	Components []string // PLUGIN arguments
+	Defines    []string // -D NAME=VALUE
+	Gets       []string // -G NAME
+	Info       bool     // -I
+	Reset      bool     // --reset
+	All, None  bool     // -a, -0
+	Monitoring bool     // -m
+	IPMode     string   // "--dual", "--ip6" or "--ip4" (the last given)
+	PluginDir  string   // -p
 }
 
-type options struct {
-	components []string
-	defines    []string
-	gets       []string
-	info       bool
-	reset      bool
-	all, none  bool
-	monitoring bool
-	ipMode     string
-	pluginDir  string
+// ipFlag is one of --dual, --ip6, --ip4: like T2, the last one given wins.
+type ipFlag struct {
+	mode *string
+	name string
 }
 
-func (c *Command) bad(format string, args ...any) error {
-	fmt.Fprintf(c.IO.ErrOut, format+"\n", args...)
-	fmt.Fprintln(c.IO.Out, "Try 't2conf --help' for more information.")
-	return cliutil.Exit(1)
-}
-
-func (c *Command) parse(args []string) (*options, error) {
-	o := &options{}
-	if len(args) == 0 {
-		fmt.Fprint(c.IO.Out, usage)
-		return nil, cliutil.Exit(1)
-	}
-	need := func(i int, opt string) (string, error) {
-		if i+1 >= len(args) {
-			return "", c.bad("Option '%s' requires an argument", opt)
-		}
-		return args[i+1], nil
-	}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "-h" || a == "--help" || a == "-?":
-			fmt.Fprint(c.IO.Out, usage)
-			return nil, cliutil.Exit(0)
-		case a == "-D" || a == "-G" || a == "-p":
-			v, err := need(i, a)
-			if err != nil {
-				return nil, err
-			}
-			i++
-			c.addValue(o, a, v)
-		case len(a) > 2 && (strings.HasPrefix(a, "-D") || strings.HasPrefix(a, "-G")) && a[2] != '-':
-			c.addValue(o, a[:2], a[2:])
-		case a == "-I":
-			o.info = true
-		case a == "--reset":
-			o.reset = true
-		case a == "-a":
-			o.all = true
-		case a == "-0":
-			o.none = true
-		case a == "-m" || a == "--monitoring":
-			o.monitoring = true
-		case a == "--dual" || a == "--ip6" || a == "--ip4":
-			o.ipMode = a
-		case a == "-y" || a == "--yes":
-		case strings.HasPrefix(a, "-"):
-			return nil, cliutil.UnknownOption(c.IO.Out, c.IO.ErrOut, "t2conf", a)
-		default:
-			o.components = append(o.components, strings.TrimSuffix(a, "/"))
-		}
-	}
-	for _, d := range o.defines {
-		if strings.Count(d, "=") < 1 || strings.HasPrefix(d, "=") {
-			return nil, c.bad("Option '-D': expected name=value, found '%s'", d)
-		}
-	}
-	if o.all && o.none {
-		return nil, c.bad("Options -a and -0 cannot be used together")
-	}
-	if (len(o.defines) > 0 || len(o.gets) > 0) && len(o.components) > 1 {
-		return nil, c.bad("-D and -G options can only be used with ONE plugin")
-	}
-	return o, nil
-}
-
-func (c *Command) addValue(o *options, opt, v string) {
-	switch opt {
-	case "-D":
-		o.defines = append(o.defines, v)
-	case "-G":
-		o.gets = append(o.gets, v)
-	case "-p":
-		o.pluginDir = v
-	}
-}
-
-// Run executes t2conf with the arguments after the program name.
-func (c *Command) Run(args []string) error {
-	o, err := c.parse(args)
+func (f ipFlag) String() string   { return strconv.FormatBool(*f.mode == f.name) }
+func (f ipFlag) Type() string     { return "bool" }
+func (f ipFlag) IsBoolFlag() bool { return true }
+func (f ipFlag) Set(v string) error {
+	on, err := strconv.ParseBool(v)
 	if err != nil {
 		return err
 	}
-	opts := config.Options{Home: c.Home, PluginDir: o.pluginDir, Defaults: c.Defaults}
+	if on {
+		*f.mode = f.name
+	} else if *f.mode == f.name {
+		*f.mode = ""
+	}
+	return nil
+}
+
+// NormalizeArgs turns T2's -? into --help; every other form of T2's
+// t2conf (-D NAME=V, -DNAME=V, -G NAME, -0, --reset -a, ...) is a flag
+// cobra parses as it is.
+func NormalizeArgs(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if a == "-?" {
+			a = "--help"
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// NewCmd returns the t2conf command. runF, when not nil, is called with
+// the parsed options instead of Run (tests use it to inject hooks).
+func NewCmd(ios *iostreams.IO, runF func(*Options) error) *cobra.Command {
+	o := &Options{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "t2conf [OPTION...] [PLUGIN...]",
+		Short: "read and change the settings of t2 and its plugins",
+		Long: `t2conf reads and changes the run-time settings of t2 (the component
+tranalyzer2) and of its plugins, kept in HOME/NAME.toml (HOME is $T2_HOME
+or ~/.tranalyzer; -p selects a plugin folder that is read first). Edits
+keep the file's comments; a bad value changes nothing. t2 reads the
+settings when it starts and on SIGHUP: no rebuild is needed.`,
+		Example: "  t2conf tranalyzer2 -D MACHINE_REPORT=1 -D DIFF_REPORT=1\n  t2conf -D MONINTV=10\n  t2conf -G MONINTV\n  t2conf --reset -a",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().NFlag() == 0 && len(args) == 0 {
+				fmt.Fprint(ios.Out, usage)
+				return cliutil.Exit(1)
+			}
+			for _, a := range args {
+				o.Components = append(o.Components, strings.TrimSuffix(a, "/"))
+			}
+			if err := o.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return Run(o)
+		},
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return componentNames(), cobra.ShellCompDirectiveNoFileComp
+		},
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	fs.BoolVarP(&o.Info, "info", "I", false, "list every setting of the plugin with value, default, allowed values and description")
+	fs.StringArrayVarP(&o.Gets, "get", "G", nil, "print the value of setting `NAME` (repeatable)")
+	fs.StringArrayVarP(&o.Defines, "define", "D", nil, "set `NAME=VALUE` (yes/no for 1/0; VALUE default restores the default; repeatable)")
+	fs.BoolVar(&o.Reset, "reset", false, "restore the default settings (tranalyzer2 without PLUGIN; every plugin and the plugin list with -a)")
+	for _, m := range []struct{ name, usage string }{
+		{"dual", "dissect IPv4 and IPv6 (IPV6_ACTIVATE=2)"},
+		{"ip6", "dissect IPv6 only (IPV6_ACTIVATE=1)"},
+		{"ip4", "dissect IPv4 only (IPV6_ACTIVATE=0)"},
+	} {
+		fs.Var(ipFlag{&o.IPMode, "--" + m.name}, m.name, m.usage)
+		fs.Lookup(m.name).NoOptDefVal = "true"
+	}
+	fs.BoolVarP(&o.Monitoring, "monitoring", "m", false, "monitoring preset: MONINTPSYNC=1 MONINTTMPCP=1 VERBOSE=0 DIFF_REPORT=1 MACHINE_REPORT=1")
+	fs.BoolVarP(&o.All, "all", "a", false, "activate all plugins")
+	fs.BoolVarP(&o.None, "none", "0", false, "deactivate all plugins (only the core stays active)")
+	fs.StringVarP(&o.PluginDir, "plugin-folder", "p", "", "read settings from and write them to the plugin folder `DIR` first")
+	fs.BoolP("yes", "y", false, "do not ask for confirmation (t2conf never asks; kept for T2)")
+	cmd.MarkFlagDirname("plugin-folder")
+	keys := func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		return settingNames(args), cobra.ShellCompDirectiveNoFileComp
+	}
+	cmd.RegisterFlagCompletionFunc("get", keys)
+	cmd.RegisterFlagCompletionFunc("define", func(cmd *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
+		names := settingNames(args)
+		for i := range names {
+			names[i] += "="
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	})
+	cliutil.Setup(cmd, ios, usage)
+	return cmd
+}
+
+// componentNames are the names t2conf accepts as PLUGIN (completion).
+func componentNames() []string {
+	cfg, err := config.LoadDefaults(config.Options{})
+	if err != nil {
+		return nil
+	}
+	names := []string{config.Core}
+	for _, p := range cfg.Plugins() {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
+// settingNames are the keys of the one component in args (completion).
+func settingNames(args []string) []string {
+	cfg, err := config.LoadDefaults(config.Options{})
+	if err != nil {
+		return nil
+	}
+	name := config.Core
+	if len(args) == 1 {
+		name = args[0]
+	}
+	comp, ok := cfg.Component(name)
+	if !ok {
+		return nil
+	}
+	return append([]string(nil), comp.Keys()...)
+}
+
+func (o *Options) bad(format string, args ...any) error {
+	fmt.Fprintf(o.IO.ErrOut, format+"\n", args...)
+	fmt.Fprintln(o.IO.Out, "Try 't2conf --help' for more information.")
+	return cliutil.Exit(1)
+}
+
+// check applies T2's rules on combining the options.
+func (o *Options) check() error {
+	for _, d := range o.Defines {
+		if strings.Count(d, "=") < 1 || strings.HasPrefix(d, "=") {
+			return o.bad("Option '-D': expected name=value, found '%s'", d)
+		}
+	}
+	if o.All && o.None {
+		return o.bad("Options -a and -0 cannot be used together")
+	}
+	if (len(o.Defines) > 0 || len(o.Gets) > 0) && len(o.Components) > 1 {
+		return o.bad("-D and -G options can only be used with ONE plugin")
+	}
+	return nil
+}
+
+// Run executes t2conf.
+func Run(o *Options) error {
+	c := &runner{o}
+	opts := config.Options{Home: o.Home, PluginDir: o.PluginDir, Defaults: o.Defaults}
 	cfg, err := config.LoadDefaults(opts)
 	if err != nil {
 		return err
 	}
-	for _, name := range o.components {
+	for _, name := range o.Components {
 		if err := c.checkComponent(cfg, name); err != nil {
 			return err
 		}
 	}
 	target := config.Core
-	if len(o.components) == 1 {
-		target = o.components[0]
+	if len(o.Components) == 1 {
+		target = o.Components[0]
 	}
-	if (o.monitoring || o.ipMode != "") && target != config.Core {
-		return c.bad("Options -m, --dual, --ip4 and --ip6 configure tranalyzer2, not '%s'", target)
-	}
-
-	unlock, err := config.Lock(opts.WriteDir())
-	if err != nil {
-		return err
-	}
-	defer unlock()
-
-	changed := false
-	if o.reset {
-		names := o.components
-		if len(names) == 0 {
-			names = []string{config.Core}
-		}
-		if o.all {
-			names = cfg.Components()
-		}
-		for _, name := range names {
-			if err := c.reset(cfg, opts, name); err != nil {
-				return err
-			}
-		}
-		if o.all {
-			if err := c.resetPluginList(cfg, opts); err != nil {
-				return err
-			}
-		}
-		changed = true
-	} else if o.all || o.none {
-		var names []string
-		if o.all {
-			for _, p := range cfg.Plugins() {
-				names = append(names, p.Name)
-			}
-		}
-		if err := opts.WritePluginList(names); err != nil {
-			return fmt.Errorf("writing %s: %w", config.DisplayPath(opts.PluginListFile()), err)
-		}
-		if o.all {
-			fmt.Fprintf(c.IO.Out, "All %d plugins activated\n", len(names))
-		} else {
-			fmt.Fprintln(c.IO.Out, "All plugins deactivated (only the core stays active)")
-		}
-		changed = true
+	if (o.Monitoring || o.IPMode != "") && target != config.Core {
+		return o.bad("Options -m, --dual, --ip4 and --ip6 configure tranalyzer2, not '%s'", target)
 	}
 
-	defines := o.defines
-	if o.monitoring {
+	defines := o.Defines
+	if o.Monitoring {
 		defines = append(append([]string{}, MonitoringPreset...), defines...)
 	}
-	switch o.ipMode {
+	switch o.IPMode {
 	case "--dual":
 		defines = append([]string{"IPV6_ACTIVATE=2"}, defines...)
 	case "--ip6":
@@ -243,28 +281,72 @@ func (c *Command) Run(args []string) error {
 	case "--ip4":
 		defines = append([]string{"IPV6_ACTIVATE=0"}, defines...)
 	}
+	// Only a change takes the lock: reading (-G, -I) works in a folder the
+	// user may not write.
+	changed := o.Reset || o.All || o.None || len(defines) > 0
+	if changed {
+		unlock, err := config.Lock(opts.WriteDir())
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+
+	if o.Reset {
+		names := o.Components
+		if len(names) == 0 {
+			names = []string{config.Core}
+		}
+		if o.All {
+			names = cfg.Components()
+		}
+		for _, name := range names {
+			if err := c.reset(cfg, opts, name); err != nil {
+				return err
+			}
+		}
+		if o.All {
+			if err := c.resetPluginList(cfg, opts); err != nil {
+				return err
+			}
+		}
+	} else if o.All || o.None {
+		var names []string
+		if o.All {
+			for _, p := range cfg.Plugins() {
+				names = append(names, p.Name)
+			}
+		}
+		if err := opts.WritePluginList(names); err != nil {
+			return fmt.Errorf("writing %s: %w", config.DisplayPath(opts.PluginListFile()), err)
+		}
+		if o.All {
+			fmt.Fprintf(o.IO.Out, "All %d plugins activated\n", len(names))
+		} else {
+			fmt.Fprintln(o.IO.Out, "All plugins deactivated (only the core stays active)")
+		}
+	}
 	if len(defines) > 0 {
 		if err := c.define(cfg, opts, target, defines); err != nil {
 			return err
 		}
-		changed = true
 	}
 
-	if len(o.gets) > 0 || o.info || (!changed && len(o.components) > 0) {
+	if len(o.Gets) > 0 || o.Info || (!changed && len(o.Components) > 0) {
 		full, err := config.Load(opts)
 		if err != nil {
 			return err
 		}
-		for _, g := range o.gets {
+		for _, g := range o.Gets {
 			if err := c.get(full, target, g); err != nil {
 				return err
 			}
 		}
-		if o.info || (!changed && len(o.gets) == 0) {
-			for _, name := range o.components {
+		if o.Info || (!changed && len(o.Gets) == 0) {
+			for _, name := range o.Components {
 				c.info(full, name)
 			}
-			if len(o.components) == 0 {
+			if len(o.Components) == 0 {
 				c.info(full, config.Core)
 			}
 		}
@@ -275,7 +357,9 @@ func (c *Command) Run(args []string) error {
 	return nil
 }
 
-func (c *Command) checkComponent(cfg *config.Config, name string) error {
+type runner struct{ *Options }
+
+func (c *runner) checkComponent(cfg *config.Config, name string) error {
 	if _, ok := cfg.Component(name); ok {
 		return nil
 	}
@@ -291,12 +375,12 @@ func (c *Command) checkComponent(cfg *config.Config, name string) error {
 	if near := config.Suggest(name, known); len(near) > 0 {
 		msg += " (did you mean " + strings.Join(near, ", ") + "?)"
 	}
-	return c.bad("%s", msg)
+	return c.Options.bad("%s", msg)
 }
 
 // component returns the settings of name or an error for plugins that
 // have none.
-func (c *Command) component(cfg *config.Config, name string) (*config.Component, error) {
+func (c *runner) component(cfg *config.Config, name string) (*config.Component, error) {
 	comp, ok := cfg.Component(name)
 	if !ok {
 		return nil, fmt.Errorf("plugin '%s' has no settings (no %s.toml among the defaults)", name, name)
@@ -304,7 +388,7 @@ func (c *Command) component(cfg *config.Config, name string) (*config.Component,
 	return comp, nil
 }
 
-func (c *Command) unknownKey(comp *config.Component, key string) error {
+func (c *runner) unknownKey(comp *config.Component, key string) error {
 	msg := fmt.Sprintf("%s: unknown setting '%s'", comp.Name, key)
 	if near := config.Suggest(key, comp.Keys()); len(near) > 0 {
 		msg += " (did you mean " + strings.Join(near, ", ") + "?)"
@@ -315,7 +399,7 @@ func (c *Command) unknownKey(comp *config.Component, key string) error {
 
 // define applies NAME=VALUE edits to the user file of one component. All
 // values are checked first; on any error nothing is written.
-func (c *Command) define(cfg *config.Config, opts config.Options, name string, defines []string) error {
+func (c *runner) define(cfg *config.Config, opts config.Options, name string, defines []string) error {
 	comp, err := c.component(cfg, name)
 	if err != nil {
 		return err
@@ -358,7 +442,7 @@ func (c *Command) define(cfg *config.Config, opts config.Options, name string, d
 // current returns the text to edit: the file itself, else the user file
 // in effect for the component (e.g. the home's when editing a plugin
 // folder), else the default.
-func (c *Command) current(opts config.Options, comp *config.Component, file string) ([]byte, error) {
+func (c *runner) current(opts config.Options, comp *config.Component, file string) ([]byte, error) {
 	if data, err := os.ReadFile(file); err == nil {
 		return data, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -377,7 +461,7 @@ func (c *Command) current(opts config.Options, comp *config.Component, file stri
 // reset makes the defaults of a component effective: its file in the
 // write folder is removed, or overwritten with the defaults when another
 // user file would still be found.
-func (c *Command) reset(cfg *config.Config, opts config.Options, name string) error {
+func (c *runner) reset(cfg *config.Config, opts config.Options, name string) error {
 	comp, ok := cfg.Component(name)
 	if !ok {
 		return nil // a plugin without settings has nothing to reset
@@ -396,7 +480,7 @@ func (c *Command) reset(cfg *config.Config, opts config.Options, name string) er
 }
 
 // resetPluginList restores the default plugin set: every plugin active.
-func (c *Command) resetPluginList(cfg *config.Config, opts config.Options) error {
+func (c *runner) resetPluginList(cfg *config.Config, opts config.Options) error {
 	if err := opts.RemovePluginList(); err != nil {
 		return err
 	}
@@ -413,7 +497,7 @@ func (c *Command) resetPluginList(cfg *config.Config, opts config.Options) error
 	return nil
 }
 
-func (c *Command) get(cfg *config.Config, name, key string) error {
+func (c *runner) get(cfg *config.Config, name, key string) error {
 	comp, err := c.component(cfg, name)
 	if err != nil {
 		return err
@@ -425,7 +509,7 @@ func (c *Command) get(cfg *config.Config, name, key string) error {
 	return nil
 }
 
-func (c *Command) info(cfg *config.Config, name string) {
+func (c *runner) info(cfg *config.Config, name string) {
 	comp, ok := cfg.Component(name)
 	if !ok {
 		fmt.Fprintf(c.IO.Out, "%s: no settings\n", name)
@@ -444,7 +528,7 @@ func (c *Command) info(cfg *config.Config, name string) {
 	}
 }
 
-func (c *Command) notice() {
+func (c *runner) notice() {
 	procs, err := c.Finder.Find()
 	if err != nil || len(procs) == 0 {
 		return

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/t2go/t2go/configs"
@@ -32,10 +33,19 @@ func run(t *testing.T, home string, only map[int]bool, args ...string) (string, 
 		only = map[int]bool{}
 	}
 	var out, errOut bytes.Buffer
-	c := &Command{IO: iostreams.Test("", &out, &errOut), Home: home, Finder: t2proc.Finder{Only: only}}
-	code := cliutil.ExitCode("t2conf", c.Run(args), &errOut)
+	ios := iostreams.Test("", &out, &errOut)
+	cmd := NewCmd(ios, func(o *Options) error {
+		o.Home = home
+		o.Finder = t2proc.Finder{Only: only, Exes: testExes}
+		return Run(o)
+	})
+	code := cliutil.Execute(cmd, ios, args, NormalizeArgs)
 	return out.String(), errOut.String(), code
 }
+
+// testExes are what the in-process runs count as t2: only the stand-ins
+// a test starts (none by default).
+var testExes = []t2proc.Exe{}
 
 func coreFile(home string) string { return filepath.Join(home, "tranalyzer2.toml") }
 
@@ -273,9 +283,14 @@ func TestResetAndPluginSwitches(t *testing.T) {
 		t.Errorf("-0: %v %v", n, ex)
 	}
 	run(t, home, nil, "-a")
-	n, ex := load(t, home).ActivePlugins()
-	if !ex || strings.Join(n, ",") != "protoStats,basicFlow,basicStats,tcpStates,ftpDecode,txtSink" {
-		t.Errorf("-a: %v", n)
+	cfg := load(t, home)
+	n, ex := cfg.ActivePlugins()
+	var every []string // every compiled-in plugin, by number
+	for _, p := range cfg.Plugins() {
+		every = append(every, p.Name)
+	}
+	if !ex || strings.Join(n, ",") != strings.Join(every, ",") || !strings.HasPrefix(strings.Join(n, ","), "protoStats,basicFlow,basicStats,") {
+		t.Errorf("-a: %v, want %v", n, every)
 	}
 	// --reset without -a: only the core
 	run(t, home, nil, "-0")
@@ -379,6 +394,8 @@ func TestMonintvReachesLoad(t *testing.T) {
 
 func TestRunningNotice(t *testing.T) {
 	dir := tooltest.OpenDir(t)
+	testExes = []t2proc.Exe{{Path: filepath.Join(dir, "t2"), Why: "the test's t2"}}
+	defer func() { testExes = []t2proc.Exe{} }()
 	p := tooltest.StartT2(t, dir, "t2", nil)
 	home := t.TempDir()
 	_, errOut, code := run(t, home, map[int]bool{p.PID: true}, "-D", "MONINTV=10")
@@ -428,5 +445,86 @@ func TestConcurrentProcesses(t *testing.T) {
 	entries, _ := os.ReadDir(home)
 	if len(entries) != 2 {
 		t.Errorf("temp files left: %v", entries)
+	}
+}
+
+// Reading needs no lock: -G and -I work in a folder the user cannot
+// write (they failed with "lock: permission denied").
+func TestReadOnlyFolder(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run t2conf as another user")
+	}
+	bin := tooltest.Bin(t)
+	home := tooltest.OpenDir(t)
+	os.WriteFile(coreFile(home), []byte("MONINTV = 7.5\n"), 0o644)
+	os.Chmod(home, 0o755) // root's, read-only for nobody
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	runNobody := func(args ...string) (string, string, int) {
+		cmd := exec.Command(filepath.Join(bin, "t2conf"), args...)
+		cmd.Env = append(os.Environ(), "T2_HOME="+home, "HOME=/nonexistent")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: nobody}
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		return out.String(), errOut.String(), code
+	}
+	if out, errOut, code := runNobody("-G", "MONINTV"); code != 0 || out != "MONINTV = 7.5\n" || errOut != "" {
+		t.Errorf("-G: %d %q %q", code, out, errOut)
+	}
+	if out, errOut, code := runNobody("tranalyzer2", "-I"); code != 0 || !strings.Contains(out, "MONINTV = 7.5\n") || errOut != "" {
+		t.Errorf("-I: %d %q", code, errOut)
+	}
+	// a change still needs the folder: one clear line, nothing written
+	if _, errOut, code := runNobody("-D", "MONINTV=3"); code != 1 || !strings.Contains(errOut, "belongs to user 0") {
+		t.Errorf("-D in a read-only folder: %d %q", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(home, config.LockName)); err == nil {
+		t.Error("lock file created")
+	}
+}
+
+// sudo t2conf (simulated: root with SUDO_UID of the folder's owner) with
+// a .t2conf.lock that the user planted as a link to a file only root may
+// create: refused, and the file is not created.
+func TestSudoPlantedLock(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to act as sudo")
+	}
+	bin := tooltest.Bin(t)
+	base := tooltest.OpenDir(t)
+	victim := filepath.Join(base, "etc", "nologin")
+	os.Mkdir(filepath.Dir(victim), 0o755)
+	home := filepath.Join(base, "home")
+	os.Mkdir(home, 0o755)
+	os.Chown(home, 65534, 65534)
+	os.Symlink(victim, filepath.Join(home, config.LockName))
+	cmd := exec.Command(filepath.Join(bin, "t2conf"), "-D", "MONINTV=10")
+	cmd.Env = append(os.Environ(), "T2_HOME="+home, "SUDO_UID=65534", "SUDO_USER=nobody")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "is a symbolic link; remove it") {
+		t.Errorf("t2conf with a planted lock link: %v %q", err, out)
+	}
+	if _, err := os.Lstat(victim); err == nil {
+		t.Errorf("root created %s", victim)
+	}
+	if _, err := os.Stat(coreFile(home)); err == nil {
+		t.Error("settings written without the lock")
+	}
+	// without the link, the sudo'ed edit works and the file is the user's
+	os.Remove(filepath.Join(home, config.LockName))
+	cmd = exec.Command(filepath.Join(bin, "t2conf"), "-D", "MONINTV=10")
+	cmd.Env = append(os.Environ(), "T2_HOME="+home, "SUDO_UID=65534", "SUDO_USER=nobody")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	for _, p := range []string{coreFile(home), filepath.Join(home, config.LockName)} {
+		st, err := os.Lstat(p)
+		if err != nil || st.Sys().(*syscall.Stat_t).Uid != 65534 {
+			t.Errorf("%s: %v, want owned by the sudo user", p, err)
+		}
 	}
 }

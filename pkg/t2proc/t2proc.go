@@ -2,15 +2,20 @@
 // t2stat (which signals them) and t2build/t2conf (which warn that running
 // instances keep their settings).
 //
-// A process is a t2 instance when its executable name is exactly "t2" or
-// "tranalyzer" (T2's binary); names that merely contain those words
-// (t2stat, t2decoy, mytranalyzer) never match.
+// A process is a t2 instance when its executable (/proc/PID/exe) is one
+// of the analyzer binaries in Finder.Exes: by default the t2 installed
+// next to the running tool and the t2 found in PATH. The kernel's process
+// name (comm) is never trusted: a script, a copied program or a process
+// that wrote "t2" into /proc/self/comm carries the name but not the
+// executable.
 package t2proc
 
 import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,15 +25,23 @@ import (
 	ps "github.com/mitchellh/go-ps"
 )
 
-// Names are the executable names of the analyzer.
-var Names = []string{"t2", "tranalyzer"}
+// Exe is an analyzer executable that makes a process a t2 instance.
+type Exe struct {
+	Path string
+	// Why says where the path came from, for t2stat -l ("t2 next to
+	// t2stat", "t2 in PATH", "given with --exe").
+	Why string
+}
 
 // Proc is one running t2 instance.
 type Proc struct {
 	PID  int
 	PPID int
-	Name string
-	UID  int // owner (effective user) of the process
+	Name string // the kernel's process name (comm), for display only
+	UID  int    // owner (effective user) of the process
+	// Exe is the process's executable and Matched why it counts as t2.
+	Exe     string
+	Matched string
 }
 
 // Finder lists t2 processes.
@@ -39,18 +52,84 @@ type Finder struct {
 	// Only, when not nil, restricts the result to these PIDs (tests use it
 	// so they signal nothing but their own children).
 	Only map[int]bool
+	// Exes are the analyzer executables; nil = DefaultExes().
+	Exes []Exe
 	// euid returns the caller's effective user id; nil = os.Geteuid.
 	euid func() int
 }
 
-// IsT2Name reports whether an executable name is the analyzer's.
-func IsT2Name(name string) bool {
-	for _, n := range Names {
-		if name == n {
-			return true
+// DefaultExes returns the analyzer executables a tool looks for: the t2
+// in the tool's own directory (how make install and go install place
+// them) and the t2 that PATH finds, each once.
+func DefaultExes() []Exe {
+	var out []Exe
+	if self, err := os.Executable(); err == nil {
+		if self, err = filepath.EvalSymlinks(self); err == nil {
+			p := filepath.Join(filepath.Dir(self), "t2")
+			if isFile(p) {
+				out = append(out, Exe{Path: p, Why: "the t2 next to " + filepath.Base(self)})
+			}
 		}
 	}
-	return false
+	if p, err := exec.LookPath("t2"); err == nil {
+		if abs, err := filepath.Abs(p); err == nil {
+			out = append(out, Exe{Path: abs, Why: "the t2 in PATH"})
+		}
+	}
+	return Unique(out)
+}
+
+// Unique drops later entries that name the same file as an earlier one.
+func Unique(exes []Exe) []Exe {
+	var out []Exe
+	for _, e := range exes {
+		dup := false
+		for _, o := range out {
+			if sameFile(e.Path, o.Path) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
+func sameFile(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
+}
+
+// match tells whether pid runs one of exes, and why. A binary replaced
+// since the process started (go install, make install) shows as
+// "PATH (deleted)": it still counts when the path is the same.
+func match(pid int, exes []Exe, infos []os.FileInfo) (exe, why string, ok bool) {
+	link := "/proc/" + strconv.Itoa(pid) + "/exe"
+	target, err := os.Readlink(link)
+	if err != nil {
+		return "", "", false // kernel thread, gone, or not ours to inspect
+	}
+	st, err := os.Stat(link)
+	for i, e := range exes {
+		if err == nil && infos[i] != nil && os.SameFile(st, infos[i]) {
+			return target, "executable is " + e.Why + " (" + e.Path + ")", true
+		}
+		if old, deleted := strings.CutSuffix(target, " (deleted)"); deleted && old == filepath.Clean(e.Path) {
+			return target, "executable was " + e.Why + " (" + e.Path + "), replaced since it started", true
+		}
+	}
+	return target, "", false
 }
 
 // Find returns the running t2 processes, by PID. The process running Find
@@ -64,9 +143,17 @@ func (f Finder) Find() ([]Proc, error) {
 	if f.euid != nil {
 		euid = f.euid()
 	}
+	exes := f.Exes
+	if exes == nil {
+		exes = DefaultExes()
+	}
+	infos := make([]os.FileInfo, len(exes))
+	for i, e := range exes {
+		infos[i], _ = os.Stat(e.Path)
+	}
 	var out []Proc
 	for _, p := range procs {
-		if p.Pid() == me || !IsT2Name(p.Executable()) {
+		if p.Pid() == me {
 			continue
 		}
 		if f.Only != nil && !f.Only[p.Pid()] {
@@ -82,7 +169,11 @@ func (f Finder) Find() ([]Proc, error) {
 		if state(p.Pid()) == 'Z' {
 			continue // a zombie cannot take signals any more
 		}
-		out = append(out, Proc{PID: p.Pid(), PPID: p.PPid(), Name: p.Executable(), UID: uid})
+		exe, why, ok := match(p.Pid(), exes, infos)
+		if !ok {
+			continue
+		}
+		out = append(out, Proc{PID: p.Pid(), PPID: p.PPid(), Name: p.Executable(), UID: uid, Exe: exe, Matched: why})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
 	return out, nil

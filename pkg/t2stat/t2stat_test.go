@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,16 +24,39 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// run executes t2stat in-process; only the given PIDs can be found.
+// testExes are the executables the in-process runs count as t2: the
+// stand-ins tests start as DIR/t2 and DIR/tranalyzer.
+var testExes []t2proc.Exe
+
+func countAsT2(dir string) {
+	testExes = []t2proc.Exe{
+		{Path: filepath.Join(dir, "t2"), Why: "the test's t2"},
+		{Path: filepath.Join(dir, "tranalyzer"), Why: "the test's tranalyzer"},
+	}
+}
+
+// run executes t2stat in-process, as main does (argument normalisation,
+// cobra, Run); only the given PIDs can be found.
 func run(t *testing.T, only []int, stdin string, args ...string) (string, string, int) {
 	t.Helper()
+	return runWith(t, func(o *Options) {
+		m := map[int]bool{}
+		for _, p := range only {
+			m[p] = true
+		}
+		o.Finder = t2proc.Finder{Only: m, Exes: testExes}
+	}, stdin, args...)
+}
+
+func runWith(t *testing.T, hook func(*Options), stdin string, args ...string) (string, string, int) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	m := map[int]bool{}
-	for _, p := range only {
-		m[p] = true
-	}
-	c := &Command{IO: iostreams.Test(stdin, &out, &errOut), Finder: t2proc.Finder{Only: m}}
-	code := cliutil.ExitCode("t2stat", c.Run(args), &errOut)
+	ios := iostreams.Test(stdin, &out, &errOut)
+	cmd := NewCmd(ios, func(o *Options) error {
+		hook(o)
+		return Run(o)
+	})
+	code := cliutil.Execute(cmd, ios, args, NormalizeArgs)
 	return out.String(), errOut.String(), code
 }
 
@@ -95,6 +119,7 @@ func TestParseSignal(t *testing.T) {
 // processes (and decoys that must never get a signal).
 func TestTutorialSignals(t *testing.T) {
 	dir := tooltest.OpenDir(t)
+	countAsT2(dir)
 	t2 := tooltest.StartT2(t, dir, "t2", nil)
 	decoys := []*tooltest.Proc{
 		tooltest.StartT2(t, dir, "t2decoy", nil),
@@ -145,6 +170,7 @@ func TestTutorialSignals(t *testing.T) {
 
 func TestListPrintInteractive(t *testing.T) {
 	dir := tooltest.OpenDir(t)
+	countAsT2(dir)
 	a := tooltest.StartT2(t, dir, "t2", nil)
 	b := tooltest.StartT2(t, dir, "tranalyzer", nil)
 	decoy := tooltest.StartT2(t, dir, "t2decoy", nil)
@@ -162,13 +188,15 @@ func TestListPrintInteractive(t *testing.T) {
 	}
 	for i, pid := range []int{first, second} {
 		f := strings.Split(lines[i], "\t")
-		if len(f) != 3 || f[0] != strconv.Itoa(pid) || !strings.HasPrefix(f[1], dir+"/") || f[2] != "00:00" && f[2] != "00:01" && f[2] != "00:02" {
+		if len(f) != 4 || f[0] != strconv.Itoa(pid) || !strings.HasPrefix(f[1], dir+"/") || f[2] != "00:00" && f[2] != "00:01" && f[2] != "00:02" ||
+			!strings.HasPrefix(f[3], "executable is the test's ") || !strings.HasSuffix(f[3], "("+f[1]+")") {
 			t.Errorf("-l line %q", lines[i])
 		}
 	}
 	out, _, _ = run(t, only, "", "-l", "--json")
 	var entries []listEntry
-	if err := json.Unmarshal([]byte(out), &entries); err != nil || len(entries) != 2 || entries[0].PID != first || entries[1].Command == "" {
+	if err := json.Unmarshal([]byte(out), &entries); err != nil || len(entries) != 2 || entries[0].PID != first || entries[1].Command == "" ||
+		entries[0].Exe == "" || entries[0].Matched == "" {
 		t.Errorf("--json: %v %q", err, out)
 	}
 	out, _, _ = run(t, only, "", "--pid", strconv.Itoa(b.PID), "-p")
@@ -200,6 +228,7 @@ func TestListPrintInteractive(t *testing.T) {
 // INTERVAL repeats until stopped; "t2stat 30" sends at once.
 func TestInterval(t *testing.T) {
 	dir := tooltest.OpenDir(t)
+	countAsT2(dir)
 	t2 := tooltest.StartT2(t, dir, "t2", nil)
 	decoy := tooltest.StartT2(t, dir, "t2decoy", nil)
 	for _, tt := range []struct {
@@ -209,9 +238,14 @@ func TestInterval(t *testing.T) {
 		before := t2.Count("USR1MR_A")
 		stop := make(chan os.Signal, 1)
 		var out, errOut bytes.Buffer
-		c := &Command{IO: iostreams.Test("", &out, &errOut), Finder: t2proc.Finder{Only: map[int]bool{t2.PID: true, decoy.PID: true}}, Stop: stop}
 		done := make(chan error, 1)
-		go func() { done <- c.Run([]string{tt.arg}) }()
+		cmd := NewCmd(iostreams.Test("", &out, &errOut), func(o *Options) error {
+			o.Finder = t2proc.Finder{Only: map[int]bool{t2.PID: true, decoy.PID: true}, Exes: testExes}
+			o.Stop = stop
+			return Run(o)
+		})
+		cmd.SetArgs(NormalizeArgs([]string{tt.arg}))
+		go func() { done <- cmd.Execute() }()
 		if !t2.WaitCount("USR1MR_A", before+tt.count, 5*time.Second) {
 			t.Errorf("t2stat %s: %d reports", tt.arg, t2.Count("USR1MR_A")-before)
 		}
@@ -262,12 +296,15 @@ func TestBinaryTutorialInNamespace(t *testing.T) {
 	if out, _, code := tooltest.Run(t, env, "", "t2stat", "-h"); code != 0 || out != usage {
 		t.Fatalf("t2stat -h: %d %q", code, out)
 	}
-	rootT2 := tooltest.StartT2(t, dir, "t2", nil)
-	userT2 := tooltest.StartT2(t, dir, "tranalyzer", nobody)
+	rootT2 := tooltest.StartBinT2(t, nil)
+	userT2 := tooltest.StartBinT2(t, nobody)
+	// copies of the t2 binary elsewhere, under t2's names and others:
+	// not the t2 next to t2stat, so never signalled
 	decoys := []*tooltest.Proc{
+		tooltest.StartT2(t, dir, "t2", nil),
+		tooltest.StartT2(t, dir, "tranalyzer", nil),
 		tooltest.StartT2(t, dir, "t2decoy", nil),
-		tooltest.StartT2(t, dir, "mytranalyzer", nil),
-		tooltest.StartT2(t, dir, "t2decoy", nobody),
+		tooltest.StartT2(t, dir, "t2", nobody),
 	}
 
 	// root: plain t2stat reaches both instances, never a decoy
@@ -313,11 +350,11 @@ func TestBinaryTutorialInNamespace(t *testing.T) {
 	}
 	self := filepath.Join(bin, "t2stat")
 	logged, _ := os.ReadFile(log)
-	wantLog := "-- " + self + "\n-- " + self + " -USR2\n-- " + self + " -USR2\n-- " + self + " -SIGINT\n-- " + self + " -SIGINT\n"
+	wantLog := "-- " + self + "\n-- " + self + " -USR2\n-- " + self + " -USR2\n-- " + self + " -INT\n-- " + self + " -INT\n"
 	if string(logged) != wantLog {
 		t.Errorf("sudo argv log:\n%s\nwant\n%s", logged, wantLog)
 	}
-	userT2b := tooltest.StartT2(t, dir, "t2", nobody)
+	userT2b := tooltest.StartBinT2(t, nobody)
 	if _, _, code := asNobody("-s", "-TERM"); code != 0 || !userT2b.WaitExit(5*time.Second) {
 		t.Errorf("-s -TERM: %d %q", code, userT2b.Output())
 	}
@@ -336,6 +373,105 @@ func TestBinaryTutorialInNamespace(t *testing.T) {
 	for _, d := range decoys {
 		if strings.Count(d.Output(), "\n") != 1 || d.Exited() {
 			t.Errorf("decoy got a signal: %q", d.Output())
+		}
+	}
+}
+
+// waitExit waits up to d for cmd to end.
+func waitExit(cmd *exec.Cmd, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+// t2stats lists the t2stat processes of the PID namespace.
+func t2stats() []string {
+	var out []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if b, err := os.ReadFile("/proc/" + e.Name() + "/comm"); err == nil && string(b) == "t2stat\n" {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// INT and TERM end t2stat within a second in INTERVAL mode, also when it
+// runs the root t2stat through sudo: the sudo'ed child must not be left
+// behind signalling t2 (it used to be, after a TERM to the parent).
+func TestIntervalEndsOnSignals(t *testing.T) {
+	if !tooltest.InPIDNamespace(t) {
+		return
+	}
+	dir := tooltest.OpenDir(t)
+	sudoDir := filepath.Join(dir, "fakesudo")
+	os.Mkdir(sudoDir, 0o755)
+	// like sudo: runs the command as a child and relays INT and TERM to it
+	script := "#!/bin/sh\n[ \"$1\" = -- ] && shift\n\"$@\" &\npid=$!\n" +
+		"trap 'kill -INT $pid' INT\ntrap 'kill -TERM $pid' TERM\n" +
+		"while kill -0 $pid 2>/dev/null; do wait $pid; done\n"
+	os.WriteFile(filepath.Join(sudoDir, "sudo"), []byte(script), 0o755)
+	env := []string{"PATH=" + sudoDir + ":/usr/bin:/bin"}
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	t2 := tooltest.StartBinT2(t, nobody)
+	for _, tt := range []struct {
+		args []string
+		sig  syscall.Signal
+	}{
+		{[]string{"0.2"}, syscall.SIGINT},
+		{[]string{"0.2"}, syscall.SIGTERM},
+		{[]string{"-s", "0.2"}, syscall.SIGTERM},
+		{[]string{"-s", "0.2"}, syscall.SIGINT},
+	} {
+		before := t2.Count("USR1MR_A")
+		cmd := exec.Command(filepath.Join(tooltest.Bin(t), "t2stat"), tt.args...)
+		cmd.Env = append(os.Environ(), env...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: nobody}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if !t2.WaitCount("USR1MR_A", before+2, 5*time.Second) {
+			t.Fatalf("t2stat %v: no reports", tt.args)
+		}
+		cmd.Process.Signal(tt.sig)
+		if !waitExit(cmd, time.Second) {
+			cmd.Process.Kill()
+			t.Errorf("t2stat %v still runs 1 s after %v", tt.args, tt.sig)
+		}
+		deadline := time.Now().Add(time.Second)
+		for len(t2stats()) > 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if left := t2stats(); len(left) > 0 {
+			t.Errorf("t2stat %v: %v left running 1 s after %v to the parent", tt.args, left, tt.sig)
+			for _, p := range left {
+				n, _ := strconv.Atoi(p)
+				syscall.Kill(n, syscall.SIGKILL)
+			}
+		}
+	}
+}
+
+func TestNormalizeArgs(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"-s -USR2", "-s --signal=USR2"},
+		{"-SIGINT", "--signal=INT"},
+		{"-sigterm -l", "--signal=TERM -l"},
+		{"30", "--interval=30"},
+		{"0.5 -s", "--interval=0.5 -s"},
+		{"-?", "--help"},
+		{"--pid 30 --exe 9x", "--pid 30 --exe 9x"},
+		{"-FOO -x -sl", "-FOO -x -sl"},
+		{"-- 30", "-- 30"},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(NormalizeArgs(strings.Fields(tt.in)), " "); got != tt.want {
+			t.Errorf("NormalizeArgs(%s) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 }

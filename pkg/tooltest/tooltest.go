@@ -51,7 +51,8 @@ func ModuleRoot() (string, error) {
 
 // Bin builds t2stat, t2conf, t2build and faket2 once per test process and
 // returns the directory holding them (world-readable, so tests can run
-// them as another user).
+// them as another user). faket2 is also installed there as "t2", next to
+// the tools, which is where they look for the analyzer (StartBinT2).
 func Bin(t testing.TB) string {
 	t.Helper()
 	if d := os.Getenv(envBin); d != "" {
@@ -77,6 +78,7 @@ func Bin(t testing.TB) string {
 				return
 			}
 		}
+		buildErr = os.Link(filepath.Join(binDir, "faket2"), filepath.Join(binDir, "t2"))
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -132,7 +134,8 @@ func (s *SyncBuffer) String() string {
 }
 
 // StartT2 copies faket2 into dir under name and starts it (as uid/gid
-// when cred is not nil). It waits until the process handles signals. The
+// when cred is not nil). The copy is another file than the t2 next to the
+// tools: the tools count it as t2 only when told its path (--exe). It waits until the process handles signals. The
 // process is killed, by its PID, when the test ends.
 func StartT2(t testing.TB, dir, name string, cred *syscall.Credential) *Proc {
 	t.Helper()
@@ -147,6 +150,19 @@ func StartT2(t testing.TB, dir, name string, cred *syscall.Credential) *Proc {
 			t.Fatal(err)
 		}
 	}
+	return start(t, dst, cred)
+}
+
+// StartBinT2 starts the stand-in t2 installed next to the tools (see Bin),
+// the one they recognise as the analyzer without --exe.
+func StartBinT2(t testing.TB, cred *syscall.Credential) *Proc {
+	t.Helper()
+	return start(t, filepath.Join(Bin(t), "t2"), cred)
+}
+
+func start(t testing.TB, dst string, cred *syscall.Credential) *Proc {
+	t.Helper()
+	name := filepath.Base(dst)
 	p := &Proc{Path: dst, out: &SyncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(dst)
 	p.cmd.Stdout = p.out

@@ -117,8 +117,7 @@ func TestTutorialCommandLines(t *testing.T) {
 	}
 
 	// With t2 running, the tutorial's user answers N to t2build's question.
-	dir := tooltest.OpenDir(t)
-	t2 := tooltest.StartT2(t, dir, "t2", nil)
+	t2 := tooltest.StartBinT2(t, nil)
 	out, errOut, code := sh.run("t2conf tranalyzer2 -D MACHINE_REPORT=1 -D DIFF_REPORT=1 && t2build -R", "N\n")
 	if code != 1 || !strings.Contains(out, "Tranalyzer is currently running...\n") || !strings.HasSuffix(out, "Proceed anyway (y/N)? \n") ||
 		!strings.Contains(errOut, "running instances keep their current settings") {
@@ -148,7 +147,7 @@ func TestTutorialCommandLines(t *testing.T) {
 	if !t2.WaitExit(5 * time.Second) {
 		t.Fatal("t2 still runs after two SIGINTs")
 	}
-	t2 = tooltest.StartT2(t, dir, "t2", nil)
+	t2 = tooltest.StartBinT2(t, nil)
 	// "t2stat 30" runs until Ctrl-C, which reaches the whole foreground
 	// process group. (A non-interactive sh would die of the SIGINT itself,
 	// so the binary is started directly, with the same arguments.)

@@ -6,6 +6,7 @@ import (
 	_ "github.com/t2go/t2go/pkg/plugins/basicflow"
 	_ "github.com/t2go/t2go/pkg/plugins/basicstats"
 	_ "github.com/t2go/t2go/pkg/plugins/ftpdecode"
+	_ "github.com/t2go/t2go/pkg/plugins/ipfixsink"
 	_ "github.com/t2go/t2go/pkg/plugins/protostats"
 	_ "github.com/t2go/t2go/pkg/plugins/tcpstates"
 	_ "github.com/t2go/t2go/pkg/plugins/txtsink"

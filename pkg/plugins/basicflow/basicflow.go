@@ -14,6 +14,7 @@ import (
 	"unsafe"
 
 	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/ipproto"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
 	"github.com/t2go/t2go/pkg/prefetch"
@@ -321,11 +322,9 @@ func (b *BasicFlow) addDesc(f *flow.Flow, s *flowState, p *packet.Packet) {
 // hasPorts reports whether T2 prints ports for IP protocol proto (TCP,
 // UDP, SCTP, UDP-Lite); other protocols show 0 in flows and nothing in
 // the packet file.
-func hasPorts(proto uint8) bool {
-	return proto == 6 || proto == 17 || proto == 132 || proto == 136
-}
+func hasPorts(proto uint8) bool { return ipproto.HasPorts(proto) }
 
-func isIP(k *flow.Key) bool { return k.IPVer == 4 || k.IPVer == 6 }
+func isIP(k *flow.Key) bool { return k.IPVer == ipproto.V4 || k.IPVer == ipproto.V6 }
 
 // OnFlowTerminate appends the flow's columns.
 func (b *BasicFlow) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
