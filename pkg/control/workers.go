@@ -39,6 +39,10 @@ type pool struct {
 	errs    chan workerErr // a worker ended: its read error, or nil at EOF
 	flowIdx atomic.Uint64  // findex counter shared by the flow tables
 	sinkMu  sync.Mutex     // serialises the shared sinks
+	// The sinks' own report lines and columns (one instance each, read
+	// under sinkMu: their record renderers keep writing during a report).
+	sinkReporters []plugin.Reporter
+	sinkMonitors  []plugin.Monitor
 
 	notesMu sync.Mutex
 	notes   []note
@@ -198,11 +202,20 @@ func (p *pool) initWorkers(start plugin.SinkStart) error {
 			return err
 		}
 	}
-	// The run's report-side lists: worker 0's, and the sinks' Finish.
-	r.reporter, r.monitors, r.finish = p.ws[0].reporter, p.ws[0].monitors, nil
+	// The run's report-side lists: worker 0's, then the sinks'.
+	r.reporter, r.monitors, r.finish = nil, nil, nil
+	r.monitors = append(r.monitors, p.ws[0].monitors...)
 	r.finish = append(r.finish, p.ws[0].finish...)
 	for _, s := range sinks {
-		if x, ok := s.(*sharedSink).Plugin.(plugin.Finisher); ok {
+		pl := s.(*sharedSink).Plugin
+		if x, ok := pl.(plugin.Reporter); ok {
+			p.sinkReporters = append(p.sinkReporters, x)
+		}
+		if x, ok := pl.(plugin.Monitor); ok {
+			p.sinkMonitors = append(p.sinkMonitors, x)
+			r.monitors = append(r.monitors, x)
+		}
+		if x, ok := pl.(plugin.Finisher); ok {
 			r.finish = append(r.finish, x)
 		}
 	}
@@ -391,6 +404,8 @@ func (p *pool) loop() error {
 					r.printReport()
 				})
 			}
+		case reply := <-r.metricsReq:
+			p.stopTheWorld(func() { reply <- r.metricsRow() })
 		case <-p.noteCh:
 			p.printNotes()
 		case we := <-p.errs:
@@ -570,14 +585,31 @@ func (p *pool) reportPlugins(s *report.State, monitoring, diff bool) {
 		s.Plugins = func(w *report.Writer) {
 			p.pluginLines(w, len(p.ws[0].monitors), func(x *worker, i int) any { return x.monitors[i] },
 				func(x *worker, i int, rw *report.Writer) { x.monitors[i].MonitorReport(rw, diff) })
+			p.sinkMu.Lock()
+			defer p.sinkMu.Unlock()
+			for _, m := range p.sinkMonitors {
+				m.MonitorReport(w, diff)
+			}
 		}
 	} else {
 		s.Plugins = func(w *report.Writer) {
 			p.pluginLines(w, len(p.ws[0].reporter), func(x *worker, i int) any { return x.reporter[i] },
 				func(x *worker, i int, rw *report.Writer) { x.reporter[i].Report(rw) })
+			p.sinkMu.Lock()
+			defer p.sinkMu.Unlock()
+			for _, x := range p.sinkReporters {
+				x.Report(w)
+			}
 		}
 	}
-	s.PluginValues = func(w *record.Writer) { p.monitorValues(w, diff) }
+	s.PluginValues = func(w *record.Writer) {
+		p.monitorValues(w, diff)
+		p.sinkMu.Lock()
+		defer p.sinkMu.Unlock()
+		for _, m := range p.sinkMonitors {
+			m.MonitorValues(w, diff)
+		}
+	}
 }
 
 // monitorValues appends every plugin's machine columns, combined.
