@@ -274,3 +274,31 @@ func TestLiveWorkersReportsAndError(t *testing.T) {
 		t.Errorf("flow file has %d flows, the end report %d", len(lines)-1, flows)
 	}
 }
+
+// With workers, MONINTTMPCP=1 rows follow the wall clock (the workers
+// share no capture clock; docs/monitoring.md): rows come on an idle link,
+// and a SIGHUP reload keeps them coming.
+func TestLiveWorkersPcapTimeIsWallClock(t *testing.T) {
+	l := newLiveNet(t)
+	e := newEnv(t)
+	e.conf("MACHINE_REPORT=1", "MONINTTMPCP=1", "MONINTV=1")
+	p := l.startT2(e, "-j", "2", "-w", e.out+"/", "-l")
+	p.waitOut("%repType", 30*time.Second)
+	time.Sleep(2500 * time.Millisecond)
+	_, rows := machineRows(t, p.stdout.String())
+	if len(rows) < 2 {
+		t.Errorf("%d rows in 2.5 idle seconds at MONINTV=1, want >= 2", len(rows))
+	}
+	logPath := filepath.Join(e.out, l.capIf+"_log.txt")
+	p.signal(syscall.SIGHUP)
+	waitFile(t, logPath, "[INF] SIGHUP: monitoring settings reloaded", 10*time.Second)
+	time.Sleep(2500 * time.Millisecond)
+	if _, after := machineRows(t, p.stdout.String()); len(after)-len(rows) < 2 {
+		t.Errorf("%d rows in 2.5 s after SIGHUP, want >= 2", len(after)-len(rows))
+	}
+	p.signal(syscall.SIGINT)
+	waitFile(t, logPath, "[INF] SIGINT: Stop flow creation", 10*time.Second)
+	if code := p.wait(30 * time.Second); code != 0 {
+		t.Fatalf("exit %d: %s", code, p.stderr.String())
+	}
+}
