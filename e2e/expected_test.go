@@ -56,6 +56,10 @@ var reportExceptions = map[[2]string]struct {
 	// counts the quoted layer, T2 does not dissect ICMP payloads.
 	{"gre-tunnel.pcap", "udp"}: {8, "2 ICMP port-unreachable errors quote a UDP header"},
 	{"ipip-6in4.pcap", "tcp"}:  {75, "2 ICMPv6 errors quote TCP segments"},
+	// Synthetic tunnels (testdata/gen/tunnels).
+	{"gtpu-fragmented-outer.pcap", "udp"}: {12, "tshark counts the 18 GTP-U carriers; T2 counts the innermost layer: TCP/ICMP on the first fragments, UDP only on the 12 later fragments, which carry no GTP header"},
+	{"gre-in-gre.pcap", "icmp"}:           {0, "T2 follows one GRE level: the flows stay on the middle IP header (proto 47)"},
+	{"gre-in-gre.pcap", "udp"}:            {0, "T2 follows one GRE level: the flows stay on the middle IP header (proto 47)"},
 	// Fragments: T2 counts the IP protocol on every fragment, tshark only
 	// on the frame that completes the reassembly.
 	{"ipv4-fragments.pcap", "udp"}:      {53, "all 53 frames are UDP fragments or unfragmented UDP; tshark shows UDP in the 9 reassembled frames"},
@@ -158,4 +162,75 @@ func hasLayer(desc string, names []string) bool {
 		}
 	}
 	return false
+}
+
+// TestOurDefinitions checks our numbers where T2 has none or where we
+// deliberately differ (docs/differences-from-t2.md). On the two generated
+// captures (testdata/gen/tunnels), which T2 0.9.3 has no output for,
+// T2's rules give: GTP-U whose outer IPv4 datagrams are fragmented makes
+// the inner flows on the first fragments and, for the later fragments (no
+// first fragment of their own key), one outer UDP flow per direction, with
+// no framing-length warning; GRE inside GRE is followed one level only.
+func TestOurDefinitions(t *testing.T) {
+	for _, tc := range []struct {
+		file  string
+		flows []string // "dir srcIP dstIP l4Proto hdrDesc" of every flow, in order
+		lines []string // report lines that must be there
+		not   []string // report texts that must not be
+	}{
+		{"gtpu-fragmented-outer.pcap", []string{
+			"A 192.168.1.10 172.16.0.20 6 eth:ipv4:udp:gtp:ipv4:tcp",
+			"B 172.16.0.20 192.168.1.10 6 eth:ipv4:udp:gtp:ipv4:tcp",
+			"A 10.0.0.1 10.0.0.2 17 eth:ipv4:udp",
+			"B 10.0.0.2 10.0.0.1 17 eth:ipv4:udp",
+			"A 192.168.1.10 172.16.0.20 1 eth:ipv4:udp:gtp:ipv4:icmp",
+			"B 172.16.0.20 192.168.1.10 1 eth:ipv4:udp:gtp:ipv4:icmp",
+		}, []string{
+			"Number of UDP packets: 12 [40.00%]",
+			"Number of TCP packets: 12 [40.00%]",
+			"Number of ICMP packets: 6 [20.00%]",
+			"Number of IPv4 fragmented packets: 12 [40.00%]",
+			"[WRN] IPv4/6 fragmentation header packet missing",
+		}, []string{"payload length > framing length", "packets without flow", "SnapLength"}},
+		{"gre-in-gre.pcap", []string{
+			"A 10.1.0.1 10.1.0.2 47 eth:ipv4:gre:ipv4:gre",
+			"B 10.1.0.2 10.1.0.1 47 eth:ipv4:gre:ipv4:gre",
+		}, []string{
+			"Number of GRE packets: 8 [100.00%]",
+			"Number of processed IPv4 flows: 2 [100.00%]",
+		}, []string{"Number of ICMP packets", "Number of UDP packets"}},
+		// Each of the 20 IPv6 fragments counts once (T2: 40 of 22 packets).
+		{"ipv6-fragments.pcapng", nil, []string{"Number of IPv6 fragmented packets: 20 [90.91%]"}, nil},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			e := newEnv(t)
+			r := e.mustRun("t2", "-r", testdata("pcaps", tc.file), "-w", e.out+"/x")
+			for _, l := range tc.lines {
+				if !strings.Contains(r.stdout, "\n"+l+"\n") {
+					t.Errorf("report lacks %q", l)
+				}
+			}
+			for _, l := range tc.not {
+				if strings.Contains(r.stdout, l) {
+					t.Errorf("report has %q", l)
+				}
+			}
+			if tc.flows == nil {
+				return
+			}
+			lines := readLines(t, filepath.Join(e.out, "x_flows.txt"))
+			col := map[string]int{}
+			for i, c := range strings.Split(strings.TrimPrefix(lines[0], "%"), "\t") {
+				col[c] = i
+			}
+			var got []string
+			for _, l := range lines[1:] {
+				f := strings.Split(l, "\t")
+				got = append(got, strings.Join([]string{f[col["dir"]], f[col["srcIP"]], f[col["dstIP"]], f[col["l4Proto"]], f[col["hdrDesc"]]}, " "))
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.flows, "\n") {
+				t.Errorf("flows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.flows, "\n"))
+			}
+		})
+	}
 }

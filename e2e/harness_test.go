@@ -77,6 +77,14 @@ func (e *env) useGoldenPlugins() {
 	}
 }
 
+// usePlugins makes names the active plugin list of this environment.
+func (e *env) usePlugins(names ...string) {
+	e.t.Helper()
+	if err := os.WriteFile(filepath.Join(e.home, "plugins.txt"), []byte(strings.Join(names, "\n")+"\n"), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func (e *env) environ() []string {
 	var env []string
 	for _, kv := range os.Environ() {

@@ -147,7 +147,7 @@ func TestDefaultPluginSet(t *testing.T) {
 		}
 	}
 	want := []string{"01: protoStats, version 0.9.3", "02: basicFlow, version 0.9.3", "03: basicStats, version 0.9.3",
-		"04: tcpStates, version 0.9.3", "05: txtSink, version 0.9.3"}
+		"04: tcpFlags, version 0.9.3", "05: tcpStates, version 0.9.3", "06: txtSink, version 0.9.3"}
 	if strings.Join(loaded, "|") != strings.Join(want, "|") {
 		t.Errorf("plugins loaded %q, want %q", loaded, want)
 	}

@@ -69,3 +69,20 @@ func itoa(v int) string {
 	}
 	return string(b[i:])
 }
+
+// DLT is the DLT_ value libpcap gives a program for a file's LINKTYPE_
+// value (what pcap_datalink returns and T2 prints): they differ only
+// where the BSDs disagreed, e.g. LINKTYPE_RAW 101 is DLT_RAW 12 on Linux.
+func DLT(lt uint16) uint16 {
+	switch lt {
+	case 100: // LINKTYPE_ATM_RFC1483
+		return 11
+	case 101: // LINKTYPE_RAW
+		return 12
+	case 102: // LINKTYPE_SLIP_BSDOS
+		return 15
+	case 103: // LINKTYPE_PPP_BSDOS
+		return 16
+	}
+	return lt
+}

@@ -107,3 +107,45 @@ func countPackets(t *testing.T, data []byte) int {
 	}
 	return len(pkts)
 }
+
+// TestCraftedDamage reads the crafted files of testdata/ (made with a few
+// lines of Python from the layouts in the comments):
+//   - cut-inside-record-3.pcap: the first 230 bytes of
+//     nsec-bigendian-tcp.pcap, i.e. record 3 (at byte 204, 66 data bytes)
+//     keeps 10 of its data bytes;
+//   - cut-inside-block-4.pcapng: SHB, IDB, two 92-byte EPBs of 60 data
+//     bytes, cut 20 bytes into the second EPB's data (block 4, byte 140);
+//   - 5000-interfaces.pcapng.gz: SHB, 5000 IDBs and one EPB, gzip'd (326
+//     bytes). pcapng has no limit, but reading 10 M such IDBs took 2.1 GB.
+func TestCraftedDamage(t *testing.T) {
+	for _, tc := range []struct {
+		file    string
+		packets int
+		err     string // the whole FormatError text after the file name
+	}{
+		{"cut-inside-record-3.pcap", 2, "is damaged at record 3 (byte offset 204): file ends inside packet data (10 of 66 bytes): cut short"},
+		{"cut-inside-block-4.pcapng", 1, "is damaged at block 4 (byte offset 140): file ends inside packet data (20 of 60 bytes): cut short"},
+		{"5000-interfaces.pcapng.gz", 0, "is damaged at block 4098 (uncompressed byte offset 81948): more than 4096 interface description blocks in one section"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			path := filepath.Join("testdata", tc.file)
+			want := "File '" + path + "' " + tc.err
+			src, err := OpenFile(path, Options{})
+			if err != nil {
+				if tc.packets != 0 || err.Error() != want {
+					t.Fatalf("OpenFile: %v\nwant %s", err, want)
+				}
+				return
+			}
+			defer src.Close()
+			pkts, _, err := readAll(t, src, 16)
+			if len(pkts) != tc.packets {
+				t.Errorf("%d packets, want %d", len(pkts), tc.packets)
+			}
+			var fe *FormatError
+			if !errors.As(err, &fe) || err.Error() != want {
+				t.Errorf("error %v\nwant %s", err, want)
+			}
+		})
+	}
+}

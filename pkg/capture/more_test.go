@@ -193,3 +193,13 @@ func countIP(t *testing.T, file string) int {
 	}
 	return n
 }
+
+func TestDLT(t *testing.T) {
+	for _, tc := range []struct{ linkType, dlt uint16 }{
+		{1, 1}, {101, 12}, {12, 12}, {100, 11}, {102, 15}, {103, 16}, {113, 113}, {228, 228},
+	} {
+		if got := DLT(tc.linkType); got != tc.dlt {
+			t.Errorf("DLT(%d) = %d, want %d", tc.linkType, got, tc.dlt)
+		}
+	}
+}

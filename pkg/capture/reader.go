@@ -51,6 +51,11 @@ const (
 	readBufSize = 1 << 20
 	// defaultMaxBytes is the default batch byte budget.
 	defaultMaxBytes = 1 << 20
+	// maxIfaces bounds the interface description blocks of one pcapng
+	// section. pcapng sets no limit, but a real capture has a handful of
+	// interfaces; without a bound a small gzip'd file of empty IDBs grows
+	// the interface table by gigabytes.
+	maxIfaces = 4096
 )
 
 const (
@@ -190,6 +195,9 @@ func newReader(src io.Reader, name string, warn func(string)) (*reader, error) {
 		return nil, r.ioErr(err)
 	}
 	r.snapLen = r.u32(h[16:])
+	if r.snapLen == 0 {
+		r.snapLen = maxRecord // libpcap's reading of an unset snaplen
+	}
 	// The upper bits of the link type field carry FCS information.
 	r.linkType = uint16(r.u32(h[20:]))
 	r.maxCap = maxRecord
@@ -236,6 +244,17 @@ func (r *reader) short(err error, what string, got, want int) error {
 	return r.ioErr(err)
 }
 
+// cut is short for a stream that ends inside the record r.rec, which
+// starts at byte recStart.
+func (r *reader) cut(err error, recStart int64, what string, got, want int) error {
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		e := r.formatErr(r.rec, fmt.Sprintf("file ends inside %s (%d of %d bytes): cut short", what, got, want))
+		e.Offset = recStart
+		return e
+	}
+	return r.ioErr(err)
+}
+
 func (r *reader) warnOnce(kind int, msg string) {
 	if r.warned&kind != 0 {
 		return
@@ -270,8 +289,10 @@ func reserve(b *Batch, n, limit int) int {
 	return o
 }
 
-// fill reads exactly n bytes of packet data into b at a new offset.
-func (r *reader) fill(b *Batch, n, limit int) (int, error) {
+// fill reads exactly n bytes of packet data into b at a new offset. The
+// record (already counted in r.rec) starts at byte recStart: a stream that
+// ends inside the data is reported there.
+func (r *reader) fill(b *Batch, n, limit int, recStart int64) (int, error) {
 	o := reserve(b, n, limit)
 	if r.br.Buffered() >= n {
 		// The usual case: copy straight out of the read buffer (cheaper
@@ -286,7 +307,7 @@ func (r *reader) fill(b *Batch, n, limit int) (int, error) {
 	r.off += int64(got)
 	if err != nil {
 		b.Buf = b.Buf[:o]
-		return 0, r.short(err, "packet data", got, n)
+		return 0, r.cut(err, recStart, "packet data", got, n)
 	}
 	return o, nil
 }
@@ -330,10 +351,11 @@ func (r *reader) next(b *Batch, file uint16, limit int) error {
 		return errFull
 	}
 	r.rec++
+	recStart := r.off
 	r.br.Discard(16)
 	r.off += 16
 	ts := r.recordTime(sec, frac, capLen, wireLen)
-	o, err := r.fill(b, int(capLen), limit)
+	o, err := r.fill(b, int(capLen), limit, recStart)
 	if err != nil {
 		return err
 	}
@@ -354,7 +376,11 @@ func (r *reader) checkCapLen(capLen uint32) error {
 // recordTime converts a pcap record's time fields. Merely odd fields are
 // delivered as they are, with one warning per file: a fraction >= 1 s is
 // added as is (as libpcap's timeval arithmetic would), wire < captured
-// length and captured > snaplen are kept.
+// length and captured > snaplen are kept. A microsecond field with the
+// top bit set counts as negative (a signed 32-bit field, as T2 0.9.3
+// reads it): in malformed-timestamp-invalid-usec.pcap 2147483648 µs puts
+// the packet 2147.48 s before its second, which T2 reports as a
+// timestamp jump inside the flow rather than as a new flow.
 func (r *reader) recordTime(sec, frac, capLen, wireLen uint32) packet.Time {
 	var ts packet.Time
 	if r.nsec {
@@ -366,7 +392,7 @@ func (r *reader) recordTime(sec, frac, capLen, wireLen uint32) packet.Time {
 		if frac >= 1e6 {
 			r.warnOnce(warnFrac, fmt.Sprintf("microsecond field %d is not below 1000000", frac))
 		}
-		ts = packet.Time(int64(sec)*1e9 + int64(frac)*1000)
+		ts = packet.Time(int64(sec)*1e9 + int64(int32(frac))*1000)
 	}
 	if wireLen < capLen {
 		r.warnOnce(warnCapWire, fmt.Sprintf("captured length %d exceeds the wire length %d", capLen, wireLen))
@@ -543,6 +569,10 @@ func (r *reader) ngBlock(typ uint32) error {
 	if err != nil {
 		return err
 	}
+	if len(r.ifaces) >= maxIfaces {
+		return &FormatError{File: r.name, Record: r.rec, Offset: r.blkStart, Gzip: r.gz != nil, Pcapng: true,
+			Msg: fmt.Sprintf("more than %d interface description blocks in one section", maxIfaces)}
+	}
 	r.ifaces = append(r.ifaces, f)
 	if len(r.ifaces) == 1 {
 		r.linkType, r.snapLen = f.linkType, f.snapLen
@@ -714,6 +744,7 @@ func (r *reader) ngNext(b *Batch, file uint16, limit int) error {
 			return errFull
 		}
 		r.rec++
+		recStart := r.off
 		r.br.Discard(hdrLen)
 		r.off += int64(hdrLen)
 		f := &r.ifaces[ifid]
@@ -725,7 +756,7 @@ func (r *reader) ngNext(b *Batch, file uint16, limit int) error {
 		if wireLen < capLen {
 			r.warnOnce(warnCapWire, fmt.Sprintf("captured length %d exceeds the wire length %d", capLen, wireLen))
 		}
-		o, err := r.fill(b, int(capLen), limit)
+		o, err := r.fill(b, int(capLen), limit, recStart)
 		if err != nil {
 			return err
 		}
@@ -747,8 +778,7 @@ func (r *reader) ngNext(b *Batch, file uint16, limit int) error {
 		}
 		if err != nil {
 			b.Buf = b.Buf[:o]
-			r.rec--
-			return r.short(err, "the end of a packet block", n, skip+4)
+			return r.cut(err, recStart, "the end of a packet block", n, skip+4)
 		}
 		b.Pkts = append(b.Pkts, Pkt{TS: ts, CapLen: capLen, WireLen: wireLen, Off: uint32(o), LinkType: f.linkType, File: file})
 		return nil

@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"runtime/debug"
@@ -63,7 +62,7 @@ type Options struct {
 	BPF          string        // filter applied to every packet (files too)
 	SnapLen      int           // live; default 65535
 	BufferSize   int           // live rx buffer, default 33554432
-	Promisc      bool          // live; true in DefaultOptions (T2 always captures promiscuously)
+	Promisc      bool          // live (T2 always captures promiscuously; the analyzer sets it)
 	Timeout      time.Duration // live read timeout (default 100ms), also the idle wake-up period
 	PollInterval time.Duration // -D: wait between tries for the next file (default 5s, T2's POLLTM)
 	FileTimeout  time.Duration // -D: skip to the next number after this long (MFPTMOUT, 0 = never)
@@ -79,10 +78,6 @@ type Options struct {
 	Stop     <-chan struct{} // closed when the analyzer wants to stop: waiting -D / live reads return io.EOF
 	MaxBytes int             // batch byte budget, default 1 MiB
 }
-
-// DefaultOptions returns T2's defaults (promiscuous live capture; the other
-// zero values already mean the defaults).
-func DefaultOptions() Options { return Options{Promisc: true} }
 
 func (o *Options) maxBytes() int {
 	if o.MaxBytes > 0 {
@@ -370,18 +365,6 @@ func (s *fileSource) Close() error {
 	}
 	s.maps = nil
 	return nil
-}
-
-// newBytesSource reads a capture held in memory (tests and fuzzing).
-func newBytesSource(data []byte, name string) (Source, error) {
-	r, err := newReader(bytes.NewReader(data), name, nil)
-	if err != nil {
-		return nil, err
-	}
-	fs := &fileSource{o: Options{MaxBytes: 64 << 10}, info: Info{Kind: KindFile, Name: name, FileCount: 1, TotalSize: int64(len(data))}}
-	fs.setFile(&openedFile{r: r, size: int64(len(data)), name: name})
-	fs.nextFile = func() (*openedFile, error) { return nil, io.EOF }
-	return fs, nil
 }
 
 func packetTime(t time.Time) packet.Time { return packet.Time(t.UnixNano()) }

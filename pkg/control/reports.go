@@ -223,7 +223,7 @@ func (r *Run) inputFrom(in capture.Info) report.Input {
 		FileCount: in.FileCount,
 		LinkName:  name,
 		LinkDesc:  desc,
-		LinkType:  in.LinkType,
+		LinkType:  capture.DLT(in.LinkType),
 		SnapLen:   in.SnapLen,
 		TotalSize: in.TotalSize,
 		FileSize:  in.FileSize,

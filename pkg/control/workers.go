@@ -172,6 +172,9 @@ func (p *pool) initWorkers(start plugin.SinkStart) error {
 		var own []plugin.Plugin
 		for k, pl := range ps {
 			_, isSink := pl.(plugin.Sink)
+			if _, ok := pl.(plugin.RecordSink); ok {
+				isSink = true
+			}
 			if isSink && i > 0 {
 				continue
 			}
@@ -181,7 +184,7 @@ func (p *pool) initWorkers(start plugin.SinkStart) error {
 				return err
 			}
 			if isSink {
-				sinks = append(sinks, &sharedSink{Plugin: pl, s: pl.(plugin.Sink), mu: &p.sinkMu})
+				sinks = append(sinks, shareSink(pl, &p.sinkMu))
 				continue
 			}
 			own = append(own, pl)
@@ -207,7 +210,7 @@ func (p *pool) initWorkers(start plugin.SinkStart) error {
 	r.monitors = append(r.monitors, p.ws[0].monitors...)
 	r.finish = append(r.finish, p.ws[0].finish...)
 	for _, s := range sinks {
-		pl := s.(*sharedSink).Plugin
+		pl := s.(interface{ inner() plugin.Plugin }).inner()
 		if x, ok := pl.(plugin.Reporter); ok {
 			p.sinkReporters = append(p.sinkReporters, x)
 		}
@@ -222,27 +225,70 @@ func (p *pool) initWorkers(start plugin.SinkStart) error {
 	return nil
 }
 
-// sharedSink is one sink written by every worker's record renderer.
+// sharedSink is one sink written by every worker's record renderer,
+// under one lock; it starts the sink once (every worker has the same
+// columns). Text and record sinks get the wrapper of their kind, so the
+// engine sees the same interfaces as on the sink itself.
 type sharedSink struct {
 	plugin.Plugin
-	s       plugin.Sink
 	mu      *sync.Mutex
 	started bool
 }
 
-// StartSink starts the sink once (every worker has the same columns).
-func (s *sharedSink) StartSink(st plugin.SinkStart) error {
+func (s *sharedSink) inner() plugin.Plugin { return s.Plugin }
+
+func (s *sharedSink) start(st plugin.SinkStart, f func(plugin.SinkStart) error) error {
 	if s.started {
 		return nil
 	}
 	s.started = true
-	return s.s.StartSink(st)
+	return f(st)
 }
 
-func (s *sharedSink) WriteFlow(line []byte) error {
+type sharedText struct{ *sharedSink }
+
+func (s sharedText) StartSink(st plugin.SinkStart) error {
+	return s.start(st, s.Plugin.(plugin.Sink).StartSink)
+}
+
+func (s sharedText) WriteFlow(line []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.s.WriteFlow(line)
+	return s.Plugin.(plugin.Sink).WriteFlow(line)
+}
+
+type sharedRecords struct{ *sharedSink }
+
+func (s sharedRecords) StartSink(st plugin.SinkStart) error {
+	return s.start(st, s.Plugin.(plugin.RecordSink).StartSink)
+}
+
+func (s sharedRecords) WriteRecord(ops []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Plugin.(plugin.RecordSink).WriteRecord(ops)
+}
+
+type sharedBoth struct{ *sharedSink }
+
+func (s sharedBoth) StartSink(st plugin.SinkStart) error {
+	return s.start(st, s.Plugin.(plugin.Sink).StartSink)
+}
+func (s sharedBoth) WriteFlow(line []byte) error  { return sharedText(s).WriteFlow(line) }
+func (s sharedBoth) WriteRecord(ops []byte) error { return sharedRecords(s).WriteRecord(ops) }
+
+// shareSink wraps sink plugin pl for the workers.
+func shareSink(pl plugin.Plugin, mu *sync.Mutex) plugin.Plugin {
+	s := &sharedSink{Plugin: pl, mu: mu}
+	_, text := pl.(plugin.Sink)
+	_, recs := pl.(plugin.RecordSink)
+	switch {
+	case text && recs:
+		return sharedBoth{s}
+	case recs:
+		return sharedRecords{s}
+	}
+	return sharedText{s}
 }
 
 // noteLog lets the plugins of a worker print on the report stream.

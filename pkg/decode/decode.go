@@ -1,12 +1,3 @@
-// Package decode dissects captured packets the way Tranalyzer2 (T2 0.9.3)
-// does: it walks the link layer, VLAN/MPLS/PPPoE/LLC framing and any
-// tunnels down to the innermost IP header, which is the one the flow is
-// built on, and records the whole stack in the header description
-// ("eth:vlan{2}:ipv4:udp").
-//
-// The dissector never allocates and never reads outside the captured
-// bytes; malformed input only raises flowStat bits (L2SnapLength,
-// L3HdrShrtLen, L4HdrShrtLen, StopDissect, ...).
 package decode
 
 import (
@@ -45,11 +36,20 @@ const (
 	l2tpPort        = 1701
 	upnpPort        = 1900
 	ipsecNATTPort   = 4500
-	ethTypeIPv4     = 0x0800
-	ethTypeARP      = 0x0806
-	ethTypeIPv6     = 0x86dd
-	ethTypeTEB      = 0x6558
+	ethTypeTEB      = 0x6558 // transparent Ethernet bridging (Ethernet in GRE)
 	ethTypeJumboLLC = 0x8870
+	ethTypeERSPAN2  = 0x88be // ERSPAN type II (and I)
+	ethTypeERSPAN3  = 0x22eb
+	ethTypeWCCP     = 0x883e
+	ethTypePPP      = 0x880b // PPP in enhanced GRE (PPTP)
+	ethTypeAARP     = 0x80f3
+	ethTypeSlow     = 0x8809 // IEEE 802.3 slow protocols (LACP, marker, OAM)
+	// PPP protocol numbers.
+	pppIPv4       = 0x0021
+	pppIPv6       = 0x0057
+	pppMPLS       = 0x0281
+	pppMPLSMC     = 0x0283
+	pppCompressed = 0x00fd
 )
 
 // Options holds the T2 compile-time switches the dissector honours. The
@@ -91,7 +91,13 @@ type state struct {
 	nIP   int    // IP headers whose lengths were taken so far
 	ipTry int    // IP headers started (also the unusable ones)
 	l2off bool   // L2Len already recorded
-	opt   *Options
+	// l2start is where the layer-2 framing that bandwidth counts starts:
+	// 0, or an Ethernet header inside a tunnel.
+	l2start int
+	// inFrag: an enclosing IP header is a first fragment, so the packets
+	// inside it continue in later fragments.
+	inFrag bool
+	opt    *Options
 }
 
 // Decode dissects p.Raw and fills the dissection fields of p.
@@ -150,9 +156,9 @@ func (s *state) linkLayer(lt uint16) {
 			}
 		}
 		switch fam {
-		case 2:
+		case 2: // AF_INET
 			s.ipByVersion(4, 4)
-		case 10, 23, 24, 26, 28, 30:
+		case 10, 23, 24, 26, 28, 30: // AF_INET6: Linux, Windows, Net/OpenBSD, Solaris, FreeBSD, macOS
 			s.ipByVersion(4, 6)
 		default:
 			s.stop(0)
@@ -168,16 +174,34 @@ func (s *state) linkLayer(lt uint16) {
 		default:
 			s.ipvx(0)
 		}
-	case LinkIPv4:
+	case LinkIPv4, LinkIPv6:
 		p.Status |= packet.L2NoEth
-		s.ipByVersion(0, 4)
-	case LinkIPv6:
-		p.Status |= packet.L2NoEth
-		s.ipByVersion(0, 6)
+		if lt == LinkIPv4 {
+			s.ipByVersion(0, 4)
+		} else {
+			s.ipByVersion(0, 6)
+		}
+		// T2 names no link layer here but still writes its separator
+		// (":ipv4:udp", 2 headers).
+		if n := int(p.HdrLen); n < len(p.HdrDesc) {
+			copy(p.HdrDesc[1:n+1], p.HdrDesc[:n])
+			p.HdrDesc[0] = ':'
+			p.HdrLen++
+		}
 	case LinkLinuxSLL:
-		if !s.linkHeader("sll", 16) {
+		s.hdr("sll")
+		if !s.has(0, 16) {
+			p.Status |= packet.L2NoEth
+			s.stop(packet.L2SnapLength)
 			return
 		}
+		// T2 reads the SLL header like an Ethernet one: bytes 0-5
+		// (packet type, ARPHRD type, address length) are the "destination
+		// MAC", bytes 6-11 (the first six address bytes) the source, and
+		// the layer-2 flows are keyed on them.
+		p.HasMAC = true
+		copy(p.DstMAC[:], s.b[0:6])
+		copy(p.SrcMAC[:], s.b[6:12])
 		s.typeField(14)
 	case LinkLinuxSLL2:
 		if !s.linkHeader("sll2", 20) {
@@ -215,7 +239,10 @@ func (s *state) linkLayer(lt uint16) {
 		}
 		s.typeField(2)
 	case LinkRadiotap:
-		if !s.linkHeader("radiotap", 4) {
+		// T2 does not count radiotap as "no Ethernet header".
+		s.hdr("radiotap")
+		if !s.has(0, 4) {
+			s.stop(packet.L2SnapLength)
 			return
 		}
 		n := int(binary.LittleEndian.Uint16(s.b[2:]))
@@ -276,15 +303,23 @@ func (s *state) ipvx(off int) {
 	s.hdr("ipvx")
 	s.p.Status |= packet.L3IPVX
 	s.p.L3Off = int32(off)
+	if s.nIP == 0 && s.p.HasMAC && !s.opt.NoL2Flows {
+		// Behind MAC addresses the packet becomes a layer-2 flow packet,
+		// as any other frame without a usable IP header (T2 does not
+		// count that as stopping early).
+		s.l2Dispatch(off, -1)
+		return
+	}
 	s.stop(0)
 }
 
-// recordL2 remembers the size of the outermost framing the first time an
-// IP header is reached.
+// recordL2 remembers the size of the layer-2 framing in front of the IP
+// header at off: from the start of the packet, or from the Ethernet
+// header a tunnel carries (see innerEthernet).
 func (s *state) recordL2(off int) {
 	if !s.l2off {
 		s.l2off = true
-		s.p.L2Len = uint32(off)
+		s.p.L2Len = uint32(off - s.l2start)
 	}
 }
 

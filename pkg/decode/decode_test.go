@@ -176,7 +176,7 @@ var decodeCases = []decodeCase{
 	{
 		name: "ipv6 fragments", lt: LinkEthernet,
 		data: cat(eth(0x86dd), ipv6(44, cat([]byte{58, 0}, u16(1448|1), u32(0xdeadbeef), zeros(24)))),
-		desc: "eth:ipv6:ipv6.fraghdr", bits: packet.IPv4Frag | packet.L2IPv6 | packet.FSIPv6Pkt | packet.StopDissect,
+		desc: "eth:ipv6:ipv6.fraghdr", bits: packet.IPv4Frag | packet.L2IPv6 | packet.FSIPv6Pkt, nbits: packet.StopDissect,
 		check: func(p *packet.Packet) error {
 			return want(p.FragOff == 1448 && p.MoreFrag && p.FragID == 0xdeadbeef && p.L4Off == -1 && p.L4Proto == 58 && p.IPHdrLen == 48,
 				"off %d id %x l4 %d proto %d hl %d", p.FragOff, p.FragID, p.L4Off, p.L4Proto, p.IPHdrLen)
@@ -394,7 +394,58 @@ var decodeCases = []decodeCase{
 	},
 	{
 		name: "linktype ipv6", lt: LinkIPv6, data: ipv6(17, udp(1, 2, nil)),
-		desc: "ipv6:udp", bits: packet.L2NoEth | packet.L2IPv6,
+		desc: ":ipv6:udp", bits: packet.L2NoEth | packet.L2IPv6,
+		check: func(p *packet.Packet) error { return want(p.NumHdrs == 2, "%d headers", p.NumHdrs) },
+	},
+	{
+		// A 39-byte IPv6 header: nothing is read past the frame
+		// (T2 reads the missing byte and a UDP header there).
+		name: "ipv6 header cut at 39 bytes", lt: LinkEthernet, data: cat(eth(0x86dd), ipv6(17, udp(1, 2, nil))[:39]),
+		desc: "eth:ipv6", bits: packet.L3HdrShrtLen | packet.StopDissect | packet.FSIPv6Pkt, nbits: packet.L2IPv6,
+		check: func(p *packet.Packet) error {
+			return want(p.IPVer == 0 && p.DstPort == 0, "ipver %d dport %d", p.IPVer, p.DstPort)
+		},
+	},
+	{
+		// An unknown PPP protocol in network byte order (T2 swaps it).
+		name: "ppp unknown protocol", lt: LinkEthernet, data: pad(cat(eth(0x8864), []byte{0x11, 0, 0, 1, 0, 4}, u16(0x8057), zeros(2))),
+		desc: "eth:pppoes:ppp:UNK(0x8057)",
+	},
+	{
+		// T2 reads the SLL header's first 12 bytes as MAC addresses.
+		name: "sll macs", lt: LinkLinuxSLL, data: cat([]byte{0, 4, 0, 1, 0, 6, 8, 0, 0x27, 0x19, 0x1c, 0x78, 0, 0}, u16(0x0806), arp()),
+		desc: "sll:arp", bits: packet.L2ARP | packet.L2Flow, nbits: packet.L2NoEth,
+		check: func(p *packet.Packet) error {
+			return want(p.HasMAC && p.DstMAC == [6]byte{0, 4, 0, 1, 0, 6} && p.SrcMAC == [6]byte{8, 0, 0x27, 0x19, 0x1c, 0x78}, "macs %x %x", p.DstMAC, p.SrcMAC)
+		},
+	},
+	{
+		name: "ethernet bogus ip version", lt: LinkEthernet, data: cat(eth(0x0800), zeros(30)),
+		desc: "eth:ipvx", bits: packet.L3IPVX | packet.L2Flow, nbits: packet.StopDissect,
+		check: func(p *packet.Packet) error { return want(p.L2Only, "not a layer-2 packet") },
+	},
+	{
+		name: "gre in gre", lt: LinkEthernet, data: cat(eth(0x0800), ipv4(47, cat(u16(0), u16(0x0800), ipv4(47, cat(u16(0), u16(0x0800), ipv4(1, zeros(8))))))),
+		desc: "eth:ipv4:gre:ipv4:gre", bits: packet.L2IPv4 | packet.L2GRE | packet.StopDissect,
+		check: func(p *packet.Packet) error {
+			return want(p.L4Proto == 47 && p.L3Off == 38, "proto %d at %d", p.L4Proto, p.L3Off)
+		},
+	},
+	{
+		name: "vxlan inner macs", lt: LinkEthernet, data: cat(eth(0x0800), ipv4(17, udp(40000, 4789, cat([]byte{8, 0, 0, 0, 0, 0, 1, 0}, []byte{6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7}, u16(0x0800), ipv4(1, zeros(8)))))),
+		desc: "eth:ipv4:udp:vxlan:eth:ipv4:icmp", bits: packet.L2IPv4 | packet.L3VXLAN,
+		check: func(p *packet.Packet) error {
+			// Bandwidth counts the inner frame, as T2: 14 + 28 bytes.
+			return want(p.DstMAC == [6]byte{6, 6, 6, 6, 6, 6} && p.SrcMAC == [6]byte{7, 7, 7, 7, 7, 7} && p.L2Len == 14 && p.OuterL3Len == 28,
+				"macs %x %x, l2 %d, l3 %d", p.DstMAC, p.SrcMAC, p.L2Len, p.OuterL3Len)
+		},
+	},
+	{
+		// The inner packet continues in the later fragments of the
+		// carrier: neither a framing mismatch nor a snap.
+		name: "gtp in first fragment", lt: LinkEthernet,
+		data: cat(eth(0x0800), ipv4h(17, udp(2152, 2152, cat([]byte{0x30, 0xff, 0x05, 0xdc, 0, 0, 1, 0}, ipv4h(6, zeros(40), 0x4000, 1500))), 0x2000, 0)),
+		desc: "eth:ipv4:udp:gtp:ipv4:tcp", bits: packet.L2IPv4 | packet.L3GTP, nbits: packet.IPPLMismatch | packet.L3SnapLength,
 	},
 	{
 		name: "sll vlan", lt: LinkLinuxSLL, data: cat(zeros(14), u16(0x8100), u16(5), u16(0x0800), ipv4(17, udp(1, 2, nil))),
@@ -412,11 +463,16 @@ var decodeCases = []decodeCase{
 		name: "radiotap data llc ipv4", lt: LinkRadiotap,
 		data: cat([]byte{0, 0, 8, 0, 0, 0, 0, 0}, []byte{0x08, 0x01}, zeros(2), macs(), macs()[:6], zeros(2),
 			[]byte{0xaa, 0xaa, 0x03, 0, 0, 0}, u16(0x0800), ipv4(17, udp(1, 2, nil))),
-		desc: "radiotap:wlan:llc:ipv4:udp", bits: packet.L2NoEth | packet.L2IPv4,
+		desc: "radiotap:wlan:llc:ipv4:udp", bits: packet.L2IPv4, nbits: packet.L2NoEth,
+		// The 802.11 addresses, not the header's first 12 bytes as T2
+		// (docs/differences-from-t2.md): to-DS clear, so DA = addr1, SA = addr2.
+		check: func(p *packet.Packet) error {
+			return want(p.HasMAC && p.DstMAC == [6]byte{2, 0, 0, 0, 0, 1} && p.SrcMAC == [6]byte{2, 0, 0, 0, 0, 2}, "macs %x %x", p.DstMAC, p.SrcMAC)
+		},
 	},
 	{
 		name: "radiotap beacon", lt: LinkRadiotap, data: cat([]byte{0, 0, 8, 0, 0, 0, 0, 0}, []byte{0x80, 0}, zeros(40)),
-		desc: "radiotap:wlan", bits: packet.StopDissect, nbits: packet.L2Flow,
+		desc: "radiotap:wlan", nbits: packet.L2Flow | packet.StopDissect | packet.L2NoEth,
 	},
 	{
 		name: "unknown ethertype", lt: LinkEthernet, data: pad(cat(eth(0x1234), zeros(10))),

@@ -1,5 +1,15 @@
-package decode
-
+// Package decode dissects captured packets the way Tranalyzer2 (T2 0.9.3)
+// does: it walks the link layer, VLAN/MPLS/PPPoE/LLC framing and any
+// tunnels down to the innermost IP header, which is the one the flow is
+// built on, and records the whole stack in the header description
+// ("eth:vlan{2}:ipv4:udp").
+//
+// The dissector never allocates and never reads outside the captured
+// bytes; malformed input only raises flowStat bits (L2SnapLength,
+// L3HdrShrtLen, L4HdrShrtLen, StopDissect, ...).
+//
+// # Contract
+//
 // How the dissector fills packet.Packet (what the analyzer and plugins
 // can rely on):
 //
@@ -15,6 +25,9 @@ package decode
 //     header (Ethernet + VLAN/MPLS/PPPoE ..., 0 for raw IP); for layer-2
 //     packets it is the offset of their payload. OuterL3Len is the length
 //     of the outermost IP packet; together they give T2's bytesOnWire.
+//     A tunnel carrying Ethernet (VXLAN, GENEVE, Ethernet over GRE, ...)
+//     starts over: then they are the inner Ethernet framing and the IP
+//     packet inside it, as T2 counts them.
 //   - L3Len, SnapL3Len, SnapL4Len, SnapL7Len, L7Len and PadLen follow T2's
 //     packet file (basicStats columns l3Len, snapL3Len, ...). The capture
 //     is cut at the end of the IP packet, so Ethernet padding or an FCS is
@@ -31,6 +44,20 @@ package decode
 //     set on every fragment.
 //   - StopDissect is set whenever dissection ends before the payload:
 //     truncation (with L2SnapLength/L3HdrShrtLen/L4HdrShrtLen/
-//     L3SnapLength as defined in t2-core §10), an unknown protocol
-//     ("UNK(...)" in the header description), a later fragment, encrypted
-//     or compressed payloads, control messages of tunnels.
+//     L3SnapLength as docs/flowstat.md defines them), an unknown protocol
+//     ("UNK(...)" in the header description), a later IPv4 fragment (not
+//     a later IPv6 one, as T2), encrypted
+//     or compressed payloads, control messages of tunnels, GRE inside GRE
+//     (followed one level, as T2). 802.11 frames with nothing to follow
+//     and Ethernet frames with a bogus IP version do not raise it (T2
+//     does not).
+//   - MACs: SrcMAC/DstMAC (HasMAC) come from the innermost Ethernet
+//     header, from the 802.11 addresses, or from the first 12 bytes of a
+//     Linux SLL header (as T2 reads it).
+//   - Inside the first fragment of an outer datagram (GTP-U over
+//     fragmented IPv4) an inner IP packet's length is not checked against
+//     the frame: the rest is in the later fragments.
+//
+// Where this differs from T2 on purpose, docs/differences-from-t2.md
+// says so and why.
+package decode

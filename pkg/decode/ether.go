@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"github.com/t2go/t2go/pkg/ipproto"
 	"github.com/t2go/t2go/pkg/packet"
 )
 
@@ -43,6 +44,17 @@ func (s *state) innerEthernet(off int) {
 		s.stop(packet.L2SnapLength)
 		return
 	}
+	// The innermost Ethernet header's addresses are the flow's MACs, and
+	// like T2 the bandwidth counts this frame (its framing plus the IP
+	// packet it carries) once an IP header follows; should none follow,
+	// the outer framing and IP length stay.
+	p := s.p
+	if s.l2off {
+		s.l2off, s.l2start = false, off
+	}
+	p.HasMAC = true
+	copy(p.DstMAC[:], s.b[off:off+6])
+	copy(p.SrcMAC[:], s.b[off+6:off+12])
 	s.typeField(off + 12)
 }
 
@@ -147,13 +159,13 @@ func (s *state) etherTypeAt(t uint16, data int) {
 	p := s.p
 	p.EthType = t
 	switch t {
-	case ethTypeIPv4:
+	case ipproto.EtherIPv4:
 		s.ipByVersion(data, 4)
 		return
-	case ethTypeIPv6:
+	case ipproto.EtherIPv6:
 		s.ipByVersion(data, 6)
 		return
-	case ethTypeARP:
+	case ipproto.EtherARP:
 		s.hdr("arp")
 		p.Status |= packet.L2ARP
 		pad := -1
@@ -162,24 +174,24 @@ func (s *state) etherTypeAt(t uint16, data int) {
 		}
 		s.l2Dispatch(data, pad)
 		return
-	case 0x80f3:
+	case ethTypeAARP:
 		s.hdr("aarp")
 		p.Status |= packet.L2ARP
-	case 0x8035:
+	case ipproto.EtherRARP:
 		s.hdr("rarp")
 		p.Status |= packet.L2RARP
-	case 0x8847, 0x8848:
-		s.mpls(data, t == 0x8848)
+	case ipproto.EtherMPLS, ipproto.EtherMPLSMC:
+		s.mpls(data, t == ipproto.EtherMPLSMC)
 		return
-	case 0x88be: // ERSPAN type II directly in Ethernet
+	case ethTypeERSPAN2: // directly in Ethernet
 		s.hdr("erspan")
 		p.Status |= packet.L2ERSPAN
 		s.innerEthernet(data + 8)
 		return
-	case 0x8863:
+	case ipproto.EtherPPPoED:
 		s.hdr("pppoed")
 		p.Status |= packet.L2PPPoED
-	case 0x8864:
+	case ipproto.EtherPPPoES:
 		s.hdr("pppoes")
 		p.Status |= packet.L2PPPoES
 		s.hdr("ppp")
@@ -188,19 +200,19 @@ func (s *state) etherTypeAt(t uint16, data int) {
 			return
 		}
 		switch proto := s.be16(data + 6); proto {
-		case 0x0021:
+		case pppIPv4:
 			s.ipByVersion(data+8, 4)
 			return
-		case 0x0057:
+		case pppIPv6:
 			s.ipByVersion(data+8, 6)
 			return
 		default:
 			s.pppName(proto)
 		}
-	case 0x88cc:
+	case ipproto.EtherLLDP:
 		s.hdr("lldp")
 		p.Status |= packet.L2LLDP
-	case 0x8809:
+	case ethTypeSlow:
 		s.hdr("slow")
 		if s.has(data, 1) {
 			switch s.b[data] {
@@ -324,9 +336,10 @@ func (s *state) ieee80211(off int) {
 		s.stop(packet.L2SnapLength)
 		return
 	}
+	// Management, control, protected and null-function frames carry
+	// nothing to follow; T2 does not count them as stopping early.
 	fc0, fc1 := s.b[off], s.b[off+1]
 	if (fc0>>2)&0x03 != 2 { // management or control frame
-		s.stop(0)
 		return
 	}
 	toDS, fromDS := fc1&0x01 != 0, fc1&0x02 != 0
@@ -357,12 +370,7 @@ func (s *state) ieee80211(off int) {
 	p.HasMAC = true
 	copy(p.DstMAC[:], s.b[da:da+6])
 	copy(p.SrcMAC[:], s.b[sa:sa+6])
-	if fc1&0x40 != 0 { // protected: the payload is encrypted
-		s.stop(0)
-		return
-	}
-	if fc0&0x40 != 0 { // null function: no payload
-		s.stop(0)
+	if fc1&0x40 != 0 || fc0&0x40 != 0 { // protected (encrypted) or null function (no payload)
 		return
 	}
 	pos := off + hl

@@ -1,6 +1,9 @@
 package decode
 
-import "github.com/t2go/t2go/pkg/packet"
+import (
+	"github.com/t2go/t2go/pkg/ipproto"
+	"github.com/t2go/t2go/pkg/packet"
+)
 
 // beginIP does the bookkeeping shared by IPv4 and IPv6 headers at off
 // whose header says the IP packet is hdrLen bytes long (0 = unknown):
@@ -11,20 +14,25 @@ func (s *state) beginIP(off, hdrLen int) (l3Len int, snapped bool) {
 	p := s.p
 	calc := s.wire - off // what the frame can carry from here on
 	l3Len = hdrLen
-	if hdrLen == 0 || hdrLen > calc {
+	// Inside the first fragment of an outer datagram the rest of the
+	// inner packet is in the later fragments: its length is neither a
+	// framing mismatch nor a snap (T2 raises neither).
+	inFrag := s.inFrag && hdrLen != 0
+	if !inFrag && (hdrLen == 0 || hdrLen > calc) {
 		l3Len = calc
 		p.Status |= packet.IPPLMismatch
 	}
 	s.nIP++
-	if s.nIP == 1 {
+	if !s.l2off {
 		s.recordL2(off)
 		p.OuterL3Len = uint32(l3Len)
 	}
-	if s.end-off < l3Len {
+	switch {
+	case s.end-off >= l3Len:
+		s.end = off + l3Len
+	case !inFrag:
 		snapped = true
 		p.Status |= packet.L3SnapLength
-	} else {
-		s.end = off + l3Len
 	}
 	p.L3Len = uint32(l3Len)
 	p.L3Off = int32(off)
@@ -57,7 +65,7 @@ func (s *state) startIP(off int, name string, fs uint64, ethType uint16, n int) 
 // ipv4 dissects an IPv4 header at off.
 func (s *state) ipv4(off int) {
 	p := s.p
-	if !s.startIP(off, "ipv4", packet.FSIPv4Pkt, ethTypeIPv4, 20) {
+	if !s.startIP(off, "ipv4", packet.FSIPv4Pkt, ipproto.EtherIPv4, 20) {
 		return
 	}
 	b := s.b
@@ -92,6 +100,7 @@ func (s *state) ipv4(off int) {
 		s.finishIP(4, off, hl, l3Len, 0, snapped, true)
 		return
 	}
+	s.inFrag = s.inFrag || mf
 	done, l4hl := s.transport(4, off+hl, proto, l3Len, snapped)
 	if done {
 		return
@@ -102,7 +111,7 @@ func (s *state) ipv4(off int) {
 // ipv6 dissects an IPv6 header and its extension headers at off.
 func (s *state) ipv6(off int) {
 	p := s.p
-	if !s.startIP(off, "ipv6", packet.FSIPv6Pkt, ethTypeIPv6, 40) {
+	if !s.startIP(off, "ipv6", packet.FSIPv6Pkt, ipproto.EtherIPv6, 40) {
 		return
 	}
 	b := s.b
@@ -124,11 +133,11 @@ ext:
 			break
 		}
 		switch nh {
-		case 0, 43, 60: // hop-by-hop, routing, destination options
+		case ipproto.HopOpts, ipproto.Routing, ipproto.DstOpts:
 			s.protoName(nh)
 			nh = b[l4]
 			hl += (int(b[l4+1]) + 1) * 8
-		case 44: // fragment
+		case ipproto.Fragment:
 			s.hdr("ipv6.fraghdr")
 			fo := s.be16(l4 + 2)
 			p.IsFrag, p.MoreFrag = true, fo&1 != 0
@@ -141,7 +150,7 @@ ext:
 				later = true
 				break ext
 			}
-		case 51: // authentication header
+		case ipproto.AH:
 			s.hdr("ah")
 			p.Status |= packet.L3IPSecAH
 			nh = b[l4]
@@ -154,18 +163,21 @@ ext:
 	p.IPHdrLen = uint16(min(hl, 0xffff))
 	l4 := off + hl
 	if later {
-		s.stop(0)
+		// Unlike a later IPv4 fragment, T2 does not count a later IPv6
+		// fragment as stopping early (ipv6-fragments.pcapng has no
+		// STPDSCT in T2's flows).
 		s.finishIP(6, off, hl, l3Len, 0, snapped, true)
 		return
 	}
 	if s.end-l4 < 8 {
 		// Too little left for any upper-layer header (T2 adds no name).
-		if nh != 59 && s.end-l4 < l3Len-hl {
+		if nh != ipproto.NoNext && s.end-l4 < l3Len-hl {
 			p.Status |= packet.L4HdrShrtLen
 		}
 		s.finishIP(6, off, hl, l3Len, 0, snapped, false)
 		return
 	}
+	s.inFrag = s.inFrag || p.MoreFrag
 	done, l4hl := s.transport(6, l4, nh, l3Len, snapped)
 	if done {
 		return
@@ -173,179 +185,230 @@ ext:
 	s.finishIP(6, off, hl, l3Len, l4hl, snapped, false)
 }
 
-// transport handles the upper-layer protocol of an IP packet; l4 is where
-// its header starts. It returns done when a tunnel took over the packet,
-// otherwise the L4 header length T2 assumes for the length columns.
-func (s *state) transport(ver int, l4 int, proto uint8, l3Len int, snapped bool) (done bool, l4hl int) {
-	p := s.p
-	b := s.b
-	avail := s.end - l4
-	defHL := 8 // T2 assumes 8 bytes for unknown IPv4 payloads, 0 for IPv6
+// l4 describes the upper-layer header of an IP packet for the transport
+// handlers: where it starts, its protocol, the IP packet's T2 length, and
+// whether the capture cut the packet. defHL is the L4 header length T2
+// assumes for payloads it does not dissect: 8 bytes after IPv4, 0 after IPv6.
+type l4 struct {
+	ver     int
+	off     int
+	proto   uint8
+	l3Len   int
+	snapped bool
+	defHL   int
+}
+
+// transport handles the upper-layer protocol of an IP packet. It returns
+// done when a tunnel took over the packet, otherwise the L4 header length
+// T2 assumes for the length columns. (A switch over named methods rather
+// than a table of functions: calling through a function value would make
+// the per-packet state escape to the heap.)
+func (s *state) transport(ver int, off int, proto uint8, l3Len int, snapped bool) (done bool, l4hl int) {
+	h := l4{ver: ver, off: off, proto: proto, l3Len: l3Len, snapped: snapped, defHL: 8}
 	if ver == 6 {
-		defHL = 0
+		h.defHL = 0
 	}
 	switch proto {
-	case 6:
-		s.hdr("tcp")
-		l4hl = 20
-		if s.has(l4, 13) && !(snapped && avail < 20) {
-			l4hl = int(b[l4+12]>>4) * 4
-		}
-		if (ver == 4 && l3Len < 40) || avail < 4 {
-			p.Status |= packet.L4HdrShrtLen
-		} else {
-			p.SrcPort, p.DstPort = s.be16(l4), s.be16(l4+2)
-			s.ssdp()
-		}
-		if s.has(l4, 20) {
-			p.TCPSeq = s.be32(l4 + 4)
-			p.TCPAck = s.be32(l4 + 8)
-			p.TCPFlags = b[l4+13]
-			p.TCPWin = s.be16(l4 + 14)
-		} else {
-			p.Status |= packet.L4HdrShrtLen
-		}
-	case 17, 136:
-		if proto == 17 {
-			s.hdr("udp")
-		} else {
-			s.hdr("udplite")
-		}
-		l4hl = 8
-		if (ver == 4 && l3Len < 28) || avail < 8 {
-			p.Status |= packet.L4HdrShrtLen
-			if avail >= 4 {
-				p.SrcPort, p.DstPort = s.be16(l4), s.be16(l4+2)
-			}
-			break
-		}
-		sp, dp := s.be16(l4), s.be16(l4+2)
-		p.SrcPort, p.DstPort = sp, dp
-		p.UDPLen = s.be16(l4 + 4)
-		if proto == 17 && sp != 0 && dp != 0 && s.udpTunnel(l4+8, sp, dp) {
-			return true, 8
-		}
-		if p.Status&packet.StopDissect != 0 {
-			break
-		}
-		if !s.ssdp() && (sp == ipsecNATTPort || dp == ipsecNATTPort) {
-			s.hdr("udpencap")
-			switch {
-			case s.has(l4+8, 1) && b[l4+8] == 0xff && p.UDPLen == 9: // NAT keep-alive
-			case s.has(l4+8, 4) && s.be32(l4+8) != 0:
-				s.hdr("esp")
-				p.Status |= packet.L3IPSecESP
-			default:
-				s.hdr("isakmp")
-			}
-		}
-	case 1, 58:
-		if proto == 1 {
-			s.hdr("icmp")
-		} else {
-			s.hdr("icmpv6")
-		}
-		l4hl = 8
-		if s.has(l4, 2) {
-			p.ICMPType, p.ICMPCode = b[l4], b[l4+1]
-		}
-	case 2:
-		s.hdr("igmp")
-		l4hl = defHL
-		if s.has(l4, 1) {
-			switch t := b[l4]; {
-			case t == 0x13:
-				s.hdr("dvmrp")
-			case t == 0x14:
-				s.hdr("pim")
-			case t >= 0xfc && ver == 4 && p.DstIP[0] == 224 && p.DstIP[1] == 0 && p.DstIP[2] == 0 && p.DstIP[3] == 25:
-				s.hdr("rgmp")
-			}
-			p.ICMPType = b[l4]
-		}
-	case 132:
-		s.hdr("sctp")
-		p.Status |= packet.L4SCTP
-		l4hl = 12
-		if (ver == 4 && l3Len < 36) || (ver == 6 && avail < 16) || avail < 4 {
-			p.Status |= packet.L4HdrShrtLen
-		} else {
-			p.SrcPort, p.DstPort = s.be16(l4), s.be16(l4+2)
-		}
-		if s.has(l4, 8) {
-			p.SCTPTag = s.be32(l4 + 4)
-		}
-	case 47:
-		done, l4hl = s.gre(l4)
-		if done {
-			return true, 0
-		}
-	case 4, 41:
-		p.Status |= packet.L3IPIP
-		if s.has(l4, 1) && s.enter() {
-			if proto == 4 {
-				s.ipByVersion(l4, 4)
-			} else {
-				s.ipByVersion(l4, 6)
-			}
-			return true, 0
-		}
-		s.protoName(proto)
-		s.stop(0)
-		l4hl = defHL
-	case 50:
+	case ipproto.TCP:
+		return false, s.tcp(h)
+	case ipproto.UDP, ipproto.UDPLite:
+		return s.udp(h)
+	case ipproto.ICMP, ipproto.ICMPv6:
+		return false, s.icmp(h)
+	case ipproto.IGMP:
+		return false, s.igmp(h)
+	case ipproto.SCTP:
+		return false, s.sctp(h)
+	case ipproto.GRE:
+		return s.gre(off)
+	case ipproto.IPIP, ipproto.IPv6:
+		return s.ipInIP(h)
+	case ipproto.ESP:
 		s.hdr("esp")
-		p.Status |= packet.L3IPSecESP
-		l4hl = defHL
-	case 51: // IPv4 only; IPv6 handles AH as an extension header
+		s.p.Status |= packet.L3IPSecESP
+		return false, h.defHL
+	case ipproto.AH: // IPv4 only; IPv6 handles AH as an extension header
 		s.hdr("ah")
-		p.Status |= packet.L3IPSecAH
-		if s.has(l4, 1) {
-			s.protoName(b[l4])
+		s.p.Status |= packet.L3IPSecAH
+		if s.has(off, 1) {
+			s.protoName(s.b[off])
 		}
-		l4hl = defHL
-	case 97: // EtherIP (RFC 3378): 4-bit version 3, then an Ethernet frame
-		if s.has(l4, 2) && b[l4]>>4 == 3 {
-			s.hdr("etherip")
-			p.Status |= packet.L3EthIPF
-			if s.tunnelEth(l4 + 2) {
-				return true, 0
-			}
-			l4hl = 2
-			break
-		}
-		s.protoName(proto)
-		l4hl = defHL
-	case 115:
+		return false, h.defHL
+	case ipproto.EtherIP:
+		return s.etherIP(h)
+	case ipproto.L2TP:
 		s.hdr("l2tp")
-		p.Status |= packet.L2L2TP
-		l4hl = defHL
-	case 89:
+		s.p.Status |= packet.L2L2TP
+		return false, h.defHL
+	case ipproto.OSPF:
 		s.hdr("ospf")
-		l4hl = 16
-		if s.has(l4, 1) && b[l4] == 2 {
-			l4hl = 24
+		if s.has(off, 1) && s.b[off] == 2 { // OSPFv2
+			return false, 24
 		}
-	case 103:
-		s.hdr("pim")
-		l4hl = defHL
-		if s.has(l4+8, 1) && b[l4]&0x0f == 1 && s.enter() { // register: an IP packet follows
-			switch b[l4+8] >> 4 {
-			case 4:
-				s.ipv4(l4 + 8)
-				return true, 0
-			case 6:
-				s.ipv6(l4 + 8)
-				return true, 0
-			}
-		}
-	case 59:
-		l4hl = 0
-	default:
-		s.protoName(proto)
-		l4hl = defHL
+		return false, 16
+	case ipproto.PIM:
+		return s.pim(h)
+	case ipproto.NoNext:
+		return false, 0
 	}
-	return false, l4hl
+	s.protoName(proto)
+	return false, h.defHL
+}
+
+func (s *state) tcp(h l4) (l4hl int) {
+	p, b, off := s.p, s.b, h.off
+	avail := s.end - off
+	s.hdr("tcp")
+	l4hl = 20
+	if s.has(off, 13) && !(h.snapped && avail < 20) {
+		l4hl = int(b[off+12]>>4) * 4
+	}
+	if (h.ver == 4 && h.l3Len < 40) || avail < 4 {
+		p.Status |= packet.L4HdrShrtLen
+	} else {
+		p.SrcPort, p.DstPort = s.be16(off), s.be16(off+2)
+		s.ssdp()
+	}
+	if s.has(off, 20) {
+		p.TCPSeq = s.be32(off + 4)
+		p.TCPAck = s.be32(off + 8)
+		p.TCPFlags = b[off+13]
+		p.TCPWin = s.be16(off + 14)
+	} else {
+		p.Status |= packet.L4HdrShrtLen
+	}
+	return l4hl
+}
+
+// udp handles UDP and UDP-Lite; UDP payloads may be tunnels.
+func (s *state) udp(h l4) (done bool, l4hl int) {
+	p, b, off := s.p, s.b, h.off
+	if h.proto == ipproto.UDP {
+		s.hdr("udp")
+	} else {
+		s.hdr("udplite")
+	}
+	if (h.ver == 4 && h.l3Len < 28) || s.end-off < 8 {
+		p.Status |= packet.L4HdrShrtLen
+		if s.end-off >= 4 {
+			p.SrcPort, p.DstPort = s.be16(off), s.be16(off+2)
+		}
+		return false, 8
+	}
+	sp, dp := s.be16(off), s.be16(off+2)
+	p.SrcPort, p.DstPort = sp, dp
+	p.UDPLen = s.be16(off + 4)
+	if h.proto == ipproto.UDP && sp != 0 && dp != 0 && s.udpTunnel(off+8, sp, dp) {
+		return true, 8
+	}
+	if p.Status&packet.StopDissect != 0 {
+		return false, 8
+	}
+	if !s.ssdp() && (sp == ipsecNATTPort || dp == ipsecNATTPort) {
+		s.hdr("udpencap")
+		switch {
+		case s.has(off+8, 1) && b[off+8] == 0xff && p.UDPLen == 9: // NAT keep-alive
+		case s.has(off+8, 4) && s.be32(off+8) != 0:
+			s.hdr("esp")
+			p.Status |= packet.L3IPSecESP
+		default:
+			s.hdr("isakmp")
+		}
+	}
+	return false, 8
+}
+
+func (s *state) icmp(h l4) (l4hl int) {
+	if h.proto == ipproto.ICMP {
+		s.hdr("icmp")
+	} else {
+		s.hdr("icmpv6")
+	}
+	if s.has(h.off, 2) {
+		s.p.ICMPType, s.p.ICMPCode = s.b[h.off], s.b[h.off+1]
+	}
+	return 8
+}
+
+func (s *state) igmp(h l4) (l4hl int) {
+	p, b, off := s.p, s.b, h.off
+	s.hdr("igmp")
+	if s.has(off, 1) {
+		switch t := b[off]; {
+		case t == 0x13:
+			s.hdr("dvmrp")
+		case t == 0x14:
+			s.hdr("pim")
+		case t >= 0xfc && h.ver == 4 && p.DstIP[0] == 224 && p.DstIP[1] == 0 && p.DstIP[2] == 0 && p.DstIP[3] == 25:
+			s.hdr("rgmp")
+		}
+		p.ICMPType = b[off]
+	}
+	return h.defHL
+}
+
+func (s *state) sctp(h l4) (l4hl int) {
+	p, off := s.p, h.off
+	avail := s.end - off
+	s.hdr("sctp")
+	p.Status |= packet.L4SCTP
+	if (h.ver == 4 && h.l3Len < 36) || (h.ver == 6 && avail < 16) || avail < 4 {
+		p.Status |= packet.L4HdrShrtLen
+	} else {
+		p.SrcPort, p.DstPort = s.be16(off), s.be16(off+2)
+	}
+	if s.has(off, 8) {
+		p.SCTPTag = s.be32(off + 4)
+	}
+	return 12
+}
+
+// ipInIP follows IPv4 or IPv6 carried directly in IP.
+func (s *state) ipInIP(h l4) (done bool, l4hl int) {
+	s.p.Status |= packet.L3IPIP
+	if s.has(h.off, 1) && s.enter() {
+		if h.proto == ipproto.IPIP {
+			s.ipByVersion(h.off, 4)
+		} else {
+			s.ipByVersion(h.off, 6)
+		}
+		return true, 0
+	}
+	s.protoName(h.proto)
+	s.stop(0)
+	return false, h.defHL
+}
+
+// etherIP follows EtherIP (RFC 3378): a 4-bit version 3, then an Ethernet
+// frame.
+func (s *state) etherIP(h l4) (done bool, l4hl int) {
+	if s.has(h.off, 2) && s.b[h.off]>>4 == 3 {
+		s.hdr("etherip")
+		s.p.Status |= packet.L3EthIPF
+		if s.tunnelEth(h.off + 2) {
+			return true, 0
+		}
+		return false, 2
+	}
+	s.protoName(h.proto)
+	return false, h.defHL
+}
+
+// pim follows a PIM register message into the IP packet it carries.
+func (s *state) pim(h l4) (done bool, l4hl int) {
+	b, off := s.b, h.off
+	s.hdr("pim")
+	if s.has(off+8, 1) && b[off]&0x0f == 1 && s.enter() { // register: an IP packet follows
+		switch b[off+8] >> 4 {
+		case 4:
+			s.ipv4(off + 8)
+			return true, 0
+		case 6:
+			s.ipv6(off + 8)
+			return true, 0
+		}
+	}
+	return false, h.defHL
 }
 
 // ssdp flags SSDP/UPnP (port 1900 against an unprivileged port).

@@ -65,6 +65,11 @@ var oracleExceptions = []oracleException{
 			"tshark 4.0 decodes Teredo only on port 3544 (its heuristic is off by default)"},
 	{"teredo.pcap", "tcp", 55, "TCP inside the Teredo packets tshark does not decode (see ipv6)"},
 	{"teredo.pcap", "icmpv6", 4, "one ICMPv6 inside a Teredo packet tshark does not decode (see ipv6)"},
+	{"gtpu-fragmented-outer.pcap", "udp", 30,
+		"T2 names the IP protocol on every fragment: the 12 later fragments of the GTP-U carriers are 'eth:ipv4:udp'; " +
+			"tshark shows UDP on the 6 unfragmented carriers and the 12 frames that complete a reassembly"},
+	{"gre-in-gre.pcap", "udp", 0, "T2 follows one GRE level: the inner GRE is the middle IP header's payload"},
+	{"gre-in-gre.pcap", "icmp", 0, "T2 follows one GRE level: the inner GRE is the middle IP header's payload"},
 	{"ipv4-fragments.pcap", "udp", 53,
 		"T2 names the IP protocol on every fragment (t2_pktdesc_add_proto for later fragments); " +
 			"tshark shows UDP only in the frame that completes the reassembly (9 datagrams)"},

@@ -1,12 +1,16 @@
 package decode
 
-import "github.com/t2go/t2go/pkg/packet"
+import (
+	"github.com/t2go/t2go/pkg/ipproto"
+	"github.com/t2go/t2go/pkg/packet"
+)
 
 // gre dissects a GRE header at g. It returns done when the encapsulated
 // packet took over; otherwise the flow stays on the enclosing IP header
 // and l4hl is the GRE header length.
 func (s *state) gre(g int) (done bool, l4hl int) {
 	p := s.p
+	nested := p.Enc&packet.EncGRE != 0
 	s.hdr("gre")
 	p.Status |= packet.L2GRE
 	p.Enc |= packet.EncGRE
@@ -30,19 +34,25 @@ func (s *state) gre(g int) (done bool, l4hl int) {
 		n += 4
 	}
 	in := g + n
+	if nested {
+		// T2 follows one GRE level: GRE inside GRE stays the payload of
+		// the IP header that carries it, and that header gets the flow.
+		s.stop(0)
+		return false, n
+	}
 	switch proto {
-	case ethTypeIPv4, ethTypeIPv6:
+	case ipproto.EtherIPv4, ipproto.EtherIPv6:
 		if !s.has(in, 1) || !s.enter() {
 			s.stop(packet.L3HdrShrtLen)
 			return false, n
 		}
-		if proto == ethTypeIPv4 {
+		if proto == ipproto.EtherIPv4 {
 			s.ipByVersion(in, 4)
 		} else {
 			s.ipByVersion(in, 6)
 		}
 		return true, 0
-	case 0x880b: // PPP (enhanced GRE, PPTP)
+	case ethTypePPP:
 		s.hdr("ppp")
 		p.Status |= packet.L2PPP
 		if ver == 1 && s.has(g, 6) && s.be16(g+4) == 0 { // no payload: acknowledgment only
@@ -58,11 +68,11 @@ func (s *state) gre(g int) (done bool, l4hl int) {
 			return true, 0
 		}
 		return false, n
-	case 0x88be, 0x22eb:
+	case ethTypeERSPAN2, ethTypeERSPAN3:
 		s.hdr("erspan")
 		p.Status |= packet.L2ERSPAN
 		skip := 0
-		if proto == 0x22eb { // type III: 12 bytes, 8 more with the platform subheader
+		if proto == ethTypeERSPAN3 { // type III: 12 bytes, 8 more with the platform subheader
 			skip = 12
 			if s.has(in, 12) && s.b[in+11]&0x01 != 0 {
 				skip += 8
@@ -74,7 +84,7 @@ func (s *state) gre(g int) (done bool, l4hl int) {
 			return true, 0
 		}
 		return false, n
-	case 0x883e: // WCCP redirect header, then IP
+	case ethTypeWCCP: // redirect header, then IP
 		s.hdr("wccp")
 		p.Status |= packet.L2WCCP
 		if s.has(in+4, 1) && s.enter() {
@@ -120,16 +130,16 @@ func (s *state) ppp(pos int) bool {
 		pos += 2
 	}
 	switch proto {
-	case 0x0021:
+	case pppIPv4:
 		s.ipByVersion(pos, 4)
 		return true
-	case 0x0057:
+	case pppIPv6:
 		s.ipByVersion(pos, 6)
 		return true
-	case 0x0281, 0x0283:
-		s.mpls(pos, proto == 0x0283)
+	case pppMPLS, pppMPLSMC:
+		s.mpls(pos, proto == pppMPLSMC)
 		return true
-	case 0x00fd:
+	case pppCompressed:
 		s.hdr("comp_data")
 		s.stop(packet.PPPNoHdr)
 		return false

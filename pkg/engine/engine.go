@@ -217,6 +217,7 @@ func (e *Engine) SetPlugins(plugins []plugin.Plugin, start plugin.SinkStart) err
 		{Name: "flowInd", Type: "U64", Desc: "Flow index"},
 	}
 	var sinks []plugin.Sink
+	var recSinks []plugin.RecordSink
 	for _, p := range plugins {
 		if x, ok := p.(plugin.FlowColumns); ok {
 			cols = append(cols, x.Columns()...)
@@ -242,6 +243,9 @@ func (e *Engine) SetPlugins(plugins []plugin.Plugin, start plugin.SinkStart) err
 		if x, ok := p.(plugin.Sink); ok {
 			sinks = append(sinks, x)
 		}
+		if x, ok := p.(plugin.RecordSink); ok {
+			recSinks = append(recSinks, x)
+		}
 	}
 	if len(e.prefetchers) > 0 {
 		e.table.SetTailPrefetch(e.prefetchSlot)
@@ -252,11 +256,16 @@ func (e *Engine) SetPlugins(plugins []plugin.Plugin, start plugin.SinkStart) err
 			return err
 		}
 	}
+	for _, s := range recSinks {
+		if err := s.StartSink(start); err != nil {
+			return err
+		}
+	}
 	// Without a sink nothing reads flow records: skip rendering them.
-	e.rec.Disabled = len(sinks) == 0
+	e.rec.Disabled = len(sinks) == 0 && len(recSinks) == 0
 	if !e.rec.Disabled {
 		e.rec.Deferred = true
-		e.out = newFlowOut(sinks)
+		e.out = newFlowOut(sinks, recSinks)
 	}
 	if e.pktOut != nil {
 		hdr := "%pktNo\tflowInd"

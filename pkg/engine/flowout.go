@@ -12,11 +12,13 @@ import (
 // per-flow state there), but in deferred form (record.Writer.Deferred:
 // raw values, no text). Finished records are collected in chunks; a full
 // chunk goes to the render goroutine, which turns each record into text
-// and hands it to the sinks, in order. close waits until every record
+// and hands it to the sinks, in order (record sinks get the deferred
+// record itself). close waits until every record
 // collected before was written, so the end-of-run path (Finish of the
 // sinks after close) sees the complete output.
 type flowOut struct {
 	sinks   []plugin.Sink
+	recs    []plugin.RecordSink
 	cur     []byte // records: uvarint length + deferred ops each
 	full    chan []byte
 	free    chan []byte
@@ -31,8 +33,8 @@ const (
 	outChunks = 8
 )
 
-func newFlowOut(sinks []plugin.Sink) *flowOut {
-	return &flowOut{sinks: sinks, cur: make([]byte, 0, outChunk+4096)}
+func newFlowOut(sinks []plugin.Sink, recs []plugin.RecordSink) *flowOut {
+	return &flowOut{sinks: sinks, recs: recs, cur: make([]byte, 0, outChunk+4096)}
 }
 
 // push adds one deferred record (packet goroutine).
@@ -72,8 +74,17 @@ func (o *flowOut) render() {
 		for i := 0; i < len(chunk); {
 			n, k := binary.Uvarint(chunk[i:])
 			i += k
-			line = record.Render(line[:0], chunk[i:i+int(n)])
+			rec := chunk[i : i+int(n)]
 			i += int(n)
+			for _, s := range o.recs {
+				if err := s.WriteRecord(rec); err != nil && o.err == nil {
+					o.err = err
+				}
+			}
+			if len(o.sinks) == 0 {
+				continue
+			}
+			line = record.Render(line[:0], rec)
 			for _, s := range o.sinks {
 				if err := s.WriteFlow(line); err != nil && o.err == nil {
 					o.err = err

@@ -52,19 +52,24 @@ func (e *Engine) handlePacket(p *packet.Packet, key *ipKey) {
 	c.PadBytes += uint64(p.PadLen)
 
 	var f *flow.Flow
-	switch {
-	case p.Status&packet.L3IPVX != 0:
+	if p.Status&packet.L3IPVX != 0 {
 		c.VxPackets++
+	}
+	switch {
 	case p.IPVer == 4 || p.IPVer == 6:
 		f = e.ipFlow(p, key)
 	case p.L2Only && e.opt.L2Flows:
 		c.L2Packets++
 		f = e.l2Flow(p)
 	}
-	c.GlobalWarn |= p.Status
 	if f != nil {
 		e.flowPacket(p, f)
+		// Plugins may raise run-wide bits (httpSniffer: SIP/RTP) that T2
+		// shows only in the aggregate, not in the flow's flowStat.
+		c.GlobalWarn |= p.Status
 	}
+	// After the plugins: tcpFlags raises TimeJump on the packet.
+	c.GlobalWarn |= p.Status
 	if e.reportAfter {
 		e.reportAfter = false
 		e.hooks.ReportDue()
@@ -94,7 +99,7 @@ func (e *Engine) countEnc(enc uint16) {
 }
 
 // ipFlow counts an IP packet and returns its flow (nil when no flow may
-// be created or a later fragment has no first fragment).
+// be created).
 func (e *Engine) ipFlow(p *packet.Packet, key *ipKey) *flow.Flow {
 	c := e.c
 	if p.IPVer == 4 {
@@ -116,11 +121,12 @@ func (e *Engine) ipFlow(p *packet.Packet, key *ipKey) *flow.Flow {
 			c.FragV6Packets++
 		}
 		if p.FragOff > 0 {
-			f := e.frags.lookup(p, e.table)
-			if f == nil {
-				p.Status |= packet.IPv4FragHdSeq
+			if f := e.frags.lookup(p, e.table); f != nil {
+				return f
 			}
-			return f
+			// No first fragment: like T2 (FRAG_HLST_CRFT=1) the fragment
+			// gets the flow of its own key (ports 0).
+			p.Status |= packet.IPv4FragHdSeq
 		}
 	}
 	k := &key.k

@@ -40,8 +40,15 @@ const (
 	kindCounter kind = iota
 	kindGauge
 	kindSkip  // not a number (repType) or a label (sensorID)
-	kindFlags // globalWarn: one gauge per set bit
+	kindFlags // bit masks (globalWarn, tcpFlags' aggregates): one gauge per set bit
 )
+
+// flagColumns are the machine-report columns that hold OR-ed bit masks
+// in hex: flowStat bits (globalWarn) and tcpFlags' aggregated ipFlags,
+// tcpFStat, tcpFlags and tcpAnomaly.
+var flagColumns = map[string]bool{
+	"globalWarn": true, "ipFlags": true, "tcpFStat": true, "tcpFlags": true, "tcpAnomaly": true,
+}
 
 // gauges are the machine-report columns that are levels, not counts.
 var gauges = map[string]string{
@@ -56,7 +63,8 @@ func kindOf(col string) kind {
 	switch col {
 	case "repType", "sensorID":
 		return kindSkip
-	case "globalWarn":
+	}
+	if flagColumns[col] {
 		return kindFlags
 	}
 	if _, ok := gauges[col]; ok {
@@ -79,9 +87,6 @@ func kindOf(col string) kind {
 func MetricName(col string) string {
 	if g, ok := gauges[col]; ok {
 		return g
-	}
-	if col == "globalWarn" {
-		return "t2_global_warn_bit"
 	}
 	var b strings.Builder
 	b.WriteString("t2_")
@@ -110,8 +115,11 @@ func MetricName(col string) string {
 			b.WriteByte('_')
 		}
 	}
-	if kindOf(col) == kindCounter {
+	switch kindOf(col) {
+	case kindCounter:
 		b.WriteString("_total")
+	case kindFlags:
+		b.WriteString("_bit")
 	}
 	return b.String()
 }

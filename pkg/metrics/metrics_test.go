@@ -23,6 +23,7 @@ func TestMetricName(t *testing.T) {
 		"memUsageKB":    "t2_mem_usage_kb",
 		"rawBandwidth":  "t2_raw_bandwidth_bits_per_second",
 		"globalWarn":    "t2_global_warn_bit",
+		"tcpAnomaly":    "t2_tcp_anomaly_bit",
 		"IGMPPkts":      "t2_igmp_pkts_total",
 		"odd-name.x":    "t2_odd_name_x_total",
 		"numV6Pkts":     "t2_num_v6_pkts_total",

@@ -149,6 +149,3 @@ func (d *DescIDs) next() uint16 {
 	d.n++
 	return d.n
 }
-
-// Len is the number of descriptions numbered so far.
-func (d *DescIDs) Len() int { return int(d.n) }

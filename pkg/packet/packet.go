@@ -50,7 +50,7 @@ type Packet struct {
 	VLAN    [MaxVLAN]uint16
 	NumMPLS uint8
 	MPLS    [MaxMPLS]uint32 // raw 32-bit MPLS headers
-	L2Len   uint32          // bytes of the outermost layer-2 framing (for pad/bandwidth counting)
+	L2Len   uint32          // bytes of the layer-2 framing bandwidth counts (see package decode)
 
 	// Layer 3 (innermost IP header used for the flow).
 	L3Off      int32 // offset of the innermost IP header in Raw, -1 if none
@@ -59,7 +59,7 @@ type Packet struct {
 	DstIP      [16]byte // IPv4 addresses use the first 4 bytes
 	IPHdrLen   uint16   // IPv4 IHL*4, IPv6 40 + extension headers
 	L3Len      uint32   // IP length from the header (IPv4 total length, IPv6 payload + 40)
-	OuterL3Len uint32   // IP length of the outermost IP header (for bandwidth)
+	OuterL3Len uint32   // IP length bandwidth counts: the outermost IP header (see package decode)
 	IPID       uint32
 	TTL        uint8
 	IsFrag     bool   // this packet is an IP fragment (first or later)

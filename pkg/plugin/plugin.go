@@ -172,6 +172,16 @@ type Sink interface {
 	WriteFlow(line []byte) error
 }
 
+// RecordSink is a sink that takes each flow record in its deferred
+// binary form (record.Writer.Deferred: typed raw values) instead of text,
+// for encodings that need the exact values (jsonSink prints floats with
+// 17 digits where the text has 7). StartSink is as for Sink; the record
+// passed to WriteRecord is only valid during the call.
+type RecordSink interface {
+	StartSink(s SinkStart) error
+	WriteRecord(ops []byte) error
+}
+
 // Finisher is called at the end of the run (after the end report lines
 // were collected) to flush and close files.
 type Finisher interface{ Finish() error }

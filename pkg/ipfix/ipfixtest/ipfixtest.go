@@ -3,12 +3,14 @@
 package ipfixtest
 
 import (
+	"bytes"
+	"math/rand/v2"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,51 +32,89 @@ type Collector struct {
 	Addr string
 	Dir  string
 	cmd  *exec.Cmd
+	done chan struct{}
+	out  *syncBuffer
+}
+
+// syncBuffer collects nfcapd's output, written by exec's copier goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // StartNfcapd starts nfcapd on a free loopback port; the test skips when
-// nfdump is not installed (scripts/deps.sh installs it).
+// nfdump is not installed (scripts/deps.sh installs it). Ports come from
+// below the kernel's ephemeral range, so a client socket of a test running
+// beside it cannot take the port; a port taken anyway makes nfcapd exit,
+// and another one is tried.
 func StartNfcapd(t *testing.T) *Collector {
 	t.Helper()
 	if _, err := exec.LookPath("nfcapd"); err != nil {
 		t.Skip("nfcapd (Debian package nfdump) is not installed")
 	}
 	dir := t.TempDir()
-	port := FreeUDPPort(t)
-	cmd := exec.Command("nfcapd", "-b", "127.0.0.1", "-p", strconv.Itoa(port), "-w", dir, "-t", "3600", "-I", "t2go")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &Collector{Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, cmd: cmd}
-	t.Cleanup(func() { c.Stop(t) })
-	// nfcapd binds right after start; wait until the port is taken.
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		l, err := net.ListenPacket("udp", c.Addr)
-		if err != nil {
-			return c
+	var last string
+	for attempt := 0; attempt < 10; attempt++ {
+		port := 20000 + rand.IntN(12000)
+		c := &Collector{Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, done: make(chan struct{}), out: &syncBuffer{}}
+		c.cmd = exec.Command("nfcapd", "-b", "127.0.0.1", "-p", strconv.Itoa(port), "-w", dir, "-t", "3600", "-I", "t2go")
+		c.cmd.Stdout, c.cmd.Stderr = c.out, c.out
+		if err := c.cmd.Start(); err != nil {
+			t.Fatal(err)
 		}
-		l.Close()
-		time.Sleep(50 * time.Millisecond)
+		go func() { c.cmd.Wait(); close(c.done) }()
+		// nfcapd says "Startup nfcapd." once its socket is bound.
+		deadline := time.After(10 * time.Second)
+	wait:
+		for !strings.Contains(c.out.String(), "Startup") {
+			select {
+			case <-c.done:
+				last = c.out.String()
+				break wait
+			case <-deadline:
+				c.cmd.Process.Kill()
+				<-c.done
+				t.Fatalf("nfcapd did not start on %s:\n%s", c.Addr, c.out.String())
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		select {
+		case <-c.done:
+			continue // exited: the port was taken
+		default:
+		}
+		t.Cleanup(func() { c.Stop(t) })
+		return c
 	}
-	t.Fatal("nfcapd did not bind " + c.Addr)
+	t.Fatalf("nfcapd did not start in 10 attempts; last output:\n%s", last)
 	return nil
 }
 
 // Stop ends nfcapd with SIGTERM, which makes it close and name its file.
 func (c *Collector) Stop(t *testing.T) {
-	if c.cmd == nil || c.cmd.Process == nil || c.cmd.ProcessState != nil {
+	select {
+	case <-c.done:
 		return
+	default:
 	}
 	c.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { c.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-c.done:
 	case <-time.After(10 * time.Second):
 		c.cmd.Process.Kill()
-		<-done
+		<-c.done
 		t.Error("nfcapd did not stop on SIGTERM")
 	}
 }

@@ -1,0 +1,80 @@
+package tcpflags
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/gopacket/layers"
+
+	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/record"
+)
+
+// ipv6Frame is an Ethernet/IPv6 frame with a hop-by-hop header (router
+// alert, PadN), a destination header and a first fragment of UDP.
+var ipv6Frame = []byte{
+	0, 1, 2, 3, 4, 6, 0, 1, 2, 3, 4, 5, 0x86, 0xdd,
+	0x60, 0x00, 0x00, 0x00, 0x00, 0x28, 0x00, 0x40, // payload 40, next: hop-by-hop
+	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+	0x3c, 0x00, 0x05, 0x02, 0x00, 0x00, 0x01, 0x00, // hop-by-hop: router alert, PadN
+	0x2c, 0x00, 0xc2, 0x04, 0x00, 0x00, 0x00, 0x00, // destination: type 0xc2, PadN... (next: fragment)
+	0x11, 0x00, 0x00, 0x01, 0x12, 0x34, 0x56, 0x78, // fragment: offset 0, M
+	0x04, 0xd2, 0x16, 0x2e, 0x00, 0x10, 0x00, 0x00, 1, 2, 3, 4, 5, 6, 7, 8,
+}
+
+// FuzzPacket feeds an arbitrary Ethernet frame twice (so the second copy
+// is compared with the first) and then its bytes with the addresses
+// swapped: no input may panic, and every flow renders all its columns.
+func FuzzPacket(f *testing.F) {
+	f.Add(ipv6Frame)
+	f.Add(frame(f, &layers.IPv4{Id: 1, Options: []layers.IPv4Option{{OptionType: 0x44, OptionLength: 4, OptionData: []byte{5, 0}}}},
+		&layers.TCP{SrcPort: 1, DstPort: 2, SYN: true, Window: 1000, Options: synOpts(14)}, []byte("x")))
+	f.Add(frame(f, &layers.IPv4{Flags: layers.IPv4MoreFragments}, &layers.UDP{SrcPort: 3, DstPort: 4}, make([]byte, 40)))
+	mp := frame(f, &layers.IPv4{}, &layers.TCP{SrcPort: 1, DstPort: 2, ACK: true, Options: []layers.TCPOption{
+		{OptionType: 30, OptionLength: 12, OptionData: []byte{0x10, 0x07, 1, 2, 3, 4, 5, 6, 7, 8}},
+		{OptionType: 30, OptionLength: 4, OptionData: []byte{0x20, 0x1f}},
+	}}, nil)
+	f.Add(mp)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := newRig(t, nil)
+		var flows []*flow.Flow
+		feed := func(b []byte, ts float64) {
+			p := &r.p
+			p.Reset()
+			p.Raw = append(p.Raw[:0], b...)
+			p.CapLen, p.WireLen, p.LinkType = uint32(len(b)), uint32(len(b)), 1
+			p.TS = packet.FromSeconds(ts)
+			r.dec.Decode(p)
+			if p.IPVer == 0 {
+				return
+			}
+			k := flow.Key{IPVer: p.IPVer, SrcIP: p.SrcIP, DstIP: p.DstIP, Proto: p.L4Proto, SrcPort: p.SrcPort, DstPort: p.DstPort}
+			fl := r.table.Lookup(&k)
+			if fl == nil {
+				fl = r.table.Create(&k, p.TS)
+				r.tf.OnNewFlow(p, fl)
+				flows = append(flows, fl)
+			}
+			r.tf.OnLayer4(p, fl)
+			r.table.Touch(fl, p.TS)
+		}
+		feed(data, 1)
+		feed(data, 0.5)
+		if len(data) >= 34 {
+			sw := append([]byte(nil), data...)
+			copy(sw[26:30], data[30:34])
+			copy(sw[30:34], data[26:30])
+			feed(sw, 2)
+		}
+		n := len(r.tf.Columns())
+		for _, fl := range flows {
+			var w record.Writer
+			r.tf.OnFlowTerminate(fl, &w)
+			if got := strings.Count(string(w.Bytes()), "\t") + 1; got != n {
+				t.Fatalf("%d fields, want %d", got, n)
+			}
+		}
+	})
+}

@@ -1,0 +1,337 @@
+package tcpflags
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/record"
+	"github.com/t2go/t2go/pkg/report"
+)
+
+// OnFlowTerminate runs the end-of-flow scan verdict and writes the
+// columns.
+func (t *TCPFlags) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
+	cfg := &t.cfg
+	var s *state
+	var zero state
+	if int(f.Slot) < len(t.st) {
+		s = &t.st[f.Slot]
+	} else {
+		zero = state{ipMinID: 0xffff, rttMin: 0xffff}
+		s = &zero
+	}
+	var o *state
+	if f.Opposite != flow.None && int(f.Opposite) < len(t.st) {
+		o = &t.st[f.Opposite]
+	}
+	t.aggIPFlags |= s.ipFlags
+	t.aggToS |= s.tos
+	t.aggStat |= s.stat
+	t.aggFlags |= s.flags
+	t.aggAnomaly |= s.anomaly
+
+	if cfg.scanDetector && s.anomaly&aSynRetry == 0 && s.flags&(fSYN|fFIN|cScanFlags) != 0 {
+		if s.scanPkts < scanPMax && s.anomaly&(aScan|aScanSucc) == 0 {
+			s.anomaly |= aScan
+			t.tot.scans++
+		}
+		if o != nil {
+			mine := s.anomaly&aScan != 0 && s.anomaly&aScanSucc == 0
+			theirs := o.anomaly&aScan != 0 && o.anomaly&aScanSucc == 0 && s.scanPkts < scanPMax && o.scanPkts < scanPMax
+			if mine || theirs {
+				s.anomaly |= aScanSucc
+				o.anomaly |= aScanSucc
+				t.tot.succScans++
+			}
+		}
+	}
+	if cfg.fragAnalyze && f.Status&packet.IPv4FragErr != 0 {
+		s.ipFlags |= ipFragSeqErr
+	}
+	if w.Disabled {
+		t.aggMPTBF |= s.mpTBF
+		t.aggMPF |= s.mpF
+		return
+	}
+
+	w.H16(s.stat)
+	w.U64(uint64(s.ipMinID))
+	w.U64(uint64(s.ipMaxID))
+	w.U64(uint64(s.minTTL))
+	w.U64(uint64(s.maxTTL))
+	w.U64(uint64(s.ttlChg))
+	switch cfg.ipTos {
+	case 2:
+		w.U64(uint64(precedence(s.tos)))
+		w.Under()
+		w.AppendU64(uint64(s.tos & 0x03))
+	case 1:
+		w.U64(uint64(s.tos >> 2))
+		w.Under()
+		w.AppendU64(uint64(s.tos & 0x03))
+	default:
+		w.H8(s.tos)
+	}
+	w.H16(s.ipFlags)
+	w.U64(uint64(s.ipOptCnt))
+	w.H8(s.ipCpCl)
+	w.Under()
+	w.AppendHex(uint64(s.ipOpts), 8)
+	w.U64(uint64(s.ip6HHCnt))
+	w.Under()
+	w.AppendU64(uint64(s.ip6DCnt))
+	w.H32(s.ip6HHOpts)
+	w.Under()
+	w.AppendHex(uint64(s.ip6DOpts), 8)
+
+	if cfg.seqAck {
+		w.U64(uint64(s.seqI))
+		w.U64(uint64(s.pSeqCnt))
+		w.U64(uint64(s.seqBytes))
+		w.U64(uint64(s.seqFault))
+		w.U64(uint64(s.pAckCnt))
+		w.U64(uint64(s.ackBytes))
+		w.U64(uint64(s.ackFault))
+		w.U64(uint64(s.winTLenMax))
+	}
+	if cfg.windowSize {
+		w.U64(uint64(s.winInit))
+		w.F32(s.winAvg)
+		w.U64(uint64(s.winMin))
+		w.U64(uint64(s.winMax))
+		w.U64(uint64(s.wDwn))
+		w.U64(uint64(s.wUp))
+		w.U64(uint64(s.wChg))
+		var r float32
+		if s.pktvCnt != 0 {
+			r = float32(s.winMinCnt) / float32(s.pktvCnt)
+		}
+		w.F32(r)
+	}
+	w.H16(s.flags)
+	w.H16(s.anomaly)
+	if cfg.flagCount {
+		for i, c := range s.flgCnt {
+			if i == 0 {
+				w.U64(uint64(c))
+			} else {
+				w.Under()
+				w.AppendU64(uint64(c))
+			}
+		}
+	}
+	wsUsed := s.stat&statWSUsed != 0
+	if cfg.ja4t {
+		w.StrClass(t.ja4t(f.Slot, s, wsUsed))
+	}
+	w.U64(uint64(s.optPktCnt))
+	w.U64(uint64(s.optCnt))
+	w.H32(s.tcpOpts)
+	w.U64(uint64(s.mss))
+	var ws uint64
+	if wsUsed {
+		ws = uint64(uint16(1) << s.ws)
+	}
+	w.U64(ws)
+	if cfg.mptcp {
+		t.aggMPTBF |= s.mpTBF
+		t.aggMPF |= s.mpF
+		w.H16(s.mpTBF)
+		w.H8(s.mpF)
+		w.U64(uint64(s.mpAID))
+		w.H8(s.mpDSSF)
+	}
+	if cfg.natBtEst {
+		w.U64(uint64(s.tmS))
+		w.U64(uint64(s.tmER))
+		tick, up := clock(s)
+		w.F32(tick)
+		w.F64(up)
+		// boot time: the last timestamped packet minus the up-time
+		// (seconds and truncated sub-seconds, as T2's timeval does)
+		upSec := uint64(up)
+		upNs := uint32((up - float64(upSec)) * 1e9)
+		w.Time(s.tmLast - packet.Time(upSec*1e9+uint64(upNs)))
+	}
+	if cfg.rtt {
+		w.F32(s.rttTrip)
+		w.F32(s.rttMin)
+		w.F32(s.rttMax)
+		w.F32(s.rttAvg)
+		w.F32(float32(math.Sqrt(float64(s.rttJit))))
+		var rtt, jit float32
+		if o != nil {
+			if f.IsInverted() {
+				rtt = s.rttAvg + o.rttAvg
+				jit = float32(math.Sqrt(float64(s.rttJit + o.rttJit)))
+			} else {
+				rtt = s.rttTrip + o.rttTrip
+			}
+		}
+		w.F32(rtt)
+		w.F32(jit)
+	}
+}
+
+// precedence is the IP precedence (top 3 bits) of a ToS byte.
+func precedence(tos uint8) uint8 { return tos >> 5 }
+
+// clock estimates the sender's timestamp tick and up-time (seconds).
+func clock(s *state) (float32, float64) {
+	if s.tcpOpts&optTimeBit == 0 {
+		return 0, 0
+	}
+	var tick float32
+	if n := s.tmS - s.tmSI; n != 0 {
+		tick = seconds(s.tmLast, s.tmFirst) / float32(n)
+		switch {
+		case tick < 0.002:
+			tick = 0.001 // Cisco, Windows
+		case tick < 0.005:
+			tick = 0.004 // Linux
+		case tick < 0.02:
+			tick = 0.01 // Linux
+		case tick < 0.7:
+			tick = 0.1 // Solaris, OpenBSD
+		default:
+			tick = 1
+		}
+	} else {
+		switch {
+		case s.minTTL >= 128:
+			tick = 0.1
+		case s.minTTL >= 64:
+			tick = 0.004
+		case s.minTTL > 32:
+			tick = 0.01
+		default:
+			tick = 0.001
+		}
+	}
+	return tick, float64(s.tmS) * float64(tick)
+}
+
+// ja4t renders the JA4T fingerprint window_options_MSS_scale of the flow
+// in slot, its scale part from the flow's own window-scale bit.
+func (t *TCPFlags) ja4t(slot int32, s *state, wsUsed bool) []byte {
+	b := strconv.AppendUint(t.ja4buf[:0], uint64(s.winInit), 10)
+	b = append(b, '_')
+	if s.ja4Cnt == 0 {
+		b = append(b, "00"...)
+	} else {
+		kinds := t.ja4[int(slot)*t.cfg.ja4tMax:]
+		for i := 0; i < int(s.ja4Cnt); i++ {
+			if i > 0 {
+				b = append(b, '-')
+			}
+			b = strconv.AppendUint(b, uint64(kinds[i]), 10)
+		}
+	}
+	b = append(b, '_')
+	if s.mss < 10 {
+		b = append(b, '0')
+	}
+	b = strconv.AppendUint(b, uint64(s.mss), 10)
+	b = append(b, '_')
+	if wsUsed {
+		b = strconv.AppendUint(b, uint64(s.ws), 10)
+	} else {
+		b = append(b, "00"...)
+	}
+	t.ja4buf = b
+	return b
+}
+
+// Report writes the end-report lines.
+func (t *TCPFlags) Report(r *report.Writer) {
+	t.aggregateLines(r)
+	if t.tot.scans != 0 || t.tot.succScans != 0 {
+		r.Plugin(registration.Name, "Number of TCP scans attempted, successful: %s, %s%s", report.Num(t.tot.scans),
+			report.Num(t.tot.succScans), pct(t.tot.succScans, t.tot.scans))
+	}
+	if t.tot.seqRetry != 0 || t.tot.synRetry != 0 {
+		r.Plugin(registration.Name, "Number of TCP SYN retries, seq retries: %s, %s", report.Num(t.tot.synRetry), report.Num(t.tot.seqRetry))
+	}
+	if t.winMinCnt != 0 && t.tcpPktvCnt != 0 {
+		r.Plugin(registration.Name, "Number WinSz below %d: %s%s", t.cfg.winMin, report.Num(t.winMinCnt), pct(t.winMinCnt, t.tcpPktvCnt))
+	}
+	if t.cfg.mptcp && t.mpPkts != 0 {
+		r.Plugin(registration.Name, "Aggregated MPTCP subtypes: tcpMPTBF=0x%04x", t.aggMPTBF)
+		r.Plugin(registration.Name, "Aggregated MPTCP flags: tcpMPF=0x%02x", t.aggMPF)
+		var pkts uint64
+		if t.counters != nil {
+			pkts = t.counters.Packets
+		}
+		r.Plugin(registration.Name, "Number of MPTCP packets: %s%s", report.Num(t.mpPkts), pct(t.mpPkts, pkts))
+	}
+}
+
+// pct renders " [p%]" of a/b as T2 does, also when b is 0 (nan).
+func pct(a, b uint64) string {
+	return " [" + strconv.FormatFloat(100*float64(a)/float64(b), 'f', 2, 64) + "%]"
+}
+
+func (t *TCPFlags) aggregateLines(r *report.Writer) {
+	if t.aggIPFlags != 0 {
+		r.Plugin(registration.Name, "Aggregated ipFlags=0x%04x", t.aggIPFlags)
+	}
+	if t.aggStat != 0 {
+		r.Plugin(registration.Name, "Aggregated tcpFStat=0x%04x", t.aggStat)
+	}
+	if t.aggFlags != 0 {
+		r.Plugin(registration.Name, "Aggregated tcpFlags=0x%04x", t.aggFlags)
+	}
+	if t.aggAnomaly != 0 {
+		r.Plugin(registration.Name, "Aggregated tcpAnomaly=0x%04x", t.aggAnomaly)
+	}
+	if t.aggToS != 0 {
+		r.Plugin(registration.Name, "Aggregated ipToS=0x%02x", t.aggToS)
+	}
+}
+
+// MonitorColumns implements plugin.Monitor.
+func (t *TCPFlags) MonitorColumns() []string {
+	return []string{"ipFlags", "tcpFStat", "tcpFlags", "tcpAnomaly", "tcpScan", "tcpSuccScan", "tcpSynRetries", "tcpSeqRetries"}
+}
+
+// MonitorValues implements plugin.Monitor: the aggregates, then the
+// counters (their change since the previous call in diff mode).
+func (t *TCPFlags) MonitorValues(w *record.Writer, diff bool) {
+	for _, v := range []uint16{t.aggIPFlags, t.aggStat, t.aggFlags, t.aggAnomaly} {
+		w.Field()
+		w.RawString("0x")
+		w.RawString(strconv.FormatUint(uint64(v), 16))
+	}
+	d := t.tot
+	if diff {
+		d = t.tot.minus(t.monSnap)
+		t.monSnap = t.tot
+	}
+	w.U64(d.scans)
+	w.U64(d.succScans)
+	w.U64(d.synRetry)
+	w.U64(d.seqRetry)
+}
+
+func (a totals) minus(b totals) totals {
+	return totals{a.scans - b.scans, a.succScans - b.succScans, a.seqRetry - b.seqRetry, a.synRetry - b.synRetry}
+}
+
+// MonitorReport implements plugin.Monitor: the USR1 report lines.
+func (t *TCPFlags) MonitorReport(r *report.Writer, diff bool) {
+	t.aggregateLines(r)
+	d := t.tot
+	if diff {
+		d = t.tot.minus(t.repSnap)
+		t.repSnap = t.tot
+	}
+	if d.succScans != 0 {
+		r.Plugin(registration.Name, "Number of TCP scans attempted, successful: %s, %s%s", report.Num(d.scans),
+			report.Num(d.succScans), pct(d.succScans, d.scans))
+	}
+	if d.synRetry != 0 {
+		r.Plugin(registration.Name, "Number of TCP SYN retries, seq retries: %s, %s", report.Num(d.synRetry), report.Num(d.seqRetry))
+	}
+}

@@ -1,0 +1,927 @@
+// Package tcpflags is the tcpFlags plugin (T2 number 130): per flow it
+// summarises the IP header (TTL, IP ID steps, ToS, flags, options,
+// checksums, fragments) and, for TCP, the header flags and anomalies,
+// SEQ/ACK accounting, window sizes, options (MSS, window scale,
+// timestamps, MPTCP), a JA4T fingerprint, the sender's clock tick and
+// boot time, and trip/round-trip estimates. It runs on every IP flow; only
+// the TCP columns stay 0 for other protocols.
+//
+// The columns, bits and report lines are T2 0.9.3's
+// (testdata/t2-outputs/plugin-tcpFlags.md). Two T2 bugs are fixed, see
+// docs/differences-from-t2.md: tcpJA4T keeps the '_' between the option
+// kinds and the MSS, and tcpJA4T's scale part and tcpWS come from the
+// flow's own window-scale bit, not from all flows written before it.
+package tcpflags
+
+import (
+	_ "embed"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/bits"
+	"unsafe"
+
+	"github.com/t2go/t2go/pkg/counters"
+	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/ipproto"
+	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/prefetch"
+	"github.com/t2go/t2go/pkg/record"
+)
+
+//go:embed tcpFlags.toml
+var embedded []byte
+
+// registration is this plugin as registered: its name and number come
+// from the header of tcpFlags.toml.
+var registration = plugin.Register(plugin.Descriptor{Defaults: embedded, Version: "0.9.3",
+	New: func() plugin.Plugin { return &TCPFlags{} }})
+
+var (
+	_ plugin.Initer         = (*TCPFlags)(nil)
+	_ plugin.FlowColumns    = (*TCPFlags)(nil)
+	_ plugin.NewFlowHandler = (*TCPFlags)(nil)
+	_ plugin.Layer4Handler  = (*TCPFlags)(nil)
+	_ plugin.FlowTerminator = (*TCPFlags)(nil)
+	_ plugin.Prefetcher     = (*TCPFlags)(nil)
+	_ plugin.Reporter       = (*TCPFlags)(nil)
+	_ plugin.Monitor        = (*TCPFlags)(nil)
+)
+
+// tcpFStat bits.
+const (
+	statIntDisOK  uint16 = 0x0001 // a packet was seen: compare with the previous one
+	statTmInit    uint16 = 0x0002 // TCP timestamp option initialised
+	statTmDec     uint16 = 0x0004 // TSval went backwards
+	statOptCorrpt uint16 = 0x0008 // TCP options corrupt or not captured
+	statWinInit   uint16 = 0x0010 // window tracking initialised
+	statWinUpd    uint16 = 0x0020 // window update
+	statWin0Prb   uint16 = 0x0040 // zero-window probe
+	statWin0Ack   uint16 = 0x0080 // zero-window probe ACK
+	statZWin      uint16 = 0x0100 // window below WINMIN
+	statWSUsed    uint16 = 0x0200 // window scaling in use
+	statWinFull   uint16 = 0x0400 // bytes in flight >= peer window
+	statWinUp     uint16 = 0x0800 // last window change was upwards
+	statL4ChkOpen uint16 = 0x1000 // L4 checksum of a fragmented datagram open
+	statSACK      uint16 = 0x4000 // SACK option seen
+	statMPTCP     uint16 = 0x8000 // MPTCP option seen
+
+	// the bits a packet starts from (the rest is per packet, ORed in)
+	statCarry = statIntDisOK | statTmInit | statWinInit | statWinUp | statMPTCP | statWSUsed
+)
+
+// ipFlags bits.
+const (
+	ipOptCorrpt  uint16 = 0x0001
+	ipIDRollOver uint16 = 0x0004
+	ipFragBlwMin uint16 = 0x0008
+	ipFragOutRng uint16 = 0x0010
+	ipFragBits   uint16 = 0x00e0 // reserved, DF, MF as in the IPv4 header byte
+	ipFragNxtPos uint16 = 0x0100
+	ipFragSeqErr uint16 = 0x0200
+	ipL3ChkErr   uint16 = 0x0400
+	ipL4ChkErr   uint16 = 0x0800
+	ipSnapHLen   uint16 = 0x1000
+	ipUDPLen     uint16 = 0x2000
+	ipSameTime   uint16 = 0x4000
+	ipTimeBack   uint16 = 0x8000
+)
+
+// TCP header flags and tcpFlags combination bits.
+const (
+	fFIN = 0x01
+	fSYN = 0x02
+	fRST = 0x04
+	fPSH = 0x08
+	fACK = 0x10
+	fURG = 0x20
+
+	fSynFinRst = fSYN | fFIN | fRST
+	fARSF      = fACK | fRST | fSYN | fFIN
+
+	cFinAck    uint16 = 0x0100
+	cSynAck    uint16 = 0x0200
+	cRstAck    uint16 = 0x0400
+	cNull      uint16 = 0x0800
+	cSynFin    uint16 = 0x1000
+	cSynFinRst uint16 = 0x2000
+	cRstFin    uint16 = 0x4000
+	cXmas      uint16 = 0x8000
+	cScanFlags uint16 = 0xf800
+)
+
+// tcpAnomaly bits.
+const (
+	aSynRetry  uint16 = 0x0001
+	aSeqTRetry uint16 = 0x0002
+	aSeqFRetry uint16 = 0x0004
+	aDupAck    uint16 = 0x0008
+	aKeepAlive uint16 = 0x0010
+	aKeepAck   uint16 = 0x0020
+	aSeqOutOrd uint16 = 0x0040
+	aSeqMess   uint16 = 0x0080
+	aAckUnseen uint16 = 0x0100
+	aPktNCap   uint16 = 0x0200
+	aScan      uint16 = 0x1000
+	aScanSucc  uint16 = 0x2000
+	aSynL7     uint16 = 0x4000
+
+	aCounted = 0x003f // bits dropped once a scan was detected
+)
+
+// States of the handshake timer.
+const (
+	rttNoSyn  uint8 = 0x00
+	rttSynSt  uint8 = 0x01
+	rttSynAck uint8 = 0x02
+	rttAck    uint8 = 0x04
+	rttStop   uint8 = 0x80
+)
+
+const (
+	retryFactor = 1.5    // timeout retransmission: gap > factor × summed ACK delays
+	fragMin     = 48     // smallest sane IP length of a fragment with MF
+	fragMax     = 0x1fff // largest fragment offset in 8-byte units
+	scanPMax    = 4      // a flow with SYN/FIN/scan flags and fewer packets is a scan
+	optTimeBit  = 0x00000100
+	maxJA4TOpts = 40
+)
+
+// state is one flow's tcpFlags state, in its slot of TCPFlags.st.
+type state struct {
+	lastPkt      packet.Time
+	tmFirst      packet.Time // first packet with a TSval not going back
+	tmLast       packet.Time // last packet with a timestamp option
+	seqBytes     int64
+	ackBytes     int64
+	mLen         int64  // payload bytes of the TCP packets
+	seqN         uint32 // next expected sequence number
+	seqT         uint32 // last sequence number
+	ackT         uint32 // last acknowledgement number
+	seqI         uint32
+	ackI         uint32 // -s with SPKTMD_SEQACKREL: base of the relative ACKs
+	seqMax       uint32
+	ip6HHOpts    uint32
+	ip6DOpts     uint32
+	ipOpts       uint32
+	tcpOpts      uint32
+	tmS, tmER    uint32
+	tmSI, tmSLst uint32
+	rttTrip      float32
+	rttMin       float32
+	rttMax       float32
+	rttAvg       float32
+	rttJit       float32
+	pktCnt       float32
+	winLst       uint32
+	winTLen      uint32 // bytes in flight
+	winTLenMax   uint32
+	winInit      uint32
+	winAvg       float32
+	winMinCnt    uint32
+	pktvCnt      uint32
+	winMin       uint32
+	winMax       uint32
+	wUp, wDwn    uint16
+	wChg         uint16
+	pSeqCnt      uint16
+	seqFault     uint16
+	pAckCnt      uint16
+	ackFault     uint16
+	totL4Len     uint32
+	l4HdrSum     uint16
+	l4CalSum     uint16
+	stat         uint16
+	statLst      uint16
+	anomaly      uint16
+	anomalyLst   uint16
+	mss          uint16
+	optCnt       uint16
+	optPktCnt    uint16
+	ipID         uint16
+	ipMinID      uint16
+	ipMaxID      uint16
+	ipFlags      uint16
+	nxtFrag      uint16
+	flags        uint16 // tcpFlags column
+	mpTBF        uint16
+	ip6HHCnt     uint16
+	ip6DCnt      uint16
+	ipOptCnt     uint16
+	ja4Cnt       uint16
+	ipCpCl       uint8
+	ws           uint8
+	tos          uint8
+	minTTL       uint8
+	maxTTL       uint8
+	ttlChg       uint8
+	ttl          uint8
+	rttFlag      uint8
+	flagsL       uint8 // last packet's header flags
+	mpF          uint8
+	mpAID        uint8
+	mpDSSF       uint8
+	scanPkts     uint8
+	flgCnt       [16]uint16
+}
+
+// settings are the plugin's defines (tcpFlags.toml).
+type settings struct {
+	ipTos        int
+	rtt          bool
+	ipChecksum   int
+	windowSize   bool
+	winMin       uint32
+	seqAck       bool
+	fragAnalyze  bool
+	natBtEst     bool
+	scanDetector bool
+	mptcp        bool
+	ja4t         bool
+	ja4tMax      int
+	flagCount    bool
+	seqAckRel    bool // -s: SEQ/ACK relative to the first ones
+	seqAckHex    bool // -s: SEQ/ACK in hex
+}
+
+// totals are the run's counters behind the report lines.
+type totals struct {
+	scans, succScans, seqRetry, synRetry uint64
+}
+
+// TCPFlags is the plugin instance.
+type TCPFlags struct {
+	cfg      settings
+	table    *flow.Table
+	counters *counters.Counters
+	st       []state
+	ja4      []uint8 // JA4TOPTMX option kinds per slot
+
+	winMinCnt, tcpPktvCnt, mpPkts uint64
+	tot                           totals
+	monSnap, repSnap              totals
+
+	// ORed over the written flows
+	aggIPFlags, aggStat, aggFlags, aggAnomaly, aggMPTBF uint16
+	aggToS, aggMPF                                      uint8
+
+	ja4buf []byte
+
+	pktMode    bool    // -s: note each packet's values
+	pkt        pktVals // the current packet's, for WritePacket
+	numPktCols int
+}
+
+// Init reads the settings and sizes the per-flow state.
+func (t *TCPFlags) Init(env *plugin.Env) error {
+	cfg, err := readSettings(env.Settings.Int)
+	if err != nil {
+		return err
+	}
+	t.cfg = cfg
+	t.table = env.Table
+	t.counters = env.Counters
+	n := 0
+	if env.Table != nil {
+		n = env.Table.Capacity()
+	}
+	t.st = make([]state, n)
+	if cfg.ja4t {
+		t.ja4 = make([]uint8, n*cfg.ja4tMax)
+	}
+	t.ja4buf = make([]byte, 0, 16+4*maxJA4TOpts+16)
+	t.pktMode = env.PacketMode
+	t.numPktCols = len(t.PacketColumns())
+	return nil
+}
+
+// readSettings reads the defines through get. The configuration already
+// checked them against the ranges of tcpFlags.toml; the bounds here guard
+// the arrays they size.
+func readSettings(get func(key string) int64) (settings, error) {
+	var s settings
+	var err error
+	val := func(key string, lo, hi int64) int64 {
+		v := get(key)
+		if (v < lo || v > hi) && err == nil {
+			err = fmt.Errorf("%s: %s = %d is out of range [%d - %d]", registration.Name, key, v, lo, hi)
+		}
+		return v
+	}
+	on := func(key string) bool { return val(key, 0, 1) != 0 }
+	s.ipTos = int(val("IPTOS", 0, 2))
+	s.rtt = on("RTT_ESTIMATE")
+	s.ipChecksum = int(val("IPCHECKSUM", 0, 2))
+	s.windowSize = on("WINDOWSIZE")
+	s.winMin = uint32(val("WINMIN", 0, 65535))
+	s.seqAck = on("SEQ_ACK_NUM")
+	s.fragAnalyze = on("FRAG_ANALYZE")
+	s.natBtEst = on("NAT_BT_EST")
+	s.scanDetector = on("SCAN_DETECTOR")
+	s.mptcp = on("MPTCP")
+	s.ja4t = on("TCPJA4T")
+	s.ja4tMax = int(val("JA4TOPTMX", 1, maxJA4TOpts))
+	s.flagCount = val("TCPFLGCNT", 0, 1) != 0
+	s.seqAckRel = val("SPKTMD_SEQACKREL", 0, 1) != 0
+	s.seqAckHex = val("SPKTMD_SEQACKHEX", 0, 1) != 0
+	return s, err
+}
+
+// PrefetchSlot implements plugin.Prefetcher: every cache line of the
+// slot's state (about 270 bytes), which OnFlowTerminate reads whole.
+func (t *TCPFlags) PrefetchSlot(slot int32, b *prefetch.Batch) {
+	if int(slot) < len(t.st) {
+		p := unsafe.Pointer(&t.st[slot])
+		for off := uintptr(0); off < unsafe.Sizeof(state{}); off += 64 {
+			b.Add(unsafe.Add(p, off))
+		}
+		b.Add(unsafe.Add(p, unsafe.Sizeof(state{})-1))
+	}
+}
+
+// Columns implements plugin.FlowColumns.
+func (t *TCPFlags) Columns() []record.Column {
+	c := []record.Column{
+		{Name: "tcpFStat", Type: "H16", Desc: "tcpFlags status"},
+		{Name: "ipMindIPID", Type: "U16", Desc: "IP minimum delta IP ID"},
+		{Name: "ipMaxdIPID", Type: "U16", Desc: "IP maximum delta IP ID"},
+		{Name: "ipMinTTL", Type: "U8", Desc: "IP minimum TTL"},
+		{Name: "ipMaxTTL", Type: "U8", Desc: "IP maximum TTL"},
+		{Name: "ipTTLChg", Type: "U8", Desc: "IP TTL change count"},
+	}
+	switch t.cfg.ipTos {
+	case 2:
+		c = append(c, record.Column{Name: "ipToSPrec_ecn", Type: "U8_U8", Desc: "IP Type of Service: Precedence and ECN"})
+	case 1:
+		c = append(c, record.Column{Name: "ipToSDscp_ecn", Type: "U8_U8", Desc: "IP Type of Service: DSCP and ECN decimal"})
+	default:
+		c = append(c, record.Column{Name: "ipToS", Type: "H8", Desc: "IP Type of Service hex"})
+	}
+	c = append(c,
+		record.Column{Name: "ipFlags", Type: "H16", Desc: "IP aggregated flags"},
+		record.Column{Name: "ipOptCnt", Type: "U16", Desc: "IP options count"},
+		record.Column{Name: "ipOptCpCl_Num", Type: "H8_H32", Desc: "IP aggregated options, copy-class and number"},
+		record.Column{Name: "ip6OptCntHH_D", Type: "U16_U16", Desc: "IPv6 Hop-by-Hop destination option counts"},
+		record.Column{Name: "ip6OptHH_D", Type: "H32_H32", Desc: "IPv6 aggregated Hop-by-Hop destination options"},
+	)
+	if t.cfg.seqAck {
+		c = append(c,
+			record.Column{Name: "tcpISeqN", Type: "U32", Desc: "TCP initial sequence number"},
+			record.Column{Name: "tcpPSeqCnt", Type: "U16", Desc: "TCP packet seq count"},
+			record.Column{Name: "tcpSeqSntBytes", Type: "U64", Desc: "TCP sent seq diff bytes"},
+			record.Column{Name: "tcpSeqFaultCnt", Type: "U16", Desc: "TCP sequence number fault count"},
+			record.Column{Name: "tcpPAckCnt", Type: "U16", Desc: "TCP packet ACK count"},
+			record.Column{Name: "tcpFlwLssAckRcvdBytes", Type: "U64", Desc: "TCP flawless ACK received bytes"},
+			record.Column{Name: "tcpAckFaultCnt", Type: "U16", Desc: "TCP ACK number fault count"},
+			record.Column{Name: "tcpBFlgtMx", Type: "U32", Desc: "TCP Bytes in Flight MAX"},
+		)
+	}
+	if t.cfg.windowSize {
+		c = append(c,
+			record.Column{Name: "tcpInitWinSz", Type: "U32", Desc: "TCP initial effective window size"},
+			record.Column{Name: "tcpAvgWinSz", Type: "F", Desc: "TCP average effective window size"},
+			record.Column{Name: "tcpMinWinSz", Type: "U32", Desc: "TCP minimum effective window size"},
+			record.Column{Name: "tcpMaxWinSz", Type: "U32", Desc: "TCP maximum effective window size"},
+			record.Column{Name: "tcpWinSzDwnCnt", Type: "U16", Desc: "TCP effective window size change down count"},
+			record.Column{Name: "tcpWinSzUpCnt", Type: "U16", Desc: "TCP effective window size change up count"},
+			record.Column{Name: "tcpWinSzChgDirCnt", Type: "U16", Desc: "TCP effective window size direction change count"},
+			record.Column{Name: "tcpWinSzThRt", Type: "F", Desc: "TCP packet count ratio below window size WINMIN threshold"},
+		)
+	}
+	c = append(c,
+		record.Column{Name: "tcpFlags", Type: "H16", Desc: "TCP aggregated protocol flags (FIN-ACK, SYN-ACK, RST-ACK, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN)"},
+		record.Column{Name: "tcpAnomaly", Type: "H16", Desc: "TCP aggregated header anomaly flags"},
+	)
+	if t.cfg.flagCount {
+		c = append(c, record.Column{Name: "tcpCntF_S_R_P_A_U_E_C_FA_SA_RA_N_SF_SFR_RF_X",
+			Type: "U16_U16_U16_U16_U16_U16_U16_U16_U16_U16_U16_U16_U16_U16_U16_U16", Desc: "TCP flags counts"})
+	}
+	if t.cfg.ja4t {
+		c = append(c, record.Column{Name: "tcpJA4T", Type: "SC", Desc: "TCP JA4T/JA4TS fingerprint"})
+	}
+	c = append(c,
+		record.Column{Name: "tcpOptPktCnt", Type: "U16", Desc: "TCP options packet count"},
+		record.Column{Name: "tcpOptCnt", Type: "U16", Desc: "TCP options count"},
+		record.Column{Name: "tcpOptions", Type: "H32", Desc: "TCP aggregated options"},
+		record.Column{Name: "tcpMSS", Type: "U16", Desc: "TCP maximum segment size"},
+		record.Column{Name: "tcpWS", Type: "U16", Desc: "TCP window scale"},
+	)
+	if t.cfg.mptcp {
+		c = append(c,
+			record.Column{Name: "tcpMPTBF", Type: "H16", Desc: "TCP MPTCP type bitfield"},
+			record.Column{Name: "tcpMPF", Type: "H8", Desc: "TCP MPTCP flags"},
+			record.Column{Name: "tcpMPAID", Type: "U8", Desc: "TCP MPTCP address ID"},
+			record.Column{Name: "tcpMPDSSF", Type: "H8", Desc: "TCP MPTCP DSS flags"},
+		)
+	}
+	if t.cfg.natBtEst {
+		c = append(c,
+			record.Column{Name: "tcpTmS", Type: "U32", Desc: "TCP time stamp"},
+			record.Column{Name: "tcpTmER", Type: "U32", Desc: "TCP time echo reply"},
+			record.Column{Name: "tcpEcI", Type: "F", Desc: "TCP estimated counter increment"},
+			record.Column{Name: "tcpUtm", Type: "D", Desc: "TCP estimated up time"},
+			record.Column{Name: "tcpBtm", Type: "U64.U32", Desc: "TCP estimated boot time"},
+		)
+	}
+	if t.cfg.rtt {
+		c = append(c,
+			record.Column{Name: "tcpSSASAATrip", Type: "F", Desc: "TCP trip time (A: SYN, SYN-ACK, B: SYN-ACK, ACK)"},
+			record.Column{Name: "tcpRTTAckTripMin", Type: "F", Desc: "TCP ACK trip min"},
+			record.Column{Name: "tcpRTTAckTripMax", Type: "F", Desc: "TCP ACK trip max"},
+			record.Column{Name: "tcpRTTAckTripAvg", Type: "F", Desc: "TCP ACK trip average"},
+			record.Column{Name: "tcpRTTAckTripJitAvg", Type: "F", Desc: "TCP ACK trip jitter average"},
+			record.Column{Name: "tcpRTTSseqAA", Type: "F", Desc: "TCP round trip time (A: SYN, SYN-ACK, ACK, B: ACK-ACK)"},
+			record.Column{Name: "tcpRTTAckJitAvg", Type: "F", Desc: "TCP ACK round trip average jitter"},
+		)
+	}
+	return c
+}
+
+// OnNewFlow resets the slot (slots are reused) and takes the first
+// packet's TTL, IP ID and sequence numbers.
+func (t *TCPFlags) OnNewFlow(p *packet.Packet, f *flow.Flow) {
+	if int(f.Slot) >= len(t.st) {
+		return
+	}
+	s := &t.st[f.Slot]
+	*s = state{lastPkt: p.TS, ipMinID: 0xffff, rttMin: 0xffff}
+	if f.Status&packet.L2Flow != 0 || p.IPVer == 0 {
+		return
+	}
+	s.ttl, s.minTTL, s.maxTTL = p.TTL, p.TTL, p.TTL
+	if p.IPVer == ipproto.V4 {
+		s.ipID = uint16(p.IPID)
+	}
+	if p.L4Proto != ipproto.TCP {
+		return
+	}
+	l4 := int(p.L3Off) + int(p.IPHdrLen)
+	seq, ack := be32(p.Raw, l4+4), be32(p.Raw, l4+8)
+	s.seqI, s.seqT, s.seqN, s.seqMax, s.ackT = seq, seq, seq, seq, ack
+	s.ackI = ack
+	if f.Opposite != flow.None && int(f.Opposite) < len(t.st) {
+		o := &t.st[f.Opposite]
+		o.ackI = seq
+		s.ackI = o.seqI
+	}
+	if byteAt(p.Raw, l4+13) == fSYN && p.SnapL7Len != 0 {
+		s.anomaly |= aSynL7
+	}
+}
+
+// byteAt returns b[i], 0 outside b (T2 reads such bytes from its packet
+// buffer; a capture cut short gives us nothing to read).
+func byteAt(b []byte, i int) uint8 {
+	if i < 0 || i >= len(b) {
+		return 0
+	}
+	return b[i]
+}
+
+func be16(b []byte, i int) uint16 { return uint16(byteAt(b, i))<<8 | uint16(byteAt(b, i+1)) }
+func be32(b []byte, i int) uint32 { return uint32(be16(b, i))<<16 | uint32(be16(b, i+2)) }
+
+// seconds is t − u in seconds as T2 computes the gap between packets.
+func seconds(t, u packet.Time) float32 { return float32(float64(t-u) / 1e9) }
+
+// tripTime is |t − u| as T2 computes packet trip times: the sub-second
+// parts go through float32 first, which shows in the 7th digit.
+func tripTime(t, u packet.Time) float32 {
+	d := float64(t.Sec()-u.Sec()) + float64(float32(t.Nsec())-float32(u.Nsec()))/1e9
+	return float32(math.Abs(d))
+}
+
+// ip6Ext finds the IPv6 extension headers of p: offsets of the hop-by-hop
+// and destination option headers and of the fragment header (-1: none).
+func ip6Ext(p *packet.Packet) (hh, dst, frag int) {
+	hh, dst, frag = -1, -1, -1
+	b := p.Raw
+	off := int(p.L3Off)
+	end := off + int(p.IPHdrLen)
+	nh := byteAt(b, off+6)
+	for pos := off + 40; pos < end && pos+8 <= len(b); {
+		switch nh {
+		case ipproto.HopOpts:
+			if hh < 0 {
+				hh = pos
+			}
+			nh = b[pos]
+			pos += (int(b[pos+1]) + 1) * 8
+		case ipproto.DstOpts:
+			dst = pos
+			nh = b[pos]
+			pos += (int(b[pos+1]) + 1) * 8
+		case ipproto.Routing:
+			nh = b[pos]
+			pos += (int(b[pos+1]) + 1) * 8
+		case ipproto.Fragment:
+			frag = pos
+			nh = b[pos]
+			pos += 8
+		case ipproto.AH:
+			nh = b[pos]
+			pos += (int(b[pos+1]) + 2) * 4
+		default:
+			return
+		}
+	}
+	return
+}
+
+// OnLayer4 updates the flow with one IP packet.
+func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
+	if int(f.Slot) >= len(t.st) || p.L3Off < 0 {
+		return
+	}
+	cfg := &t.cfg
+	s := &t.st[f.Slot]
+	var o *state
+	var of *flow.Flow
+	if f.Opposite != flow.None && int(f.Opposite) < len(t.st) && t.table != nil {
+		o = &t.st[f.Opposite]
+		of = t.table.Flow(f.Opposite)
+	}
+	if cfg.rtt {
+		s.pktCnt++
+	}
+	b := p.Raw
+	l3 := int(p.L3Off)
+	l3HdrLen := int(p.IPHdrLen)
+	l3Len := uint16(p.L3Len)
+	var ipFlags, ipID uint16
+	var ipFrag uint16 // T2's fragment field: bit patterns as it reads them
+	var more bool     // more fragments follow
+	var tos uint8
+	stat := s.stat & statCarry
+	v := &t.pkt
+	if t.pktMode {
+		*v = pktVals{num: p.Num}
+	}
+
+	if p.IPVer == ipproto.V6 {
+		hh, dst, fr := ip6Ext(p)
+		if fr >= 0 {
+			v.fragOff = be16(b, fr+2)
+			// T2 loads the offset field in host (little-endian) order here.
+			raw := uint16(byteAt(b, fr+2)) | uint16(byteAt(b, fr+3))<<8
+			ipFlags = (raw << 1) & ipFragBits
+			ipFrag = be16(b, fr+2) >> 3
+			more = raw&0x0100 != 0
+		}
+		hhLen, dLen := 0, 0
+		if hh >= 0 {
+			hhLen = (int(byteAt(b, hh+1))+1)<<3 - 2
+		}
+		if dst >= 0 {
+			dLen = (int(byteAt(b, dst+1))+1)<<3 - 2
+		}
+		v.hhOff, v.hhLen, v.dOff, v.dLen = hh+2, hhLen, dst+2, dLen
+		if hhLen > 0 || dLen > 0 {
+			if int(p.SnapL3Len) < l3HdrLen || int(l3Len) < l3HdrLen {
+				ipFlags |= ipOptCorrpt
+			} else {
+				s.ip6HHOpts, s.ip6HHCnt = ip6Options(b, hh+2, hhLen, s.ip6HHOpts, s.ip6HHCnt)
+				s.ip6DOpts, s.ip6DCnt = ip6Options(b, dst+2, dLen, s.ip6DOpts, s.ip6DCnt)
+			}
+		}
+		tos = uint8(be16(b, l3) >> 4)
+	} else {
+		ipFlags = uint16(byteAt(b, l3+6)) & ipFragBits
+		// ip_off & FRAGIDM_N on a little-endian load: MF and the offset.
+		ipFrag = be16(b, l3+6) & 0x3fff
+		more = ipFrag&0x2000 != 0
+		v.fragOff = be16(b, l3+6)
+		v.optOff, v.optLen = l3+20, l3HdrLen-20
+		if optLen := l3HdrLen - 20; optLen > 0 {
+			if int(p.SnapL3Len) < l3HdrLen || int(l3Len) < l3HdrLen {
+				ipFlags |= ipOptCorrpt
+			} else {
+				ipFlags |= t.ipv4Options(s, b, l3+20, optLen)
+			}
+		}
+		tos = byteAt(b, l3+1)
+	}
+	ttl := p.TTL
+	if ttl != s.ttl {
+		s.ttlChg++
+	}
+	s.ttl = ttl
+	s.minTTL = min(s.minTTL, ttl)
+	s.maxTTL = max(s.maxTTL, ttl)
+	s.tos |= tos
+	v.tos, v.ttl = tos, ttl
+
+	// The IPv6 offset is in host order (units), the IPv4 one still in
+	// wire order with MF: "first fragment" means different bits for each.
+	var laterFrag bool
+	if p.IPVer == ipproto.V6 {
+		laterFrag = ipFrag&swap16(0x1fff) != 0
+	} else {
+		laterFrag = ipFrag&0x1fff != 0
+	}
+	l4HdrLen := uint16(8)
+	l4Len := l3Len - uint16(l3HdrLen)
+	l4 := l3 + l3HdrLen
+
+	if p.IPVer == ipproto.V4 {
+		ipID = uint16(p.IPID)
+		if stat&statIntDisOK != 0 {
+			diff := int32(ipID) - int32(s.ipID)
+			v.ipIDDiff = diff
+			if ipID < s.ipID {
+				ipFlags |= ipIDRollOver // every decrease counts as roll-over in T2 0.9.3
+			}
+			if diff < int32(s.ipMinID) {
+				s.ipMinID = uint16(diff)
+			}
+			if diff > int32(s.ipMaxID) {
+				s.ipMaxID = uint16(diff)
+			}
+		}
+		v.ipID, v.ipHdrSum = ipID, be16(b, l3+10)
+		if int(p.SnapL3Len) < l3HdrLen {
+			ipFlags |= ipSnapHLen | ipL3ChkErr
+		} else if cfg.ipChecksum > 0 {
+			v.ipCalSum = ^checksum(b, l3, l3HdrLen, 5, 0)
+			if v.ipHdrSum != v.ipCalSum {
+				ipFlags |= ipL3ChkErr
+			}
+		}
+	}
+
+	pseudo := true
+	chkLen := l4Len
+	doL4 := true
+	if !laterFrag {
+		stat |= statL4ChkOpen
+		pos := 0
+		switch p.L4Proto {
+		case ipproto.ICMP, ipproto.IGMP:
+			pos, pseudo = 1, false
+		case ipproto.ICMPv6:
+			pos, l4HdrLen = 1, 4
+		case ipproto.TCP:
+			pos, l4HdrLen = 8, p.L4HdrLen
+		case ipproto.UDPLite, ipproto.UDP:
+			ulen := be16(b, l4+4)
+			if p.L4Proto == ipproto.UDPLite {
+				if ulen >= 8 && ulen <= l4Len {
+					chkLen = ulen
+				} else {
+					ipFlags |= ipUDPLen
+				}
+			}
+			if p.SnapL4Len != uint32(ulen) {
+				ipFlags |= ipUDPLen
+			}
+			pos = 3
+		case ipproto.GRE:
+			if byteAt(b, l4)&0x80 != 0 {
+				pos = 2
+			} else {
+				l4HdrLen = 4
+			}
+		case ipproto.OSPF:
+			pos = 6
+			if byteAt(b, l4) == 2 {
+				l4HdrLen, pseudo = 24, false
+			} else {
+				l4HdrLen = 16
+			}
+		default:
+			if p.SnapL3Len < uint32(l3Len) {
+				ipFlags |= ipSnapHLen | ipL4ChkErr
+			}
+			stat &^= statL4ChkOpen
+			doL4 = false
+		}
+		if doL4 {
+			s.l4HdrSum = be16(b, l4+2*pos)
+			v.l4HdrSum = s.l4HdrSum
+			s.totL4Len = 0
+			if p.SnapL3Len < uint32(l3Len) || p.SnapL4Len < uint32(l4Len) {
+				ipFlags |= ipSnapHLen | ipL4ChkErr
+			} else if cfg.ipChecksum > 1 {
+				s.l4CalSum = checksum(b, l4, int(chkLen), pos, 0)
+			}
+		}
+	}
+	if doL4 && cfg.ipChecksum > 1 {
+		s.totL4Len += uint32(l4Len)
+		if !more {
+			if pseudo {
+				n := uint32(l4Len)
+				if laterFrag {
+					n = s.totL4Len
+				}
+				s.l4CalSum = pseudoSum(p, n, s.l4CalSum)
+			}
+			cal := s.l4CalSum
+			if cal != 0xffff {
+				cal = ^cal
+			}
+			if s.l4HdrSum != cal {
+				ipFlags |= ipL4ChkErr
+			}
+			v.l4HdrSum, v.l4CalSum = s.l4HdrSum, cal
+			stat &^= statL4ChkOpen
+		}
+	}
+
+	// time since the flow's previous packet
+	gap := seconds(p.TS, s.lastPkt)
+	if stat&statIntDisOK != 0 {
+		if gap == 0 {
+			ipFlags |= ipSameTime
+		} else if gap < 0 {
+			ipFlags |= ipTimeBack
+			f.Status |= packet.TimeJump
+			p.Status |= packet.TimeJump
+		}
+	}
+	s.lastPkt = p.TS
+
+	if cfg.fragAnalyze && ipFrag != 0 {
+		var units uint16
+		if p.IPVer == ipproto.V6 {
+			units = swap16(ipFrag) & fragMax
+		} else {
+			units = ipFrag & fragMax
+		}
+		if more && l3Len < fragMin {
+			ipFlags |= ipFragBlwMin
+		}
+		if int(units)-int(s.nxtFrag) > 1 {
+			ipFlags |= ipFragNxtPos
+		}
+		s.nxtFrag = units + l4Len>>3
+		if s.nxtFrag > fragMax {
+			ipFlags |= ipFragOutRng
+		}
+	}
+	s.ipFlags |= ipFlags
+	s.ipID = ipID
+	v.ipFlags = ipFlags
+
+	if o != nil && cfg.rtt && s.rttFlag != rttStop {
+		trip := tripTime(p.TS, of.Last)
+		if trip < o.rttMin {
+			o.rttMin = trip
+		}
+		if trip > o.rttMax {
+			o.rttMax = trip
+		}
+		if o.rttFlag&(rttSynSt|rttSynAck) != 0 && o.pktCnt == 1 {
+			o.rttTrip, o.rttAvg = trip, trip
+		} else {
+			d := trip - o.rttAvg
+			o.rttAvg += d / s.pktCnt
+			o.rttJit += (d*d - o.rttJit) / s.pktCnt
+			o.rttFlag = rttAck
+		}
+	} else if o != nil && !cfg.rtt {
+		o.rttFlag = rttNoSyn
+	}
+
+	if p.L4Proto != ipproto.TCP || laterFrag {
+		if cfg.rtt {
+			if s.pktCnt == 1 {
+				s.rttFlag = rttSynAck
+			} else if s.rttFlag == rttSynAck {
+				s.rttFlag = rttAck
+			}
+		}
+		s.stat |= stat | statIntDisOK
+		return
+	}
+	t.tcp(p, f, s, o, stat, gap, l4, l3HdrLen, l4HdrLen, l4Len)
+}
+
+func swap16(v uint16) uint16 { return v<<8 | v>>8 }
+
+// ip6Options walks the options of an IPv6 hop-by-hop or destination
+// header (n bytes at off) until a Pad1, adding each type's bit.
+func ip6Options(b []byte, off, n int, bits uint32, cnt uint16) (uint32, uint16) {
+	for i := 0; i < n; {
+		typ := byteAt(b, off+i)
+		if typ == 0 {
+			break
+		}
+		bits |= 1 << (typ & 0x1f)
+		cnt++
+		i += int(byteAt(b, off+i+1)) + 2
+	}
+	return bits, cnt
+}
+
+// ipv4Options walks the IPv4 options (n bytes at off) and returns the
+// ipFlags they raise.
+func (t *TCPFlags) ipv4Options(s *state, b []byte, off, n int) uint16 {
+	for i := 0; i < n; {
+		typ := byteAt(b, off+i)
+		if typ == 0 {
+			break
+		}
+		s.ipCpCl |= typ & 0xe0
+		s.ipOpts |= 1 << (typ & 0x1f)
+		s.ipOptCnt++
+		l := byteAt(b, off+i+1)
+		if typ > 1 && l == 0 {
+			return ipOptCorrpt
+		}
+		if typ > 1 {
+			i += int(l)
+		} else {
+			i++
+		}
+	}
+	return 0
+}
+
+// checksum is the one's-complement sum (folded, not inverted) of the n
+// bytes at b[off:], the 16-bit word number skip left out (0: none),
+// started from sum. Bytes past b count as 0.
+func checksum(b []byte, off, n, skip int, sum uint16) uint16 {
+	if off < 0 || off > len(b) {
+		n = 0
+	} else if n > len(b)-off {
+		n = len(b) - off
+	}
+	if n <= 0 {
+		return sum
+	}
+	d := b[off : off+n]
+	acc := uint64(sum)
+	if s := 2 * skip; skip > 0 && s < n {
+		acc += wordSum(d[:s])
+		if s+2 < n {
+			acc += wordSum(d[s+2:])
+		}
+	} else {
+		acc += wordSum(d)
+	}
+	return fold(acc)
+}
+
+// wordSum adds the big-endian 16-bit words of d (an odd last byte is the
+// high byte of a word). It adds 64-bit words with carry: as 2^16 ≡ 1
+// modulo 0xffff, their sum folds to the same one's-complement sum.
+func wordSum(d []byte) uint64 {
+	var acc, carry, c uint64
+	for len(d) >= 32 {
+		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d), 0)
+		carry += c
+		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d[8:]), 0)
+		carry += c
+		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d[16:]), 0)
+		carry += c
+		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d[24:]), 0)
+		carry += c
+		d = d[32:]
+	}
+	for len(d) >= 8 {
+		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d), 0)
+		carry += c
+		d = d[8:]
+	}
+	sum := acc>>32 + acc&0xffffffff + carry // a carry out of bit 63 is worth 1
+	for len(d) >= 2 {
+		sum += uint64(binary.BigEndian.Uint16(d))
+		d = d[2:]
+	}
+	if len(d) == 1 {
+		sum += uint64(d[0]) << 8
+	}
+	return sum
+}
+
+func fold(acc uint64) uint16 {
+	for acc > 0xffff {
+		acc = acc&0xffff + acc>>16
+	}
+	return uint16(acc)
+}
+
+// pseudoSum adds the IPv4/IPv6 pseudo header (addresses, protocol, L4
+// length n) to sum.
+func pseudoSum(p *packet.Packet, n uint32, sum uint16) uint16 {
+	acc := uint32(sum)
+	words := 4
+	if p.IPVer == ipproto.V6 {
+		words = 16
+	}
+	for i := 0; i < words; i += 2 {
+		acc += uint32(p.SrcIP[i])<<8 | uint32(p.SrcIP[i+1])
+		acc += uint32(p.DstIP[i])<<8 | uint32(p.DstIP[i+1])
+	}
+	acc += uint32(p.L4Proto)
+	if p.IPVer == ipproto.V6 {
+		acc += n >> 16
+	}
+	acc += n & 0xffff
+	for acc > 0xffff {
+		acc = acc&0xffff + acc>>16
+	}
+	return uint16(acc)
+}
