@@ -32,7 +32,7 @@ func TestCoreDefaults(t *testing.T) {
 		"NUMFLWRM": 1, "FDURLIMIT": 0, "ETH_ACTIVATE": 1, "IPV6_ACTIVATE": 2,
 		"SCTP_ACTIVATE": 0, "PACKETLENGTH": 3, "T2_PRI_HDRDESC": 1, "T2_HDRDESC_AGGR": 1,
 		"SPKTMD_PKTNO": 1, "SPKTMD_PCNTC": 1, "SPKTMD_PCNTH": 0, "SNAPLEN": 65535,
-		"RXBUFSIZE": 33554432, "POLLTM": 5, "MFPTMOUT": 0, "RROP": 0, "MIN_MAX_ESTIMATE": 0,
+		"RXBUFSIZE": 33554432, "WORKERS": 1, "POLLTM": 5, "MFPTMOUT": 0, "RROP": 0, "MIN_MAX_ESTIMATE": 0,
 	}
 	for k, want := range ints {
 		if got := c.Int(Core, k); got != want {

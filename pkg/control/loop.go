@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/t2go/t2go/pkg/capture"
+	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/engine"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/report"
@@ -47,7 +48,11 @@ func (r *Run) openSource() error {
 		case InputSeries:
 			o2.src, o2.err = capture.OpenSeries(r.opt.Input, o)
 		case InputLive:
-			o2.src, o2.err = capture.OpenLive(r.opt.Input, o)
+			if r.pool != nil {
+				o2.src, o2.err = r.pool.openFanout(r.opt.Input, o)
+			} else {
+				o2.src, o2.err = capture.OpenLive(r.opt.Input, o)
+			}
 			if o2.err != nil {
 				o2.err = liveHint(o2.err)
 			}
@@ -62,6 +67,9 @@ func (r *Run) openSource() error {
 		r.src = o2.src
 		if r.opt.InputKind == InputLive {
 			r.onFile(r.src.Info())
+			if r.cfg.verbose > 0 {
+				r.repW.Info("%s", r.capturePath())
+			}
 		}
 		return nil
 	case <-r.opt.Signals.Interrupted():
@@ -112,6 +120,9 @@ func (r *Run) printFile(ci capture.Info) {
 
 // loop runs until the input ends or a signal stops it.
 func (r *Run) loop() error {
+	if r.pool != nil {
+		return r.pool.loop()
+	}
 	r.opt.Signals.SetHalt(func(abort bool) {
 		if abort {
 			r.eng.Abort()
@@ -181,7 +192,12 @@ func (r *Run) outputGone() bool {
 		return false
 	}
 	r.pipeGone = true
-	c := r.eng.Counters()
+	var c *counters.Counters
+	if r.pool != nil {
+		r.pool.stopTheWorld(func() { c = r.counters() })
+	} else {
+		c = r.counters()
+	}
 	fmt.Fprintf(r.opt.Stderr, "[WRN] The reader of stdout went away after %d packets: the rest of the input is not read; the flows seen so far are written, then t2 exits with status 1\n", c.Packets)
 	if r.opt.LogFile {
 		r.repW.Warn("The reader of stdout went away: removing all flows and exiting")
@@ -248,6 +264,14 @@ func (r *Run) setPeriodic(on bool) {
 // wall-clock time, so idle rows show the real interval (T2 only refreshes
 // after 1.5 s without packets, giving rows of 1.5 s and 0 s).
 func (r *Run) refreshIdleClock() {
+	if r.pool != nil {
+		for _, w := range r.pool.ws {
+			if time.Since(w.eng.LastPacketWall()) >= 100*time.Millisecond {
+				w.eng.AdvanceClock(packet.Time(time.Now().UnixNano()))
+			}
+		}
+		return
+	}
 	if r.opt.InputKind != InputLive || time.Since(r.eng.LastPacketWall()) < 100*time.Millisecond {
 		return
 	}

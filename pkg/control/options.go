@@ -34,6 +34,7 @@ type Options struct {
 	SnapLen     int     // -S (0 = config)
 	BufSize     int     // -B (0 = config)
 	PluginList  string  // -b FILE instead of plugins.txt
+	Workers     int     // -j: packet workers on a live interface (0 = config WORKERS)
 	PromAddr    string  // --prom-addr HOST:PORT ("" = config MON_PROM_ADDR)
 
 	Config  *config.Config
@@ -47,5 +48,6 @@ type Options struct {
 	PreBanner      []string // [INF] lines printed before the banner (-c)
 	CPUBound       bool     // -c was given
 	CPU            int      // -c: core t2 is bound to (0-based)
+	CPUs           []int    // -c with several cores (0-based): one per worker
 	WarnRoot       bool     // print T2's warning about root on a capture file
 }

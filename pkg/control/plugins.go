@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/t2go/t2go/pkg/config"
+	"github.com/t2go/t2go/pkg/counters"
+	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/plugin"
 )
 
@@ -69,33 +71,19 @@ func readPluginList(path string) ([]string, error) {
 // the report-side hooks and hands the plugins to the engine (packet-side
 // hooks, sinks).
 func (r *Run) initPlugins(hdr plugin.HeaderInfo) error {
-	cfg := r.opt.Config
-	core, _ := cfg.Component(config.Core)
+	start := plugin.SinkStart{Prefix: r.prefix, Split: r.opt.Split, Header: hdr}
+	if r.opt.FlowsStdout {
+		if r.opt.Stdout == nil {
+			return errors.New("flows go to stdout (-w -) but no stdout was given")
+		}
+		start.Stdout = r.opt.Stdout
+	}
+	if r.pool != nil {
+		return r.pool.initWorkers(start)
+	}
 	for i, p := range r.plugins {
-		d := r.descs[i]
-		comp, ok := cfg.Component(d.Name)
-		if !ok {
-			return fmt.Errorf("%s: no settings (its %s.toml is not in the catalogue pkg/plugins)", d.Name, d.Name)
-		}
-		env := &plugin.Env{
-			Settings:   plugin.NewSettings(d.Name, comp),
-			Core:       plugin.NewSettings(config.Core, core),
-			Files:      cfg,
-			Log:        logAdapter{r.repW},
-			Table:      r.eng.Table(),
-			Counters:   r.eng.Counters(),
-			Prefix:     r.prefix,
-			PacketMode: r.opt.PacketMode,
-		}
-		if x, ok := p.(plugin.Initer); ok {
-			if err := x.Init(env); err != nil {
-				return fmt.Errorf("%s: %w", d.Name, err)
-			}
-		}
-		for _, s := range []*plugin.Settings{env.Settings, env.Core} {
-			if err := s.Err(); err != nil {
-				return fmt.Errorf("%s: %w", d.Name, err)
-			}
+		if err := r.initPlugin(r.descs[i], p, r.eng.Table(), r.eng.Counters(), logAdapter{r.repW}); err != nil {
+			return err
 		}
 	}
 	for _, p := range r.plugins {
@@ -116,12 +104,37 @@ func (r *Run) initPlugins(hdr plugin.HeaderInfo) error {
 		}
 		r.eng.SetPacketOutput(r.pkt)
 	}
-	start := plugin.SinkStart{Prefix: r.prefix, Split: r.opt.Split, Header: hdr}
-	if r.opt.FlowsStdout {
-		if r.opt.Stdout == nil {
-			return errors.New("flows go to stdout (-w -) but no stdout was given")
-		}
-		start.Stdout = r.opt.Stdout
-	}
 	return r.eng.SetPlugins(r.plugins, start)
+}
+
+// initPlugin calls Init on plugin p (descriptor d) with its own settings,
+// its engine's flow table and the run's counters.
+func (r *Run) initPlugin(d plugin.Descriptor, p plugin.Plugin, table *flow.Table, c *counters.Counters, log plugin.Logger) error {
+	cfg := r.opt.Config
+	core, _ := cfg.Component(config.Core)
+	comp, ok := cfg.Component(d.Name)
+	if !ok {
+		return fmt.Errorf("%s: no settings (its %s.toml is not in the catalogue pkg/plugins)", d.Name, d.Name)
+	}
+	env := &plugin.Env{
+		Settings:   plugin.NewSettings(d.Name, comp),
+		Core:       plugin.NewSettings(config.Core, core),
+		Files:      cfg,
+		Log:        log,
+		Table:      table,
+		Counters:   c,
+		Prefix:     r.prefix,
+		PacketMode: r.opt.PacketMode,
+	}
+	if x, ok := p.(plugin.Initer); ok {
+		if err := x.Init(env); err != nil {
+			return fmt.Errorf("%s: %w", d.Name, err)
+		}
+	}
+	for _, s := range []*plugin.Settings{env.Settings, env.Core} {
+		if err := s.Err(); err != nil {
+			return fmt.Errorf("%s: %w", d.Name, err)
+		}
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/t2go/t2go/pkg/capture"
 	"github.com/t2go/t2go/pkg/config"
+	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
 	"github.com/t2go/t2go/pkg/record"
@@ -23,8 +24,14 @@ func (r *Run) setupMonitoring() {
 	if m.machine {
 		r.printMachineHeader()
 	}
-	r.eng.SetReportInterval(0, false)
-	if m.pcapTime {
+	if r.pool == nil {
+		r.eng.SetReportInterval(0, false)
+	}
+	if m.pcapTime && r.pool != nil {
+		// Workers have no common capture clock between batches; on a
+		// live link it is the wall clock anyway (docs/monitoring.md).
+		r.setPeriodic(true)
+	} else if m.pcapTime {
 		iv := packet.FromSeconds(m.interval)
 		if iv <= 0 {
 			iv = 1 // T2: MONINTV <= 0 reports after every packet
@@ -75,6 +82,10 @@ func (r *Run) reload() {
 // printReport prints one monitoring report (machine row or human USR1
 // report) from the current counters, then moves the diff snapshot.
 func (r *Run) printReport() {
+	if r.pool != nil && !r.pool.paused {
+		r.pool.stopTheWorld(r.printReport)
+		return
+	}
 	r.prog.clear()
 	s := r.reportState(true)
 	if r.cfg.mon.machine {
@@ -89,10 +100,10 @@ func (r *Run) printReport() {
 	r.mon.Flush()
 	r.reportCount++
 	if r.cfg.mon.diff {
-		*r.prev = *r.eng.Counters()
-		r.intervalTS = r.eng.ActTime()
+		*r.prev = *s.Total
+		r.intervalTS = r.actTime()
 		r.prevRSSKB = s.PeakRSSKB
-		r.prevFill = int64(r.eng.FlowsInMemory())
+		r.prevFill = int64(r.flowsInMemory())
 	}
 }
 
@@ -100,19 +111,19 @@ func (r *Run) printReport() {
 // counters (diff mode) and the plugins' monitoring lines.
 func (r *Run) reportState(monitoring bool) *report.State {
 	s := r.baseState()
-	c := r.eng.Counters()
+	c := r.counters()
 	s.C = c
 	s.Total = c
-	s.IntervalStart, _ = r.eng.FirstPacket()
+	s.IntervalStart, _ = r.firstPacket()
 	if monitoring && r.cfg.mon.diff {
 		c.Sub(r.prev, r.diffC)
 		s.C = r.diffC
 		s.IntervalStart = r.intervalTS
 	}
-	inMem := r.eng.FlowsInMemory()
+	inMem := r.flowsInMemory()
 	s.FlowsInMemory = inMem
 	s.MaxFlows = int(c.MaxFlows)
-	s.Capacity = r.eng.Table().Capacity()
+	s.Capacity = r.capacity()
 	s.PeakRSSKB = peakRSSKB()
 	s.PhysMemKB = physMemKB()
 	s.MemDeltaKB = s.PeakRSSKB
@@ -122,7 +133,9 @@ func (r *Run) reportState(monitoring bool) *report.State {
 		s.FillDelta = int64(inMem) - r.prevFill
 	}
 	diff := monitoring && r.cfg.mon.diff
-	if monitoring {
+	if r.pool != nil {
+		r.pool.reportPlugins(s, monitoring, diff)
+	} else if monitoring {
 		s.Plugins = func(w *report.Writer) {
 			for _, m := range r.monitors {
 				m.MonitorReport(w, diff)
@@ -135,9 +148,11 @@ func (r *Run) reportState(monitoring bool) *report.State {
 			}
 		}
 	}
-	s.PluginValues = func(w *record.Writer) {
-		for _, m := range r.monitors {
-			m.MonitorValues(w, diff)
+	if r.pool == nil {
+		s.PluginValues = func(w *record.Writer) {
+			for _, m := range r.monitors {
+				m.MonitorValues(w, diff)
+			}
 		}
 	}
 	return s
@@ -146,7 +161,7 @@ func (r *Run) reportState(monitoring bool) *report.State {
 // baseState holds what every report and banner shares.
 func (r *Run) baseState() *report.State {
 	m := &r.cfg.mon
-	first, _ := r.eng.FirstPacket()
+	first, _ := r.firstPacket()
 	s := &report.State{
 		FirstPacket:  first,
 		Diff:         m.diff,
@@ -155,7 +170,7 @@ func (r *Run) baseState() *report.State {
 		Codename:     Codename,
 		PID:          os.Getpid(),
 		SensorID:     r.cfg.sensorID,
-		ActTime:      r.eng.ActTime(),
+		ActTime:      r.actTime(),
 		Start:        r.start,
 		Now:          time.Now(),
 		PluginReport: r.cfg.pluginReport,
@@ -186,7 +201,11 @@ func (r *Run) flowTypes() report.FlowTypes {
 
 func (r *Run) inputState() report.Input {
 	in := r.inputFrom(r.src.Info())
-	if st, ok := r.src.Stats(); ok {
+	st, ok := r.src.Stats()
+	if r.pool != nil {
+		st, ok = r.pool.stats()
+	}
+	if ok {
 		in.HasStats = true
 		in.Received, in.Dropped, in.IfDropped = st.Received, st.Dropped, st.IfDropped
 	}
@@ -314,10 +333,17 @@ func (r *Run) finishRun(loopErr error) error {
 	// A final machine row covers the packets after the last periodic
 	// report, so differential rows add up to the end totals
 	// (docs/differences-from-t2.md).
-	if _, ok := r.eng.FirstPacket(); ok && r.cfg.mon.machine {
+	if _, ok := r.firstPacket(); ok && r.cfg.mon.machine {
 		r.printReport()
 	}
-	if err := r.eng.Finish(); err != nil {
+	if r.pool != nil {
+		// The workers ended: their engines are read from here on.
+		r.pool.paused = true
+		if err := r.pool.finish(); err != nil {
+			r.warnOnce("sink", "%v", err)
+		}
+		r.pool.mergeForFinish()
+	} else if err := r.eng.Finish(); err != nil {
 		r.warnOnce("sink", "%v", err)
 	}
 	// Make sure the time-out thread of plugins sees the end.
@@ -349,4 +375,45 @@ func (r *Run) finishRun(loopErr error) error {
 		return ErrOutputGone
 	}
 	return first
+}
+
+// counters, firstPacket, actTime, flowsInMemory and capacity describe
+// the run: its engine, or its workers' engines together.
+func (r *Run) counters() *counters.Counters {
+	if r.pool != nil {
+		return r.pool.counters()
+	}
+	return r.eng.Counters()
+}
+
+func (r *Run) firstPacket() (packet.Time, bool) {
+	if r.pool != nil {
+		return r.pool.firstPacket()
+	}
+	return r.eng.FirstPacket()
+}
+
+func (r *Run) actTime() packet.Time {
+	if r.pool != nil {
+		return r.pool.actTime()
+	}
+	return r.eng.ActTime()
+}
+
+func (r *Run) flowsInMemory() int {
+	if r.pool != nil {
+		n := 0
+		for _, w := range r.pool.ws {
+			n += w.eng.FlowsInMemory()
+		}
+		return n
+	}
+	return r.eng.FlowsInMemory()
+}
+
+func (r *Run) capacity() int {
+	if r.pool != nil {
+		return r.pool.capacity()
+	}
+	return r.eng.Table().Capacity()
 }

@@ -43,7 +43,8 @@ type Run struct {
 	repW   *report.Writer // report stream writer
 	monW   *report.Writer // monitoring stream writer (human reports)
 	src    capture.Source
-	eng    *engine.Engine
+	eng    *engine.Engine // the engine (with -j N > 1: worker 1's)
+	pool   *pool          // the capture workers (-j N > 1), else nil
 
 	plugins  []plugin.Plugin
 	descs    []plugin.Descriptor // of plugins, same order
@@ -124,7 +125,7 @@ func New(opt Options) (*Run, error) {
 	r.prev = counters.New()
 	r.prev.MinHdrs = 0
 	r.diffC = new(counters.Counters)
-	r.eng = engine.New(engine.Options{
+	eo := engine.Options{
 		Capacity:    int(r.cfg.hashBase) * r.opt.HashFactor,
 		FlowTimeout: packet.FromSeconds(r.cfg.flowTimeout),
 		L2Flows:     r.cfg.ethActivate > 0,
@@ -133,7 +134,14 @@ func New(opt Options) (*Run, error) {
 		Live:        opt.InputKind == InputLive,
 		MultiFile:   opt.InputKind == InputList || opt.InputKind == InputSeries,
 		RegularFile: r.regularFile(),
-	}, hooks{r})
+	}
+	if n := r.workerCount(); n > 1 {
+		if err := r.newPool(n, eo); err != nil {
+			return nil, err
+		}
+	} else {
+		r.eng = engine.New(eo, hooks{r})
+	}
 	if err := r.loadPlugins(); err != nil {
 		return nil, err
 	}
@@ -198,7 +206,9 @@ func (r *Run) Execute() (err error) {
 		}
 		return err
 	}
-	r.eng.SetSource(r.src)
+	if r.pool == nil {
+		r.eng.SetSource(r.src)
+	}
 	if err := r.initPlugins(hdr); err != nil {
 		return err
 	}
@@ -218,7 +228,9 @@ func (r *Run) closeAll() error {
 			first = err
 		}
 	}
-	if r.src != nil && !r.eng.ReaderAbandoned() {
+	if r.pool != nil {
+		keep(r.pool.closeSources())
+	} else if r.src != nil && !r.eng.ReaderAbandoned() {
 		keep(r.src.Close())
 	}
 	r.src = nil

@@ -43,6 +43,10 @@ type Options struct {
 	// Hooks.ReportDue and Hooks.Gap fire on capture-time boundaries.
 	ReportInterval packet.Time
 	GapFill        bool // MONGAPFILL: one report per elapsed boundary
+
+	// FlowIndex, when set, numbers flows across several engines (one
+	// per capture worker), so findex values are unique in the run.
+	FlowIndex *atomic.Uint64
 }
 
 // Hooks is how the engine reports upward. All calls come from the
@@ -135,6 +139,9 @@ func New(opt Options, hooks Hooks) *Engine {
 	e := &Engine{opt: opt, hooks: hooks}
 	e.c = counters.New()
 	e.table = flow.NewTable(opt.Capacity, opt.FlowTimeout)
+	if opt.FlowIndex != nil {
+		e.table.ShareIndex(opt.FlowIndex)
+	}
 	e.dec = decode.New(decode.Options{})
 	e.release = e.releasePair
 	e.gapFn = e.gap

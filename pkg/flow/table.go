@@ -2,6 +2,7 @@ package flow
 
 import (
 	"sort"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/t2go/t2go/pkg/packet"
@@ -18,6 +19,9 @@ type Table struct {
 	lists  []lruList // one LRU list per distinct timeout value
 	nextFI uint64
 	count  int
+	// sharedFI, when set, numbers the flows of several tables (one per
+	// capture worker) from one counter, so findex values stay unique.
+	sharedFI *atomic.Uint64
 
 	tailPrefetch func(slot int32, b *prefetch.Batch) // see SetTailPrefetch
 	tailBatch    prefetch.Batch
@@ -142,6 +146,10 @@ func (t *Table) PrefetchLinks(h uint64, b *prefetch.Batch) {
 	b.Add(unsafe.Pointer(&t.flows[q]))
 }
 
+// ShareIndex makes the table take findex values from next (shared by the
+// tables of one run's capture workers) instead of its own counter.
+func (t *Table) ShareIndex(next *atomic.Uint64) { t.sharedFI = next }
+
 // SetTailPrefetch installs fn, called with the slots of the flow that
 // just became the tail of an LRU list and of its opposite: they are the
 // next to be released, so fn may prefetch their per-flow state.
@@ -181,8 +189,12 @@ func (t *Table) CreateHash(k *Key, h uint64, ts packet.Time) *Flow {
 		}
 	}
 	if !f.IsB {
-		t.nextFI++
-		f.Index = t.nextFI
+		if t.sharedFI != nil {
+			f.Index = t.sharedFI.Add(1)
+		} else {
+			t.nextFI++
+			f.Index = t.nextFI
+		}
 	}
 	t.pushHead(0, slot)
 	return f

@@ -144,6 +144,15 @@ type Monitor interface {
 	MonitorReport(r *report.Writer, diff bool)
 }
 
+// Combiner says how the values of the plugin's report lines (Reporter,
+// Monitor) and machine columns add up when several capture workers each
+// run an instance (t2 -i IFACE -j N). Plugins that do not implement it
+// are combined with report.CombineSum: counts add up, hexadecimal flags
+// are ORed, percentages of the run's totals add up. State written at
+// Finish (files) is merged the same way before the first worker's
+// instance finishes: see docs/plugins.md.
+type Combiner interface{ ReportCombine() report.Combine }
+
 // SinkStart is what a sink needs to open its output.
 type SinkStart struct {
 	// Columns is the complete flow-file column list (core columns first).

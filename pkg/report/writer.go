@@ -28,6 +28,9 @@ type Writer struct {
 	// for percentages.
 	C   *counters.Counters
 	Err error
+	// Collect, when set, receives each Plugin line instead of the stream
+	// (the lines of several capture workers are combined first).
+	Collect func(Line)
 }
 
 // Line writes one plain line.
@@ -43,6 +46,10 @@ func (r *Writer) Linef(format string, args ...any) { r.Line(fmt.Sprintf(format, 
 
 // Plugin writes "name: text" with the name in bold on a terminal.
 func (r *Writer) Plugin(name, format string, args ...any) {
+	if r.Collect != nil {
+		r.Collect(Line{Name: name, Format: format, Args: args})
+		return
+	}
 	text := fmt.Sprintf(format, args...)
 	if r.Color {
 		r.Line(colBold + name + ":" + colReset + " " + text)

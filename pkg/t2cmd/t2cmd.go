@@ -31,7 +31,8 @@ type flags struct {
 	pcapd                     string
 	hash                      int
 	sensor                    string
-	cpu                       int
+	cpu                       string
+	workers                   int
 	prio                      int
 	monIntv                   float64
 	bpfFile                   string
@@ -70,7 +71,8 @@ func NewCommand(io *iostreams.IO, sig *control.Signals) *cobra.Command {
 	fs.StringVarP(&f.pcapd, "pcapd", "e", "", "")
 	fs.IntVarP(&f.hash, "hash-factor", "f", 1, "")
 	fs.StringVarP(&f.sensor, "sensor-id", "x", "", "")
-	fs.IntVarP(&f.cpu, "cpu", "c", -1, "")
+	fs.StringVarP(&f.cpu, "cpu", "c", "", "")
+	fs.IntVarP(&f.workers, "workers", "j", 0, "")
 	fs.IntVarP(&f.prio, "priority", "P", 0, "")
 	fs.Float64VarP(&f.monIntv, "mon-interval", "M", -1, "")
 	fs.StringVarP(&f.bpfFile, "bpf-file", "F", "", "")
@@ -278,13 +280,32 @@ func run(cmd *cobra.Command, io *iostreams.IO, sig *control.Signals, f *flags, a
 			return usageError(io, err.Error())
 		}
 	}
-	if f.cpu >= 0 {
-		msg, cpu, err := bindCPU(f.cpu)
+	if fs.Changed("workers") {
+		if f.workers < 1 || f.workers > 64 {
+			return usageError(io, fmt.Sprintf("Option '-j': the number of workers must be between 1 and 64, got %d", f.workers))
+		}
+		opt.Workers = f.workers
+	}
+	if fs.Changed("cpu") {
+		cpus, err := parseCPUs(f.cpu)
 		if err != nil {
 			return usageError(io, err.Error())
 		}
-		opt.PreBanner = append(opt.PreBanner, msg)
-		opt.CPU, opt.CPUBound = cpu, true
+		if len(cpus) == 1 {
+			msg, cpu, err := bindCPU(cpus[0])
+			if err != nil {
+				return usageError(io, err.Error())
+			}
+			opt.PreBanner = append(opt.PreBanner, msg)
+			opt.CPU, opt.CPUBound = cpu, true
+		} else {
+			msg, set, err := bindCPUs(cpus)
+			if err != nil {
+				return usageError(io, err.Error())
+			}
+			opt.PreBanner = append(opt.PreBanner, msg)
+			opt.CPU, opt.CPUBound, opt.CPUs = set[0], true, set
+		}
 	}
 	// Running as root on a file warns, but never sleeps
 	// (docs/differences-from-t2.md).
@@ -520,3 +541,56 @@ func currentCPU() (int, error) {
 }
 
 func isASCIILetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
+
+// parseCPUs reads -c: one core (1-based, 0 = the current one), or a list
+// of cores for the workers ("1,2", "1-4", "1,3-4").
+func parseCPUs(s string) ([]int, error) {
+	bad := fmt.Errorf("Option '-c': invalid value '%s' (expected a core number, or a list such as 1,2 or 1-4)", s)
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(strings.TrimSpace(lo))
+		if err != nil || a < 0 {
+			return nil, bad
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(strings.TrimSpace(hi)); err != nil || b < a {
+				return nil, bad
+			}
+		}
+		for c := a; c <= b; c++ {
+			if c == 0 && (isRange || len(out) > 0 || strings.Contains(s, ",")) {
+				return nil, bad // 0 means the current core, alone only
+			}
+			out = append(out, c)
+		}
+	}
+	if len(out) > 1024 {
+		return nil, bad
+	}
+	return out, nil
+}
+
+// bindCPUs restricts t2 to the listed cores (1-based); each worker is
+// pinned to one of them (in order) when it starts.
+func bindCPUs(cpus []int) (string, []int, error) {
+	var allowed, set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &allowed); err != nil {
+		return "", nil, fmt.Errorf("Option '-c': %v", err)
+	}
+	var zero []int
+	var names []string
+	for _, c := range cpus {
+		if !allowed.IsSet(c - 1) {
+			return "", nil, fmt.Errorf("Option '-c': CPU %d is not available: t2 may use %s", c, cpuList(&allowed))
+		}
+		set.Set(c - 1)
+		zero = append(zero, c-1)
+		names = append(names, strconv.Itoa(c-1))
+	}
+	if err := pinProcess(&set); err != nil {
+		return "", nil, fmt.Errorf("Option '-c': cannot bind to CPUs %s: %v", strings.Join(names, ","), err)
+	}
+	return fmt.Sprintf("Tranalyzer successfully bound to CPUs %s (one per worker)", strings.Join(names, ",")), zero, nil
+}

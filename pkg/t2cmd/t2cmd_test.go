@@ -2,6 +2,7 @@ package t2cmd
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,5 +82,30 @@ func TestReadBPFFileLimit(t *testing.T) {
 	_, err := ReadBPFFile("/dev/zero")
 	if err == nil || !strings.Contains(err.Error(), "larger than") || !strings.Contains(err.Error(), "/dev/zero") {
 		t.Fatalf("/dev/zero: %v", err)
+	}
+}
+
+func TestParseCPUs(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []int
+		ok   bool
+	}{
+		{"2", []int{2}, true},
+		{"0", []int{0}, true},
+		{"1,2", []int{1, 2}, true},
+		{"1-4", []int{1, 2, 3, 4}, true},
+		{"1,3-4", []int{1, 3, 4}, true},
+		{"0,1", nil, false},
+		{"0-2", nil, false},
+		{"4-1", nil, false},
+		{"x", nil, false},
+		{"1,", nil, false},
+		{"-1", nil, false},
+	} {
+		got, err := parseCPUs(tc.in)
+		if (err == nil) != tc.ok || (tc.ok && fmt.Sprint(got) != fmt.Sprint(tc.want)) {
+			t.Errorf("parseCPUs(%q) = %v, %v; want %v (ok %v)", tc.in, got, err, tc.want, tc.ok)
+		}
 	}
 }

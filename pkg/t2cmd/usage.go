@@ -29,7 +29,10 @@ Output arguments:
 
 Interface capture arguments:
     -S SNAPLEN   Set the snapshot length (used with -i option)
-    -B BUFSIZE   Set the live Rx buffer size (used with -i option)
+    -B BUFSIZE   Set the live Rx buffer size (used with -i option; with -j,
+                 of each worker's ring)
+    -j N         Capture with N packet workers (AF_PACKET fanout, Linux;
+                 default WORKERS, 1 = libpcap)
 
 Optional arguments:
     -p PATH      Plugin folder: plugins.txt, proto.txt and NAME.toml overrides
@@ -37,7 +40,8 @@ Optional arguments:
     -b FILE      Use plugin list FILE instead of plugin_folder/plugins.txt
     -f FACTOR    Set hash multiplication factor
     -x ID        Sensor ID
-    -c CPU       Bind t2 to core CPU (1-based). If CPU is 0 the current core
+    -c CPU       Bind t2 to core CPU (1-based). If CPU is 0 the current core.
+                 A list (1,2 or 1-4) pins worker i to the i-th core
     -P PRIO      Set t2 priority (nice value) to PRIO instead of 0
                  (PRIO [highest, lowest]: [-20, 20] (root), [0, 20] (user))
     -M FLT       Set the monitoring (wall-clock timer) interval to FLT seconds

@@ -462,3 +462,5 @@ func (b *BasicStats) MonitorValues(w *record.Writer, diff bool) {}
 // MonitorReport prints the report lines in the human USR1 report; the
 // values cover the flows released so far in either mode.
 func (b *BasicStats) MonitorReport(r *report.Writer, diff bool) { b.lines(r) }
+
+func (b *BasicStats) ReportCombine() report.Combine { return report.CombineMax } // maxima: docs/plugins.md
