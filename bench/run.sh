@@ -50,6 +50,9 @@ runs=${BENCH_RUNS:-5}
 td=() t2=() t2n=() t2d=()
 for ((i = 0; i < runs; i++)); do
 	td+=("$(measure tcpdump -r "$pcap" -w /dev/null)")
+	# Empty the list first: naming plugins without a list adds them to the
+	# default set.
+	"$bin/t2build" -e -y >/dev/null
 	"$bin/t2build" -y tranalyzer2 basicFlow basicStats tcpStates ftpDecode txtSink >/dev/null
 	t2+=("$(measure "$bin/t2" -r "$pcap" -w "$bin/out/" -l)")
 	"$bin/t2build" -y -u txtSink >/dev/null
@@ -57,6 +60,7 @@ for ((i = 0; i < runs; i++)); do
 	rm -f "$home/plugins.txt" # T2's default build set
 	t2d+=("$(measure "$bin/t2" -r "$pcap" -w "$bin/out/" -l)")
 done
+"$bin/t2build" -e -y >/dev/null
 "$bin/t2build" -y tranalyzer2 basicFlow basicStats tcpStates ftpDecode txtSink >/dev/null
 "$bin/t2" -r "$pcap" -w "$bin/out/" -l >/dev/null 2>&1
 flows=$(($(wc -l <"$bin/out/$(basename "${pcap%.*}")_flows.txt") - 1))
