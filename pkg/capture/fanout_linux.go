@@ -87,7 +87,7 @@ func OpenFanout(iface string, n int, o Options) ([]Source, error) {
 			return fail(fmt.Errorf("Failed to open AF_PACKET socket %d on interface '%s': %w", i+1, iface, err))
 		}
 		s := &fanoutSource{o: o, h: h, worker: i, limit: o.maxBytes(),
-			pending: make([]byte, 0, max(o.SnapLen, maxRecord)+4)}
+			carry: carried{data: make([]byte, 0, max(o.SnapLen, maxRecord)+4)}}
 		srcs = append(srcs, s)
 		fd, err := tpacketFD(h)
 		if err != nil {
@@ -287,15 +287,13 @@ func fanoutProgram() []unix.SockFilter {
 }
 
 type fanoutSource struct {
-	o       Options
-	h       *afpacket.TPacket
-	fd      int
-	worker  int
-	info    Info
-	limit   int
-	pending []byte
-	pendPkt Pkt
-	hasPend bool
+	o      Options
+	h      *afpacket.TPacket
+	fd     int
+	worker int
+	info   Info
+	limit  int
+	carry  carried // a packet that did not fit in the last batch
 
 	mu     sync.Mutex
 	closed bool
@@ -311,16 +309,7 @@ type fanoutSource struct {
 func (s *fanoutSource) Read(b *Batch, max int) error {
 	defer s.sampleStats()
 	max = atLeastOne(max)
-	n := 0
-	if s.hasPend {
-		s.hasPend = false
-		o := reserve(b, len(s.pending), s.limit)
-		copy(b.Buf[o:], s.pending)
-		p := s.pendPkt
-		p.Off = uint32(o)
-		b.Pkts = append(b.Pkts, p)
-		n++
-	}
+	n := s.carry.put(b, s.limit)
 	var start time.Time
 	for n < max {
 		if s.o.stopped() {
@@ -350,8 +339,8 @@ func (s *fanoutSource) Read(b *Batch, max int) error {
 		}
 		p := Pkt{TS: packetTime(ci.Timestamp), CapLen: uint32(size + extra), WireLen: uint32(ci.Length + extra), LinkType: s.info.LinkType}
 		if len(b.Pkts) > 0 && len(b.Buf)+size+extra > s.limit {
-			s.pending = appendFrame(s.pending[:0], data, vlan, extra)
-			s.pendPkt, s.hasPend = p, true
+			s.carry.data = appendFrame(s.carry.data[:0], data, vlan, extra)
+			s.carry.hold(p)
 			return nil
 		}
 		o := reserve(b, size+extra, s.limit)

@@ -23,9 +23,7 @@ type liveSource struct {
 	info    Info
 	timeout time.Duration
 	limit   int
-	pending []byte // a packet that did not fit in the last batch
-	pendPkt Pkt
-	hasPend bool
+	carry   carried // a packet that did not fit in the last batch
 
 	mu     sync.Mutex
 	closed bool
@@ -78,7 +76,7 @@ func OpenLive(iface string, o Options) (Source, error) {
 		}
 	}
 	s := &liveSource{o: o, h: h, timeout: o.Timeout, limit: o.maxBytes(),
-		pending: make([]byte, 0, max(o.SnapLen, maxRecord))}
+		carry: carried{data: make([]byte, 0, max(o.SnapLen, maxRecord))}}
 	s.info = Info{Kind: KindLive, Name: iface, File: iface, FileIndex: 1, Files: 1,
 		LinkType: uint16(h.LinkType()), SnapLen: uint32(o.SnapLen)}
 	return s, nil
@@ -92,16 +90,7 @@ func OpenLive(iface string, o Options) (Source, error) {
 func (s *liveSource) Read(b *Batch, max int) error {
 	defer s.sampleStats()
 	max = atLeastOne(max)
-	n := 0
-	if s.hasPend {
-		s.hasPend = false
-		o := reserve(b, len(s.pending), s.limit)
-		copy(b.Buf[o:], s.pending)
-		p := s.pendPkt
-		p.Off = uint32(o)
-		b.Pkts = append(b.Pkts, p)
-		n++
-	}
+	n := s.carry.put(b, s.limit)
 	var start time.Time
 	for n < max {
 		if s.o.stopped() {
@@ -122,8 +111,8 @@ func (s *liveSource) Read(b *Batch, max int) error {
 		}
 		p := Pkt{TS: packetTime(ci.Timestamp), CapLen: uint32(len(data)), WireLen: uint32(ci.Length), LinkType: s.info.LinkType}
 		if len(b.Pkts) > 0 && len(b.Buf)+len(data) > s.limit {
-			s.pending = append(s.pending[:0], data...)
-			s.pendPkt, s.hasPend = p, true
+			s.carry.data = append(s.carry.data[:0], data...)
+			s.carry.hold(p)
 			return nil
 		}
 		o := reserve(b, len(data), s.limit)
