@@ -9,7 +9,6 @@ import (
 	"os"
 	"reflect"
 	"strings"
-	"sync"
 	"time"
 	"unsafe"
 
@@ -295,9 +294,7 @@ type fanoutSource struct {
 	limit  int
 	carry  carried // a packet that did not fit in the last batch
 
-	mu     sync.Mutex
-	closed bool
-	last   Stats
+	liveState // closed flag and sampled counters (Stats)
 }
 
 // Read copies packets out of the socket's ring into b, as the libpcap
@@ -368,22 +365,7 @@ func appendFrame(dst, data []byte, vlan, extra int) []byte {
 	return append(dst, data[12:]...)
 }
 
-func (s *fanoutSource) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
-}
-
 func (s *fanoutSource) Info() Info { return s.info }
-
-// Stats returns the socket's ring counters (packets that reached the
-// socket, and those dropped because its ring was full), as sampled at
-// the end of the latest Read or by Close.
-func (s *fanoutSource) Stats() (Stats, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.last, true
-}
 
 func (s *fanoutSource) sampleStats() {
 	s.mu.Lock()

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/google/gopacket/pcap"
@@ -25,9 +24,7 @@ type liveSource struct {
 	limit   int
 	carry   carried // a packet that did not fit in the last batch
 
-	mu     sync.Mutex
-	closed bool
-	last   Stats
+	liveState // closed flag and sampled counters (Stats)
 }
 
 // OpenLive captures on a network interface with libpcap: promiscuous as
@@ -129,23 +126,7 @@ func (s *liveSource) Read(b *Batch, max int) error {
 	return nil
 }
 
-func (s *liveSource) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
-}
-
 func (s *liveSource) Info() Info { return s.info }
-
-// Stats returns libpcap's counters (cumulative) as sampled at the end of
-// the latest Read (at most one read timeout old) or by Close. libpcap
-// handles are not safe for concurrent use, so the counters are read on
-// Read's goroutine, not on the caller's (the analyzer's reports).
-func (s *liveSource) Stats() (Stats, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.last, true
-}
 
 // sampleStats reads libpcap's counters into s.last.
 func (s *liveSource) sampleStats() {
