@@ -1,4 +1,5 @@
 // The parts the libpcap and AF_PACKET live sources share.
+
 package capture
 
 import "sync"
