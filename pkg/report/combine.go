@@ -164,41 +164,17 @@ func addArg(a, b any, hex bool) any {
 		}
 		return x
 	case uint64:
-		y, _ := b.(uint64)
-		if hex {
-			return x | y
-		}
-		return x + y
+		return addOr(x, b, hex)
 	case uint32:
-		y, _ := b.(uint32)
-		if hex {
-			return x | y
-		}
-		return x + y
+		return addOr(x, b, hex)
 	case uint16:
-		y, _ := b.(uint16)
-		if hex {
-			return x | y
-		}
-		return x + y
+		return addOr(x, b, hex)
 	case uint8:
-		y, _ := b.(uint8)
-		if hex {
-			return x | y
-		}
-		return x + y
+		return addOr(x, b, hex)
 	case int:
-		y, _ := b.(int)
-		if hex {
-			return x | y
-		}
-		return x + y
+		return addOr(x, b, hex)
 	case int64:
-		y, _ := b.(int64)
-		if hex {
-			return x | y
-		}
-		return x + y
+		return addOr(x, b, hex)
 	case float64:
 		y, _ := b.(float64)
 		return x + y
@@ -261,4 +237,15 @@ func combineField(rule Combine, a, b string) string {
 		return strconv.FormatFloat(max(u, v), 'f', prec, 64)
 	}
 	return strconv.FormatFloat(u+v, 'f', prec, 64)
+}
+
+// addOr combines two integer arguments of one report line: ORed when the
+// line prints them in hex (flag sets), else added. b of another type
+// counts as 0.
+func addOr[T uint64 | uint32 | uint16 | uint8 | int | int64](x T, b any, hex bool) T {
+	y, _ := b.(T)
+	if hex {
+		return x | y
+	}
+	return x + y
 }
