@@ -261,19 +261,23 @@ func (b *BasicStats) onPacket(p *packet.Packet, f *flow.Flow) {
 }
 
 // t2IAT is a-b in seconds computed as T2 does, so the float32 result is
-// the same bit for bit: whole seconds subtracted as uint32 (a jump back
-// across a second boundary wraps) and converted to float32, plus the
-// nanosecond difference converted to float32 and divided in double.
+// the same bit for bit: whole seconds converted to float32, plus the
+// nanosecond difference converted to float32 and divided in double. T2
+// subtracts the seconds as uint32, so a jump back across a second
+// boundary wraps to about 4.29e9 s; we subtract them signed, so the IAT
+// is negative then (docs/differences-from-t2.md).
 func t2IAT(a, b packet.Time) float32 {
-	sec := float32(uint32(a.Sec()) - uint32(b.Sec()))
+	sec := float32(a.Sec() - b.Sec())
 	ns := float32(a.Nsec() - b.Nsec())
 	return float32(float64(sec) + float64(ns)/1e9)
 }
 
 // t2Seconds converts a duration to float32 seconds as T2 does for the
-// rates: (uint32 seconds + nanoseconds/1e9) in double, then float32.
+// rates: (seconds + nanoseconds/1e9) in double, then float32 (T2's
+// uint32 seconds wrap when the capture's time runs backwards; ours are
+// signed, as in t2IAT).
 func t2Seconds(d packet.Time) float32 {
-	return float32(float64(uint32(d.Sec())) + float64(d.Nsec())/1e9)
+	return float32(float64(d.Sec()) + float64(d.Nsec())/1e9)
 }
 
 // running updates T2's running mean and variance estimate with x, the
@@ -325,6 +329,8 @@ func (b *BasicStats) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	}
 
 	var pktps, bytps float32
+	// A flow whose capture time ran backwards (d < 0) gets negative
+	// rates, as T2 gives them on malformed-timestamp-invalid-usec.pcap.
 	if d := f.Last - f.First; d != 0 {
 		dur := t2Seconds(d)
 		pktps = float32(s.pkts) / dur

@@ -301,8 +301,10 @@ func TestIATQuirks(t *testing.T) {
 	}{
 		{1_166_000_000, 1_000_000_000, 0.166},
 		{5_020_000_000, 1_000_000_000, 4.02},
-		// A jump back across a second wraps like T2's uint32 seconds.
-		{1_900_000_000, 2_100_000_000, 4294967295 + 0.8},
+		// A jump back across a second is negative (T2's uint32 seconds
+		// wrap to 4294967295.8).
+		{1_900_000_000, 2_100_000_000, -0.2},
+		{1_000_000_000, 3_500_000_000, -2.5},
 		// Within a second it is negative.
 		{2_100_000_000, 2_300_000_000, -0.2},
 	}
