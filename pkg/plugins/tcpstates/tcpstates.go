@@ -301,7 +301,11 @@ func (t *TCPStates) reset(f *flow.Flow, c *conn, of *flow.Flow, o *conn) {
 	}
 }
 
-// fin remembers the sequence number the packet's FIN occupies.
+// fin remembers the sequence number the packet's FIN occupies: after
+// the segment's data. T2 0.9.3 expects the ACK of a FIN at the segment's
+// own sequence number + 1, so it never sees a FIN that carries data
+// acknowledged and marks such teardowns malformed (0x02); we do not copy
+// that (docs/differences-from-t2.md, "Plugin values").
 func (t *TCPStates) fin(p *packet.Packet, c *conn) {
 	c.finSeq = p.TCPSeq + p.L7Len
 	c.bits |= bFinSeen
@@ -371,11 +375,12 @@ func (t *TCPStates) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		}
 		if !pairFin {
 			flags |= MalformedClose
-		} else {
-			finScan = false
 		}
 	}
-	if finScan {
+	// Only a clean teardown clears the FIN-scan mark: one that ended
+	// malformed, also by a reset of an otherwise acknowledged FIN
+	// exchange, keeps it (T2: teredo.pcap, the server side of flow 3).
+	if finScan && flags&MalformedClose != 0 {
 		flags |= PotentiallyHostile
 	}
 	t.aggregate |= flags

@@ -176,6 +176,40 @@ func TestStateMachine(t *testing.T) {
 		{"packets after close", join(handshake(), cleanClose, []seg{{true, A, 522, 112, 0}}), 0x00, 0x08, stClosed},
 		{"reset after close", join(handshake(), cleanClose, []seg{{false, R, 112, 0, 0}}), 0x4a, 0x02, stReset},
 		{"midstream without handshake", []seg{{false, PA, 1, 1, 5}, {true, PA, 1, 6, 5}}, 0x03, 0x03, stEstablished},
+		// teredo.pcap flow 3: the capture starts with the server's FIN
+		// (a FIN-scan candidate); both FINs are acknowledged, then the
+		// server resets. A reset teardown is not clean, so the server
+		// side keeps 0x80 (T2: A 0x03, B 0xc3).
+		{"FIN first, both FINs acked, then reset (teredo flow 3)", []seg{
+			{true, FA, 4041691595, 1974006671, 0},
+			{false, A, 1974006671, 4041691596, 0},
+			{false, FA, 1974006671, 4041691596, 0},
+			{true, A, 4041691596, 1974006672, 0},
+			{true, RA, 4041691596, 1974006672, 0},
+		}, 0x03, 0xc3, stReset},
+		// The same opening ended by the FIN exchange alone is a clean
+		// teardown: the FIN-scan mark goes.
+		{"FIN first, both FINs acked", []seg{
+			{true, FA, 4041691595, 1974006671, 0},
+			{false, A, 1974006671, 4041691596, 0},
+			{false, FA, 1974006671, 4041691596, 0},
+			{true, A, 4041691596, 1974006672, 0},
+		}, 0x01, 0x01, stClosing},
+		// Deliberate fix (docs/differences-from-t2.md): a FIN carrying
+		// data occupies the sequence number after the data, and its ACK
+		// is seq+len+1 (ftp-data-transfers.pcap flows 4 and 5, T2 0x02).
+		{"FIN with data, acked after the data", join(handshake(), []seg{
+			{true, fFIN | PA, 501, 101, 996},
+			{false, A, 101, 1498, 0},
+			{false, FA, 101, 1498, 0},
+			{true, A, 1498, 102, 0},
+		}), 0x00, 0x00, stClosed},
+		{"FIN with data, ACK of the segment start + 1 only", join(handshake(), []seg{
+			{true, fFIN | PA, 501, 101, 996},
+			{false, A, 101, 502, 0},
+			{false, FA, 101, 502, 0},
+			{true, A, 502, 102, 0},
+		}), 0x02, 0x02, stClosing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
