@@ -199,8 +199,17 @@ func TestOurDefinitions(t *testing.T) {
 			"Number of GRE packets: 8 [100.00%]",
 			"Number of processed IPv4 flows: 2 [100.00%]",
 		}, []string{"Number of ICMP packets", "Number of UDP packets"}},
-		// Each of the 20 IPv6 fragments counts once (T2: 40 of 22 packets).
-		{"ipv6-fragments.pcapng", nil, []string{"Number of IPv6 fragmented packets: 20 [90.91%]"}, nil},
+		// Each of the 20 IPv6 fragments counts once (T2: 40 of 22 packets),
+		// and the ten complete datagrams leave no fragment error, missing
+		// first fragment or unfinished datagram (T2: bits 37-39 on both
+		// flows, as it never finds an IPv6 first fragment).
+		{"ipv6-fragments.pcapng", nil, []string{
+			"Number of IPv6 fragmented packets: 20 [90.91%]",
+			"Aggregated flowStat=0x0800001000008000",
+		}, []string{"fragmentation header packet missing", "fragmentation sequence not finished"}},
+		// One packet with an IP ethertype and version 3 counts once as
+		// IPvX (T2: twice); the unknown-ethertype packet is not IPvX.
+		{"malformed-gre-heapoverflow.pcap", nil, []string{"Number of IPvX packets: 1 [50.00%]"}, nil},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			e := newEnv(t)

@@ -30,6 +30,11 @@ func (e *Engine) releasePair(f *flow.Flow) {
 
 // terminate renders one flow record and hands it to the sinks.
 func (e *Engine) terminate(f *flow.Flow) {
+	if f.Status&packet.IPv4FragPending != 0 {
+		// Like T2: the run-wide bit comes from flows that end with an
+		// unfinished datagram, not from packets.
+		e.c.GlobalWarn |= packet.IPv4FragPending
+	}
 	if f.Opposite == flow.None && f.IsInverted() {
 		e.c.CorrReplFlows++
 	}
@@ -99,9 +104,17 @@ func (e *Engine) releaseAll() {
 }
 
 // fragTable maps the first fragment of a datagram to its flow so later
-// fragments (which carry no ports) join that flow.
+// fragments (which carry no ports) join that flow, and keeps T2's
+// per-flow fragmentation state: a flow whose datagram still lacks its last
+// fragment carries IPV4_FRAG_PENDING and remembers that datagram's ID.
+// The same rules hold for IPv4 and IPv6 (T2 0.9.3 never finds the first
+// fragment of an IPv6 datagram: docs/differences-from-t2.md).
 type fragTable struct {
 	m map[fragKey]fragVal
+	// pendID[slot]: ID of the datagram the flow in slot is waiting for,
+	// valid while that flow has IPv4FragPending. Allocated at the first
+	// fragment (table capacity entries).
+	pendID []uint32
 }
 
 type fragKey struct {
@@ -118,6 +131,37 @@ type fragVal struct {
 const maxFrags = 1 << 16
 
 func (t *fragTable) init() { t.m = make(map[fragKey]fragVal) }
+
+// start handles a first fragment, or a later fragment whose first one was
+// not seen (T2 treats both alike): the packet opens a datagram in flow f.
+// A flow still waiting for another datagram gets IPV4_FRAG_ERR (a repeated
+// first fragment of the same datagram does not); a flow that waited for
+// this datagram's key stops waiting, as the key now belongs to f.
+func (t *fragTable) start(p *packet.Packet, f *flow.Flow, tab *flow.Table) {
+	if t.pendID == nil {
+		t.pendID = make([]uint32, tab.Capacity())
+	}
+	id := p.FragID
+	if f.Status&packet.IPv4FragPending != 0 {
+		if t.pendID[f.Slot] != id {
+			p.Status |= packet.IPv4FragErr
+		}
+	} else if o := t.lookup(p, tab); o != nil && o != f &&
+		o.Status&packet.IPv4FragPending != 0 && t.pendID[o.Slot] == id {
+		o.Status &^= packet.IPv4FragPending
+	}
+	t.add(p, f)
+	t.pendID[f.Slot] = id
+	f.Status |= packet.IPv4FragPending
+}
+
+// more handles a later fragment that found its flow f: the last fragment
+// of the datagram f waits for completes it.
+func (t *fragTable) more(p *packet.Packet, f *flow.Flow) {
+	if !p.MoreFrag && f.Status&packet.IPv4FragPending != 0 && t.pendID[f.Slot] == p.FragID {
+		f.Status &^= packet.IPv4FragPending
+	}
+}
 
 func (t *fragTable) add(p *packet.Packet, f *flow.Flow) {
 	if len(t.m) >= maxFrags {

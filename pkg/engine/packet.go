@@ -122,10 +122,12 @@ func (e *Engine) ipFlow(p *packet.Packet, key *ipKey) *flow.Flow {
 		}
 		if p.FragOff > 0 {
 			if f := e.frags.lookup(p, e.table); f != nil {
+				e.frags.more(p, f)
 				return f
 			}
 			// No first fragment: like T2 (FRAG_HLST_CRFT=1) the fragment
-			// gets the flow of its own key (ports 0).
+			// gets the flow of its own key (ports 0) and opens a datagram
+			// there as a first fragment would.
 			p.Status |= packet.IPv4FragHdSeq
 		}
 	}
@@ -142,8 +144,11 @@ func (e *Engine) ipFlow(p *packet.Packet, key *ipKey) *flow.Flow {
 			c.V6Flows++
 		}
 	}
-	if p.IsFrag && p.FragOff == 0 && p.MoreFrag {
-		e.frags.add(p, f)
+	if p.IsFrag && (p.MoreFrag || p.FragOff > 0) {
+		e.frags.start(p, f, e.table)
+	} else if f.Status&packet.IPv4FragPending != 0 {
+		// An unfragmented packet while the flow's datagram is incomplete.
+		p.Status |= packet.IPv4FragErr
 	}
 	return f
 }
