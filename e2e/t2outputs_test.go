@@ -21,7 +21,8 @@ import (
 //   - the exit status,
 //   - every end-report line of the core and of those plugins (as text),
 //   - the set of flows (dir, flowInd) and every flow-file column whose name
-//     is in both files, value by value.
+//     is in both files, value by value,
+//   - protoStats' PREFIX_protocols.txt, line by line.
 // A plugin that lands later is picked up by name, and its columns and
 // report lines are compared from then on. Every difference must be named
 // in t2Allowed with its reason (a deliberate fix, listed in
@@ -29,7 +30,8 @@ import (
 
 // allowedDiff names accepted differences: a capture folder ("*" for
 // every capture), the items that differ ("rc", "flows", "col:NAME",
-// "line:LABEL") and why. Every entry says which of three kinds it is:
+// "line:LABEL", "proto:LABEL" for a line of the protocols file, see
+// protocolsLabel) and why. Every entry says which of three kinds it is:
 // a deliberate or decided fix (docs/differences-from-t2.md), the effect of
 // a T2 plugin we do not have yet (remove the entry when it lands), or an
 // open difference reported to the lead.
@@ -118,6 +120,15 @@ var t2Allowed = []allowedDiff{
 		whyDupipid},
 	{"radiotap-wpa2-eapol", []string{"col:bytAsm", "col:dstMac", "col:l7BytesRcvd", "col:pktAsm", "col:pktsRcvd", "col:srcMac", "flows", "line:<A packet load>", "line:<B packet load>", "line:Number of A bytes", "line:Number of A packets", "line:Number of B bytes", "line:Number of B packets", "line:Number of processed   B   packets/s", "line:Number of processed   B packets/  B flows", "line:Number of processed A     packets/s", "line:Number of processed A    flows", "line:Number of processed B    flows", "line:Number of reply          flows", "line:Number of request        flows", "line:Total   A/B    flow asymmetry", "line:Total req/rply flow asymmetry", "line:basicStats: Biggest L2 flow talker"},
 		whyRadiotap},
+	// protoStats' protocols file: the same documented differences.
+	{"ipv4-fragments", []string{"proto:UDP 0", "proto:UDP 789"},
+		whyRepfrag},
+	{"malformed-cut-short-null", []string{"proto:L2 # Total bytes", "proto:L2 # Total packets"},
+		whyCutnull},
+	{"malformed-ipv6-39-byte-header", []string{"proto:L2 0x86dd", "proto:L4 # Total IPv6 packets", "proto:L4 17", "proto:UDP # Total UDP bytes", "proto:UDP # Total UDP packets", "proto:UDP # UDP Port", "proto:UDP 0"},
+		whyIpv6short},
+	{"pcapng-11-interfaces", []string{"proto:L2 # Total bytes", "proto:L2 # Total packets", "proto:L2 0x0800", "proto:L4 # Total IPv4 packets", "proto:L4 17", "proto:L4 6", "proto:TCP # Total TCP bytes", "proto:TCP # Total TCP packets", "proto:UDP # Total UDP bytes", "proto:UDP # Total UDP packets", "proto:UDP 123", "proto:UDP 17500", "proto:UDP 443", "proto:UDP 53"},
+		whyNg11},
 	{"tcp-synscan", []string{"line:Number of B bytes"},
 		whySuffix},
 	{"vlan-double-tag-cdp", []string{"col:vlanID"},
@@ -226,6 +237,7 @@ func TestT2Outputs(t *testing.T) {
 				add("line:"+reportLabel(l[1:]), l)
 			}
 			compareFlowFiles(t, filepath.Join(ref, stem+"_flows.txt"), filepath.Join(e.out, stem+"_flows.txt"), add)
+			compareProtocolsFiles(filepath.Join(ref, stem+"_protocols.txt"), filepath.Join(e.out, stem+"_protocols.txt"), add)
 
 			items := make([]string, 0, len(diffs))
 			for k := range diffs {
@@ -415,4 +427,71 @@ func field(f []string, i int) string {
 		return f[i]
 	}
 	return "<missing>"
+}
+
+// compareProtocolsFiles compares protoStats' protocols files line by
+// line: a line only in one file is a difference named by its label
+// (protocolsLabel); the same lines in another order are "proto:order".
+func compareProtocolsFiles(refPath, ourPath string, add func(item, msg string)) {
+	ref, rerr := os.ReadFile(refPath)
+	our, oerr := os.ReadFile(ourPath)
+	if (rerr == nil) != (oerr == nil) {
+		add("proto:file", fmt.Sprintf("protocols file: ours %v, T2's %v", oerr == nil, rerr == nil))
+		return
+	}
+	if rerr != nil {
+		return
+	}
+	want, got := protocolsLines(string(ref)), protocolsLines(string(our))
+	diff := multisetDiff(want, got)
+	for _, l := range diff {
+		add("proto:"+protocolsLabel(l[1:]), l)
+	}
+	if len(diff) == 0 {
+		for i := range want {
+			if want[i] != got[i] {
+				add("proto:order", fmt.Sprintf("line %d: T2 %q ours %q", i+1, want[i], got[i]))
+				break
+			}
+		}
+	}
+}
+
+// protocolsLines splits a protocols file into lines, each prefixed with
+// its section ("L2", "L4", "TCP", "UDP") and "|": the sections start at
+// the "# Total ..." lines that are always printed, so a row or header is
+// placed even where the file's layout differs.
+func protocolsLines(s string) []string {
+	section := "L2"
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		switch {
+		case strings.HasPrefix(l, "# Total IPv4 packets:"):
+			section = "L4"
+		case strings.HasPrefix(l, "# Total TCP packets:"):
+			section = "TCP"
+		case strings.HasPrefix(l, "# Total UDP packets:"):
+			section = "UDP"
+		}
+		out = append(out, section+"|"+l)
+	}
+	return out
+}
+
+// protocolsLabel names a line of protocolsLines: the section and the
+// row's key ("TCP 8000", "L2 0x0800", "L4 17"), the header or total text
+// up to its value ("TCP # TCP Port", "L2 # Total packets"), or "L4 empty".
+func protocolsLabel(l string) string {
+	section, text, _ := strings.Cut(l, "|")
+	switch {
+	case text == "":
+		return section + " empty"
+	case strings.HasPrefix(text, "#"):
+		if i := strings.IndexAny(text, ":\t"); i >= 0 {
+			text = text[:i]
+		}
+		return section + " " + text
+	}
+	key, _, _ := strings.Cut(text, "\t")
+	return section + " " + strings.TrimSpace(key)
 }

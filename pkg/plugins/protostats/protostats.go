@@ -177,7 +177,7 @@ func (d *descriptions) ethertype(e uint16) string {
 			return r.desc
 		}
 	}
-	return "-"
+	return "" // T2 leaves an unknown ethertype's description empty
 }
 
 func orDash(s string) string {
@@ -275,10 +275,12 @@ func (s *ProtoStats) WriteFile(w io.Writer) error {
 		tp, tb := s.pktsL4[l4], s.bytesL4[l4]
 		ew.printf("\n\n# Total %s packets: %s%s\n", proto, report.Num(tp), report.Pct(float64(tp), float64(totPkts)))
 		ew.printf("# Total %s bytes: %s%s\n", proto, report.Num(tb), report.Pct(float64(tb), float64(totBytes)))
-		header(proto + " Port")
+		if tp != 0 { // T2 prints the header only above rows
+			header(proto + " Port")
+		}
 		for port := 0; port < 65536; port++ {
 			if pk[port] != 0 {
-				row(fmt.Sprintf("%5d", port), pk[port], by[port], tp, tb, orDash(desc[uint16(port)]))
+				row(fmt.Sprintf("%5d", port), pk[port], by[port], tp, tb, desc[uint16(port)]) // empty for an unknown port, as in T2
 			}
 		}
 	}
