@@ -43,3 +43,11 @@ func (b *Batch) Flush() {
 		b.n = 0
 	}
 }
+
+// HugeSlice is HugePages for the backing array of s.
+func HugeSlice[T any](s []T) {
+	if len(s) == 0 {
+		return
+	}
+	HugePages(unsafe.Pointer(unsafe.SliceData(s)), uintptr(len(s))*unsafe.Sizeof(s[0]))
+}
