@@ -247,6 +247,9 @@ func (e *Engine) SetPlugins(plugins []plugin.Plugin, start plugin.SinkStart) err
 			recSinks = append(recSinks, x)
 		}
 	}
+	// The plugins have allocated their per-flow state (Init) and not
+	// written most of it yet.
+	useHugePages()
 	if len(e.prefetchers) > 0 {
 		e.table.SetTailPrefetch(e.prefetchSlot)
 	}

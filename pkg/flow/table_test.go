@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"math/rand/v2"
 	"testing"
 	"unsafe"
 
@@ -157,6 +158,36 @@ func BenchmarkLookupTouch(b *testing.B) {
 		f := tab.Lookup(k)
 		tab.Touch(f, packet.Time(i))
 		tab.Expired(packet.Time(i), func(*Flow) {})
+	}
+}
+
+// BenchmarkLookupRandom looks up and touches the flows of a full table
+// in random order, as packets of many flows do: the table is bigger than
+// the caches and, with 4 KB pages, than the TLB's reach ("4k" vs "huge":
+// the effect of NewTable's huge-page hint).
+func BenchmarkLookupRandom(b *testing.B) {
+	for _, huge := range []bool{false, true} {
+		name := "4k"
+		if huge {
+			name = "huge"
+		}
+		b.Run(name, func(b *testing.B) {
+			const n = 1 << 19
+			tab := newTable(n, sec(1<<30), huge)
+			keys := make([]Key, n)
+			for i := range keys {
+				keys[i] = key(byte(i), byte(i>>8), uint16(i>>16), uint16(i))
+				tab.Create(&keys[i], 0)
+			}
+			order := rand.New(rand.NewPCG(1, 2)).Perm(n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				k := &keys[order[i%n]]
+				f := tab.Lookup(k)
+				tab.Touch(f, packet.Time(i))
+			}
+		})
 	}
 }
 

@@ -7,6 +7,11 @@
 // assembly loop (PREFETCHT0 on amd64, nothing elsewhere): the call, not
 // the instruction, is the cost, so one call per packet beats one per
 // line.
+//
+// HugePages (HugeSlice, HugeRange) is the other memory hint: big tables
+// read at random get transparent huge pages, so those reads stop missing
+// the TLB as well (flow.NewTable and the engine use it; a no-op off
+// Linux).
 package prefetch
 
 import "unsafe"
@@ -42,4 +47,12 @@ func (b *Batch) Flush() {
 		lines(&b.addrs[0], b.n)
 		b.n = 0
 	}
+}
+
+// HugeSlice is HugePages for the backing array of s.
+func HugeSlice[T any](s []T) {
+	if len(s) == 0 {
+		return
+	}
+	HugePages(unsafe.Pointer(unsafe.SliceData(s)), uintptr(len(s))*unsafe.Sizeof(s[0]))
 }
