@@ -148,7 +148,10 @@ const (
 	maxJA4TOpts = 40
 )
 
-// state is one flow's tcpFlags state, in its slot of TCPFlags.st.
+// state is one flow's tcpFlags state, in its slot of TCPFlags.st. It is
+// 256 bytes (TestStateSize), so that each slot of the (page-aligned)
+// slice takes exactly 4 cache lines; the rarely enabled flag counters
+// live in TCPFlags.flgCnt.
 type state struct {
 	lastPkt      packet.Time
 	tmFirst      packet.Time // first packet with a TSval not going back
@@ -223,8 +226,11 @@ type state struct {
 	mpAID        uint8
 	mpDSSF       uint8
 	scanPkts     uint8
-	flgCnt       [16]uint16
+	_            [16]byte // to 256 bytes: a slot is 4 whole cache lines
 }
+
+// flagCounts are the 16 counters of tcpCntF_S_R_P_A_U_E_C_FA_SA_RA_N_SF_SFR_RF_X.
+type flagCounts [16]uint16
 
 // settings are the plugin's defines (tcpFlags.toml).
 type settings struct {
@@ -256,7 +262,9 @@ type TCPFlags struct {
 	table    *flow.Table
 	counters *counters.Counters
 	st       []state
-	ja4      []uint8 // JA4TOPTMX option kinds per slot
+	ja4      []uint8      // JA4TOPTMX option kinds per slot
+	flgCnt   []flagCounts // per slot, with TCPFLGCNT only
+	flgNone  flagCounts   // counted into (and never read) without TCPFLGCNT
 
 	winMinCnt, tcpPktvCnt, mpPkts uint64
 	tot                           totals
@@ -289,6 +297,9 @@ func (t *TCPFlags) Init(env *plugin.Env) error {
 	t.st = make([]state, n)
 	if cfg.ja4t {
 		t.ja4 = make([]uint8, n*cfg.ja4tMax)
+	}
+	if cfg.flagCount {
+		t.flgCnt = make([]flagCounts, n)
 	}
 	t.ja4buf = make([]byte, 0, 16+4*maxJA4TOpts+16)
 	t.pktMode = env.PacketMode
@@ -328,16 +339,28 @@ func readSettings(get func(key string) int64) (settings, error) {
 	return s, err
 }
 
-// PrefetchSlot implements plugin.Prefetcher: every cache line of the
-// slot's state (about 270 bytes), which OnFlowTerminate reads whole.
+// PrefetchSlot implements plugin.Prefetcher: the 4 cache lines of the
+// slot's state, which OnFlowTerminate reads whole, and the first of its
+// JA4T option kinds.
 func (t *TCPFlags) PrefetchSlot(slot int32, b *prefetch.Batch) {
 	if int(slot) < len(t.st) {
 		p := unsafe.Pointer(&t.st[slot])
 		for off := uintptr(0); off < unsafe.Sizeof(state{}); off += 64 {
 			b.Add(unsafe.Add(p, off))
 		}
-		b.Add(unsafe.Add(p, unsafe.Sizeof(state{})-1))
+		if t.ja4 != nil {
+			b.Add(unsafe.Pointer(&t.ja4[int(slot)*t.cfg.ja4tMax]))
+		}
 	}
+}
+
+// counts returns the flag counters of the flow in slot: a scratch array
+// when the column is off (counting costs less than testing for it).
+func (t *TCPFlags) counts(slot int32) *flagCounts {
+	if int(slot) >= len(t.flgCnt) {
+		return &t.flgNone
+	}
+	return &t.flgCnt[slot]
 }
 
 // Columns implements plugin.FlowColumns.
@@ -446,6 +469,9 @@ func (t *TCPFlags) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	}
 	s := &t.st[f.Slot]
 	*s = state{lastPkt: p.TS, ipMinID: 0xffff, rttMin: 0xffff}
+	if t.flgCnt != nil {
+		t.flgCnt[f.Slot] = flagCounts{}
+	}
 	if f.Status&packet.L2Flow != 0 || p.IPVer == 0 {
 		return
 	}
@@ -865,35 +891,36 @@ func checksum(b []byte, off, n, skip int, sum uint16) uint16 {
 }
 
 // wordSum adds the big-endian 16-bit words of d (an odd last byte is the
-// high byte of a word). It adds 64-bit words with carry: as 2^16 ≡ 1
-// modulo 0xffff, their sum folds to the same one's-complement sum.
+// high byte of a word) and returns the sum folded to 16 bits. The
+// one's-complement sum does not depend on the byte order (RFC 1071), so
+// it adds little-endian 64-bit words, which need no byte swap, in one
+// carry chain (2^16 ≡ 1 modulo 0xffff, so their sum folds to the same
+// value), and swaps the bytes of the folded result.
 func wordSum(d []byte) uint64 {
-	var acc, carry, c uint64
+	var acc, c uint64
 	for len(d) >= 32 {
-		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d), 0)
-		carry += c
-		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d[8:]), 0)
-		carry += c
-		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d[16:]), 0)
-		carry += c
-		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d[24:]), 0)
-		carry += c
+		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d), c)
+		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d[8:]), c)
+		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d[16:]), c)
+		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d[24:]), c)
 		d = d[32:]
 	}
 	for len(d) >= 8 {
-		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d), 0)
-		carry += c
+		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d), c)
 		d = d[8:]
 	}
-	sum := acc>>32 + acc&0xffffffff + carry // a carry out of bit 63 is worth 1
+	// the end-around carry: adding it back cannot carry again
+	acc, c = bits.Add64(acc, 0, c)
+	sum := acc>>32 + acc&0xffffffff + c
 	for len(d) >= 2 {
-		sum += uint64(binary.BigEndian.Uint16(d))
+		sum += uint64(binary.LittleEndian.Uint16(d))
 		d = d[2:]
 	}
 	if len(d) == 1 {
-		sum += uint64(d[0]) << 8
+		sum += uint64(d[0])
 	}
-	return sum
+	s := fold(sum)
+	return uint64(s<<8 | s>>8)
 }
 
 func fold(acc uint64) uint16 {
