@@ -150,83 +150,91 @@ const (
 
 // state is one flow's tcpFlags state, in its slot of TCPFlags.st. It is
 // 256 bytes (TestStateSize), so that each slot of the (page-aligned)
-// slice takes exactly 4 cache lines; the rarely enabled flag counters
-// live in TCPFlags.flgCnt.
+// slice takes exactly 4 cache lines, grouped by the packets that use
+// them; the rarely enabled flag counters live in TCPFlags.flgCnt.
 type state struct {
-	lastPkt      packet.Time
+	// cache line 0: what every IP packet updates (also the peer's RTT
+	// fields), so that a UDP packet touches one line of each direction
+	lastPkt  packet.Time
+	pktCnt   float32
+	rttTrip  float32
+	rttMin   float32
+	rttMax   float32
+	rttAvg   float32
+	rttJit   float32
+	totL4Len uint32
+	stat     uint16
+	ipID     uint16
+	ipMinID  uint16
+	ipMaxID  uint16
+	ipFlags  uint16
+	nxtFrag  uint16
+	l4HdrSum uint16
+	l4CalSum uint16
+	ttl      uint8
+	minTTL   uint8
+	maxTTL   uint8
+	ttlChg   uint8
+	tos      uint8
+	rttFlag  uint8
+	scanPkts uint8
+	flagsL   uint8 // last packet's header flags
+	ws       uint8
+	mpF      uint8
+
+	// cache lines 1 and 2: the TCP packets' header, window and SEQ/ACK
+	// analysis
+	seqBytes   int64
+	ackBytes   int64
+	mLen       int64  // payload bytes of the TCP packets
+	seqN       uint32 // next expected sequence number
+	seqT       uint32 // last sequence number
+	ackT       uint32 // last acknowledgement number
+	seqMax     uint32
+	winLst     uint32
+	winTLen    uint32 // bytes in flight
+	winTLenMax uint32
+	winInit    uint32
+	winAvg     float32
+	winMinCnt  uint32
+	pktvCnt    uint32
+	winMin     uint32
+	winMax     uint32
+	tcpOpts    uint32
+	wUp, wDwn  uint16
+	wChg       uint16
+	pSeqCnt    uint16
+	seqFault   uint16
+	pAckCnt    uint16
+	ackFault   uint16
+	statLst    uint16
+	anomaly    uint16
+	anomalyLst uint16
+	flags      uint16 // tcpFlags column
+	mss        uint16
+	optCnt     uint16
+	optPktCnt  uint16
+	ja4Cnt     uint16
+	_          [16]byte // to 256 bytes: a slot is 4 whole cache lines
+
+	// cache line 3: options, timestamps, MPTCP and what only the flow
+	// record reads
 	tmFirst      packet.Time // first packet with a TSval not going back
 	tmLast       packet.Time // last packet with a timestamp option
-	seqBytes     int64
-	ackBytes     int64
-	mLen         int64  // payload bytes of the TCP packets
-	seqN         uint32 // next expected sequence number
-	seqT         uint32 // last sequence number
-	ackT         uint32 // last acknowledgement number
+	tmS, tmER    uint32
+	tmSI, tmSLst uint32
 	seqI         uint32
 	ackI         uint32 // -s with SPKTMD_SEQACKREL: base of the relative ACKs
-	seqMax       uint32
 	ip6HHOpts    uint32
 	ip6DOpts     uint32
 	ipOpts       uint32
-	tcpOpts      uint32
-	tmS, tmER    uint32
-	tmSI, tmSLst uint32
-	rttTrip      float32
-	rttMin       float32
-	rttMax       float32
-	rttAvg       float32
-	rttJit       float32
-	pktCnt       float32
-	winLst       uint32
-	winTLen      uint32 // bytes in flight
-	winTLenMax   uint32
-	winInit      uint32
-	winAvg       float32
-	winMinCnt    uint32
-	pktvCnt      uint32
-	winMin       uint32
-	winMax       uint32
-	wUp, wDwn    uint16
-	wChg         uint16
-	pSeqCnt      uint16
-	seqFault     uint16
-	pAckCnt      uint16
-	ackFault     uint16
-	totL4Len     uint32
-	l4HdrSum     uint16
-	l4CalSum     uint16
-	stat         uint16
-	statLst      uint16
-	anomaly      uint16
-	anomalyLst   uint16
-	mss          uint16
-	optCnt       uint16
-	optPktCnt    uint16
-	ipID         uint16
-	ipMinID      uint16
-	ipMaxID      uint16
-	ipFlags      uint16
-	nxtFrag      uint16
-	flags        uint16 // tcpFlags column
 	mpTBF        uint16
 	ip6HHCnt     uint16
 	ip6DCnt      uint16
 	ipOptCnt     uint16
-	ja4Cnt       uint16
 	ipCpCl       uint8
-	ws           uint8
-	tos          uint8
-	minTTL       uint8
-	maxTTL       uint8
-	ttlChg       uint8
-	ttl          uint8
-	rttFlag      uint8
-	flagsL       uint8 // last packet's header flags
-	mpF          uint8
 	mpAID        uint8
 	mpDSSF       uint8
-	scanPkts     uint8
-	_            [16]byte // to 256 bytes: a slot is 4 whole cache lines
 }
 
 // flagCounts are the 16 counters of tcpCntF_S_R_P_A_U_E_C_FA_SA_RA_N_SF_SFR_RF_X.

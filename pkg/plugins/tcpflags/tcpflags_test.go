@@ -509,10 +509,17 @@ func BenchmarkChecksum(b *testing.B) {
 }
 
 // TestStateSize: a flow's state is 4 whole cache lines (PrefetchSlot and
-// the slot layout rely on it).
+// the slot layout rely on it), its groups start where its comments say.
 func TestStateSize(t *testing.T) {
-	if n := unsafe.Sizeof(state{}); n != 256 {
+	var s state
+	if n := unsafe.Sizeof(s); n != 256 {
 		t.Errorf("state is %d bytes, want 256", n)
+	}
+	if o := unsafe.Offsetof(s.seqBytes); o != 64 {
+		t.Errorf("the TCP fields start at byte %d, want 64", o)
+	}
+	if o := unsafe.Offsetof(s.tmFirst); o != 192 {
+		t.Errorf("the option fields start at byte %d, want 192", o)
 	}
 }
 
