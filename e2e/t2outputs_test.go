@@ -41,21 +41,18 @@ type allowedDiff struct {
 
 const (
 	whyRadiotap      = "deliberate fix: T2 reads the first 12 bytes of the 802.11 header as MAC addresses (frame control and duration land in dstMac), so the two directions of the EAPOL exchange never pair (2 A flows); we take the 802.11 addresses (1 A and 1 B flow)"
-	whyDupipid       = "DUPIPID (flowStat bit 44) and its warning are set by tcpFlags, which we do not have yet"
 	whyCutnull       = "deliberate (docs: a damaged capture): the only record claims 524501 bytes in a 239-byte file; we stop with one [ERR] line and exit 1, T2 processes 197 bytes of it"
-	whyRepfrag       = "documented: a repeated last fragment joins its datagram's flow (T2 gives the 2 repeats a flow of their own); DUPIPID comes from tcpFlags (not built yet); open: IPV4_FRAG_PENDING (bit 39) is not set"
+	whyRepfrag       = "documented: a repeated last fragment joins its datagram's flow (T2 gives the 2 repeats a flow of their own); open: IPV4_FRAG_PENDING (bit 39) is not set"
 	whyTcpstates     = "open (tcpStates, reported to the lead): T2 sets tcpStatesAFlags 0x02 on these flows"
 	whyPcapng        = "our pcapng warning is worded differently (T2's promises a fix in a later version)"
-	whyIcmpinv       = "icmpDecode (not built yet) inverts non-echo ICMP/ICMPv6 flows: flowStat bit 0, pktAsm and the A/B report lines follow"
 	whyVlan          = "decided fix: T2 prints the whole 16-bit VLAN tag, we print the 12-bit VLAN ID"
-	whyIpv6frag      = "open (engine fragment tracking, reported to the lead): T2 sets FRAG_ERR/HDSEQ/PENDING (bits 37-39) on the ICMPv6 echo fragment flows (flow 1); flow 2 starts with a Neighbor Solicitation, which icmpDecode (not built yet) inverts, so T2's A and B are swapped there"
+	whyIpv6frag      = "open (engine fragment tracking, reported to the lead): T2 sets FRAG_ERR/HDSEQ/PENDING (bits 37-39) on the ICMPv6 echo fragment flows (flow 1)"
 	whyIpv6fragcount = "deliberate fix: T2 counts every IPv6 fragment twice (40 of 22 packets, 181.82%)"
 	whySuffix        = "documented: the (1.02 K) suffix starts at 1000, T2's at 1024"
 	whyNg11          = "deliberate: interfaces of other link types are read with their own link type; libpcap (T2) refuses their packets (4 × pcap_dispatch failed) and processes only the 62 Ethernet ones"
 	whyUsec          = "deliberate: T2 keeps the microsecond fields of -2147483648 and 1000000 unnormalised (timeFirst 1418145370.1000000000, duration 0.000001); we read the same negative fraction but normalise each timestamp, so times, duration and IAT statistics differ (same packets, same flows)"
 	whyIpvx          = "open: T2 also counts the unknown-ethertype packet as IPvX; no rule in the reference explains it"
 	whyIpv6short     = "deliberate fix: the IPv6 header has 39 of 40 bytes; T2 reads the missing address byte and the UDP header past the end of the frame and makes a flow of them, we stop at the cut (L3 header snapped)"
-	whySip           = "L7_SIPRTP (bit 28) and [INF] SIP/RTP are set by httpSniffer (not built yet); DUPIPID comes from tcpFlags (not built yet)"
 	whyPppname       = "deliberate fix: T2 prints an unknown PPP protocol byte-swapped (UNK(0x5780) for 0x8057)"
 	whyTeredostates  = "open (tcpStates, reported to the lead): T2 sets bit 7 of tcpStatesAFlags here"
 	whyGzip          = "documented: we read gzip'd captures, T2 refuses them"
@@ -76,8 +73,6 @@ var t2Allowed = []allowedDiff{
 
 	{"arp-poison", []string{"line:[WRN] PCAP-NG input: 'Percentage completed' counts pcap record sizes and may stay below 100%", "line:[WRN] PCAP-NG, so *percentage completed* in end report might be less than 100%, will be fixed in a later version"},
 		whyPcapng},
-	{"bigendian-pptp-gre", []string{"col:flowStat", "line:Aggregated flowStat", "line:[WRN] Consecutive duplicate IP ID"},
-		whyDupipid},
 	{"ftp-data-transfers", []string{"col:tcpStatesAFlags"},
 		whyTcpstates},
 	{"ftp-ipv6-epsv", []string{"col:tcpStatesAFlags", "line:tcpStates: Aggregated tcpStatesAFlags"},
@@ -86,7 +81,7 @@ var t2Allowed = []allowedDiff{
 		whyPcapng},
 	{"ipip-4in4-vlan", []string{"col:vlanID"},
 		whyVlan},
-	{"ipv4-fragments", []string{"line:Max number of flows in memory", "col:avgIAT", "col:avgL7PktSz", "col:bytAsm", "col:bytps", "col:flowStat", "col:l7BytesRcvd", "col:l7BytesSnt", "col:pktAsm", "col:pktps", "col:pktsRcvd", "col:pktsSnt", "col:stdIAT", "col:stdL7PktSz", "flows", "line:<A packet load>", "line:<B packet load>", "line:<Number of processed flows/s>", "line:Aggregated flowStat", "line:Number of A bytes", "line:Number of A packets", "line:Number of B bytes", "line:Number of B packets", "line:Number of processed      flows", "line:Number of processed   B   packets/s", "line:Number of processed   B packets/  B flows", "line:Number of processed A     packets/s", "line:Number of processed A    flows", "line:Number of processed A   packets/A   flows", "line:Number of processed A+B packets/A+B flows", "line:Number of processed B    flows", "line:Number of processed IPv4 flows", "line:Number of reply          flows", "line:Number of request        flows", "line:Total   A/B    flow asymmetry", "line:Total req/rply flow asymmetry", "line:[WRN] Consecutive duplicate IP ID", "line:[WRN] IPv4/6 fragmentation header packet missing", "line:[WRN] IPv4/6 packet fragmentation sequence not finished", "line:basicStats: Biggest L3 flow talker", "line:basicStats: Flow max(b/s), pkts", "line:basicStats: Flow max(pktload)"},
+	{"ipv4-fragments", []string{"line:Max number of flows in memory", "col:avgIAT", "col:avgL7PktSz", "col:bytAsm", "col:bytps", "col:l7BytesRcvd", "col:l7BytesSnt", "col:pktAsm", "col:pktps", "col:pktsRcvd", "col:pktsSnt", "col:stdIAT", "col:stdL7PktSz", "flows", "line:<A packet load>", "line:<B packet load>", "line:<Number of processed flows/s>", "line:Aggregated flowStat", "line:Number of A bytes", "line:Number of A packets", "line:Number of B bytes", "line:Number of B packets", "line:Number of processed      flows", "line:Number of processed   B   packets/s", "line:Number of processed   B packets/  B flows", "line:Number of processed A     packets/s", "line:Number of processed A    flows", "line:Number of processed A   packets/A   flows", "line:Number of processed A+B packets/A+B flows", "line:Number of processed B    flows", "line:Number of processed IPv4 flows", "line:Number of reply          flows", "line:Number of request        flows", "line:Total   A/B    flow asymmetry", "line:Total req/rply flow asymmetry", "line:[WRN] IPv4/6 fragmentation header packet missing", "line:[WRN] IPv4/6 packet fragmentation sequence not finished", "line:basicStats: Biggest L3 flow talker", "line:basicStats: Flow max(b/s), pkts", "line:basicStats: Flow max(pktload)"},
 		whyRepfrag},
 	{"ipv6-fragments", []string{"col:flowStat", "line:Aggregated flowStat", "line:[WRN] IPv4/6 fragmentation header packet missing", "line:[WRN] IPv4/6 packet fragmentation sequence not finished"},
 		whyIpv6frag},
@@ -115,8 +110,6 @@ var t2Allowed = []allowedDiff{
 		whyPcapng},
 	{"pppoe-discovery-session", []string{"col:hdrDesc"},
 		whyPppname},
-	{"pppoe-over-qinq", []string{"col:flowStat", "line:Aggregated flowStat", "line:[WRN] Consecutive duplicate IP ID"},
-		whyDupipid},
 	{"radiotap-wpa2-eapol", []string{"col:bytAsm", "col:dstMac", "col:l7BytesRcvd", "col:pktAsm", "col:pktsRcvd", "col:srcMac", "flows", "line:<A packet load>", "line:<B packet load>", "line:Number of A bytes", "line:Number of A packets", "line:Number of B bytes", "line:Number of B packets", "line:Number of processed   B   packets/s", "line:Number of processed   B packets/  B flows", "line:Number of processed A     packets/s", "line:Number of processed A    flows", "line:Number of processed B    flows", "line:Number of reply          flows", "line:Number of request        flows", "line:Total   A/B    flow asymmetry", "line:Total req/rply flow asymmetry", "line:basicStats: Biggest L2 flow talker"},
 		whyRadiotap},
 	{"tcp-synscan", []string{"line:Number of B bytes"},
@@ -125,8 +118,6 @@ var t2Allowed = []allowedDiff{
 		whyTeredostates},
 	{"vlan-double-tag-cdp", []string{"col:vlanID"},
 		whyVlan},
-	{"voip-sip-rtp-t38", []string{"col:flowStat", "line:Aggregated flowStat", "line:[WRN] Consecutive duplicate IP ID"},
-		whySip},
 }
 
 // t2Plugins is build P's plugin list in T2's order.
