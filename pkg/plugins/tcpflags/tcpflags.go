@@ -572,10 +572,8 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	cfg := &t.cfg
 	s := &t.st[f.Slot]
 	var o *state
-	var of *flow.Flow
 	if f.Opposite != flow.None && int(f.Opposite) < len(t.st) && t.table != nil {
 		o = &t.st[f.Opposite]
-		of = t.table.Flow(f.Opposite)
 	}
 	if cfg.rtt {
 		s.pktCnt++
@@ -809,7 +807,9 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	v.ipFlags = ipFlags
 
 	if o != nil && cfg.rtt && s.rttFlag != rttStop {
-		trip := tripTime(p.TS, of.Last)
+		// o.lastPkt is the opposite flow's last packet time (its
+		// flow.Last), in the cache line this block updates anyway
+		trip := tripTime(p.TS, o.lastPkt)
 		if trip < o.rttMin {
 			o.rttMin = trip
 		}
