@@ -44,8 +44,8 @@ var t2Artifacts = map[string]string{
 }
 
 // TestTCPFlagsColumnsEqualT2 runs t2 with tcpFlags on every capture of
-// testdata/pcaps and compares the plugin's columns, the TIMEJUMP bit of
-// flowStat and the plugin's end-report lines with T2 0.9.3's outputs in
+// testdata/pcaps and compares the plugin's columns, the TIMEJUMP and DUPIPID
+// bits of flowStat and the plugin's end-report lines with T2 0.9.3's outputs in
 // testdata/t2-outputs, row for row. Rows are matched by their flow key
 // (addresses, ports, protocol, VLAN, and occurrence), not by direction:
 // without icmpDecode we do not invert ICMP flows as T2's default set does.
@@ -137,7 +137,13 @@ func readFlowRows(t *testing.T, path string) map[string]flowRow {
 	return rows
 }
 
-const flowStatTimeJump = 1 << 51
+// The flowStat bits tcpFlags raises: TIMEJUMP (time went backwards) and
+// DUPIPID (an IPv4 ID repeated by the next packet, the flow's second
+// packet not compared with its first).
+const (
+	flowStatTimeJump = 1 << 51
+	flowStatDupIPID  = 1 << 44
+)
 
 // compareTCPFlagsRows compares the rows both sides have; it reports
 // whether the flows themselves (keys, packet counts) were the same.
@@ -178,6 +184,9 @@ func compareTCPFlagsRows(t *testing.T, stem string, want, got map[string]flowRow
 		gf, _ := strconv.ParseUint(strings.TrimPrefix(g["flowStat"], "0x"), 16, 64)
 		if (wf^gf)&flowStatTimeJump != 0 {
 			t.Errorf("flow %s: flowStat TIMEJUMP %v, T2 %v", k, gf&flowStatTimeJump != 0, wf&flowStatTimeJump != 0)
+		}
+		if (wf^gf)&flowStatDupIPID != 0 {
+			t.Errorf("flow %s: flowStat DUPIPID %v, T2 %v", k, gf&flowStatDupIPID != 0, wf&flowStatDupIPID != 0)
 		}
 	}
 	return same

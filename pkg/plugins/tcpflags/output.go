@@ -113,7 +113,7 @@ func (t *TCPFlags) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	w.H16(s.flags)
 	w.H16(s.anomaly)
 	if cfg.flagCount {
-		for i, c := range s.flgCnt {
+		for i, c := range t.counts(f.Slot) {
 			if i == 0 {
 				w.U64(uint64(c))
 			} else {

@@ -15,21 +15,22 @@ func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, stat uint16,
 	flags := uint16(hdr)
 	var anomaly uint16
 	l7Len := uint16(p.L7Len)
+	cnt := t.counts(f.Slot)
 
 	switch hdr & 0x3f {
 	case 0:
 		flags |= cNull
 		anomaly |= aScan
-		s.flgCnt[11]++
+		cnt[11]++
 	case fFIN | fPSH | fURG:
 		flags |= cXmas
 		anomaly |= aScan
-		s.flgCnt[15]++
+		cnt[15]++
 	}
 	if cfg.flagCount {
 		for i := 0; i < 8; i++ {
-			if s.flgCnt[i] < 0xffff && hdr&(1<<i) != 0 {
-				s.flgCnt[i]++
+			if cnt[i] < 0xffff && hdr&(1<<i) != 0 {
+				cnt[i]++
 			}
 		}
 	}
@@ -52,7 +53,7 @@ func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, stat uint16,
 	case fSYN | fACK:
 		flags |= cSynAck
 		s.rttFlag = rttSynAck
-		s.flgCnt[9]++
+		cnt[9]++
 	case fACK:
 		if s.rttFlag == rttSynAck {
 			s.rttFlag = rttAck
@@ -71,23 +72,23 @@ func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, stat uint16,
 	case fFIN | fACK:
 		flags |= cFinAck
 		s.rttFlag = rttStop
-		s.flgCnt[8]++
+		cnt[8]++
 	case fRST | fACK:
 		flags |= cRstAck
 		s.rttFlag = rttStop
-		s.flgCnt[10]++
+		cnt[10]++
 	case fSYN | fFIN:
 		flags |= cSynFin
 		s.rttFlag = rttStop
-		s.flgCnt[12]++
+		cnt[12]++
 	case fSYN | fFIN | fRST:
 		flags |= cSynFinRst
 		s.rttFlag = rttStop
-		s.flgCnt[13]++
+		cnt[13]++
 	case fRST | fFIN:
 		flags |= cRstFin
 		s.rttFlag = rttStop
-		s.flgCnt[14]++
+		cnt[14]++
 	default:
 		s.rttFlag = rttStop
 	}

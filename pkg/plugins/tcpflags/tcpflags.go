@@ -148,83 +148,98 @@ const (
 	maxJA4TOpts = 40
 )
 
-// state is one flow's tcpFlags state, in its slot of TCPFlags.st.
+// state is one flow's tcpFlags state, in its slot of TCPFlags.st. It is
+// 256 bytes (TestStateSize), so that each slot of the (page-aligned)
+// slice takes exactly 4 cache lines, grouped by the packets that use
+// them; the rarely enabled flag counters live in TCPFlags.flgCnt.
 type state struct {
-	lastPkt      packet.Time
+	// cache line 0: what every IP packet updates (also the peer's RTT
+	// fields), so that a UDP packet touches one line of each direction
+	lastPkt  packet.Time
+	pktCnt   float32
+	rttTrip  float32
+	rttMin   float32
+	rttMax   float32
+	rttAvg   float32
+	rttJit   float32
+	totL4Len uint32
+	stat     uint16
+	ipID     uint16
+	ipMinID  uint16
+	ipMaxID  uint16
+	ipFlags  uint16
+	nxtFrag  uint16
+	l4HdrSum uint16
+	l4CalSum uint16
+	dupID    uint16 // IPv4 ID of the previous packet, 0 after the first (DUPIPID)
+	ttl      uint8
+	minTTL   uint8
+	maxTTL   uint8
+	ttlChg   uint8
+	tos      uint8
+	rttFlag  uint8
+	scanPkts uint8
+	flagsL   uint8 // last packet's header flags
+	ws       uint8
+	mpF      uint8
+
+	// cache lines 1 and 2: the TCP packets' header, window and SEQ/ACK
+	// analysis
+	seqBytes   int64
+	ackBytes   int64
+	mLen       int64  // payload bytes of the TCP packets
+	seqN       uint32 // next expected sequence number
+	seqT       uint32 // last sequence number
+	ackT       uint32 // last acknowledgement number
+	seqMax     uint32
+	winLst     uint32
+	winTLen    uint32 // bytes in flight
+	winTLenMax uint32
+	winInit    uint32
+	winAvg     float32
+	winMinCnt  uint32
+	pktvCnt    uint32
+	winMin     uint32
+	winMax     uint32
+	tcpOpts    uint32
+	wUp, wDwn  uint16
+	wChg       uint16
+	pSeqCnt    uint16
+	seqFault   uint16
+	pAckCnt    uint16
+	ackFault   uint16
+	statLst    uint16
+	anomaly    uint16
+	anomalyLst uint16
+	flags      uint16 // tcpFlags column
+	mss        uint16
+	optCnt     uint16
+	optPktCnt  uint16
+	ja4Cnt     uint16
+	_          [16]byte // to 256 bytes: a slot is 4 whole cache lines
+
+	// cache line 3: options, timestamps, MPTCP and what only the flow
+	// record reads
 	tmFirst      packet.Time // first packet with a TSval not going back
 	tmLast       packet.Time // last packet with a timestamp option
-	seqBytes     int64
-	ackBytes     int64
-	mLen         int64  // payload bytes of the TCP packets
-	seqN         uint32 // next expected sequence number
-	seqT         uint32 // last sequence number
-	ackT         uint32 // last acknowledgement number
+	tmS, tmER    uint32
+	tmSI, tmSLst uint32
 	seqI         uint32
 	ackI         uint32 // -s with SPKTMD_SEQACKREL: base of the relative ACKs
-	seqMax       uint32
 	ip6HHOpts    uint32
 	ip6DOpts     uint32
 	ipOpts       uint32
-	tcpOpts      uint32
-	tmS, tmER    uint32
-	tmSI, tmSLst uint32
-	rttTrip      float32
-	rttMin       float32
-	rttMax       float32
-	rttAvg       float32
-	rttJit       float32
-	pktCnt       float32
-	winLst       uint32
-	winTLen      uint32 // bytes in flight
-	winTLenMax   uint32
-	winInit      uint32
-	winAvg       float32
-	winMinCnt    uint32
-	pktvCnt      uint32
-	winMin       uint32
-	winMax       uint32
-	wUp, wDwn    uint16
-	wChg         uint16
-	pSeqCnt      uint16
-	seqFault     uint16
-	pAckCnt      uint16
-	ackFault     uint16
-	totL4Len     uint32
-	l4HdrSum     uint16
-	l4CalSum     uint16
-	stat         uint16
-	statLst      uint16
-	anomaly      uint16
-	anomalyLst   uint16
-	mss          uint16
-	optCnt       uint16
-	optPktCnt    uint16
-	ipID         uint16
-	ipMinID      uint16
-	ipMaxID      uint16
-	ipFlags      uint16
-	nxtFrag      uint16
-	flags        uint16 // tcpFlags column
 	mpTBF        uint16
 	ip6HHCnt     uint16
 	ip6DCnt      uint16
 	ipOptCnt     uint16
-	ja4Cnt       uint16
 	ipCpCl       uint8
-	ws           uint8
-	tos          uint8
-	minTTL       uint8
-	maxTTL       uint8
-	ttlChg       uint8
-	ttl          uint8
-	rttFlag      uint8
-	flagsL       uint8 // last packet's header flags
-	mpF          uint8
 	mpAID        uint8
 	mpDSSF       uint8
-	scanPkts     uint8
-	flgCnt       [16]uint16
 }
+
+// flagCounts are the 16 counters of tcpCntF_S_R_P_A_U_E_C_FA_SA_RA_N_SF_SFR_RF_X.
+type flagCounts [16]uint16
 
 // settings are the plugin's defines (tcpFlags.toml).
 type settings struct {
@@ -256,7 +271,9 @@ type TCPFlags struct {
 	table    *flow.Table
 	counters *counters.Counters
 	st       []state
-	ja4      []uint8 // JA4TOPTMX option kinds per slot
+	ja4      []uint8      // JA4TOPTMX option kinds per slot
+	flgCnt   []flagCounts // per slot, with TCPFLGCNT only
+	flgNone  flagCounts   // counted into (and never read) without TCPFLGCNT
 
 	winMinCnt, tcpPktvCnt, mpPkts uint64
 	tot                           totals
@@ -289,6 +306,9 @@ func (t *TCPFlags) Init(env *plugin.Env) error {
 	t.st = make([]state, n)
 	if cfg.ja4t {
 		t.ja4 = make([]uint8, n*cfg.ja4tMax)
+	}
+	if cfg.flagCount {
+		t.flgCnt = make([]flagCounts, n)
 	}
 	t.ja4buf = make([]byte, 0, 16+4*maxJA4TOpts+16)
 	t.pktMode = env.PacketMode
@@ -328,16 +348,28 @@ func readSettings(get func(key string) int64) (settings, error) {
 	return s, err
 }
 
-// PrefetchSlot implements plugin.Prefetcher: every cache line of the
-// slot's state (about 270 bytes), which OnFlowTerminate reads whole.
+// PrefetchSlot implements plugin.Prefetcher: the 4 cache lines of the
+// slot's state, which OnFlowTerminate reads whole, and the first of its
+// JA4T option kinds.
 func (t *TCPFlags) PrefetchSlot(slot int32, b *prefetch.Batch) {
 	if int(slot) < len(t.st) {
 		p := unsafe.Pointer(&t.st[slot])
 		for off := uintptr(0); off < unsafe.Sizeof(state{}); off += 64 {
 			b.Add(unsafe.Add(p, off))
 		}
-		b.Add(unsafe.Add(p, unsafe.Sizeof(state{})-1))
+		if t.ja4 != nil {
+			b.Add(unsafe.Pointer(&t.ja4[int(slot)*t.cfg.ja4tMax]))
+		}
 	}
+}
+
+// counts returns the flag counters of the flow in slot: a scratch array
+// when the column is off (counting costs less than testing for it).
+func (t *TCPFlags) counts(slot int32) *flagCounts {
+	if int(slot) >= len(t.flgCnt) {
+		return &t.flgNone
+	}
+	return &t.flgCnt[slot]
 }
 
 // Columns implements plugin.FlowColumns.
@@ -446,6 +478,9 @@ func (t *TCPFlags) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	}
 	s := &t.st[f.Slot]
 	*s = state{lastPkt: p.TS, ipMinID: 0xffff, rttMin: 0xffff}
+	if t.flgCnt != nil {
+		t.flgCnt[f.Slot] = flagCounts{}
+	}
 	if f.Status&packet.L2Flow != 0 || p.IPVer == 0 {
 		return
 	}
@@ -537,10 +572,8 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	cfg := &t.cfg
 	s := &t.st[f.Slot]
 	var o *state
-	var of *flow.Flow
 	if f.Opposite != flow.None && int(f.Opposite) < len(t.st) && t.table != nil {
 		o = &t.st[f.Opposite]
-		of = t.table.Flow(f.Opposite)
 	}
 	if cfg.rtt {
 		s.pktCnt++
@@ -638,6 +671,15 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 			if diff > int32(s.ipMaxID) {
 				s.ipMaxID = uint16(diff)
 			}
+			// DUPIPID: a non-zero ID equal to the previous packet's,
+			// where the previous packet is not the flow's first (T2 does
+			// not compare the second packet with the first:
+			// TestDupIPID, e2e TestT2Outputs).
+			if ipID != 0 && ipID == s.dupID {
+				f.Status |= packet.DupIPID
+				p.Status |= packet.DupIPID
+			}
+			s.dupID = ipID
 		}
 		v.ipID, v.ipHdrSum = ipID, be16(b, l3+10)
 		if int(p.SnapL3Len) < l3HdrLen {
@@ -765,7 +807,9 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	v.ipFlags = ipFlags
 
 	if o != nil && cfg.rtt && s.rttFlag != rttStop {
-		trip := tripTime(p.TS, of.Last)
+		// o.lastPkt is the opposite flow's last packet time (its
+		// flow.Last), in the cache line this block updates anyway
+		trip := tripTime(p.TS, o.lastPkt)
 		if trip < o.rttMin {
 			o.rttMin = trip
 		}
@@ -865,35 +909,36 @@ func checksum(b []byte, off, n, skip int, sum uint16) uint16 {
 }
 
 // wordSum adds the big-endian 16-bit words of d (an odd last byte is the
-// high byte of a word). It adds 64-bit words with carry: as 2^16 ≡ 1
-// modulo 0xffff, their sum folds to the same one's-complement sum.
+// high byte of a word) and returns the sum folded to 16 bits. The
+// one's-complement sum does not depend on the byte order (RFC 1071), so
+// it adds little-endian 64-bit words, which need no byte swap, in one
+// carry chain (2^16 ≡ 1 modulo 0xffff, so their sum folds to the same
+// value), and swaps the bytes of the folded result.
 func wordSum(d []byte) uint64 {
-	var acc, carry, c uint64
+	var acc, c uint64
 	for len(d) >= 32 {
-		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d), 0)
-		carry += c
-		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d[8:]), 0)
-		carry += c
-		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d[16:]), 0)
-		carry += c
-		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d[24:]), 0)
-		carry += c
+		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d), c)
+		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d[8:]), c)
+		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d[16:]), c)
+		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d[24:]), c)
 		d = d[32:]
 	}
 	for len(d) >= 8 {
-		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(d), 0)
-		carry += c
+		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d), c)
 		d = d[8:]
 	}
-	sum := acc>>32 + acc&0xffffffff + carry // a carry out of bit 63 is worth 1
+	// the end-around carry: adding it back cannot carry again
+	acc, c = bits.Add64(acc, 0, c)
+	sum := acc>>32 + acc&0xffffffff + c
 	for len(d) >= 2 {
-		sum += uint64(binary.BigEndian.Uint16(d))
+		sum += uint64(binary.LittleEndian.Uint16(d))
 		d = d[2:]
 	}
 	if len(d) == 1 {
-		sum += uint64(d[0]) << 8
+		sum += uint64(d[0])
 	}
-	return sum
+	s := fold(sum)
+	return uint64(s<<8 | s>>8)
 }
 
 func fold(acc uint64) uint16 {

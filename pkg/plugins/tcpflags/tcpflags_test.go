@@ -1,9 +1,11 @@
 package tcpflags
 
 import (
+	"bytes"
 	"net"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
@@ -415,11 +417,14 @@ func TestPacketColumnsRelativeHex(t *testing.T) {
 // (16-bit big-endian words, end-around carry) on every length, offset
 // and skipped word.
 func TestChecksum(t *testing.T) {
-	data := make([]byte, 200)
-	for i := range data {
-		data[i] = byte(i*151 + 7)
+	mixed := make([]byte, 200)
+	for i := range mixed {
+		mixed[i] = byte(i*151 + 7)
 	}
-	data[50], data[51] = 0xff, 0xff
+	mixed[50], mixed[51] = 0xff, 0xff
+	ones := bytes.Repeat([]byte{0xff}, 200) // sums to the "negative zero"
+	zeros := make([]byte, 200)
+	zeros[17] = 1 // one odd byte: the sum depends on its position
 	plain := func(b []byte, off, n, skip int) uint16 {
 		var acc uint32
 		for i := 0; i < n; i += 2 {
@@ -435,11 +440,13 @@ func TestChecksum(t *testing.T) {
 		}
 		return uint16(acc)
 	}
-	for off := 0; off < 4; off++ {
-		for n := 0; off+n <= len(data); n++ {
-			for _, skip := range []int{0, 1, 3, 8} {
-				if got, want := checksum(data, off, n, skip, 0), plain(data, off, n, skip); got != want {
-					t.Fatalf("off %d n %d skip %d: %#04x, want %#04x", off, n, skip, got, want)
+	for k, data := range [][]byte{mixed, ones, zeros} {
+		for off := 0; off < 4; off++ {
+			for n := 0; off+n <= len(data); n++ {
+				for _, skip := range []int{0, 1, 3, 8} {
+					if got, want := checksum(data, off, n, skip, 0), plain(data, off, n, skip); got != want {
+						t.Fatalf("data %d off %d n %d skip %d: %#04x, want %#04x", k, off, n, skip, got, want)
+					}
 				}
 			}
 		}
@@ -464,5 +471,109 @@ func TestMonitorValues(t *testing.T) {
 	// (the scan verdict comes after the flow joined the aggregates, as in T2)
 	if strings.Join(first, " ") != "0x0 0x11 0x2 0x0 1 0 0 0" || strings.Join(second, " ") != "0x0 0x11 0x2 0x0 0 0 0 0" {
 		t.Errorf("rows %q then %q", first, second)
+	}
+}
+
+// BenchmarkOnFlowTerminateDeferred is BenchmarkOnFlowTerminate with the
+// deferred (binary) writer the engine uses for the flow file.
+func BenchmarkOnFlowTerminateDeferred(b *testing.B) {
+	r := newRig(b, nil)
+	var f *flow.Flow
+	for i, fr := range steadyFrames(b) {
+		if g := r.feed(b, fr, 1+float64(i)/1000); i == 0 {
+			f = g
+		}
+	}
+	w := record.Writer{Deferred: true}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w.Reset()
+		r.tf.OnFlowTerminate(f, &w)
+	}
+}
+
+// BenchmarkChecksum sums a 290-byte L4 segment (the bench capture's mean
+// packet size) leaving out the checksum word, as OnLayer4 does for TCP.
+func BenchmarkChecksum(b *testing.B) {
+	data := make([]byte, 290)
+	for i := range data {
+		data[i] = byte(i*151 + 7)
+	}
+	b.SetBytes(int64(len(data)))
+	var sink uint16
+	for i := 0; i < b.N; i++ {
+		sink += checksum(data, 0, len(data), 8, 0)
+	}
+	_ = sink
+}
+
+// TestStateSize: a flow's state is 4 whole cache lines (PrefetchSlot and
+// the slot layout rely on it), its groups start where its comments say.
+func TestStateSize(t *testing.T) {
+	var s state
+	if n := unsafe.Sizeof(s); n != 256 {
+		t.Errorf("state is %d bytes, want 256", n)
+	}
+	if o := unsafe.Offsetof(s.seqBytes); o != 64 {
+		t.Errorf("the TCP fields start at byte %d, want 64", o)
+	}
+	if o := unsafe.Offsetof(s.tmFirst); o != 192 {
+		t.Errorf("the option fields start at byte %d, want 192", o)
+	}
+}
+
+// TestFlagCounts: with TCPFLGCNT the 16 counters follow the packets of
+// the flow (kept outside the slot state), and a reused slot starts at 0.
+func TestFlagCounts(t *testing.T) {
+	r := newRig(t, map[string]int64{"TCPFLGCNT": 1})
+	tcp := func(l *layers.TCP) *layers.TCP { l.SrcPort, l.DstPort = 40000, 80; return l }
+	f := r.feed(t, frame(t, &layers.IPv4{}, tcp(&layers.TCP{SYN: true}), nil), 1)
+	r.feed(t, frame(t, &layers.IPv4{}, tcp(&layers.TCP{ACK: true, PSH: true}), []byte("x")), 2)
+	r.feed(t, frame(t, &layers.IPv4{}, tcp(&layers.TCP{FIN: true, ACK: true}), nil), 3)
+	r.feed(t, frame(t, &layers.IPv4{}, tcp(&layers.TCP{}), nil), 4)
+	const name = "tcpCntF_S_R_P_A_U_E_C_FA_SA_RA_N_SF_SFR_RF_X"
+	// F S R P A U E C FA SA RA N SF SFR RF X
+	if got, want := r.columns(f)[name], "1_1_0_1_2_0_0_0_1_0_0_1_0_0_0_0"; got != want {
+		t.Errorf("%s = %s, want %s", name, got, want)
+	}
+	r.table.Remove(f)
+	g := r.feed(t, frame(t, &layers.IPv4{}, tcp(&layers.TCP{SYN: true}), nil), 5)
+	if got, want := r.columns(g)[name], "0_1_0_0_0_0_0_0_0_0_0_0_0_0_0_0"; got != want {
+		t.Errorf("new flow in slot %d: %s = %s, want %s", g.Slot, name, got, want)
+	}
+}
+
+// TestDupIPID: flowStat's DUPIPID marks a non-zero IPv4 ID repeated by
+// the next packet of the same flow direction, the flow's second packet
+// not compared with its first (as T2's outputs show: a SYN-ACK and the
+// ACK after it with the same ID are not flagged, a repeated ACK later
+// is).
+func TestDupIPID(t *testing.T) {
+	for _, c := range []struct {
+		ids  []uint16
+		want bool
+	}{
+		{[]uint16{5, 5}, false},       // second packet vs first: not compared
+		{[]uint16{5, 5, 6}, false},    // likewise
+		{[]uint16{5, 6, 6}, true},     // third vs second
+		{[]uint16{5, 5, 5}, true},     // third vs second
+		{[]uint16{7, 8, 9, 8}, false}, // not consecutive
+		{[]uint16{0, 0, 0, 0}, false}, // ID 0 does not count
+		{[]uint16{1, 2, 3, 4}, false},
+	} {
+		r := newRig(t, nil)
+		var f *flow.Flow
+		var pkt uint64
+		for i, id := range c.ids {
+			f = r.feed(t, frame(t, &layers.IPv4{Id: id}, &layers.UDP{SrcPort: 5060, DstPort: 5060}, []byte("x")), 1+float64(i)/100)
+			pkt |= r.p.Status
+		}
+		if got := f.Status&packet.DupIPID != 0; got != c.want {
+			t.Errorf("IDs %v: DUPIPID %v, want %v", c.ids, got, c.want)
+		}
+		if got := pkt&packet.DupIPID != 0; got != c.want {
+			t.Errorf("IDs %v: DUPIPID on a packet %v, want %v", c.ids, got, c.want)
+		}
 	}
 }
