@@ -238,6 +238,11 @@ type pairEntry struct {
 	count    uint32
 	src, dst int32 // entries in the source and destination tables
 	tag      uint32
+	// dOwn is the source-table entry of d (0: unknown), valid while its
+	// generation is dOwnGen: the reply flows of the pair count their
+	// packets there, and find it here instead of by a lookup.
+	dOwn    int32
+	dOwnGen uint32
 }
 
 type pairTable struct {
@@ -459,7 +464,10 @@ func (c *ConnStat) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	re.count++
 	c.maxPort = max(c.maxPort, re.count)
 	n.pair, n.port = pi, ri
-	if !inv { // the flow's own source is the pair's
+	if inv { // the flow's own source is the pair's d
+		pe := &c.pairs.ents[pi]
+		n.own, n.ownGen = pe.dOwn, pe.dOwnGen
+	} else { // or its s
 		n.own, n.ownGen = se, c.src.ents[se].gen
 	}
 }
@@ -479,6 +487,9 @@ func (c *ConnStat) ownEntry(n *flowState, f *flow.Flow, add bool) int32 {
 		return 0
 	}
 	n.own, n.ownGen = e, t.ents[e].gen
+	if pe := &c.pairs.ents[n.pair]; pe.d == k {
+		pe.dOwn, pe.dOwnGen = n.own, n.ownGen
+	}
 	return e
 }
 
