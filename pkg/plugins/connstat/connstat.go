@@ -5,11 +5,15 @@ package connstat
 
 import (
 	_ "embed"
+	"encoding/binary"
+	"math/bits"
+	"unsafe"
 
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/prefetch"
 	"github.com/t2go/t2go/pkg/record"
 	"github.com/t2go/t2go/pkg/report"
 )
@@ -27,6 +31,7 @@ var (
 	_ plugin.Layer4Handler  = (*ConnStat)(nil)
 	_ plugin.FlowTerminator = (*ConnStat)(nil)
 	_ plugin.Reporter       = (*ConnStat)(nil)
+	_ plugin.Prefetcher     = (*ConnStat)(nil)
 )
 
 type ip struct {
@@ -34,92 +39,305 @@ type ip struct {
 	ver uint8
 }
 
-type pairKey struct{ s, d ip }
-
-type portKey struct {
-	s    ip
-	port uint16
+// The three tables (hosts, host pairs, (source host, port)) share one
+// scheme, built for this plugin instead of Go maps: the entries live in a
+// slice at stable indices (slot 0 is a dummy, so 0 means "none"), freed
+// entries are reused last-freed first, and an open-addressing index
+// (power-of-two size, linear probing, backward-shift deletion) maps a
+// key's hash to its entry. An index cell holds the top 32 bits of the
+// hash (the tag) and the entry index: probes compare tags and touch an
+// entry only on a tag match, and the table can grow and delete without
+// rehashing a key. Every flow looks its pair and port up once, at
+// creation, and keeps the entry indices; its termination reads them
+// directly. An entry can't go away while a flow refers to it: a pair
+// entry lives while it counts flows, a host entry while it counts live
+// pairs, a port entry while it counts flows (see OnFlowTerminate).
+type index struct {
+	cells []uint64 // tag<<32 | entry; 0 = empty
+	shift uint     // 32 - log2(len(cells)): the home cell is tag >> shift
+	mask  uint32
+	n     int
 }
 
-// hostEntry is one IP of the source table: its distinct destinations and
-// the packets and bytes it sent.
-type hostEntry struct {
-	conn        uint32
-	pkts, bytes uint64
-}
+const minIndex = 64
 
-// hostTable is the source (or destination) table. Its entries sit in
-// slots handed out as T2's hash table does (fresh slots in order, freed
-// slots reused last-freed first), so that an IP removed and inserted
-// again in the same slot keeps its packet and byte counts, as in T2; an
-// entry in a slot of another IP starts from zero (T2 inherits the other
-// IP's counts there, a decided fix).
-type hostTable struct {
-	index map[ip]int32
-	slots []hostEntry
-	owner []ip
-	gen   []uint32 // bumped when a slot's entry is removed
-	free  []int32
-}
-
-func newHostTable(n int) hostTable {
-	return hostTable{index: make(map[ip]int32, n), slots: make([]hostEntry, 0, n),
-		owner: make([]ip, 0, n), gen: make([]uint32, 0, n), free: make([]int32, 0, n)}
-}
-
-func (t *hostTable) get(k ip) *hostEntry {
-	if i, ok := t.index[k]; ok {
-		return &t.slots[i]
+func newIndex(size int) index {
+	bits := uint(0)
+	for 1<<bits < size {
+		bits++
 	}
-	return nil
+	return index{cells: make([]uint64, 1<<bits), shift: 32 - bits, mask: 1<<bits - 1}
 }
 
-// lookup returns k's slot, or -1.
-func (t *hostTable) lookup(k ip) int32 {
-	if i, ok := t.index[k]; ok {
-		return i
-	}
-	return -1
-}
+func (x *index) home(tag uint32) uint32 { return tag >> x.shift }
 
-// insert adds k with zero connections.
-func (t *hostTable) insert(k ip) *hostEntry { return &t.slots[t.insertSlot(k)] }
-
-func (t *hostTable) insertSlot(k ip) int32 {
-	var i int32
-	if n := len(t.free); n > 0 {
-		i = t.free[n-1]
-		t.free = t.free[:n-1]
-		if t.owner[i] != k {
-			t.slots[i] = hostEntry{}
-			t.owner[i] = k
+// put stores entry e with tag at cell i, found empty by a probe, and
+// doubles the index when it is three quarters full.
+func (x *index) put(i, tag uint32, e int32) {
+	x.cells[i] = uint64(tag)<<32 | uint64(uint32(e))
+	x.n++
+	if 4*x.n > 3*len(x.cells) {
+		old := x.cells
+		*x = newIndex(2 * len(old))
+		for _, v := range old {
+			if v != 0 {
+				j := x.home(uint32(v >> 32))
+				for x.cells[j] != 0 {
+					j = (j + 1) & x.mask
+				}
+				x.cells[j] = v
+				x.n++
+			}
 		}
-		t.slots[i].conn = 0
+	}
+}
+
+// del removes entry e (stored with tag) and closes the gap: each later
+// cell of the probe run moves back unless its home lies cyclically in
+// (gap, cell].
+func (x *index) del(tag uint32, e int32) {
+	v := uint64(tag)<<32 | uint64(uint32(e))
+	i := x.home(tag)
+	for x.cells[i] != v {
+		i = (i + 1) & x.mask
+	}
+	for j := i; ; {
+		j = (j + 1) & x.mask
+		c := x.cells[j]
+		if c == 0 {
+			break
+		}
+		h := x.home(uint32(c >> 32))
+		if (j-h)&x.mask >= (j-i)&x.mask {
+			x.cells[i] = c
+			i = j
+		}
+	}
+	x.cells[i] = 0
+	x.n--
+}
+
+// Hashing: wyhash-style folding of the key's 64-bit words.
+const (
+	k0 = 0xa0761d6478bd642f
+	k1 = 0xe7037ed1a0b428db
+	k2 = 0x8ebc6af09c88c6e3
+	k3 = 0x589965cc75374cc3
+)
+
+func mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+func words(a *[16]byte) (uint64, uint64) {
+	return binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:])
+}
+
+func hashIP(k *ip) uint32 {
+	a, b := words(&k.a)
+	return uint32(mix(mix(a^k0, b^k1^uint64(k.ver)<<56), k2) >> 32)
+}
+
+func hashPair(s, d *ip) uint32 {
+	s0, s1 := words(&s.a)
+	d0, d1 := words(&d.a)
+	return uint32(mix(mix(s0^k0, s1^k1)^uint64(s.ver), mix(d0^k2, d1^k3)^k1) >> 32)
+}
+
+func hashPort(k uint64) uint32 { return uint32(mix(k^k0, k3) >> 32) }
+
+// hostEntry is one IP of the source (or destination) table: its distinct
+// partners (live pairs) and, in the source table, the packets and bytes
+// it sent.
+type hostEntry struct {
+	pkts, bytes uint64
+	conn        uint32
+	gen         uint32 // bumped when the entry is removed
+	tag         uint32
+	key         ip // the IP whose counts the entry holds (kept when freed)
+}
+
+// hostTable hands out its slots as T2's hash table does (fresh slots in
+// order, freed slots reused last-freed first), so that an IP removed and
+// inserted again in the same slot keeps its packet and byte counts, as in
+// T2; an entry in a slot of another IP starts from zero (T2 inherits the
+// other IP's counts there, a decided fix).
+type hostTable struct {
+	x    index
+	ents []hostEntry
+	free []int32
+}
+
+func newHostTable() hostTable {
+	return hostTable{x: newIndex(minIndex), ents: make([]hostEntry, 1, minIndex)}
+}
+
+// find returns k's entry (0 if absent) and the cell where it would go.
+func (t *hostTable) find(k *ip, tag uint32) (int32, uint32) {
+	for i := t.x.home(tag); ; i = (i + 1) & t.x.mask {
+		c := t.x.cells[i]
+		if c == 0 {
+			return 0, i
+		}
+		if uint32(c>>32) == tag {
+			if e := int32(uint32(c)); t.ents[e].key == *k {
+				return e, i
+			}
+		}
+	}
+}
+
+func (t *hostTable) lookup(k *ip) int32 {
+	e, _ := t.find(k, hashIP(k))
+	return e
+}
+
+// insert adds k, absent, at cell i with zero connections.
+func (t *hostTable) insert(k *ip, tag, i uint32) int32 {
+	var e int32
+	if n := len(t.free); n > 0 {
+		e = t.free[n-1]
+		t.free = t.free[:n-1]
+		h := &t.ents[e]
+		if h.key != *k {
+			h.pkts, h.bytes, h.key = 0, 0, *k
+		}
+		h.conn = 0
+		h.tag = tag
 	} else {
-		i = int32(len(t.slots))
-		t.slots = append(t.slots, hostEntry{})
-		t.owner = append(t.owner, k)
-		t.gen = append(t.gen, 0)
+		e = int32(len(t.ents))
+		t.ents = append(t.ents, hostEntry{tag: tag, key: *k})
 	}
-	t.index[k] = i
-	return i
+	t.x.put(i, tag, e)
+	return e
 }
 
-func (t *hostTable) remove(k ip) {
-	if i, ok := t.index[k]; ok {
-		delete(t.index, k)
-		t.gen[i]++
-		t.free = append(t.free, i)
+// get returns k's entry, inserted if absent; added reports the insertion.
+func (t *hostTable) get(k *ip) (e int32, added bool) {
+	tag := hashIP(k)
+	e, i := t.find(k, tag)
+	if e != 0 {
+		return e, false
+	}
+	return t.insert(k, tag, i), true
+}
+
+func (t *hostTable) remove(e int32) {
+	h := &t.ents[e]
+	t.x.del(h.tag, e)
+	h.gen++
+	t.free = append(t.free, e)
+}
+
+// pairEntry counts the live flows between two hosts (normalised to the
+// direction of the flow that opened the connection) and points to their
+// host entries.
+type pairEntry struct {
+	s, d     ip
+	count    uint32
+	src, dst int32 // entries in the source and destination tables
+	tag      uint32
+	// dOwn is the source-table entry of d (0: unknown), valid while its
+	// generation is dOwnGen: the reply flows of the pair count their
+	// packets there, and find it here instead of by a lookup.
+	dOwn    int32
+	dOwnGen uint32
+}
+
+type pairTable struct {
+	x    index
+	ents []pairEntry
+	free []int32
+}
+
+func (t *pairTable) find(s, d *ip, tag uint32) (int32, uint32) {
+	for i := t.x.home(tag); ; i = (i + 1) & t.x.mask {
+		c := t.x.cells[i]
+		if c == 0 {
+			return 0, i
+		}
+		if uint32(c>>32) == tag {
+			if e := int32(uint32(c)); t.ents[e].s == *s && t.ents[e].d == *d {
+				return e, i
+			}
+		}
 	}
 }
 
-type norm struct {
-	s, d ip
-	port uint16
-	ok   bool
-	// own is the source-table slot of the flow's own source IP, valid
-	// while the slot's generation is ownGen (saves a map lookup per
-	// packet).
+func (t *pairTable) insert(v pairEntry, i uint32) int32 {
+	var e int32
+	if n := len(t.free); n > 0 {
+		e = t.free[n-1]
+		t.free = t.free[:n-1]
+		t.ents[e] = v
+	} else {
+		e = int32(len(t.ents))
+		t.ents = append(t.ents, v)
+	}
+	t.x.put(i, v.tag, e)
+	return e
+}
+
+func (t *pairTable) remove(e int32) {
+	t.x.del(t.ents[e].tag, e)
+	t.free = append(t.free, e)
+}
+
+// portEntry counts the live flows of a (source host, server port): the
+// key is the source entry's index and the port, unique while the entry
+// lives (its host entry outlives it).
+type portEntry struct {
+	key   uint64 // source entry << 16 | port
+	count uint32
+	tag   uint32
+}
+
+type portTable struct {
+	x    index
+	ents []portEntry
+	free []int32
+}
+
+func (t *portTable) find(k uint64, tag uint32) (int32, uint32) {
+	for i := t.x.home(tag); ; i = (i + 1) & t.x.mask {
+		c := t.x.cells[i]
+		if c == 0 {
+			return 0, i
+		}
+		if uint32(c>>32) == tag {
+			if e := int32(uint32(c)); t.ents[e].key == k {
+				return e, i
+			}
+		}
+	}
+}
+
+func (t *portTable) insert(v portEntry, i uint32) int32 {
+	var e int32
+	if n := len(t.free); n > 0 {
+		e = t.free[n-1]
+		t.free = t.free[:n-1]
+		t.ents[e] = v
+	} else {
+		e = int32(len(t.ents))
+		t.ents = append(t.ents, v)
+	}
+	t.x.put(i, v.tag, e)
+	return e
+}
+
+func (t *portTable) remove(e int32) {
+	t.x.del(t.ents[e].tag, e)
+	t.free = append(t.free, e)
+}
+
+// flowState is a flow's place in the tables, set at its creation.
+type flowState struct {
+	pair int32 // pair entry; 0: the flow is not counted (no IP)
+	port int32 // port entry
+	// own is the source-table entry of the flow's own source IP (0:
+	// unknown), valid while the entry's generation is ownGen.
 	own    int32
 	ownGen uint32
 }
@@ -130,9 +348,9 @@ type ConnStat struct {
 	c                   *counters.Counters
 
 	src, dst hostTable
-	pairs    map[pairKey]uint32
-	ports    map[portKey]uint32
-	flows    []norm // per flow slot: its normalised key at creation
+	pairs    pairTable
+	ports    portTable
+	flows    []flowState // per flow slot
 
 	newSrc, newDst, creations uint64
 	maxPair, maxPort          uint32
@@ -142,7 +360,8 @@ type ConnStat struct {
 	talkPIP, talkBIP          ip
 }
 
-// Init reads the settings and sizes the tables from the flow table.
+// Init reads the settings. The tables start small and double as needed
+// (they hold the live hosts and pairs, far fewer than the flow slots).
 func (c *ConnStat) Init(env *plugin.Env) error {
 	c.hsdrm = env.Settings.Bool("CS_HSDRM")
 	c.sdipMax = env.Settings.Bool("CS_SDIPMAX")
@@ -152,10 +371,10 @@ func (c *ConnStat) Init(env *plugin.Env) error {
 	if env.Table != nil {
 		n = env.Table.Capacity()
 	}
-	c.src, c.dst = newHostTable(n), newHostTable(n)
-	c.pairs = make(map[pairKey]uint32, n)
-	c.ports = make(map[portKey]uint32, n)
-	c.flows = make([]norm, n)
+	c.src, c.dst = newHostTable(), newHostTable()
+	c.pairs = pairTable{x: newIndex(minIndex), ents: make([]pairEntry, 1, minIndex)}
+	c.ports = portTable{x: newIndex(minIndex), ents: make([]portEntry, 1, minIndex)}
+	c.flows = make([]flowState, n)
 	return nil
 }
 
@@ -180,78 +399,120 @@ func (c *ConnStat) Columns() []record.Column {
 func srcOf(f *flow.Flow) ip { return ip{f.Key.SrcIP, f.Key.IPVer} }
 func dstOf(f *flow.Flow) ip { return ip{f.Key.DstIP, f.Key.IPVer} }
 
+// PrefetchSlot implements plugin.Prefetcher.
+func (c *ConnStat) PrefetchSlot(slot int32, b *prefetch.Batch) {
+	if uint(slot) < uint(len(c.flows)) {
+		b.Add(unsafe.Pointer(&c.flows[slot]))
+	}
+}
+
 // OnNewFlow adds the flow to the pair, host and port tables, normalised
 // to the direction of the flow that opened the connection.
 func (c *ConnStat) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	n := &c.flows[f.Slot]
-	*n = norm{}
+	*n = flowState{}
 	if p.IPVer == 0 {
 		return
 	}
-	n.ok = true
-	n.own = -1
-	n.s, n.d, n.port = srcOf(f), dstOf(f), f.Key.DstPort
-	if f.IsInverted() {
-		n.s, n.d, n.port = dstOf(f), srcOf(f), f.Key.SrcPort
+	inv := f.IsInverted()
+	var s, d ip
+	port := f.Key.DstPort
+	if inv {
+		s, d, port = dstOf(f), srcOf(f), f.Key.SrcPort
+	} else {
+		s, d = srcOf(f), dstOf(f)
 	}
 	c.creations++
-	pk := pairKey{n.s, n.d}
-	if v, ok := c.pairs[pk]; ok {
-		c.pairs[pk] = v + 1
-		c.maxPair = max(c.maxPair, v+1)
+	tag := hashPair(&s, &d)
+	pi, cell := c.pairs.find(&s, &d, tag)
+	var se int32
+	if pi != 0 {
+		pe := &c.pairs.ents[pi]
+		pe.count++
+		c.maxPair = max(c.maxPair, pe.count)
+		se = pe.src
 	} else {
-		c.pairs[pk] = 1
 		c.maxPair = max(c.maxPair, 1)
-		se := c.src.get(n.s)
-		if se == nil {
-			se = c.src.insert(n.s)
+		var added bool
+		se, added = c.src.get(&s)
+		if added {
 			c.newSrc++
 		}
-		se.conn++
-		if se.conn > c.maxSrc {
-			c.maxSrc, c.maxSrcIP = se.conn, n.s
+		h := &c.src.ents[se]
+		h.conn++
+		if h.conn > c.maxSrc {
+			c.maxSrc, c.maxSrcIP = h.conn, s
 		}
-		de := c.dst.get(n.d)
-		if de == nil {
-			de = c.dst.insert(n.d)
+		de, added := c.dst.get(&d)
+		if added {
 			c.newDst++
 		}
-		de.conn++
-		if de.conn > c.maxDst {
-			c.maxDst, c.maxDstIP = de.conn, n.d
+		h = &c.dst.ents[de]
+		h.conn++
+		if h.conn > c.maxDst {
+			c.maxDst, c.maxDstIP = h.conn, d
 		}
+		pi = c.pairs.insert(pairEntry{s: s, d: d, count: 1, src: se, dst: de, tag: tag}, cell)
 	}
-	rk := portKey{n.s, n.port}
-	v := c.ports[rk] + 1
-	c.ports[rk] = v
-	c.maxPort = max(c.maxPort, v)
+	rk := uint64(uint32(se))<<16 | uint64(port)
+	rtag := hashPort(rk)
+	ri, cell := c.ports.find(rk, rtag)
+	if ri == 0 {
+		ri = c.ports.insert(portEntry{key: rk, tag: rtag}, cell)
+	}
+	re := &c.ports.ents[ri]
+	re.count++
+	c.maxPort = max(c.maxPort, re.count)
+	n.pair, n.port = pi, ri
+	if inv { // the flow's own source is the pair's d
+		pe := &c.pairs.ents[pi]
+		n.own, n.ownGen = pe.dOwn, pe.dOwnGen
+	} else { // or its s
+		n.own, n.ownGen = se, c.src.ents[se].gen
+	}
+}
+
+// ownEntry returns the source-table entry of the flow's own source IP
+// (0 if absent); with add, it inserts an absent one.
+func (c *ConnStat) ownEntry(n *flowState, f *flow.Flow, add bool) int32 {
+	t := &c.src
+	if n.own != 0 && t.ents[n.own].gen == n.ownGen {
+		return n.own
+	}
+	k := srcOf(f)
+	var e int32
+	if add {
+		e, _ = t.get(&k)
+	} else if e = t.lookup(&k); e == 0 {
+		return 0
+	}
+	n.own, n.ownGen = e, t.ents[e].gen
+	if pe := &c.pairs.ents[n.pair]; pe.d == k {
+		pe.dOwn, pe.dOwnGen = n.own, n.ownGen
+	}
+	return e
 }
 
 // OnLayer4 counts the packet for the flow's own source IP.
 func (c *ConnStat) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	n := &c.flows[f.Slot]
-	if !c.pbn || !n.ok {
+	if !c.pbn || n.pair == 0 {
 		return
 	}
-	t := &c.src
-	if n.own < 0 || t.gen[n.own] != n.ownGen {
-		k := srcOf(f)
-		n.own = t.lookup(k)
-		if n.own < 0 {
-			n.own = t.insertSlot(k)
-		}
-		n.ownGen = t.gen[n.own]
+	e := n.own
+	if e == 0 || c.src.ents[e].gen != n.ownGen {
+		e = c.ownEntry(n, f, true)
 	}
-	e := &t.slots[n.own]
-	e.pkts++
-	e.bytes += uint64(p.L7Len)
+	h := &c.src.ents[e]
+	h.pkts++
+	h.bytes += uint64(p.L7Len)
 }
 
 // OnFlowTerminate writes the counters as they are now, then removes the
 // flow's contributions (CS_HSDRM).
 func (c *ConnStat) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	n := &c.flows[f.Slot]
-	if !n.ok {
+	if n.pair == 0 {
 		for i := 0; i < 6; i++ {
 			w.U64(0)
 		}
@@ -261,20 +522,14 @@ func (c *ConnStat) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		}
 		return
 	}
-	var sConn, dConn uint32
-	if e := c.src.get(n.s); e != nil {
-		sConn = e.conn
-	}
-	if e := c.dst.get(n.d); e != nil {
-		dConn = e.conn
-	}
+	pe := &c.pairs.ents[n.pair]
+	re := &c.ports.ents[n.port]
+	sConn, dConn := c.src.ents[pe.src].conn, c.dst.ents[pe.dst].conn
 	connSip, connDip := sConn, dConn
 	if f.IsInverted() {
 		connSip, connDip = dConn, sConn
 	}
-	pk := pairKey{n.s, n.d}
-	rk := portKey{n.s, n.port}
-	pair, port := c.pairs[pk], c.ports[rk]
+	pair, port := pe.count, re.count
 	w.U64(uint64(connSip))
 	w.U64(uint64(connDip))
 	w.U64(uint64(pair))
@@ -283,48 +538,47 @@ func (c *ConnStat) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	w.F32(ratio(port, pair))
 	if c.pbn {
 		var pk, by uint64
-		own := srcOf(f)
-		if e := c.src.get(own); e != nil {
-			pk, by = e.pkts, e.bytes
+		if e := c.ownEntry(n, f, false); e != 0 {
+			pk, by = c.src.ents[e].pkts, c.src.ents[e].bytes
 		}
 		w.U64(pk)
 		w.U64(by)
 		if pk > c.talkP {
-			c.talkP, c.talkPIP = pk, own
+			c.talkP, c.talkPIP = pk, srcOf(f)
 		}
 		if by > c.talkB {
-			c.talkB, c.talkBIP = by, own
+			c.talkB, c.talkBIP = by, srcOf(f)
 		}
 	}
-	n.ok = false
+	pi, ri := n.pair, n.port
+	n.pair = 0
 	if !c.hsdrm {
 		return
 	}
+	// The flow counts once in its port and pair entries; a pair counts
+	// once in its two host entries, which go when they count no pair.
 	if port <= 1 {
-		delete(c.ports, rk)
+		c.ports.remove(ri)
 	} else {
-		c.ports[rk] = port - 1
+		re.count = port - 1
 	}
 	if pair > 1 {
-		c.pairs[pk] = pair - 1
+		pe.count = pair - 1
 		return
 	}
-	delete(c.pairs, pk)
-	if e := c.src.get(n.s); e != nil {
-		if e.conn <= 1 {
-			e.conn = 0
-			c.src.remove(n.s)
-		} else {
-			e.conn--
-		}
+	se, de := pe.src, pe.dst
+	c.pairs.remove(pi)
+	if h := &c.src.ents[se]; h.conn <= 1 {
+		h.conn = 0
+		c.src.remove(se)
+	} else {
+		h.conn--
 	}
-	if e := c.dst.get(n.d); e != nil {
-		if e.conn <= 1 {
-			e.conn = 0
-			c.dst.remove(n.d)
-		} else {
-			e.conn--
-		}
+	if h := &c.dst.ents[de]; h.conn <= 1 {
+		h.conn = 0
+		c.dst.remove(de)
+	} else {
+		h.conn--
 	}
 }
 
