@@ -17,7 +17,7 @@ func fill(w *Writer, seed int64) {
 		rng.Read(ip[:])
 		str := make([]byte, rng.Intn(12))
 		rng.Read(str)
-		switch rng.Intn(20) {
+		switch rng.Intn(27) {
 		case 0:
 			w.U64(rng.Uint64() >> uint(rng.Intn(64)))
 		case 1:
@@ -61,6 +61,40 @@ func fill(w *Writer, seed int64) {
 		case 19:
 			w.Field()
 			w.AppendContent(str)
+		case 20:
+			// Every operand width of the integer ops, and their edges.
+			v := uint64(1) << uint(rng.Intn(64))
+			w.U64(v + uint64(rng.Intn(3)) - 1)
+			w.I64(-int64(v>>1) + int64(rng.Intn(3)) - 1)
+		case 21:
+			w.Field()
+			w.AppendHex(rng.Uint64()>>uint(rng.Intn(64)), rng.Intn(20))
+		case 22:
+			w.Time(-packet.Time(rng.Int63() >> uint(rng.Intn(63))))
+			w.Time(packet.Time(rng.Intn(3)) * 1e9)
+		case 23:
+			w.F32(float32(rng.Intn(2e7) - 1e7))
+			w.F32(float32(math.Copysign(0, -1)))
+			w.F64(float64(rng.Int63n(4e15) - 2e15))
+			w.F64(math.Copysign(0, float64(rng.Intn(2)-1)))
+		case 24:
+			w.Field()
+			w.AppendU64(uint64(rng.Intn(300)))
+			w.Under()
+			w.AppendHex(uint64(rng.Intn(300)), 2)
+			w.Semi()
+			w.AppendI64(int64(rng.Intn(300) - 150))
+		case 25:
+			long := make([]byte, 100+rng.Intn(300))
+			rng.Read(long)
+			w.Str(long)
+			w.RawString(string(long))
+		case 26:
+			w.H8(uint8(rng.Intn(2)))
+			w.H16(uint16(rng.Intn(2)))
+			w.H32(uint32(rng.Intn(2)))
+			w.H64(uint64(rng.Intn(2)))
+			w.U64(uint64(rng.Intn(70)))
 		}
 	}
 }
