@@ -42,6 +42,7 @@ const (
 	opHex16                         // 0x and 16 hex digits, 8 bytes
 	opHex                           // digits (1 byte), 8 bytes
 	opF32                           // float32 bits, 4 bytes (%.7g)
+	opF32Zero                       // float32 0 (the most common value)
 	opF64                           // float64 bits, 8 bytes (%f)
 	opTime                          // packet.Time, 8 bytes
 	opMAC                           // 6 bytes
@@ -193,6 +194,8 @@ func Render(dst, ops []byte) []byte {
 		case opF32:
 			dst = AppendG7(dst, math.Float32frombits(le.Uint32(ops[i:])))
 			i += 4
+		case opF32Zero:
+			dst = append(dst, '0')
 		case opF64:
 			dst = appendF64(dst, math.Float64frombits(le.Uint64(ops[i:])))
 			i += 8

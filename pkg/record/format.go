@@ -2,6 +2,7 @@ package record
 
 import (
 	"math"
+	"math/bits"
 	"strconv"
 
 	"github.com/t2go/t2go/pkg/packet"
@@ -34,19 +35,54 @@ var hex2 = func() (t [512]byte) {
 
 // appendUint is strconv.AppendUint(b, v, 10).
 func appendUint(b []byte, v uint64) []byte {
-	if v < 100 {
-		if v < 10 {
-			return append(b, byte('0'+v))
-		}
+	// Up to 4 digits (most values) as stores of constant count, no copy.
+	switch {
+	case v < 10:
+		return append(b, byte('0'+v))
+	case v < 100:
 		return append(b, digits2[2*v], digits2[2*v+1])
+	case v < 1000:
+		q := v / 100
+		r := v - q*100
+		return append(b, byte('0'+q), digits2[2*r], digits2[2*r+1])
+	case v < 10000:
+		q := v / 100
+		r := v - q*100
+		return append(b, digits2[2*q], digits2[2*q+1], digits2[2*r], digits2[2*r+1])
 	}
-	var buf [20]byte
-	i := len(buf)
+	return appendUintLong(b, v)
+}
+
+// pow10tab[i] = 10^i.
+var pow10tab = [20]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
+
+// decLen returns the number of decimal digits of v > 0.
+func decLen(v uint64) int {
+	n := 1 + (bits.Len64(v)*1233)>>12 // 1233/4096 ~ log10(2)
+	if v < pow10tab[n-1] {
+		n--
+	}
+	return n
+}
+
+// appendUintLong writes the digits of v in place, two at a time from the
+// end.
+func appendUintLong(b []byte, v uint64) []byte {
+	n := decLen(v)
+	l := len(b)
+	if cap(b)-l < n {
+		b = append(b, make([]byte, n)...)
+	} else {
+		b = b[:l+n]
+	}
+	d := b[l : l+n]
+	i := n
 	for v >= 1<<32 {
 		q := v / 100
 		r := uint32(v - q*100)
 		i -= 2
-		buf[i], buf[i+1] = digits2[2*r], digits2[2*r+1]
+		d[i], d[i+1] = digits2[2*r], digits2[2*r+1]
 		v = q
 	}
 	u := uint32(v) // 32-bit divisions from here
@@ -54,17 +90,15 @@ func appendUint(b []byte, v uint64) []byte {
 		q := u / 100
 		r := u - q*100
 		i -= 2
-		buf[i], buf[i+1] = digits2[2*r], digits2[2*r+1]
+		d[i], d[i+1] = digits2[2*r], digits2[2*r+1]
 		u = q
 	}
 	if u >= 10 {
-		i -= 2
-		buf[i], buf[i+1] = digits2[2*u], digits2[2*u+1]
+		d[i-2], d[i-1] = digits2[2*u], digits2[2*u+1]
 	} else {
-		i--
-		buf[i] = byte('0' + u)
+		d[i-1] = byte('0' + u)
 	}
-	return append(b, buf[i:]...)
+	return b
 }
 
 // appendInt is strconv.AppendInt(b, v, 10).

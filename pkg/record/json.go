@@ -227,6 +227,9 @@ func (l *JSONLayout) Append(dst, ops []byte) []byte {
 			value()
 			dst = AppendJSONFloat(dst, float64(math.Float32frombits(le.Uint32(ops[i:]))))
 			i += 4
+		case opF32Zero:
+			value()
+			dst = AppendJSONFloat(dst, 0)
 		case opF64:
 			value()
 			dst = AppendJSONFloat(dst, math.Float64frombits(le.Uint64(ops[i:])))

@@ -118,15 +118,11 @@ func (w *Writer) RawString(s string) {
 // takes the field flag of a deferred op (0 or fieldBit).
 
 func (w *Writer) AppendU64(v uint64) {
-	if !w.Disabled {
-		w.putU64(0, v)
-	}
-}
-
-func (w *Writer) putU64(f byte, v uint64) {
-	if w.Deferred {
-		w.buf = appendUintOp(w.buf, f, v)
-	} else {
+	switch {
+	case w.Disabled:
+	case w.Deferred:
+		w.buf = appendUintOp(w.buf, 0, v)
+	default:
 		w.buf = appendUint(w.buf, v)
 	}
 }
@@ -177,17 +173,15 @@ func (w *Writer) putHex(f byte, v uint64, digits int) {
 
 // AppendF32 renders v as C's %.7g does for T2's F columns.
 func (w *Writer) AppendF32(v float32) {
-	if !w.Disabled {
-		w.putF32(0, v)
-	}
-}
-
-func (w *Writer) putF32(f byte, v float32) {
-	if !w.Deferred {
+	switch {
+	case w.Disabled:
+	case w.Deferred && math.Float32bits(v) == 0:
+		w.buf = append(w.buf, opF32Zero)
+	case w.Deferred:
+		w.buf = le.AppendUint32(append(w.buf, opF32), math.Float32bits(v))
+	default:
 		w.buf = AppendG7(w.buf, v)
-		return
 	}
-	w.buf = le.AppendUint32(append(w.buf, f|opF32), math.Float32bits(v))
 }
 
 // AppendF64 renders v as C's %f (6 decimals).
@@ -286,12 +280,27 @@ func (w *Writer) putStrClass(f byte, s []byte) {
 }
 
 // The one-field methods: a deferred record stores the field start in the
-// flag of the value's op.
+// flag of the value's op. The common ones write the deferred op
+// themselves (one call per value on the packet goroutine).
+
+// tab writes the TAB before a text field (after start counted it).
+func (w *Writer) tab() {
+	if w.fields > 1 {
+		w.buf = append(w.buf, '\t')
+	}
+}
 
 func (w *Writer) U64(v uint64) {
-	if !w.Disabled {
-		w.putU64(w.start(), v)
+	if w.Disabled {
+		return
 	}
+	w.fields++
+	if w.Deferred {
+		w.buf = appendUintOp(w.buf, fieldBit, v)
+		return
+	}
+	w.tab()
+	w.buf = appendUint(w.buf, v)
 }
 
 func (w *Writer) I64(v int64) {
@@ -301,33 +310,72 @@ func (w *Writer) I64(v int64) {
 }
 
 func (w *Writer) H8(v uint8) {
-	if !w.Disabled {
-		w.putHex(w.start(), uint64(v), 2)
+	if w.Disabled {
+		return
 	}
+	w.fields++
+	if w.Deferred {
+		w.buf = append(w.buf, fieldBit|opHex2, v)
+		return
+	}
+	w.tab()
+	w.buf = appendHex(w.buf, uint64(v), 2)
 }
 
 func (w *Writer) H16(v uint16) {
-	if !w.Disabled {
-		w.putHex(w.start(), uint64(v), 4)
+	if w.Disabled {
+		return
 	}
+	w.fields++
+	if w.Deferred {
+		w.buf = append(w.buf, fieldBit|opHex4, byte(v), byte(v>>8))
+		return
+	}
+	w.tab()
+	w.buf = appendHex(w.buf, uint64(v), 4)
 }
 
 func (w *Writer) H32(v uint32) {
-	if !w.Disabled {
-		w.putHex(w.start(), uint64(v), 8)
+	if w.Disabled {
+		return
 	}
+	w.fields++
+	if w.Deferred {
+		w.buf = le.AppendUint32(append(w.buf, fieldBit|opHex8), v)
+		return
+	}
+	w.tab()
+	w.buf = appendHex(w.buf, uint64(v), 8)
 }
 
 func (w *Writer) H64(v uint64) {
-	if !w.Disabled {
-		w.putHex(w.start(), v, 16)
+	if w.Disabled {
+		return
 	}
+	w.fields++
+	if w.Deferred {
+		w.buf = le.AppendUint64(append(w.buf, fieldBit|opHex16), v)
+		return
+	}
+	w.tab()
+	w.buf = appendHex(w.buf, v, 16)
 }
 
 func (w *Writer) F32(v float32) {
-	if !w.Disabled {
-		w.putF32(w.start(), v)
+	if w.Disabled {
+		return
 	}
+	w.fields++
+	if w.Deferred {
+		if b := math.Float32bits(v); b == 0 {
+			w.buf = append(w.buf, fieldBit|opF32Zero)
+		} else {
+			w.buf = le.AppendUint32(append(w.buf, fieldBit|opF32), b)
+		}
+		return
+	}
+	w.tab()
+	w.buf = AppendG7(w.buf, v)
 }
 
 func (w *Writer) F64(v float64) {
@@ -337,9 +385,16 @@ func (w *Writer) F64(v float64) {
 }
 
 func (w *Writer) Time(t packet.Time) {
-	if !w.Disabled {
-		w.putTime(w.start(), t)
+	if w.Disabled {
+		return
 	}
+	w.fields++
+	if w.Deferred {
+		w.buf = le.AppendUint64(append(w.buf, fieldBit|opTime), uint64(t))
+		return
+	}
+	w.tab()
+	w.buf = appendTime(w.buf, t)
 }
 
 func (w *Writer) MAC(m [6]byte) {
