@@ -3,8 +3,8 @@ package record
 import (
 	"encoding/binary"
 	"math"
-	"os"
 	"math/rand"
+	"os"
 	"strings"
 	"testing"
 
