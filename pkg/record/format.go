@@ -223,11 +223,10 @@ func appendG7Fixed(b []byte, v float32) ([]byte, bool) {
 	if af < 1e-4 || af >= 1e7 {
 		return b, false
 	}
-	// Guess X from the magnitude, then correct it with the exact digits.
-	x := 6
-	for x > -4 && af < pow10f[x+4] {
-		x--
-	}
+	// Guess X from the binary exponent (floor(e2*log10(2)), X itself or
+	// one less), then correct it with the exact digits.
+	x := ((exp - 127) * 1233) >> 12
+	x = min(max(x, -4), 6)
 	var t, rem, half uint64
 	for {
 		k := 6 - x
@@ -287,8 +286,6 @@ func appendG7Fixed(b []byte, v float32) ([]byte, bool) {
 	return append(b, d[:n]...), true
 }
 
-// pow10f[i] = 10^(i-4) for the magnitude guess.
-var pow10f = [...]float64{1e-4, 1e-3, 1e-2, 1e-1, 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6}
 
 // octets[c] is c in decimal: its length, then up to 3 digits.
 var octets = func() (t [256][4]byte) {
