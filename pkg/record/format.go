@@ -286,7 +286,6 @@ func appendG7Fixed(b []byte, v float32) ([]byte, bool) {
 	return append(b, d[:n]...), true
 }
 
-
 // octets[c] is c in decimal: its length, then up to 3 digits.
 var octets = func() (t [256][4]byte) {
 	for c := 0; c < 256; c++ {
