@@ -3,6 +3,8 @@ package record
 import (
 	"math"
 	"math/rand"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/t2go/t2go/pkg/packet"
@@ -139,4 +141,38 @@ func BenchmarkDeferredRecord(b *testing.B) {
 		w.U64(1234)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// TestJSONWalksEveryOp runs the JSON layout over the random records with
+// every column kept and with a random selection: skipping the operands
+// of unselected columns must stay in step with the ops (a wrong operand
+// size panics or loses keys).
+func TestJSONWalksEveryOp(t *testing.T) {
+	cols := make([]Column, 200)
+	for i := range cols {
+		cols[i] = Column{Name: "c" + strconv.Itoa(i), Type: "SC:R"}
+	}
+	rng := rand.New(rand.NewSource(5))
+	for seed := int64(0); seed < 500; seed++ {
+		var w Writer
+		w.Deferred = true
+		fill(&w, seed)
+		keep := make([]bool, len(cols))
+		kept := 0
+		for i := range keep {
+			if keep[i] = rng.Intn(2) == 0; keep[i] && i < w.Fields() {
+				kept++
+			}
+		}
+		for _, k := range [][]bool{nil, keep} {
+			out := string(NewJSONLayout(cols, JSONOptions{Keep: k}).Append(nil, w.Bytes()))
+			want := w.Fields()
+			if k != nil {
+				want = kept
+			}
+			if got := strings.Count(out, `":[`); got != want {
+				t.Fatalf("seed %d keep %v: %d keys, want %d: %s", seed, k != nil, got, want, out)
+			}
+		}
+	}
 }
