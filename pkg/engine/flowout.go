@@ -67,10 +67,23 @@ func (o *flowOut) start() {
 	go o.render()
 }
 
+// flowTextSink is a Sink that also takes the lines of many records at
+// once (txtSink): one call, and one copy, per chunk instead of per record.
+type flowTextSink interface {
+	// WriteFlows writes the lines in text, each followed by '\n';
+	// ends[i] is the offset after the '\n' of line i. It must do exactly
+	// what WriteFlow of each line in order would do.
+	WriteFlows(text []byte, ends []int) error
+}
+
 func (o *flowOut) render() {
 	defer close(o.done)
-	var line []byte
+	var (
+		text []byte // the lines of one chunk, '\n' after each
+		ends []int  // end of each line in text (after its '\n')
+	)
 	for chunk := range o.full {
+		text, ends = text[:0], ends[:0]
 		for i := 0; i < len(chunk); {
 			n, k := binary.Uvarint(chunk[i:])
 			i += k
@@ -81,18 +94,36 @@ func (o *flowOut) render() {
 					o.err = err
 				}
 			}
-			if len(o.sinks) == 0 {
-				continue
+			if len(o.sinks) > 0 {
+				text = append(record.Render(text, rec), '\n')
+				ends = append(ends, len(text))
 			}
-			line = record.Render(line[:0], rec)
-			for _, s := range o.sinks {
-				if err := s.WriteFlow(line); err != nil && o.err == nil {
-					o.err = err
-				}
+		}
+		for _, s := range o.sinks {
+			if err := writeLines(s, text, ends); err != nil && o.err == nil {
+				o.err = err
 			}
 		}
 		o.free <- chunk[:0]
 	}
+}
+
+// writeLines hands the lines of text to s: all at once when s takes
+// that, else one WriteFlow per line (without its '\n'). It returns the
+// first error.
+func writeLines(s plugin.Sink, text []byte, ends []int) error {
+	if ts, ok := s.(flowTextSink); ok {
+		return ts.WriteFlows(text, ends)
+	}
+	var first error
+	start := 0
+	for _, end := range ends {
+		if err := s.WriteFlow(text[start : end-1]); err != nil && first == nil {
+			first = err
+		}
+		start = end
+	}
+	return first
 }
 
 // close writes the records still collected and waits for the render

@@ -3,7 +3,6 @@ package record
 import (
 	"encoding/binary"
 	"math"
-	"strconv"
 
 	"github.com/t2go/t2go/pkg/packet"
 )
@@ -12,98 +11,245 @@ import (
 // opcode byte followed by its operand. Storing raw values is much cheaper
 // than formatting them, so the packet goroutine only collects a finished
 // flow's values and Render produces the text on another goroutine.
+//
+// The high bit of an opcode (fieldBit) starts a new field before the
+// value (a TAB before all but the first field), so a one-field value
+// (U64, H16, ...) is a single op. The low 7 bits below opNop are a small
+// unsigned integer (the op is the value, no operand): most flow columns
+// hold counts, flags and zeros. Integers and hex values use the shortest
+// of 1, 2, 4 or 8 operand bytes; multi-byte operands are little endian.
 const (
-	opField    = iota + 1 // start a field (TAB before all but the first)
-	opByte                // one literal byte
-	opRaw                 // uvarint length, bytes as they are
-	opU64                 // 8 bytes
-	opI64                 // 8 bytes
-	opHex                 // digits (1 byte), 8 bytes
-	opF32                 // float32 bits in 8 bytes
-	opF64                 // float64 bits in 8 bytes
-	opTime                // packet.Time in 8 bytes
-	opMAC                 // 6 bytes
-	opIP                  // version (1 byte), 16 bytes
-	opStr                 // uvarint length, bytes: quoted and sanitised
-	opStrClass            // uvarint length, bytes: sanitised
-	opContent             // uvarint length, bytes: AppendContent
+	fieldBit = 0x80
+	opMask   = 0x7f
+	opSmall  = 64 // ops below: the unsigned integer op&opMask
+
+	opNop      = iota + opSmall - 3 // nothing (with fieldBit: an empty field start)
+	opByte                          // one literal byte
+	opSemi                          // ';'
+	opUnder                         // '_'
+	opRaw                           // uvarint length, bytes as they are
+	opStr                           // uvarint length, bytes: quoted and sanitised
+	opStrClass                      // uvarint length, bytes: sanitised
+	opContent                       // uvarint length, bytes: AppendContent
+	opU8                            // unsigned, 1 byte
+	opU16                           // unsigned, 2 bytes
+	opU32                           // unsigned, 4 bytes
+	opU64                           // unsigned, 8 bytes
+	opI64                           // signed (negative), 8 bytes
+	opHex2                          // 0x and 2 hex digits, 1 byte
+	opHex4                          // 0x and 4 hex digits, 2 bytes
+	opHex8                          // 0x and 8 hex digits, 4 bytes
+	opHex16                         // 0x and 16 hex digits, 8 bytes
+	opHex                           // digits (1 byte), 8 bytes
+	opF32                           // float32 bits, 4 bytes (%.7g)
+	opF32Zero                       // float32 0 (the most common value)
+	opF64                           // float64 bits, 8 bytes (%f)
+	opTime                          // packet.Time, 8 bytes
+	opMAC                           // 6 bytes
+	opIP4                           // 4 bytes
+	opIP6                           // 16 bytes
+	opNoIP                          // "-" (an address of no IP version)
+	opLast                          // first unused op
 )
 
-func appendOp64(b []byte, op byte, v uint64) []byte {
-	return binary.LittleEndian.AppendUint64(append(b, op), v)
+var le = binary.LittleEndian
+
+// appendUintOp appends the op of unsigned v with flag f (0 or fieldBit).
+func appendUintOp(b []byte, f byte, v uint64) []byte {
+	switch {
+	case v < opSmall:
+		return append(b, f|byte(v))
+	case v < 1<<8:
+		return append(b, f|opU8, byte(v))
+	case v < 1<<16:
+		return append(b, f|opU16, byte(v), byte(v>>8))
+	case v < 1<<32:
+		return le.AppendUint32(append(b, f|opU32), uint32(v))
+	}
+	return le.AppendUint64(append(b, f|opU64), v)
 }
 
 func appendOpBytes(b []byte, op byte, s []byte) []byte {
-	b = binary.AppendUvarint(append(b, op), uint64(len(s)))
+	if len(s) < 0x80 { // one-byte uvarint
+		b = append(b, op, byte(len(s)))
+	} else {
+		b = binary.AppendUvarint(append(b, op), uint64(len(s)))
+	}
 	return append(b, s...)
 }
 
 func appendOpString(b []byte, op byte, s string) []byte {
-	b = binary.AppendUvarint(append(b, op), uint64(len(s)))
+	if len(s) < 0x80 {
+		b = append(b, op, byte(len(s)))
+	} else {
+		b = binary.AppendUvarint(append(b, op), uint64(len(s)))
+	}
 	return append(b, s...)
+}
+
+// opBytes returns the byte string operand at ops[i:] and the position
+// after it.
+func opBytes(ops []byte, i int) ([]byte, int) {
+	n := uint64(ops[i])
+	i++
+	if n >= 0x80 {
+		var k int
+		n, k = binary.Uvarint(ops[i-1:])
+		if k <= 0 {
+			panic("record: bad deferred record")
+		}
+		i += k - 1
+	}
+	return ops[i : i+int(n)], i + int(n)
+}
+
+// opSize[op] is the operand size of the fixed-size ops (the byte string
+// ops have a length prefix instead).
+var opSize = [opLast]int8{
+	opByte: 1, opU8: 1, opU16: 2, opU32: 4, opU64: 8, opI64: 8,
+	opHex2: 1, opHex4: 2, opHex8: 4, opHex16: 8, opHex: 9,
+	opF32: 4, opF64: 8, opTime: 8, opMAC: 6, opIP4: 4, opIP6: 16,
 }
 
 // Render appends the text of the deferred record ops to dst: exactly what
 // a Writer without Deferred would have produced for the same calls.
 func Render(dst, ops []byte) []byte {
-	fields := 0
-	le := binary.LittleEndian
+	first := true
 	for i := 0; i < len(ops); {
 		op := ops[i]
 		i++
-		switch op {
-		case opField:
-			if fields > 0 {
+		if op&fieldBit != 0 {
+			if !first {
 				dst = append(dst, '\t')
 			}
-			fields++
+			first = false
+			op &= opMask
+		}
+		if op < opSmall {
+			if op < 10 {
+				dst = append(dst, '0'+op)
+			} else {
+				dst = append(dst, digits2[2*op], digits2[2*op+1])
+			}
+			continue
+		}
+		switch op {
+		case opNop:
 		case opByte:
 			dst = append(dst, ops[i])
 			i++
-		case opRaw, opStr, opStrClass, opContent:
-			n, k := binary.Uvarint(ops[i:])
-			i += k
-			s := ops[i : i+int(n)]
-			i += int(n)
-			switch op {
-			case opRaw:
-				dst = append(dst, s...)
-			case opStr:
-				dst = append(dst, '"')
-				dst = AppendSanitized(dst, s)
-				dst = append(dst, '"')
-			case opContent:
-				dst = AppendContent(dst, s)
-			default:
-				dst = AppendSanitized(dst, s)
-			}
+		case opSemi:
+			dst = append(dst, ';')
+		case opUnder:
+			dst = append(dst, '_')
+		case opRaw:
+			var s []byte
+			s, i = opBytes(ops, i)
+			dst = append(dst, s...)
+		case opStr:
+			var s []byte
+			s, i = opBytes(ops, i)
+			dst = append(dst, '"')
+			dst = AppendSanitized(dst, s)
+			dst = append(dst, '"')
+		case opStrClass:
+			var s []byte
+			s, i = opBytes(ops, i)
+			dst = AppendSanitized(dst, s)
+		case opContent:
+			var s []byte
+			s, i = opBytes(ops, i)
+			dst = AppendContent(dst, s)
+		case opU8:
+			dst = appendUint(dst, uint64(ops[i]))
+			i++
+		case opU16:
+			dst = appendUint(dst, uint64(le.Uint16(ops[i:])))
+			i += 2
+		case opU32:
+			dst = appendUint(dst, uint64(le.Uint32(ops[i:])))
+			i += 4
 		case opU64:
 			dst = appendUint(dst, le.Uint64(ops[i:]))
 			i += 8
 		case opI64:
 			dst = appendInt(dst, int64(le.Uint64(ops[i:])))
 			i += 8
+		case opHex2:
+			c := ops[i]
+			dst = append(dst, '0', 'x', hex2[2*int(c)], hex2[2*int(c)+1])
+			i++
+		case opHex4:
+			dst = appendHex(dst, uint64(le.Uint16(ops[i:])), 4)
+			i += 2
+		case opHex8:
+			dst = appendHex(dst, uint64(le.Uint32(ops[i:])), 8)
+			i += 4
+		case opHex16:
+			dst = appendHex(dst, le.Uint64(ops[i:]), 16)
+			i += 8
 		case opHex:
 			dst = appendHex(dst, le.Uint64(ops[i+1:]), int(ops[i]))
 			i += 9
 		case opF32:
-			dst = AppendG7(dst, math.Float32frombits(uint32(le.Uint64(ops[i:]))))
-			i += 8
+			dst = AppendG7(dst, math.Float32frombits(le.Uint32(ops[i:])))
+			i += 4
+		case opF32Zero:
+			dst = append(dst, '0')
 		case opF64:
-			dst = strconv.AppendFloat(dst, math.Float64frombits(le.Uint64(ops[i:])), 'f', 6, 64)
+			dst = appendF64(dst, math.Float64frombits(le.Uint64(ops[i:])))
 			i += 8
 		case opTime:
-			dst = packet.Time(le.Uint64(ops[i:])).AppendTo(dst)
+			dst = appendTime(dst, packet.Time(le.Uint64(ops[i:])))
 			i += 8
 		case opMAC:
 			dst = AppendMAC(dst, [6]byte(ops[i:i+6]))
 			i += 6
-		case opIP:
-			dst = AppendIP(dst, ops[i], (*[16]byte)(ops[i+1:i+17]))
-			i += 17
+		case opIP4:
+			dst = appendIPv4(dst, ops[i], ops[i+1], ops[i+2], ops[i+3])
+			i += 4
+		case opIP6:
+			dst = appendIPv6(dst, (*[16]byte)(ops[i:i+16]))
+			i += 16
+		case opNoIP:
+			dst = append(dst, '-')
 		default:
 			panic("record: bad deferred record")
 		}
 	}
 	return dst
+}
+
+// opUint returns the value of an unsigned integer op (op without
+// fieldBit) whose operand is at ops[i:], and the position after it; ok
+// is false for other ops.
+func opUint(ops []byte, i int, op byte) (v uint64, next int, ok bool) {
+	switch {
+	case op < opSmall:
+		return uint64(op), i, true
+	case op == opU8:
+		return uint64(ops[i]), i + 1, true
+	case op == opU16:
+		return uint64(le.Uint16(ops[i:])), i + 2, true
+	case op == opU32:
+		return uint64(le.Uint32(ops[i:])), i + 4, true
+	case op == opU64:
+		return le.Uint64(ops[i:]), i + 8, true
+	}
+	return 0, i, false
+}
+
+// skipOperand returns the position after the operand of op (without
+// fieldBit) at ops[i:].
+func skipOperand(ops []byte, i int, op byte) int {
+	switch {
+	case op < opSmall:
+		return i
+	case op == opRaw || op == opStr || op == opStrClass || op == opContent:
+		_, i = opBytes(ops, i)
+		return i
+	case op < opLast:
+		return i + int(opSize[op])
+	}
+	panic("record: bad deferred record")
 }

@@ -3,6 +3,8 @@ package record
 import (
 	"math"
 	"math/rand"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/t2go/t2go/pkg/packet"
@@ -17,7 +19,7 @@ func fill(w *Writer, seed int64) {
 		rng.Read(ip[:])
 		str := make([]byte, rng.Intn(12))
 		rng.Read(str)
-		switch rng.Intn(20) {
+		switch rng.Intn(27) {
 		case 0:
 			w.U64(rng.Uint64() >> uint(rng.Intn(64)))
 		case 1:
@@ -61,6 +63,40 @@ func fill(w *Writer, seed int64) {
 		case 19:
 			w.Field()
 			w.AppendContent(str)
+		case 20:
+			// Every operand width of the integer ops, and their edges.
+			v := uint64(1) << uint(rng.Intn(64))
+			w.U64(v + uint64(rng.Intn(3)) - 1)
+			w.I64(-int64(v>>1) + int64(rng.Intn(3)) - 1)
+		case 21:
+			w.Field()
+			w.AppendHex(rng.Uint64()>>uint(rng.Intn(64)), rng.Intn(20))
+		case 22:
+			w.Time(-packet.Time(rng.Int63() >> uint(rng.Intn(63))))
+			w.Time(packet.Time(rng.Intn(3)) * 1e9)
+		case 23:
+			w.F32(float32(rng.Intn(2e7) - 1e7))
+			w.F32(float32(math.Copysign(0, -1)))
+			w.F64(float64(rng.Int63n(4e15) - 2e15))
+			w.F64(math.Copysign(0, float64(rng.Intn(2)-1)))
+		case 24:
+			w.Field()
+			w.AppendU64(uint64(rng.Intn(300)))
+			w.Under()
+			w.AppendHex(uint64(rng.Intn(300)), 2)
+			w.Semi()
+			w.AppendI64(int64(rng.Intn(300) - 150))
+		case 25:
+			long := make([]byte, 100+rng.Intn(300))
+			rng.Read(long)
+			w.Str(long)
+			w.RawString(string(long))
+		case 26:
+			w.H8(uint8(rng.Intn(2)))
+			w.H16(uint16(rng.Intn(2)))
+			w.H32(uint32(rng.Intn(2)))
+			w.H64(uint64(rng.Intn(2)))
+			w.U64(uint64(rng.Intn(70)))
 		}
 	}
 }
@@ -105,4 +141,38 @@ func BenchmarkDeferredRecord(b *testing.B) {
 		w.U64(1234)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// TestJSONWalksEveryOp runs the JSON layout over the random records with
+// every column kept and with a random selection: skipping the operands
+// of unselected columns must stay in step with the ops (a wrong operand
+// size panics or loses keys).
+func TestJSONWalksEveryOp(t *testing.T) {
+	cols := make([]Column, 200)
+	for i := range cols {
+		cols[i] = Column{Name: "c" + strconv.Itoa(i), Type: "SC:R"}
+	}
+	rng := rand.New(rand.NewSource(5))
+	for seed := int64(0); seed < 500; seed++ {
+		var w Writer
+		w.Deferred = true
+		fill(&w, seed)
+		keep := make([]bool, len(cols))
+		kept := 0
+		for i := range keep {
+			if keep[i] = rng.Intn(2) == 0; keep[i] && i < w.Fields() {
+				kept++
+			}
+		}
+		for _, k := range [][]bool{nil, keep} {
+			out := string(NewJSONLayout(cols, JSONOptions{Keep: k}).Append(nil, w.Bytes()))
+			want := w.Fields()
+			if k != nil {
+				want = kept
+			}
+			if got := strings.Count(out, `":[`); got != want {
+				t.Fatalf("seed %d keep %v: %d keys, want %d: %s", seed, k != nil, got, want, out)
+			}
+		}
+	}
 }

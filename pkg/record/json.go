@@ -140,13 +140,7 @@ func (l *JSONLayout) Append(dst, ops []byte) []byte {
 	for i := 0; i < len(ops); {
 		op := ops[i]
 		i++
-		if op != opField && (jc == nil || skip) {
-			// Skip the operand of a value outside a selected column.
-			i = skipOperand(ops, i, op)
-			continue
-		}
-		switch op {
-		case opField:
+		if op&fieldBit != 0 {
 			finish()
 			col++
 			n, part, needComma, inner = 0, 0, false, false
@@ -155,59 +149,87 @@ func (l *JSONLayout) Append(dst, ops []byte) []byte {
 				jc = &l.cols[col]
 				skip = !jc.keep
 			}
-			if skip {
-				continue
-			}
-			mark = len(dst)
-			if written > 0 {
-				dst = append(dst, comma...)
-			}
-			dst = append(dst, jc.key...)
-			keyEnd = len(dst)
-			if jc.repeat || jc.compound {
-				dst = append(dst, '[')
-			}
-		case opByte:
-			switch ops[i] {
-			case ';':
-				if inner {
-					dst = append(dst, ']')
-					inner = false
+			if !skip {
+				mark = len(dst)
+				if written > 0 {
+					dst = append(dst, comma...)
 				}
-				needComma = n > 0
-			case '_':
-				dst = append(dst, comma...)
-				part++
+				dst = append(dst, jc.key...)
+				keyEnd = len(dst)
+				if jc.repeat || jc.compound {
+					dst = append(dst, '[')
+				}
+			}
+			op &= opMask
+		}
+		if jc == nil || skip {
+			// Skip the operand of a value outside a selected column.
+			i = skipOperand(ops, i, op)
+			continue
+		}
+		if v, next, ok := opUint(ops, i, op); ok {
+			value()
+			dst = appendUint(dst, v)
+			i = next
+			continue
+		}
+		switch op {
+		case opNop:
+		case opSemi:
+			if inner {
+				dst = append(dst, ']')
+				inner = false
+			}
+			needComma = n > 0
+		case opUnder:
+			dst = append(dst, comma...)
+			part++
+		case opByte:
+			if value() {
+				dst = append(dst, ops[i])
+			} else {
+				dst = AppendJSONString(dst, ops[i:i+1])
 			}
 			i++
 		case opRaw, opStr, opStrClass, opContent:
-			m, k := binary.Uvarint(ops[i:])
-			i += k
-			s := ops[i : i+int(m)]
-			i += int(m)
+			var s []byte
+			s, i = opBytes(ops, i)
 			if value() && op == opRaw && len(s) > 0 {
 				dst = append(dst, s...)
 			} else {
 				dst = AppendJSONString(dst, s)
 			}
-		case opU64:
-			value()
-			dst = appendUint(dst, le.Uint64(ops[i:]))
-			i += 8
 		case opI64:
 			value()
 			dst = appendInt(dst, int64(le.Uint64(ops[i:])))
 			i += 8
-		case opHex:
+		case opHex2, opHex4, opHex8, opHex16, opHex:
 			value()
+			var v uint64
+			var digits int
+			switch op {
+			case opHex2:
+				v, digits = uint64(ops[i]), 2
+			case opHex4:
+				v, digits = uint64(le.Uint16(ops[i:])), 4
+			case opHex8:
+				v, digits = uint64(le.Uint32(ops[i:])), 8
+			case opHex16:
+				v, digits = le.Uint64(ops[i:]), 16
+			default:
+				v, digits = le.Uint64(ops[i+1:]), int(ops[i])
+			}
+			i = skipOperand(ops, i, op)
 			dst = append(dst, '"')
-			dst = appendHex(dst, le.Uint64(ops[i+1:]), int(ops[i]))
+			dst = appendHex(dst, v, digits)
 			dst = append(dst, '"')
-			i += 9
 		case opF32:
 			value()
-			dst = AppendJSONFloat(dst, float64(math.Float32frombits(uint32(le.Uint64(ops[i:])))))
-			i += 8
+			dst = AppendJSONFloat(dst, float64(math.Float32frombits(le.Uint32(ops[i:]))))
+			i += 4
+		case opF32Zero:
+			value()
+			dst = AppendJSONFloat(dst, 0)
 		case opF64:
 			value()
 			dst = AppendJSONFloat(dst, math.Float64frombits(le.Uint64(ops[i:])))
@@ -215,7 +237,7 @@ func (l *JSONLayout) Append(dst, ops []byte) []byte {
 		case opTime:
 			value()
 			dst = append(dst, '"')
-			dst = packet.Time(le.Uint64(ops[i:])).AppendTo(dst)
+			dst = appendTime(dst, packet.Time(le.Uint64(ops[i:])))
 			dst = append(dst, '"')
 			i += 8
 		case opMAC:
@@ -224,38 +246,27 @@ func (l *JSONLayout) Append(dst, ops []byte) []byte {
 			dst = AppendMAC(dst, [6]byte(ops[i:i+6]))
 			dst = append(dst, '"')
 			i += 6
-		case opIP:
+		case opIP4:
 			value()
 			dst = append(dst, '"')
-			dst = AppendIP(dst, ops[i], (*[16]byte)(ops[i+1:i+17]))
+			dst = appendIPv4(dst, ops[i], ops[i+1], ops[i+2], ops[i+3])
 			dst = append(dst, '"')
-			i += 17
+			i += 4
+		case opIP6:
+			value()
+			dst = append(dst, '"')
+			dst = appendIPv6(dst, (*[16]byte)(ops[i:i+16]))
+			dst = append(dst, '"')
+			i += 16
+		case opNoIP:
+			value()
+			dst = append(dst, '"', '-', '"')
 		default:
 			panic("record: bad deferred record")
 		}
 	}
 	finish()
 	return append(dst, '}')
-}
-
-// skipOperand returns the position after the operand of op at ops[i:].
-func skipOperand(ops []byte, i int, op byte) int {
-	switch op {
-	case opByte:
-		return i + 1
-	case opRaw, opStr, opStrClass, opContent:
-		m, k := binary.Uvarint(ops[i:])
-		return i + k + int(m)
-	case opU64, opI64, opF32, opF64, opTime:
-		return i + 8
-	case opHex:
-		return i + 9
-	case opMAC:
-		return i + 6
-	case opIP:
-		return i + 17
-	}
-	panic("record: bad deferred record")
 }
 
 // AppendJSONFloat appends v as T2's jsonSink does: C's %.17g, ".0" added

@@ -48,11 +48,25 @@ func (w *Writer) Field() {
 		return
 	}
 	if w.Deferred {
-		w.buf = append(w.buf, opField)
+		w.buf = append(w.buf, fieldBit|opNop)
 	} else if w.fields > 0 {
 		w.buf = append(w.buf, '\t')
 	}
 	w.fields++
+}
+
+// start begins the field of a value method (U64, H16, ...): it counts
+// the field and returns the field flag a deferred op carries, or writes
+// the TAB of a text line. The caller checked Disabled.
+func (w *Writer) start() byte {
+	w.fields++
+	if w.Deferred {
+		return fieldBit
+	}
+	if w.fields > 1 {
+		w.buf = append(w.buf, '\t')
+	}
+	return 0
 }
 
 // Semi appends the ';' that separates repeated values.
@@ -60,7 +74,7 @@ func (w *Writer) Semi() {
 	switch {
 	case w.Disabled:
 	case w.Deferred:
-		w.buf = append(w.buf, opByte, ';')
+		w.buf = append(w.buf, opSemi)
 	default:
 		w.buf = append(w.buf, ';')
 	}
@@ -71,7 +85,7 @@ func (w *Writer) Under() {
 	switch {
 	case w.Disabled:
 	case w.Deferred:
-		w.buf = append(w.buf, opByte, '_')
+		w.buf = append(w.buf, opUnder)
 	default:
 		w.buf = append(w.buf, '_')
 	}
@@ -100,53 +114,71 @@ func (w *Writer) RawString(s string) {
 }
 
 // The Append* methods add a value to the current field; the methods
-// without the prefix start a new field first.
+// without the prefix start a new field first. Each has a put method that
+// takes the field flag of a deferred op (0 or fieldBit).
 
 func (w *Writer) AppendU64(v uint64) {
 	switch {
 	case w.Disabled:
 	case w.Deferred:
-		w.buf = appendOp64(w.buf, opU64, v)
+		w.buf = appendUintOp(w.buf, 0, v)
 	default:
 		w.buf = appendUint(w.buf, v)
 	}
 }
 
 func (w *Writer) AppendI64(v int64) {
+	if !w.Disabled {
+		w.putI64(0, v)
+	}
+}
+
+func (w *Writer) putI64(f byte, v int64) {
 	switch {
-	case w.Disabled:
-	case w.Deferred:
-		w.buf = appendOp64(w.buf, opI64, uint64(v))
-	default:
+	case !w.Deferred:
 		w.buf = appendInt(w.buf, v)
-	}
-}
-
-// AppendHex appends 0x and v in lower-case hex zero-padded to digits.
-func (w *Writer) AppendHex(v uint64, digits int) {
-	switch {
-	case w.Disabled:
-	case w.Deferred:
-		w.buf = appendOp64(append(w.buf, opHex), byte(digits), v)
+	case v >= 0:
+		w.buf = appendUintOp(w.buf, f, uint64(v))
 	default:
-		w.buf = appendHex(w.buf, v, digits)
+		w.buf = le.AppendUint64(append(w.buf, f|opI64), uint64(v))
 	}
 }
 
-func appendHex(b []byte, v uint64, digits int) []byte {
-	b = append(b, '0', 'x')
-	for i := digits - 1; i >= 0; i-- {
-		b = append(b, "0123456789abcdef"[(v>>(uint(i)*4))&0xf])
+// AppendHex appends 0x and v in lower-case hex zero-padded to digits
+// (only the low digits digits of v).
+func (w *Writer) AppendHex(v uint64, digits int) {
+	if !w.Disabled {
+		w.putHex(0, v, digits)
 	}
-	return b
+}
+
+func (w *Writer) putHex(f byte, v uint64, digits int) {
+	if !w.Deferred {
+		w.buf = appendHex(w.buf, v, digits)
+		return
+	}
+	switch digits {
+	case 2:
+		w.buf = append(w.buf, f|opHex2, byte(v))
+	case 4:
+		w.buf = append(w.buf, f|opHex4, byte(v), byte(v>>8))
+	case 8:
+		w.buf = le.AppendUint32(append(w.buf, f|opHex8), uint32(v))
+	case 16:
+		w.buf = le.AppendUint64(append(w.buf, f|opHex16), v)
+	default:
+		w.buf = le.AppendUint64(append(w.buf, f|opHex, byte(digits)), v)
+	}
 }
 
 // AppendF32 renders v as C's %.7g does for T2's F columns.
 func (w *Writer) AppendF32(v float32) {
 	switch {
 	case w.Disabled:
+	case w.Deferred && math.Float32bits(v) == 0:
+		w.buf = append(w.buf, opF32Zero)
 	case w.Deferred:
-		w.buf = appendOp64(w.buf, opF32, uint64(math.Float32bits(v)))
+		w.buf = le.AppendUint32(append(w.buf, opF32), math.Float32bits(v))
 	default:
 		w.buf = AppendG7(w.buf, v)
 	}
@@ -154,53 +186,78 @@ func (w *Writer) AppendF32(v float32) {
 
 // AppendF64 renders v as C's %f (6 decimals).
 func (w *Writer) AppendF64(v float64) {
-	switch {
-	case w.Disabled:
-	case w.Deferred:
-		w.buf = appendOp64(w.buf, opF64, math.Float64bits(v))
-	default:
-		w.buf = strconv.AppendFloat(w.buf, v, 'f', 6, 64)
+	if !w.Disabled {
+		w.putF64(0, v)
+	}
+}
+
+func (w *Writer) putF64(f byte, v float64) {
+	if w.Deferred {
+		w.buf = le.AppendUint64(append(w.buf, f|opF64), math.Float64bits(v))
+	} else {
+		w.buf = appendF64(w.buf, v)
 	}
 }
 
 func (w *Writer) AppendTime(t packet.Time) {
-	switch {
-	case w.Disabled:
-	case w.Deferred:
-		w.buf = appendOp64(w.buf, opTime, uint64(t))
-	default:
-		w.buf = t.AppendTo(w.buf)
+	if !w.Disabled {
+		w.putTime(0, t)
+	}
+}
+
+func (w *Writer) putTime(f byte, t packet.Time) {
+	if w.Deferred {
+		w.buf = le.AppendUint64(append(w.buf, f|opTime), uint64(t))
+	} else {
+		w.buf = appendTime(w.buf, t)
 	}
 }
 
 func (w *Writer) AppendMAC(m [6]byte) {
-	switch {
-	case w.Disabled:
-	case w.Deferred:
-		w.buf = append(append(w.buf, opMAC), m[:]...)
-	default:
+	if !w.Disabled {
+		w.putMAC(0, m)
+	}
+}
+
+func (w *Writer) putMAC(f byte, m [6]byte) {
+	if w.Deferred {
+		w.buf = append(w.buf, f|opMAC, m[0], m[1], m[2], m[3], m[4], m[5])
+	} else {
 		w.buf = AppendMAC(w.buf, m)
 	}
 }
 
 // AppendIP renders an address of IP version ver (4 or 6); ver 0 gives "-".
 func (w *Writer) AppendIP(ver uint8, a *[16]byte) {
+	if !w.Disabled {
+		w.putIP(0, ver, a)
+	}
+}
+
+func (w *Writer) putIP(f byte, ver uint8, a *[16]byte) {
 	switch {
-	case w.Disabled:
-	case w.Deferred:
-		w.buf = append(append(w.buf, opIP, ver), a[:]...)
-	default:
+	case !w.Deferred:
 		w.buf = AppendIP(w.buf, ver, a)
+	case ver == 4:
+		w.buf = append(w.buf, f|opIP4, a[0], a[1], a[2], a[3])
+	case ver == 6:
+		w.buf = append(append(w.buf, f|opIP6), a[:]...)
+	default:
+		w.buf = append(w.buf, f|opNoIP)
 	}
 }
 
 // AppendStr appends s quoted and sanitised (T2 type S).
 func (w *Writer) AppendStr(s []byte) {
-	switch {
-	case w.Disabled:
-	case w.Deferred:
-		w.buf = appendOpBytes(w.buf, opStr, s)
-	default:
+	if !w.Disabled {
+		w.putStr(0, s)
+	}
+}
+
+func (w *Writer) putStr(f byte, s []byte) {
+	if w.Deferred {
+		w.buf = appendOpBytes(w.buf, f|opStr, s)
+	} else {
 		w.buf = append(w.buf, '"')
 		w.buf = AppendSanitized(w.buf, s)
 		w.buf = append(w.buf, '"')
@@ -209,42 +266,186 @@ func (w *Writer) AppendStr(s []byte) {
 
 // AppendStrClass appends s unquoted and sanitised (T2 type SC).
 func (w *Writer) AppendStrClass(s []byte) {
-	switch {
-	case w.Disabled:
-	case w.Deferred:
-		w.buf = appendOpBytes(w.buf, opStrClass, s)
-	default:
+	if !w.Disabled {
+		w.putStrClass(0, s)
+	}
+}
+
+func (w *Writer) putStrClass(f byte, s []byte) {
+	if w.Deferred {
+		w.buf = appendOpBytes(w.buf, f|opStrClass, s)
+	} else {
 		w.buf = AppendSanitized(w.buf, s)
 	}
 }
 
-func (w *Writer) U64(v uint64)              { w.Field(); w.AppendU64(v) }
-func (w *Writer) I64(v int64)               { w.Field(); w.AppendI64(v) }
-func (w *Writer) H8(v uint8)                { w.Field(); w.AppendHex(uint64(v), 2) }
-func (w *Writer) H16(v uint16)              { w.Field(); w.AppendHex(uint64(v), 4) }
-func (w *Writer) H32(v uint32)              { w.Field(); w.AppendHex(uint64(v), 8) }
-func (w *Writer) H64(v uint64)              { w.Field(); w.AppendHex(v, 16) }
-func (w *Writer) F32(v float32)             { w.Field(); w.AppendF32(v) }
-func (w *Writer) F64(v float64)             { w.Field(); w.AppendF64(v) }
-func (w *Writer) Time(t packet.Time)        { w.Field(); w.AppendTime(t) }
-func (w *Writer) MAC(m [6]byte)             { w.Field(); w.AppendMAC(m) }
-func (w *Writer) IP(ver uint8, a *[16]byte) { w.Field(); w.AppendIP(ver, a) }
-func (w *Writer) Str(s []byte)              { w.Field(); w.AppendStr(s) }
-func (w *Writer) StrClass(s []byte)         { w.Field(); w.AppendStrClass(s) }
-func (w *Writer) Char(c byte)               { w.Field(); w.Raw([]byte{c}) }
-func (w *Writer) Empty()                    { w.Field() }
+// The one-field methods: a deferred record stores the field start in the
+// flag of the value's op. The common ones write the deferred op
+// themselves (one call per value on the packet goroutine).
+
+// tab writes the TAB before a text field (after start counted it).
+func (w *Writer) tab() {
+	if w.fields > 1 {
+		w.buf = append(w.buf, '\t')
+	}
+}
+
+func (w *Writer) U64(v uint64) {
+	if w.Disabled {
+		return
+	}
+	w.fields++
+	if w.Deferred {
+		w.buf = appendUintOp(w.buf, fieldBit, v)
+		return
+	}
+	w.tab()
+	w.buf = appendUint(w.buf, v)
+}
+
+func (w *Writer) I64(v int64) {
+	if !w.Disabled {
+		w.putI64(w.start(), v)
+	}
+}
+
+func (w *Writer) H8(v uint8) {
+	if w.Disabled {
+		return
+	}
+	w.fields++
+	if w.Deferred {
+		w.buf = append(w.buf, fieldBit|opHex2, v)
+		return
+	}
+	w.tab()
+	w.buf = appendHex(w.buf, uint64(v), 2)
+}
+
+func (w *Writer) H16(v uint16) {
+	if w.Disabled {
+		return
+	}
+	w.fields++
+	if w.Deferred {
+		w.buf = append(w.buf, fieldBit|opHex4, byte(v), byte(v>>8))
+		return
+	}
+	w.tab()
+	w.buf = appendHex(w.buf, uint64(v), 4)
+}
+
+func (w *Writer) H32(v uint32) {
+	if w.Disabled {
+		return
+	}
+	w.fields++
+	if w.Deferred {
+		w.buf = le.AppendUint32(append(w.buf, fieldBit|opHex8), v)
+		return
+	}
+	w.tab()
+	w.buf = appendHex(w.buf, uint64(v), 8)
+}
+
+func (w *Writer) H64(v uint64) {
+	if w.Disabled {
+		return
+	}
+	w.fields++
+	if w.Deferred {
+		w.buf = le.AppendUint64(append(w.buf, fieldBit|opHex16), v)
+		return
+	}
+	w.tab()
+	w.buf = appendHex(w.buf, v, 16)
+}
+
+func (w *Writer) F32(v float32) {
+	if w.Disabled {
+		return
+	}
+	w.fields++
+	if w.Deferred {
+		if b := math.Float32bits(v); b == 0 {
+			w.buf = append(w.buf, fieldBit|opF32Zero)
+		} else {
+			w.buf = le.AppendUint32(append(w.buf, fieldBit|opF32), b)
+		}
+		return
+	}
+	w.tab()
+	w.buf = AppendG7(w.buf, v)
+}
+
+func (w *Writer) F64(v float64) {
+	if !w.Disabled {
+		w.putF64(w.start(), v)
+	}
+}
+
+func (w *Writer) Time(t packet.Time) {
+	if w.Disabled {
+		return
+	}
+	w.fields++
+	if w.Deferred {
+		w.buf = le.AppendUint64(append(w.buf, fieldBit|opTime), uint64(t))
+		return
+	}
+	w.tab()
+	w.buf = appendTime(w.buf, t)
+}
+
+func (w *Writer) MAC(m [6]byte) {
+	if !w.Disabled {
+		w.putMAC(w.start(), m)
+	}
+}
+
+func (w *Writer) IP(ver uint8, a *[16]byte) {
+	if !w.Disabled {
+		w.putIP(w.start(), ver, a)
+	}
+}
+
+func (w *Writer) Str(s []byte) {
+	if !w.Disabled {
+		w.putStr(w.start(), s)
+	}
+}
+
+func (w *Writer) StrClass(s []byte) {
+	if !w.Disabled {
+		w.putStrClass(w.start(), s)
+	}
+}
+
+// Char is a field of one byte as it is.
+func (w *Writer) Char(c byte) {
+	if w.Disabled {
+		return
+	}
+	if f := w.start(); w.Deferred {
+		w.buf = append(w.buf, f|opByte, c)
+	} else {
+		w.buf = append(w.buf, c)
+	}
+}
+
+func (w *Writer) Empty() { w.Field() }
 
 const hexdigits = "0123456789abcdef"
 
 // AppendMAC appends m as aa:bb:cc:dd:ee:ff.
 func AppendMAC(b []byte, m [6]byte) []byte {
-	for i, c := range m {
-		if i > 0 {
-			b = append(b, ':')
-		}
-		b = append(b, hexdigits[c>>4], hexdigits[c&0xf])
-	}
-	return b
+	return append(b,
+		hex2[2*int(m[0])], hex2[2*int(m[0])+1], ':',
+		hex2[2*int(m[1])], hex2[2*int(m[1])+1], ':',
+		hex2[2*int(m[2])], hex2[2*int(m[2])+1], ':',
+		hex2[2*int(m[3])], hex2[2*int(m[3])+1], ':',
+		hex2[2*int(m[4])], hex2[2*int(m[4])+1], ':',
+		hex2[2*int(m[5])], hex2[2*int(m[5])+1])
 }
 
 // AppendIP appends an IPv4 (first 4 bytes) or IPv6 address as inet_ntop
@@ -252,47 +453,11 @@ func AppendMAC(b []byte, m [6]byte) []byte {
 func AppendIP(b []byte, ver uint8, a *[16]byte) []byte {
 	switch ver {
 	case 4:
-		b = appendOctet(b, a[0])
-		b = appendOctet(append(b, '.'), a[1])
-		b = appendOctet(append(b, '.'), a[2])
-		return appendOctet(append(b, '.'), a[3])
+		return appendIPv4(b, a[0], a[1], a[2], a[3])
 	case 6:
 		return appendIPv6(b, a)
 	}
 	return append(b, '-')
-}
-
-// appendUint is strconv.AppendUint(b, v, 10) with a shortcut for the
-// one- and two-digit values most flow columns hold (counts, flags,
-// zeros).
-func appendUint(b []byte, v uint64) []byte {
-	switch {
-	case v < 10:
-		return append(b, byte('0'+v))
-	case v < 100:
-		return append(b, byte('0'+v/10), byte('0'+v%10))
-	}
-	return strconv.AppendUint(b, v, 10)
-}
-
-// appendInt is strconv.AppendInt(b, v, 10), see appendUint.
-func appendInt(b []byte, v int64) []byte {
-	if v >= 0 {
-		return appendUint(b, uint64(v))
-	}
-	return strconv.AppendInt(b, v, 10)
-}
-
-// appendOctet appends c in decimal (a flow record has 8 of them; this
-// is several times cheaper than strconv.AppendUint).
-func appendOctet(b []byte, c byte) []byte {
-	switch {
-	case c >= 100:
-		return append(b, '0'+c/100, '0'+c/10%10, '0'+c%10)
-	case c >= 10:
-		return append(b, '0'+c/10, '0'+c%10)
-	}
-	return append(b, '0'+c)
 }
 
 func appendIPv6(b []byte, a *[16]byte) []byte {
@@ -390,6 +555,17 @@ func (w *Writer) AppendContent(s []byte) {
 // bytes as '.', valid UTF-8 copied.
 func AppendSanitized(b []byte, s []byte) []byte {
 	for i := 0; i < len(s); {
+		// Copy the run of plain ASCII at once.
+		j := i
+		for j < len(s) && plain[s[j]] {
+			j++
+		}
+		if j > i {
+			b = append(b, s[i:j]...)
+			if i = j; i == len(s) {
+				break
+			}
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch e := escapes[c]; {
@@ -397,10 +573,8 @@ func AppendSanitized(b []byte, s []byte) []byte {
 				b = append(b, '\\', e)
 			case c == '"':
 				b = append(b, '\\', '"')
-			case c < 0x20 || c == 0x7f:
+			default: // c < 0x20 || c == 0x7f
 				b = append(b, '\\', 'u', '0', '0', "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&0xf])
-			default:
-				b = append(b, c)
 			}
 			i++
 			continue
@@ -416,115 +590,3 @@ func AppendSanitized(b []byte, s []byte) []byte {
 	}
 	return b
 }
-
-// AppendG7 appends v like C's printf("%.7g", v) for a float32 value.
-func AppendG7(b []byte, v float32) []byte {
-	f := float64(v)
-	switch {
-	case math.IsNaN(f):
-		return append(b, "nan"...)
-	case math.IsInf(f, 1):
-		return append(b, "inf"...)
-	case math.IsInf(f, -1):
-		return append(b, "-inf"...)
-	}
-	// Fast path: an integral value below 10^7 has at most 7 digits, so
-	// %.7g prints it as the integer (no exponent, no point). Many flow
-	// statistics are 0 or whole numbers. -0 keeps the slow path ("-0").
-	if i := int32(v); float32(i) == v && i > -1e7 && i < 1e7 && (i != 0 || !math.Signbit(f)) {
-		return strconv.AppendInt(b, int64(i), 10)
-	}
-	if out, ok := appendG7Fixed(b, v); ok {
-		return out
-	}
-	return strconv.AppendFloat(b, f, 'g', 7, 64)
-}
-
-// pow10u[i] = 10^i.
-var pow10u = [...]uint64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11}
-
-// appendG7Fixed formats a normal float32 with 1e-4 <= |v| < 1e7, which
-// %.7g prints without exponent, in exact integer arithmetic: v = m*2^-s,
-// so the 7 significant digits are floor(m*10^k / 2^s) for k = 6 - X
-// (X = decimal exponent), rounded half to even on the exact remainder as
-// printf does. ok is false when v is outside that range (the caller uses
-// strconv then).
-func appendG7Fixed(b []byte, v float32) ([]byte, bool) {
-	bits := math.Float32bits(v)
-	exp := int(bits>>23) & 0xff
-	if exp == 0 || exp == 0xff {
-		return b, false // zero, subnormal, inf, nan
-	}
-	m := uint64(bits&0x7fffff | 1<<23)
-	s := 150 - exp // v = m / 2^s
-	if s <= 0 || s >= 60 {
-		return b, false // |v| >= 2^23 (integral or large) or tiny
-	}
-	af := math.Abs(float64(v))
-	if af < 1e-4 || af >= 1e7 {
-		return b, false
-	}
-	// Guess X from the magnitude, then correct it with the exact digits.
-	x := 6
-	for x > -4 && af < pow10f[x+4] {
-		x--
-	}
-	var t, rem, half uint64
-	for {
-		k := 6 - x
-		if k < 0 || k > 10 {
-			return b, false
-		}
-		num := m * pow10u[k] // < 2^24 * 10^10 < 2^58
-		t, rem = num>>s, num&(1<<s-1)
-		switch {
-		case t >= 1e7:
-			x++
-			continue
-		case t < 1e6:
-			x--
-			continue
-		}
-		break
-	}
-	half = 1 << (s - 1)
-	if rem > half || (rem == half && t&1 == 1) {
-		t++
-	}
-	if t == 1e7 { // rounded up to the next power of ten
-		t = 1e6
-		x++
-	}
-	if x < -4 || x >= 7 {
-		return b, false
-	}
-	if bits>>31 != 0 {
-		b = append(b, '-')
-	}
-	var d [7]byte
-	for i := 6; i >= 0; i-- {
-		d[i] = byte('0' + t%10)
-		t /= 10
-	}
-	// %g drops trailing zeros of the fraction (and the point with them).
-	n := 7
-	for n > x+1 && n > 1 && d[n-1] == '0' {
-		n--
-	}
-	if x >= 0 {
-		b = append(b, d[:x+1]...)
-		if n > x+1 {
-			b = append(b, '.')
-			b = append(b, d[x+1:n]...)
-		}
-		return b, true
-	}
-	b = append(b, '0', '.')
-	for i := -1; i > x; i-- {
-		b = append(b, '0')
-	}
-	return append(b, d[:n]...), true
-}
-
-// pow10f[i] = 10^(i-4) for the magnitude guess.
-var pow10f = [...]float64{1e-4, 1e-3, 1e-2, 1e-1, 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6}

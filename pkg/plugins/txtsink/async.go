@@ -76,6 +76,12 @@ func (a *asyncFile) writeLine(line []byte) error {
 }
 
 func (a *asyncFile) write(b []byte) error {
+	if len(a.cur) > 0 && len(a.cur)+len(b) > cap(a.cur) {
+		// Hand the chunk over rather than grow it (b may be many lines).
+		if err := a.handOff(); err != nil {
+			return err
+		}
+	}
 	a.cur = append(a.cur, b...)
 	if len(a.cur) >= chunkSize {
 		return a.handOff()

@@ -185,12 +185,48 @@ func (t *TxtSink) fail(err error) error {
 func (t *TxtSink) WriteFlow(line []byte) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if err := t.writable(); err != nil {
+		return err
+	}
+	return t.writeFlow(line)
+}
+
+// WriteFlows writes many records at once: text holds the lines, each
+// followed by '\n', ends[i] is the offset after line i (the engine's
+// render goroutine hands over a chunk of records this way). It does what
+// WriteFlow of each line would do.
+func (t *TxtSink) WriteFlows(text []byte, ends []int) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.writable(); err != nil {
+		return err
+	}
+	if t.limit == 0 {
+		return t.write(text) // no -W: the lines as they are
+	}
+	start := 0
+	for _, end := range ends {
+		if err := t.writeFlow(text[start : end-1]); err != nil {
+			return err
+		}
+		start = end
+	}
+	return nil
+}
+
+// writable returns the error that stops writing flows (t.mu held).
+func (t *TxtSink) writable() error {
 	if t.err != nil {
 		return t.err
 	}
 	if t.finished || (t.out == nil && t.af == nil) {
 		return errors.New("txtSink: flow written outside of the run")
 	}
+	return nil
+}
+
+// writeFlow is WriteFlow with t.mu held and writable checked.
+func (t *TxtSink) writeFlow(line []byte) error {
 	if t.af != nil {
 		if err := t.af.writeLine(line); err != nil {
 			return t.fail(err)

@@ -341,3 +341,75 @@ func BenchmarkWriteFlowDevNull(b *testing.B) {
 	}
 	benchWrite(b, prefix)
 }
+
+// TestWriteFlowsLikeWriteFlow checks that handing over many lines at once
+// (the engine's render goroutine) writes the same files as one WriteFlow
+// per line, with and without -W rotation and to stdout, across chunk
+// hand-overs of the flow file.
+func TestWriteFlowsLikeWriteFlow(t *testing.T) {
+	var lines []string
+	for i := 0; i < 20000; i++ {
+		lines = append(lines, "A\t"+strconv.Itoa(i)+"\t"+strings.Repeat("x", i%50))
+	}
+	splits := []plugin.SplitSpec{{}, {Enabled: true, Size: 100000}, {Enabled: true, Size: 777, CountFlows: true}}
+	for _, split := range splits {
+		for _, stdout := range []bool{false, true} {
+			run := func(batch bool) (map[string]string, string) {
+				dir := t.TempDir()
+				prefix := filepath.Join(dir, "out")
+				var out bytes.Buffer
+				ss := plugin.SinkStart{Columns: testCols, Prefix: prefix, Split: split}
+				if stdout {
+					ss.Stdout = &out
+				}
+				s := start(t, defaults(), ss)
+				var text []byte
+				var ends []int
+				for i, l := range lines {
+					if !batch {
+						if err := s.WriteFlow([]byte(l)); err != nil {
+							t.Fatal(err)
+						}
+						continue
+					}
+					text = append(append(text, l...), '\n')
+					ends = append(ends, len(text))
+					if i%37 == 36 || i == len(lines)-1 {
+						if err := s.WriteFlows(text, ends); err != nil {
+							t.Fatal(err)
+						}
+						text, ends = text[:0], ends[:0]
+					}
+				}
+				if err := s.Finish(); err != nil {
+					t.Fatal(err)
+				}
+				files := map[string]string{}
+				ents, err := os.ReadDir(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range ents {
+					files[e.Name()] = readFile(t, filepath.Join(dir, e.Name()))
+				}
+				return files, out.String()
+			}
+			wantFiles, wantOut := run(false)
+			gotFiles, gotOut := run(true)
+			if (stdout && len(wantOut) < 100000) || (!stdout && len(wantFiles) < 2) || (split.Enabled && !stdout && len(wantFiles) < 4) {
+				t.Fatalf("split %+v stdout %v: only %d files", split, stdout, len(wantFiles))
+			}
+			if gotOut != wantOut {
+				t.Errorf("split %+v: stdout differs (%d bytes, want %d)", split, len(gotOut), len(wantOut))
+			}
+			if len(gotFiles) != len(wantFiles) {
+				t.Errorf("split %+v stdout %v: %d files, want %d", split, stdout, len(gotFiles), len(wantFiles))
+			}
+			for name, want := range wantFiles {
+				if gotFiles[name] != want {
+					t.Errorf("split %+v stdout %v: %s differs (%d bytes, want %d)", split, stdout, name, len(gotFiles[name]), len(want))
+				}
+			}
+		}
+	}
+}

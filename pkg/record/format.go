@@ -1,0 +1,319 @@
+package record
+
+import (
+	"math"
+	"math/bits"
+	"strconv"
+
+	"github.com/t2go/t2go/pkg/packet"
+)
+
+// The formatters below produce exactly what strconv (and fmt's %0Nx)
+// produce for the same values; format_test.go compares them on random
+// values. They are faster for the values flow records hold: mostly small
+// integers and zeros.
+
+// digits2 holds "00".."99": two decimal digits per table lookup.
+const digits2 = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+// hex2 holds "00".."ff": two hex digits per table lookup.
+var hex2 = func() (t [512]byte) {
+	for i := 0; i < 256; i++ {
+		t[2*i], t[2*i+1] = hexdigits[i>>4], hexdigits[i&0xf]
+	}
+	return t
+}()
+
+// appendUint is strconv.AppendUint(b, v, 10).
+func appendUint(b []byte, v uint64) []byte {
+	// Up to 4 digits (most values) as stores of constant count, no copy.
+	switch {
+	case v < 10:
+		return append(b, byte('0'+v))
+	case v < 100:
+		return append(b, digits2[2*v], digits2[2*v+1])
+	case v < 1000:
+		q := v / 100
+		r := v - q*100
+		return append(b, byte('0'+q), digits2[2*r], digits2[2*r+1])
+	case v < 10000:
+		q := v / 100
+		r := v - q*100
+		return append(b, digits2[2*q], digits2[2*q+1], digits2[2*r], digits2[2*r+1])
+	}
+	return appendUintLong(b, v)
+}
+
+// pow10tab[i] = 10^i.
+var pow10tab = [20]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
+
+// decLen returns the number of decimal digits of v > 0.
+func decLen(v uint64) int {
+	n := 1 + (bits.Len64(v)*1233)>>12 // 1233/4096 ~ log10(2)
+	if v < pow10tab[n-1] {
+		n--
+	}
+	return n
+}
+
+// appendUintLong writes the digits of v in place, two at a time from the
+// end.
+func appendUintLong(b []byte, v uint64) []byte {
+	n := decLen(v)
+	l := len(b)
+	if cap(b)-l < n {
+		b = append(b, make([]byte, n)...)
+	} else {
+		b = b[:l+n]
+	}
+	d := b[l : l+n]
+	i := n
+	for v >= 1<<32 {
+		q := v / 100
+		r := uint32(v - q*100)
+		i -= 2
+		d[i], d[i+1] = digits2[2*r], digits2[2*r+1]
+		v = q
+	}
+	u := uint32(v) // 32-bit divisions from here
+	for u >= 100 {
+		q := u / 100
+		r := u - q*100
+		i -= 2
+		d[i], d[i+1] = digits2[2*r], digits2[2*r+1]
+		u = q
+	}
+	if u >= 10 {
+		d[i-2], d[i-1] = digits2[2*u], digits2[2*u+1]
+	} else {
+		d[i-1] = byte('0' + u)
+	}
+	return b
+}
+
+// appendInt is strconv.AppendInt(b, v, 10).
+func appendInt(b []byte, v int64) []byte {
+	if v >= 0 {
+		return appendUint(b, uint64(v))
+	}
+	return appendUint(append(b, '-'), -uint64(v))
+}
+
+// hexZeros is "0x" and 16 zeros: a hex value is written as this prefix,
+// then its non-zero low digits are filled in.
+const hexZeros = "0x0000000000000000"
+
+// appendHex appends 0x and the low digits hex digits of v, lower case,
+// zero-padded (fmt's "0x%0*x" of v truncated to digits digits).
+func appendHex(b []byte, v uint64, digits int) []byte {
+	if digits < 0 || digits > 16 {
+		return appendHexSlow(b, v, digits)
+	}
+	b = append(b, hexZeros[:2+digits]...)
+	d := b[len(b)-digits:]
+	i := len(d)
+	for ; i >= 2 && v != 0; i -= 2 {
+		c := v & 0xff
+		d[i-2], d[i-1] = hex2[2*c], hex2[2*c+1]
+		v >>= 8
+	}
+	if i == 1 {
+		d[0] = hexdigits[v&0xf]
+	}
+	return b
+}
+
+func appendHexSlow(b []byte, v uint64, digits int) []byte {
+	b = append(b, '0', 'x')
+	for i := digits - 1; i >= 0; i-- {
+		b = append(b, hexdigits[(v>>(uint(i)*4))&0xf])
+	}
+	return b
+}
+
+// appendTime is packet.Time.AppendTo: SEC.NNNNNNNNN.
+func appendTime(b []byte, t packet.Time) []byte {
+	if t < 0 {
+		return t.AppendTo(b)
+	}
+	sec := uint64(t) / 1e9
+	ns := uint32(uint64(t) - sec*1e9)
+	b = appendUint(b, sec)
+	b = append(b, ".000000000"...)
+	if ns == 0 {
+		return b
+	}
+	d := b[len(b)-9:]
+	d[8] = byte('0' + ns%10)
+	ns /= 10
+	for i := 8; i >= 2; i -= 2 {
+		q := ns / 100
+		r := ns - q*100
+		d[i-2], d[i-1] = digits2[2*r], digits2[2*r+1]
+		ns = q
+	}
+	return b
+}
+
+// appendF64 is strconv.AppendFloat(b, v, 'f', 6, 64) (C's %f).
+func appendF64(b []byte, v float64) []byte {
+	// Integral values print as the integer and six zeros; -0 keeps the
+	// slow path ("-0.000000").
+	if i := int64(v); float64(i) == v && i > -1e15 && i < 1e15 && (i != 0 || math.Float64bits(v) == 0) {
+		return append(appendInt(b, i), ".000000"...)
+	}
+	return strconv.AppendFloat(b, v, 'f', 6, 64)
+}
+
+// AppendG7 appends v like C's printf("%.7g", v) for a float32 value.
+func AppendG7(b []byte, v float32) []byte {
+	// Fast path: an integral value below 10^7 has at most 7 digits, so
+	// %.7g prints it as the integer (no exponent, no point). Many flow
+	// statistics are 0 or whole numbers. -0 keeps the slow path ("-0").
+	// (NaN and the infinities fail float32(i) == v.)
+	if i := int32(v); float32(i) == v && i > -1e7 && i < 1e7 && (i != 0 || math.Float32bits(v) == 0) {
+		return appendInt(b, int64(i))
+	}
+	if out, ok := appendG7Fixed(b, v); ok {
+		return out
+	}
+	f := float64(v)
+	switch {
+	case math.IsNaN(f):
+		return append(b, "nan"...)
+	case math.IsInf(f, 1):
+		return append(b, "inf"...)
+	case math.IsInf(f, -1):
+		return append(b, "-inf"...)
+	}
+	return strconv.AppendFloat(b, f, 'g', 7, 64)
+}
+
+// pow10u[i] = 10^i.
+var pow10u = [...]uint64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11}
+
+// appendG7Fixed formats a normal float32 with 1e-4 <= |v| < 1e7, which
+// %.7g prints without exponent, in exact integer arithmetic: v = m*2^-s,
+// so the 7 significant digits are floor(m*10^k / 2^s) for k = 6 - X
+// (X = decimal exponent), rounded half to even on the exact remainder as
+// printf does. ok is false when v is outside that range (the caller uses
+// strconv then).
+func appendG7Fixed(b []byte, v float32) ([]byte, bool) {
+	bits := math.Float32bits(v)
+	exp := int(bits>>23) & 0xff
+	if exp == 0 || exp == 0xff {
+		return b, false // zero, subnormal, inf, nan
+	}
+	m := uint64(bits&0x7fffff | 1<<23)
+	s := 150 - exp // v = m / 2^s
+	if s <= 0 || s >= 60 {
+		return b, false // |v| >= 2^23 (integral or large) or tiny
+	}
+	af := math.Abs(float64(v))
+	if af < 1e-4 || af >= 1e7 {
+		return b, false
+	}
+	// Guess X from the binary exponent (floor(e2*log10(2)), X itself or
+	// one less), then correct it with the exact digits.
+	x := ((exp - 127) * 1233) >> 12
+	x = min(max(x, -4), 6)
+	var t, rem, half uint64
+	for {
+		k := 6 - x
+		if k < 0 || k > 10 {
+			return b, false
+		}
+		num := m * pow10u[k] // < 2^24 * 10^10 < 2^58
+		t, rem = num>>s, num&(1<<s-1)
+		switch {
+		case t >= 1e7:
+			x++
+			continue
+		case t < 1e6:
+			x--
+			continue
+		}
+		break
+	}
+	half = 1 << (s - 1)
+	if rem > half || (rem == half && t&1 == 1) {
+		t++
+	}
+	if t == 1e7 { // rounded up to the next power of ten
+		t = 1e6
+		x++
+	}
+	if x < -4 || x >= 7 {
+		return b, false
+	}
+	if bits>>31 != 0 {
+		b = append(b, '-')
+	}
+	// The 7 digits, two at a time.
+	var d [7]byte
+	u := uint32(t)
+	for i := 7; i >= 3; i -= 2 {
+		q := u / 100
+		r := u - q*100
+		d[i-2], d[i-1] = digits2[2*r], digits2[2*r+1]
+		u = q
+	}
+	d[0] = byte('0' + u)
+	// %g drops trailing zeros of the fraction (and the point with them).
+	n := 7
+	for n > x+1 && n > 1 && d[n-1] == '0' {
+		n--
+	}
+	if x >= 0 {
+		b = append(b, d[:x+1]...)
+		if n > x+1 {
+			b = append(b, '.')
+			b = append(b, d[x+1:n]...)
+		}
+		return b, true
+	}
+	b = append(b, "0.000"[:1-x]...) // "0." and -x-1 zeros (x >= -4)
+	return append(b, d[:n]...), true
+}
+
+// octets[c] is c in decimal: its length, then up to 3 digits.
+var octets = func() (t [256][4]byte) {
+	for c := 0; c < 256; c++ {
+		s := strconv.Itoa(c)
+		t[c][0] = byte(len(s))
+		copy(t[c][1:], s)
+	}
+	return t
+}()
+
+// appendOctet appends c in decimal.
+func appendOctet(b []byte, c byte) []byte {
+	o := &octets[c]
+	return append(b, o[1:1+o[0]]...)
+}
+
+// appendIPv4 appends a dotted quad.
+func appendIPv4(b []byte, a0, a1, a2, a3 byte) []byte {
+	b = appendOctet(b, a0)
+	b = appendOctet(append(b, '.'), a1)
+	b = appendOctet(append(b, '.'), a2)
+	return appendOctet(append(b, '.'), a3)
+}
+
+// plain[c] is set for the bytes AppendSanitized copies as they are.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()

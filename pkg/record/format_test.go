@@ -1,0 +1,203 @@
+package record
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"strconv"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/t2go/t2go/pkg/packet"
+)
+
+// The formatters must match strconv / fmt / packet.Time.AppendTo exactly.
+// Each check* function compares one value; the tests feed them edge and
+// random values, the fuzz targets whatever the fuzzer finds.
+
+func checkUint(t *testing.T, v uint64) {
+	t.Helper()
+	if got, want := string(appendUint([]byte("x"), v)), "x"+strconv.FormatUint(v, 10); got != want {
+		t.Fatalf("appendUint(%d) = %q, want %q", v, got, want)
+	}
+	i := int64(v)
+	if got, want := string(appendInt([]byte("x"), i)), "x"+strconv.FormatInt(i, 10); got != want {
+		t.Fatalf("appendInt(%d) = %q, want %q", i, got, want)
+	}
+}
+
+func checkHex(t *testing.T, v uint64, digits int) {
+	t.Helper()
+	want := "x0x"
+	if digits > 0 {
+		m := v
+		if digits < 16 {
+			m &= 1<<(4*uint(digits)) - 1
+		}
+		want += fmt.Sprintf("%0*x", digits, m)
+	}
+	if got := string(appendHex([]byte("x"), v, digits)); got != want {
+		t.Fatalf("appendHex(%#x, %d) = %q, want %q", v, digits, got, want)
+	}
+}
+
+func checkTime(t *testing.T, v packet.Time) {
+	t.Helper()
+	if got, want := string(appendTime([]byte("x"), v)), "x"+v.String(); got != want {
+		t.Fatalf("appendTime(%d) = %q, want %q", int64(v), got, want)
+	}
+}
+
+func checkF64(t *testing.T, v float64) {
+	t.Helper()
+	if got, want := string(appendF64([]byte("x"), v)), "x"+strconv.FormatFloat(v, 'f', 6, 64); got != want {
+		t.Fatalf("appendF64(%v) = %q, want %q", v, got, want)
+	}
+}
+
+func checkG7(t *testing.T, v float32) {
+	t.Helper()
+	if got, want := string(AppendG7([]byte("x"), v)), "x"+g7Ref(v); got != want {
+		t.Fatalf("AppendG7(%v) = %q, want %q", v, got, want)
+	}
+}
+
+// sanitizedRef is AppendSanitized byte by byte (the plain-run copy is
+// the fast path under test).
+func sanitizedRef(s []byte) string {
+	var b []byte
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case escapes[c] != 0:
+				b = append(b, '\\', escapes[c])
+			case c == '"':
+				b = append(b, '\\', '"')
+			case c < 0x20 || c == 0x7f:
+				b = append(b, fmt.Sprintf("\\u%04X", c)...)
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && n <= 1 {
+			b = append(b, '.')
+			i++
+			continue
+		}
+		b = append(b, s[i:i+n]...)
+		i += n
+	}
+	return string(b)
+}
+
+func TestFormattersMatchReference(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	// Integers: every power of 10 and 2 and their neighbours, then random
+	// values of every length.
+	for p := uint64(1); ; p *= 10 {
+		for _, v := range []uint64{p - 1, p, p + 1} {
+			checkUint(t, v)
+			checkUint(t, -v)
+		}
+		if p > math.MaxUint64/10 {
+			break
+		}
+	}
+	for s := 0; s < 64; s++ {
+		v := uint64(1) << s
+		checkUint(t, v-1)
+		checkUint(t, v)
+		checkUint(t, v+1)
+	}
+	for i := 0; i < 100000; i++ {
+		checkUint(t, rng.Uint64()>>uint(rng.Intn(64)))
+	}
+	for i := 0; i < 100000; i++ {
+		checkHex(t, rng.Uint64()>>uint(rng.Intn(64)), rng.Intn(19))
+	}
+	for _, d := range []int{0, 1, 2, 3, 4, 8, 15, 16, 17, 20} {
+		checkHex(t, 0, d)
+		checkHex(t, math.MaxUint64, d)
+	}
+	for _, v := range []packet.Time{0, 1, 999999999, 1e9, 1e9 + 1, -1, -1e9, -1e9 - 1, math.MaxInt64, math.MinInt64 + 1, 1704067200631611000} {
+		checkTime(t, v)
+	}
+	for i := 0; i < 100000; i++ {
+		v := packet.Time(rng.Int63() >> uint(rng.Intn(63)))
+		checkTime(t, v)
+		checkTime(t, -v)
+		checkTime(t, v/1000*1000)
+	}
+	for _, v := range []float64{0, math.Copysign(0, -1), 1, -1, 0.5, 1e15 - 1, 1e15, -1e15 + 1, 1e300, 2.5e-7, 5e-7,
+		math.Inf(1), math.Inf(-1), math.NaN(), 9007199254740993, math.MaxInt64, math.MinInt64} {
+		checkF64(t, v)
+	}
+	for i := 0; i < 100000; i++ {
+		checkF64(t, float64(rng.Int63n(4e15)-2e15))
+		checkF64(t, rng.NormFloat64()*math.Pow(10, float64(rng.Intn(30)-10)))
+		checkF64(t, math.Float64frombits(rng.Uint64()))
+	}
+	for i := 0; i < 100000; i++ {
+		checkG7(t, float32(rng.Intn(2e7)-1e7))
+		checkG7(t, math.Float32frombits(rng.Uint32()))
+		checkG7(t, float32(rng.NormFloat64()*math.Pow(10, float64(rng.Intn(14)-6))))
+	}
+	for i := 0; i < 100000; i++ {
+		s := make([]byte, rng.Intn(40))
+		for j := range s {
+			s[j] = byte(rng.Intn(256))
+			if rng.Intn(2) == 0 {
+				s[j] = byte(' ' + rng.Intn(95))
+			}
+		}
+		if got, want := string(AppendSanitized(nil, s)), sanitizedRef(s); got != want {
+			t.Fatalf("AppendSanitized(%q) = %q, want %q", s, got, want)
+		}
+	}
+	for c := 0; c < 256; c++ {
+		if got, want := string(appendOctet(nil, byte(c))), strconv.Itoa(c); got != want {
+			t.Fatalf("appendOctet(%d) = %q", c, got)
+		}
+	}
+	m := [6]byte{0, 0x0f, 0x10, 0xab, 0xfe, 0xff}
+	if got, want := string(AppendMAC(nil, m)), "00:0f:10:ab:fe:ff"; got != want {
+		t.Fatalf("AppendMAC = %q, want %q", got, want)
+	}
+}
+
+func FuzzAppendUint(f *testing.F) {
+	f.Add(uint64(0))
+	f.Add(uint64(math.MaxUint64))
+	f.Fuzz(func(t *testing.T, v uint64) { checkUint(t, v) })
+}
+
+func FuzzAppendHex(f *testing.F) {
+	f.Add(uint64(0x0400000000004000), 16)
+	f.Fuzz(func(t *testing.T, v uint64, digits int) { checkHex(t, v, digits%20) })
+}
+
+func FuzzAppendTime(f *testing.F) {
+	f.Add(int64(1704067200631611000))
+	f.Fuzz(func(t *testing.T, v int64) { checkTime(t, packet.Time(v)) })
+}
+
+func FuzzAppendFloats(f *testing.F) {
+	f.Add(uint32(0x3f800000), uint64(0))
+	f.Fuzz(func(t *testing.T, b32 uint32, b64 uint64) {
+		checkG7(t, math.Float32frombits(b32))
+		checkF64(t, math.Float64frombits(b64))
+	})
+}
+
+func FuzzAppendSanitized(f *testing.F) {
+	f.Add([]byte("GET / HTTP/1.1\r\n\x00\xc3\xa9\""))
+	f.Fuzz(func(t *testing.T, s []byte) {
+		if got, want := string(AppendSanitized(nil, s)), sanitizedRef(s); got != want {
+			t.Fatalf("AppendSanitized(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
