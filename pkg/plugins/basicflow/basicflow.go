@@ -45,7 +45,6 @@ var (
 // desc is one header description, kept under its packet.DescIDs number.
 type desc struct {
 	text    []byte // "eth:ipv4:tcp"
-	san     []byte // text sanitised for the record, written as it is
 	numHdrs uint16 // headers in it (a {n} suffix counts n)
 }
 
@@ -285,8 +284,7 @@ func (b *BasicFlow) learn(p *packet.Packet) {
 	for len(b.descs) <= id {
 		b.descs = append(b.descs, desc{})
 	}
-	text := append([]byte(nil), p.HdrDescBytes()...)
-	b.descs[id] = desc{text: text, san: record.AppendSanitized(nil, text), numHdrs: p.NumHdrs}
+	b.descs[id] = desc{text: append([]byte(nil), p.HdrDescBytes()...), numHdrs: p.NumHdrs}
 }
 
 // addDesc records the packet's header description for the flow. As in
@@ -359,7 +357,7 @@ func (b *BasicFlow) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		if i > 0 {
 			w.Semi()
 		}
-		w.Raw(b.descs[b.descIDs[base+i]].san)
+		w.AppendStrClass(b.descs[b.descIDs[base+i]].text)
 		if b.pktCnt {
 			w.Under()
 			w.AppendU64(b.descCnt[base+i])

@@ -365,28 +365,16 @@ func (b *BasicStats) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	// T2 prints the exact mean (bytes/packets); the running mean only
 	// feeds the variance. They can differ in the last digit (flow 2 A of
 	// the sample: 6.571429, the running mean gives 6.571428).
-	f32(w, mean(s.bytes, s.pkts))
-	f32(w, sqrt32(s.varL))
-	f32(w, s.minIAT)
-	f32(w, s.maxIAT)
-	f32(w, s.avgIAT)
-	f32(w, sqrt32(s.varIAT))
-	f32(w, pktps)
-	f32(w, bytps)
-	f32(w, pktAsm)
-	f32(w, bytAsm)
-}
-
-// f32 writes v as w.F32 does; a (positive) zero, which most statistics
-// of the many one-packet flows are, is written as its text, which the
-// renderer copies instead of formatting.
-func f32(w *record.Writer, v float32) {
-	if math.Float32bits(v) == 0 {
-		w.Field()
-		w.RawString("0")
-		return
-	}
-	w.F32(v)
+	w.F32(mean(s.bytes, s.pkts))
+	w.F32(sqrt32(s.varL))
+	w.F32(s.minIAT)
+	w.F32(s.maxIAT)
+	w.F32(s.avgIAT)
+	w.F32(sqrt32(s.varIAT))
+	w.F32(pktps)
+	w.F32(bytps)
+	w.F32(pktAsm)
+	w.F32(bytAsm)
 }
 
 func (b *BasicStats) aggregate(f *flow.Flow, s *flowStats, bytps float32) {

@@ -304,18 +304,22 @@ func (d *ICMPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	}
 }
 
-// zeroCols are the texts of the columns of a flow without ICMP state
-// (icmpPFindex last), written as they are instead of formatted.
-var zeroCols = [...]string{"0x00", "0", "0x00000000_0x00000000_0x0000", "0x00000000", "0", "0"}
-
+// writeZero writes the columns of a flow without ICMP state in either
+// direction: all zero, with the same value types as OnFlowTerminate (a
+// JSON sink renders by type).
 func writeZero(w *record.Writer, parent bool) {
-	n := len(zeroCols)
-	if !parent {
-		n--
-	}
-	for _, c := range zeroCols[:n] {
-		w.Field()
-		w.RawString(c)
+	w.H8(0)
+	w.U64(0)
+	w.Field()
+	w.AppendHex(0, 8)
+	w.Under()
+	w.AppendHex(0, 8)
+	w.Under()
+	w.AppendHex(0, 4)
+	w.H32(0)
+	w.F32(0)
+	if parent {
+		w.U64(0)
 	}
 }
 

@@ -6,7 +6,6 @@ package macrecorder
 import (
 	_ "embed"
 	"fmt"
-	"strconv"
 
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
@@ -60,12 +59,7 @@ type MacRecorder struct {
 	free    []int32
 	aggStat uint8
 
-	// texts caches the rendered text of recently written pairs, and
-	// lblCache the label of recently seen addresses (packet mode): a
-	// capture has few distinct pairs, so a flow record copies prepared
-	// bytes instead of formatting two addresses and searching the label
-	// table for both per flow.
-	texts    [textCacheSize]pairText
+	// lblCache holds the labels of recently written addresses.
 	lblCache [lblCacheSize]macLabel
 
 	flows        uint64
@@ -190,51 +184,26 @@ func macValue(a [6]byte) uint64 {
 	return uint64(a[0])<<40 | uint64(a[1])<<32 | uint64(a[2])<<24 | uint64(a[3])<<16 | uint64(a[4])<<8 | uint64(a[5])
 }
 
-// appendMACText appends a in the MR_MAC_FMT format, as the record
-// writer would: 0 hex (H64), 1 aa:bb:..., 2 decimal.
-func (m *MacRecorder) appendMACText(b []byte, a [6]byte) []byte {
+func (m *MacRecorder) appendMAC(w *record.Writer, a [6]byte) {
 	switch m.macFmt {
 	case 1:
-		return record.AppendMAC(b, a)
+		w.AppendMAC(a)
 	case 0:
-		v := macValue(a)
-		b = append(b, '0', 'x')
-		for i := 15; i >= 0; i-- {
-			b = append(b, "0123456789abcdef"[(v>>(uint(i)*4))&0xf])
-		}
-		return b
+		w.AppendHex(macValue(a), 16)
+	default:
+		w.AppendU64(macValue(a))
 	}
-	return strconv.AppendUint(b, macValue(a), 10)
 }
 
-const (
-	textCacheSize = 1024 // power of two
-	lblCacheSize  = 256  // power of two
-	// lblText is the room for "srcLabel_dstLabel" in a cache entry; the
-	// table's labels have at most 30 bytes and nothing to escape. A pair
-	// with longer sanitised labels has them written the slow way.
-	lblText = 2*31 + 1
-)
-
-// pairText is the prepared text of one address pair: "src_dst_" (the
-// count follows) and the sanitised "srcLabel_dstLabel". It holds no
-// pointer, so the cache is 116 KiB of plain bytes.
-type pairText struct {
-	key  [12]byte
-	nMAC uint8 // 0: empty entry
-	nLbl uint8 // lblLong: labels too long for lbl
-	mac  [38]byte
-	lbl  [lblText]byte
-}
-
-const lblLong = 0xff
+const lblCacheSize = 256 // power of two
 
 type macLabel struct {
 	key uint64 // address + 1<<48; 0: empty entry
 	lbl []byte
 }
 
-// label returns the vendor label of a through the cache.
+// label returns the vendor label of a through the cache (a capture has
+// few distinct addresses; the table look-up is several binary searches).
 func (m *MacRecorder) label(a [6]byte) []byte {
 	v := macValue(a)
 	e := &m.lblCache[(v*0x9e3779b97f4a7c15)>>56&(lblCacheSize-1)]
@@ -244,46 +213,8 @@ func (m *MacRecorder) label(a [6]byte) []byte {
 	return e.lbl
 }
 
-// text returns the prepared text of p's address pair.
-func (m *MacRecorder) text(p *pair) *pairText {
-	var k [12]byte
-	copy(k[:6], p.src[:])
-	copy(k[6:], p.dst[:])
-	h := (macValue(p.src)*0x9e3779b97f4a7c15 + macValue(p.dst)) * 0xc2b2ae3d27d4eb4f
-	e := &m.texts[h>>(64-10)&(textCacheSize-1)]
-	if e.nMAC != 0 && e.key == k {
-		return e
-	}
-	e.key = k
-	b := m.appendMACText(e.mac[:0], p.src)
-	b = m.appendMACText(append(b, '_'), p.dst)
-	e.nMAC = uint8(len(append(b, '_')))
-	if m.labels {
-		src, dst := m.label(p.src), m.label(p.dst)
-		e.nLbl = lblLong
-		if len(src)+1+len(dst) <= lblText {
-			l := record.AppendSanitized(e.lbl[:0], src)
-			l = record.AppendSanitized(append(l, '_'), dst)
-			if len(l) <= lblText && &l[0] == &e.lbl[0] {
-				e.nLbl = uint8(len(l))
-			}
-		}
-	}
-	return e
-}
-
-// writeLabels writes the labels of pair p whose prepared text is t.
-func (m *MacRecorder) writeLabels(w *record.Writer, t *pairText, p *pair) {
-	if t.nLbl != lblLong {
-		w.Raw(t.lbl[:t.nLbl])
-		return
-	}
-	w.AppendStrClass(m.label(p.src))
-	w.Under()
-	w.AppendStrClass(m.label(p.dst))
-}
-
-// OnFlowTerminate writes the pairs in order of first appearance.
+// OnFlowTerminate writes the pairs in order of first appearance, with
+// typed values (a JSON sink renders by type, so no prepared text).
 func (m *MacRecorder) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	s := &m.st[f.Slot]
 	m.aggStat |= s.stat
@@ -297,35 +228,29 @@ func (m *MacRecorder) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	if m.npairs {
 		w.U64(uint64(s.npairs))
 	}
-	w.Field()
-	if s.npairs == 1 { // the common case: one pair, one cache look-up
-		t := m.text(&s.first)
-		w.Raw(t.mac[:t.nMAC])
-		w.AppendU64(s.first.n)
-		if m.labels {
-			w.Field()
-			m.writeLabels(w, t, &s.first)
-		}
-		return
-	}
 	extra := m.extra(s)
+	w.Field()
 	for i := 0; i < int(s.npairs); i++ {
 		p := m.pairAt(s, extra, i)
 		if i > 0 {
 			w.Semi()
 		}
-		t := m.text(p)
-		w.Raw(t.mac[:t.nMAC])
+		m.appendMAC(w, p.src)
+		w.Under()
+		m.appendMAC(w, p.dst)
+		w.Under()
 		w.AppendU64(p.n)
 	}
 	if m.labels {
 		w.Field()
 		for i := 0; i < int(s.npairs); i++ {
+			p := m.pairAt(s, extra, i)
 			if i > 0 {
 				w.Semi()
 			}
-			p := m.pairAt(s, extra, i)
-			m.writeLabels(w, m.text(p), p)
+			w.AppendStrClass(m.label(p.src))
+			w.Under()
+			w.AppendStrClass(m.label(p.dst))
 		}
 	}
 }

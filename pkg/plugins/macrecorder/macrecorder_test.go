@@ -155,9 +155,9 @@ func refRecord(m *MacRecorder, s *slot) string {
 	return string(w.Bytes())
 }
 
-// TestPreparedTexts runs more pairs than the text cache holds (so entries
-// are replaced and collide), in every address format, with a label too
-// long (and needing escapes) for a cache entry, plain and deferred.
+// TestPreparedTexts runs more addresses than the label cache holds (so
+// entries are replaced and collide), in every address format, with a
+// long label needing escapes, plain and deferred.
 func TestPreparedTexts(t *testing.T) {
 	long := "Very\tLong \"Vendor\" Name With Escapes \x01 And More Text"
 	for fmtN := int64(0); fmtN < 3; fmtN++ {
@@ -171,7 +171,7 @@ func TestPreparedTexts(t *testing.T) {
 		m.lbl.keys = slices.Insert(m.lbl.keys, at, k)
 		m.lbl.names = slices.Insert(m.lbl.names, at, []byte(long))
 		longSeen := false
-		for i := 0; i < 3*textCacheSize; i++ {
+		for i := 0; i < 3*lblCacheSize; i++ {
 			m.OnNewFlow(&packet.Packet{}, f)
 			for j := 0; j <= i%3; j++ {
 				p := &packet.Packet{HasMAC: true,

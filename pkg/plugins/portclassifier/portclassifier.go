@@ -47,10 +47,10 @@ type PortClassifier struct {
 	idx [2][65536]uint32
 	// names are the entries' names as read (entry 0: none).
 	names [][]byte
-	// text holds every entry's name sanitised once for the record
-	// (written as it is), entry e at text[off[e]:off[e+1]]; entry 0 is
-	// the unknown label. One block and 4-byte offsets are 60 KiB for
-	// the built-in table.
+	// text holds every entry's name, entry e at text[off[e]:off[e+1]];
+	// entry 0 is the unknown label. One block and 4-byte offsets are
+	// 60 KiB for the built-in table. (Sanitised by the renderer: a name
+	// written with Raw would lose its string type in a JSON record.)
 	text []byte
 	off  []uint32
 }
@@ -88,12 +88,12 @@ func (c *PortClassifier) Init(env *plugin.Env) error {
 	return nil
 }
 
-// prepare sanitises the unknown label and the names into text.
+// prepare copies the unknown label and the names into text.
 func (c *PortClassifier) prepare() {
-	c.text = record.AppendSanitized(c.text[:0], c.unknown)
+	c.text = append(c.text[:0], c.unknown...)
 	c.off = append(c.off[:0], 0, uint32(len(c.text)))
 	for _, n := range c.names[1:] {
-		c.text = record.AppendSanitized(c.text, n)
+		c.text = append(c.text, n...)
 		c.off = append(c.off, uint32(len(c.text)))
 	}
 }
@@ -193,8 +193,7 @@ func (c *PortClassifier) write(w *record.Writer, port uint16, e uint32, hasPort 
 		}
 	}
 	if c.str {
-		w.Field()
-		w.Raw(c.text[c.off[e]:c.off[e+1]])
+		w.StrClass(c.text[c.off[e]:c.off[e+1]])
 	}
 }
 
