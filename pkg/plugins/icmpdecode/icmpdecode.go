@@ -68,6 +68,10 @@ type ICMPDecode struct {
 	table                    *flow.Table
 	c                        *counters.Counters
 	st                       []state
+	// used[slot] is set once OnLayer4 touches the slot's state: a flow
+	// without ICMP packets (nearly all of them) neither clears nor reads
+	// st, only this dense byte.
+	used []bool
 
 	aggStat          uint8
 	req4, rep4       uint64
@@ -87,6 +91,7 @@ func (d *ICMPDecode) Init(env *plugin.Env) error {
 	d.c = env.Counters
 	if env.Table != nil {
 		d.st = make([]state, env.Table.Capacity())
+		d.used = make([]bool, env.Table.Capacity())
 	}
 	return nil
 }
@@ -113,7 +118,10 @@ func isICMP(proto uint8) bool { return proto == ipproto.ICMP || proto == ipproto
 // only when its first packet is an echo request. T2 does this for every
 // other ICMP message too (a TTL-exceeded flow becomes a reply flow).
 func (d *ICMPDecode) OnNewFlow(p *packet.Packet, f *flow.Flow) {
-	d.st[f.Slot] = state{}
+	if d.used[f.Slot] {
+		d.st[f.Slot] = state{}
+		d.used[f.Slot] = false
+	}
 	if !d.fdcorr || !isICMP(p.L4Proto) || f.Opposite != flow.None || p.L4Off < 0 {
 		return
 	}
@@ -129,6 +137,7 @@ func (d *ICMPDecode) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	if !isICMP(p.L4Proto) || p.L4Off < 0 {
 		return
 	}
+	d.used[f.Slot] = true
 	s := &d.st[f.Slot]
 	s.stat |= statICMP
 	s.count++
@@ -261,6 +270,11 @@ func (d *ICMPDecode) findParent(p *packet.Packet, f *flow.Flow, hdr []byte) uint
 // there: a pair is written before either slot is reused, and state is
 // cleared in OnNewFlow.
 func (d *ICMPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
+	if !d.used[f.Slot] && (f.Opposite == flow.None || !d.used[f.Opposite]) {
+		// No ICMP packet in either direction: every column is zero.
+		writeZero(w, d.parent)
+		return
+	}
 	s := &d.st[f.Slot]
 	if s.loki && s.seen {
 		s.stat |= statLoki
@@ -287,6 +301,25 @@ func (d *ICMPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	w.F32(ratio)
 	if d.parent {
 		w.U64(s.parent)
+	}
+}
+
+// writeZero writes the columns of a flow without ICMP state in either
+// direction: all zero, with the same value types as OnFlowTerminate (a
+// JSON sink renders by type).
+func writeZero(w *record.Writer, parent bool) {
+	w.H8(0)
+	w.U64(0)
+	w.Field()
+	w.AppendHex(0, 8)
+	w.Under()
+	w.AppendHex(0, 8)
+	w.Under()
+	w.AppendHex(0, 4)
+	w.H32(0)
+	w.F32(0)
+	if parent {
+		w.U64(0)
 	}
 }
 

@@ -59,6 +59,9 @@ type MacRecorder struct {
 	free    []int32
 	aggStat uint8
 
+	// lblCache holds the labels of recently written addresses.
+	lblCache [lblCacheSize]macLabel
+
 	flows        uint64
 	minP, maxP   uint16
 	avgP         float64
@@ -177,24 +180,50 @@ func (m *MacRecorder) newBlock() int32 {
 	return b
 }
 
+func macValue(a [6]byte) uint64 {
+	return uint64(a[0])<<40 | uint64(a[1])<<32 | uint64(a[2])<<24 | uint64(a[3])<<16 | uint64(a[4])<<8 | uint64(a[5])
+}
+
 func (m *MacRecorder) appendMAC(w *record.Writer, a [6]byte) {
 	switch m.macFmt {
 	case 1:
 		w.AppendMAC(a)
+	case 0:
+		w.AppendHex(macValue(a), 16)
 	default:
-		v := uint64(a[0])<<40 | uint64(a[1])<<32 | uint64(a[2])<<24 | uint64(a[3])<<16 | uint64(a[4])<<8 | uint64(a[5])
-		if m.macFmt == 0 {
-			w.AppendHex(v, 16)
-		} else {
-			w.AppendU64(v)
-		}
+		w.AppendU64(macValue(a))
 	}
 }
 
-// OnFlowTerminate writes the pairs in order of first appearance.
+const lblCacheSize = 256 // power of two
+
+type macLabel struct {
+	key uint64 // address + 1<<48; 0: empty entry
+	lbl []byte
+}
+
+// label returns the vendor label of a through the cache (a capture has
+// few distinct addresses; the table look-up is several binary searches).
+func (m *MacRecorder) label(a [6]byte) []byte {
+	v := macValue(a)
+	e := &m.lblCache[(v*0x9e3779b97f4a7c15)>>56&(lblCacheSize-1)]
+	if e.key != v|1<<48 {
+		e.key, e.lbl = v|1<<48, m.lbl.lookup(a)
+	}
+	return e.lbl
+}
+
+// OnFlowTerminate writes the pairs in order of first appearance, with
+// typed values (a JSON sink renders by type, so no prepared text).
 func (m *MacRecorder) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	s := &m.st[f.Slot]
 	m.aggStat |= s.stat
+	if s.npairs > 0 {
+		m.stats(s.npairs)
+	}
+	if w.Disabled {
+		return
+	}
 	w.H8(s.stat)
 	if m.npairs {
 		w.U64(uint64(s.npairs))
@@ -219,13 +248,10 @@ func (m *MacRecorder) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 			if i > 0 {
 				w.Semi()
 			}
-			w.AppendStrClass(m.lbl.lookup(p.src))
+			w.AppendStrClass(m.label(p.src))
 			w.Under()
-			w.AppendStrClass(m.lbl.lookup(p.dst))
+			w.AppendStrClass(m.label(p.dst))
 		}
-	}
-	if s.npairs > 0 {
-		m.stats(s.npairs)
 	}
 }
 
@@ -279,6 +305,6 @@ func (m *MacRecorder) WritePacket(p *packet.Packet, f *flow.Flow, w *record.Writ
 		w.Empty()
 		return
 	}
-	w.StrClass(m.lbl.lookup(p.SrcMAC))
-	w.StrClass(m.lbl.lookup(p.DstMAC))
+	w.StrClass(m.label(p.SrcMAC))
+	w.StrClass(m.label(p.DstMAC))
 }

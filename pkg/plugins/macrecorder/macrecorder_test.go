@@ -1,6 +1,7 @@
 package macrecorder
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -104,5 +105,99 @@ func BenchmarkFlowTerminate(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		w.Reset()
 		m.OnFlowTerminate(f, &w)
+	}
+}
+
+// refRecord formats the flow's pairs value by value, as the plugin did
+// before it prepared pair texts: the cached texts must give the same.
+func refRecord(m *MacRecorder, s *slot) string {
+	var w record.Writer
+	w.H8(s.stat)
+	if m.npairs {
+		w.U64(uint64(s.npairs))
+	}
+	extra := m.extra(s)
+	mac := func(a [6]byte) {
+		v := macValue(a)
+		switch m.macFmt {
+		case 0:
+			w.AppendHex(v, 16)
+		case 1:
+			w.AppendMAC(a)
+		default:
+			w.AppendU64(v)
+		}
+	}
+	w.Field()
+	for i := 0; i < int(s.npairs); i++ {
+		p := m.pairAt(s, extra, i)
+		if i > 0 {
+			w.Semi()
+		}
+		mac(p.src)
+		w.Under()
+		mac(p.dst)
+		w.Under()
+		w.AppendU64(p.n)
+	}
+	if m.labels {
+		w.Field()
+		for i := 0; i < int(s.npairs); i++ {
+			p := m.pairAt(s, extra, i)
+			if i > 0 {
+				w.Semi()
+			}
+			w.AppendStrClass(m.lbl.lookup(p.src))
+			w.Under()
+			w.AppendStrClass(m.lbl.lookup(p.dst))
+		}
+	}
+	return string(w.Bytes())
+}
+
+// TestPreparedTexts runs more addresses than the label cache holds (so
+// entries are replaced and collide), in every address format, with a
+// long label needing escapes, plain and deferred.
+func TestPreparedTexts(t *testing.T) {
+	long := "Very\tLong \"Vendor\" Name With Escapes \x01 And More Text"
+	for fmtN := int64(0); fmtN < 3; fmtN++ {
+		m, f := newMR(t, map[string]int64{"MR_MAC_FMT": fmtN})
+		// 02:00:00:.. (locally administered, no real label) gets the long one.
+		k := uint64(24<<48 | 0x020000)
+		at, found := slices.BinarySearch(m.lbl.keys, k)
+		if found {
+			t.Fatal("02:00:00 has a label")
+		}
+		m.lbl.keys = slices.Insert(m.lbl.keys, at, k)
+		m.lbl.names = slices.Insert(m.lbl.names, at, []byte(long))
+		longSeen := false
+		for i := 0; i < 3*lblCacheSize; i++ {
+			m.OnNewFlow(&packet.Packet{}, f)
+			for j := 0; j <= i%3; j++ {
+				p := &packet.Packet{HasMAC: true,
+					SrcMAC: [6]byte{0, 0x21, 0x70, byte(i >> 8), byte(i), byte(j)},
+					DstMAC: [6]byte{0, 0x26, 0x0b, 0, byte(i % 7), byte(j)}}
+				if i%5 == 0 {
+					p.DstMAC = [6]byte{2, 0, 0, 0, byte(i), byte(j)}
+				}
+				m.OnLayer4(p, f)
+			}
+			want := refRecord(m, &m.st[f.Slot])
+			longSeen = longSeen || strings.Contains(want, "Very\\tLong")
+			for _, deferred := range []bool{false, true} {
+				w := record.Writer{Deferred: deferred}
+				m.OnFlowTerminate(f, &w)
+				got := string(w.Bytes())
+				if deferred {
+					got = string(record.Render(nil, w.Bytes()))
+				}
+				if got != want {
+					t.Fatalf("fmt %d flow %d deferred %v:\ngot  %q\nwant %q", fmtN, i, deferred, got, want)
+				}
+			}
+		}
+		if !longSeen {
+			t.Error("the long label was not used")
+		}
 	}
 }

@@ -15,9 +15,9 @@ func FuzzLoad(f *testing.F) {
 		if err := c.load(data); err != nil {
 			return
 		}
-		for _, m := range []*[65536][]byte{&c.tcp, &c.udp} {
-			for _, n := range m {
-				if len(n) > maxName {
+		for m := range c.idx {
+			for port := range c.idx[m] {
+				if n := c.entry(m, uint16(port)); len(n) > maxName {
 					t.Fatalf("name of %d bytes", len(n))
 				}
 			}

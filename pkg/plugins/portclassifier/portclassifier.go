@@ -41,8 +41,28 @@ const maxName = 63
 type PortClassifier struct {
 	num, str bool
 	unknown  []byte
-	// tcp and udp hold the name of each port; nil: no entry.
-	tcp, udp [65536][]byte
+	// idx[tcpMap] and idx[udpMap] hold the entry of each port in names
+	// and text; 0: no entry. Dense uint32s keep a flow's look-up within
+	// one cache line of 512 KiB instead of 3 MiB of slice headers.
+	idx [2][65536]uint32
+	// names are the entries' names as read (entry 0: none).
+	names [][]byte
+	// text holds every entry's name, entry e at text[off[e]:off[e+1]];
+	// entry 0 is the unknown label. One block and 4-byte offsets are
+	// 60 KiB for the built-in table. (Sanitised by the renderer: a name
+	// written with Raw would lose its string type in a JSON record.)
+	text []byte
+	off  []uint32
+}
+
+const (
+	tcpMap = 0
+	udpMap = 1
+)
+
+// entry returns the name of the port in map m, nil without an entry.
+func (c *PortClassifier) entry(m int, port uint16) []byte {
+	return c.names[c.idx[m][port]]
 }
 
 // Init reads the settings and the port table.
@@ -64,7 +84,18 @@ func (c *PortClassifier) Init(env *plugin.Env) error {
 	if err := c.load(data); err != nil {
 		return fmt.Errorf("%s: %v", name, err)
 	}
+	c.prepare()
 	return nil
+}
+
+// prepare copies the unknown label and the names into text.
+func (c *PortClassifier) prepare() {
+	c.text = append(c.text[:0], c.unknown...)
+	c.off = append(c.off[:0], 0, uint32(len(c.text)))
+	for _, n := range c.names[1:] {
+		c.text = append(c.text, n...)
+		c.off = append(c.off, uint32(len(c.text)))
+	}
 }
 
 // load reads "port<TAB>tcp|udp<TAB>name..." lines. As in T2, lines that
@@ -72,6 +103,8 @@ func (c *PortClassifier) Init(env *plugin.Env) error {
 // (port, protocol) wins and the name ends at the first white space.
 // Other malformed lines are an error naming the line.
 func (c *PortClassifier) load(data []byte) error {
+	c.idx = [2][65536]uint32{}
+	c.names = [][]byte{nil}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	n := 0
@@ -89,12 +122,12 @@ func (c *PortClassifier) load(data []byte) error {
 		if err != nil {
 			return fmt.Errorf("line %d: bad port number", n)
 		}
-		var m *[65536][]byte
+		var m *[65536]uint32
 		switch string(f[1]) {
 		case "tcp":
-			m = &c.tcp
+			m = &c.idx[tcpMap]
 		case "udp":
-			m = &c.udp
+			m = &c.idx[udpMap]
 		default:
 			return fmt.Errorf("line %d: protocol must be tcp or udp", n)
 		}
@@ -102,8 +135,9 @@ func (c *PortClassifier) load(data []byte) error {
 		if len(name) > maxName {
 			name = name[:maxName]
 		}
-		if m[port] == nil {
-			m[port] = append([]byte(nil), name...)
+		if m[port] == 0 {
+			m[port] = uint32(len(c.names))
+			c.names = append(c.names, append([]byte(nil), name...))
 		}
 	}
 	return sc.Err()
@@ -121,35 +155,36 @@ func (c *PortClassifier) Columns() []record.Column {
 	return cols
 }
 
-// classify returns the server port of a flow with these fields and its
-// name. Protocols without ports give port 0 and the unknown label.
-func (c *PortClassifier) classify(proto uint8, sport, dport uint16, inverted bool) (uint16, []byte) {
-	var m *[65536][]byte
+// classify returns the server port of a flow with these fields and the
+// entry of its name (0: the unknown label). Protocols without ports give
+// port 0 and the unknown label.
+func (c *PortClassifier) classify(proto uint8, sport, dport uint16, inverted bool) (uint16, uint32) {
+	var m int
 	switch proto {
 	case ipproto.TCP, ipproto.SCTP:
-		m = &c.tcp
+		m = tcpMap
 	case ipproto.UDP, ipproto.UDPLite:
-		m = &c.udp
+		m = udpMap
 	default:
-		return 0, c.unknown
+		return 0, 0
 	}
 	port := dport
 	if inverted {
 		port = sport
 	}
-	if name := m[port]; name != nil {
-		return port, name
-	}
-	return port, c.unknown
+	return port, c.idx[m][port]
 }
 
 // OnFlowTerminate writes the flow's server port and its name.
 func (c *PortClassifier) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
-	port, name := c.classify(f.Key.Proto, f.Key.SrcPort, f.Key.DstPort, f.IsInverted())
-	c.write(w, port, name, true)
+	if w.Disabled {
+		return
+	}
+	port, e := c.classify(f.Key.Proto, f.Key.SrcPort, f.Key.DstPort, f.IsInverted())
+	c.write(w, port, e, true)
 }
 
-func (c *PortClassifier) write(w *record.Writer, port uint16, name []byte, hasPort bool) {
+func (c *PortClassifier) write(w *record.Writer, port uint16, e uint32, hasPort bool) {
 	if c.num {
 		if hasPort {
 			w.U64(uint64(port))
@@ -158,7 +193,7 @@ func (c *PortClassifier) write(w *record.Writer, port uint16, name []byte, hasPo
 		}
 	}
 	if c.str {
-		w.StrClass(name)
+		w.StrClass(c.text[c.off[e]:c.off[e+1]])
 	}
 }
 
@@ -178,9 +213,9 @@ func (c *PortClassifier) PacketColumns() []string {
 // number, as in T2.
 func (c *PortClassifier) WritePacket(p *packet.Packet, f *flow.Flow, w *record.Writer) {
 	if p.IPVer == 0 || f == nil {
-		c.write(w, 0, c.unknown, false)
+		c.write(w, 0, 0, false)
 		return
 	}
-	port, name := c.classify(f.Key.Proto, f.Key.SrcPort, f.Key.DstPort, f.IsInverted())
-	c.write(w, port, name, true)
+	port, e := c.classify(f.Key.Proto, f.Key.SrcPort, f.Key.DstPort, f.IsInverted())
+	c.write(w, port, e, true)
 }

@@ -61,8 +61,8 @@ func TestLoad(t *testing.T) {
 		if (err == nil) != (tc.err == "") || (err != nil && err.Error() != tc.err) {
 			t.Errorf("%q: %v, want %q", tc.data, err, tc.err)
 		}
-		if err == nil && string(c.tcp[80]) != "web" {
-			t.Errorf("first line must win, got %q", c.tcp[80])
+		if err == nil && string(c.entry(tcpMap, 80)) != "web" {
+			t.Errorf("first line must win, got %q", c.entry(tcpMap, 80))
 		}
 	}
 }
@@ -85,5 +85,37 @@ func BenchmarkFlowTerminate(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		w.Reset()
 		c.OnFlowTerminate(f, &w)
+	}
+}
+
+// TestSanitisedNames: names are sanitised once at load and written as
+// they are; the record must be what StrClass makes of the name, plain
+// and deferred.
+func TestSanitisedNames(t *testing.T) {
+	c := newPC(t)
+	name := "we\"b\\x\u00e9\x01"
+	if err := c.load([]byte("80\ttcp\t" + name + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	c.prepare()
+	for _, tc := range []struct {
+		dport uint16
+		name  string
+	}{{80, name}, {81, "unknown"}} {
+		var ref record.Writer
+		ref.U64(uint64(tc.dport))
+		ref.StrClass([]byte(tc.name))
+		f := &flow.Flow{Key: flow.Key{Proto: 6, SrcPort: 40000, DstPort: tc.dport}}
+		for _, deferred := range []bool{false, true} {
+			w := record.Writer{Deferred: deferred}
+			c.OnFlowTerminate(f, &w)
+			got := w.Bytes()
+			if deferred {
+				got = record.Render(nil, got)
+			}
+			if string(got) != string(ref.Bytes()) {
+				t.Errorf("port %d deferred %v: %q, want %q", tc.dport, deferred, got, ref.Bytes())
+			}
+		}
 	}
 }
