@@ -172,7 +172,6 @@ type state struct {
 	nxtFrag  uint16
 	l4HdrSum uint16
 	l4CalSum uint16
-	dupID    uint16 // IPv4 ID of the previous packet, 0 after the first (DUPIPID)
 	ttl      uint8
 	minTTL   uint8
 	maxTTL   uint8
@@ -672,15 +671,6 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 			if diff > int32(s.ipMaxID) {
 				s.ipMaxID = uint16(diff)
 			}
-			// DUPIPID: a non-zero ID equal to the previous packet's,
-			// where the previous packet is not the flow's first (T2 does
-			// not compare the second packet with the first:
-			// TestDupIPID, e2e TestT2Outputs).
-			if ipID != 0 && ipID == s.dupID {
-				f.Status |= packet.DupIPID
-				p.Status |= packet.DupIPID
-			}
-			s.dupID = ipID
 		}
 		v.ipID, v.ipHdrSum = ipID, be16(b, l3+10)
 		if int(p.SnapL3Len) < l3HdrLen {

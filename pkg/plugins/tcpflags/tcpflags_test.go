@@ -565,40 +565,6 @@ func TestFlagCounts(t *testing.T) {
 	}
 }
 
-// TestDupIPID: flowStat's DUPIPID marks a non-zero IPv4 ID repeated by
-// the next packet of the same flow direction, the flow's second packet
-// not compared with its first (as T2's outputs show: a SYN-ACK and the
-// ACK after it with the same ID are not flagged, a repeated ACK later
-// is).
-func TestDupIPID(t *testing.T) {
-	for _, c := range []struct {
-		ids  []uint16
-		want bool
-	}{
-		{[]uint16{5, 5}, false},       // second packet vs first: not compared
-		{[]uint16{5, 5, 6}, false},    // likewise
-		{[]uint16{5, 6, 6}, true},     // third vs second
-		{[]uint16{5, 5, 5}, true},     // third vs second
-		{[]uint16{7, 8, 9, 8}, false}, // not consecutive
-		{[]uint16{0, 0, 0, 0}, false}, // ID 0 does not count
-		{[]uint16{1, 2, 3, 4}, false},
-	} {
-		r := newRig(t, nil)
-		var f *flow.Flow
-		var pkt uint64
-		for i, id := range c.ids {
-			f = r.feed(t, frame(t, &layers.IPv4{Id: id}, &layers.UDP{SrcPort: 5060, DstPort: 5060}, []byte("x")), 1+float64(i)/100)
-			pkt |= r.p.Status
-		}
-		if got := f.Status&packet.DupIPID != 0; got != c.want {
-			t.Errorf("IDs %v: DUPIPID %v, want %v", c.ids, got, c.want)
-		}
-		if got := pkt&packet.DupIPID != 0; got != c.want {
-			t.Errorf("IDs %v: DUPIPID on a packet %v, want %v", c.ids, got, c.want)
-		}
-	}
-}
-
 // udpFragments is a UDP datagram with a correct checksum (gopacket's),
 // cut into a first fragment of 24 bytes (MF) and a later one of 16. As
 // T2, tcpFlags sums only the first fragment's bytes (with the pseudo
