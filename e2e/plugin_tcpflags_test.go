@@ -137,9 +137,10 @@ func readFlowRows(t *testing.T, path string) map[string]flowRow {
 	return rows
 }
 
-// The flowStat bits tcpFlags raises: TIMEJUMP (time went backwards) and
-// DUPIPID (an IPv4 ID repeated by the next packet, the flow's second
-// packet not compared with its first).
+// The flowStat bits compared with T2's: TIMEJUMP (time went backwards,
+// raised by tcpFlags) and DUPIPID (an IPv4 ID repeated by the next
+// packet, the flow's second packet not compared with its first; raised by
+// the core, also without tcpFlags: TestDupIPIDWithoutTCPFlags).
 const (
 	flowStatTimeJump = 1 << 51
 	flowStatDupIPID  = 1 << 44

@@ -118,7 +118,8 @@ func (e *Engine) decodeBatchSafe(b *batch) (err error) {
 	return nil
 }
 
-// decodeBatch fills b.pkts from b.cb (reader goroutine).
+// decodeBatch fills b.pkts from b.cb and runs the plugins' Prepare hooks
+// on each packet (reader goroutine).
 func (e *Engine) decodeBatch(b *batch) {
 	cb := b.cb
 	if n := len(cb.Pkts); n > cap(b.pkts) {
@@ -138,6 +139,9 @@ func (e *Engine) decodeBatch(b *batch) {
 		p.LinkType = m.LinkType
 		e.dec.Decode(p)
 		e.descIDs.Assign(p)
+		for _, h := range e.prep {
+			h.Prepare(p)
+		}
 		k := &b.keys[i]
 		k.ok = p.IPVer == 4 || p.IPVer == 6
 		if k.ok {

@@ -91,6 +91,7 @@ type Engine struct {
 	release func(*flow.Flow)
 
 	// Plugin hooks by capability, in plugin-number order.
+	prep        []plugin.Preparer // called by the reader goroutine (decodeBatch)
 	newFlow     []plugin.NewFlowHandler
 	l2          []plugin.Layer2Handler
 	l4          []plugin.Layer4Handler
@@ -221,6 +222,9 @@ func (e *Engine) SetPlugins(plugins []plugin.Plugin, start plugin.SinkStart) err
 	for _, p := range plugins {
 		if x, ok := p.(plugin.FlowColumns); ok {
 			cols = append(cols, x.Columns()...)
+		}
+		if x, ok := p.(plugin.Preparer); ok {
+			e.prep = append(e.prep, x)
 		}
 		if x, ok := p.(plugin.NewFlowHandler); ok {
 			e.newFlow = append(e.newFlow, x)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/t2go/t2go/pkg/capture"
@@ -179,5 +180,64 @@ func BenchmarkHookDispatch(b *testing.B) {
 				e.flowPacket(p, f)
 			}
 		})
+	}
+}
+
+// preparer is a Preparer that leaves a mark derived from the packet's
+// bytes in p.Prep; its OnLayer4 checks that every packet it sees carries
+// the mark of its own bytes.
+type preparer struct {
+	prepared atomic.Int64 // Prepare calls (reader goroutine)
+	seen     int          // OnLayer4 calls (packet goroutine)
+	bad      int          // packets without their mark
+}
+
+func prepMark(p *packet.Packet) uint16 {
+	return uint16(len(p.Raw))<<4 ^ uint16(p.L4Proto) ^ uint16(p.IPID)
+}
+
+func (q *preparer) Prepare(p *packet.Packet) {
+	q.prepared.Add(1)
+	p.Prep.L4Sum = prepMark(p)
+	p.Prep.Flags |= packet.PrepL4Sum
+}
+
+func (q *preparer) OnLayer4(p *packet.Packet, _ *flow.Flow) {
+	q.seen++
+	if p.Prep.Flags&packet.PrepL4Sum == 0 || p.Prep.L4Sum != prepMark(p) {
+		q.bad++
+	}
+}
+
+var _ plugin.Preparer = (*preparer)(nil)
+
+// The engine calls Prepare once per packet, on the reader goroutine before
+// the packet's other hooks, and the prepared values reach OnLayer4 with
+// their packet (capture workers run the same engine loop).
+func TestPrepareBeforeHooks(t *testing.T) {
+	h := &nopHooks{}
+	e := New(Options{Capacity: 1 << 16, FlowTimeout: packet.FromSeconds(182), RegularFile: true}, h)
+	src, err := capture.OpenFile(web, capture.Options{OnFile: e.OnFile, Stop: e.Stopping(), MaxBytes: BatchBytes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	e.SetSource(src)
+	q := &preparer{}
+	if err := e.SetPlugins([]plugin.Plugin{q}, plugin.SinkStart{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Run(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	c := e.Counters()
+	if n := q.prepared.Load(); n != int64(c.Packets) || c.Packets != 4631 {
+		t.Errorf("Prepare called %d times for %d packets (want 4631)", n, c.Packets)
+	}
+	if q.seen != int(c.Packets) || q.bad != 0 {
+		t.Errorf("OnLayer4 saw %d packets, %d without their prepared value", q.seen, q.bad)
 	}
 }

@@ -124,6 +124,14 @@ const fragBits = packet.IPv4Frag | packet.IPv4FragErr | packet.IPv4FragHdSeq | p
 // returns the probe's flows and the fragment bits of the aggregate.
 func runCapture(t *testing.T, w *capWriter) ([]string, uint64) {
 	t.Helper()
+	s := &statusProbe{}
+	e := runPlugins(t, w, s)
+	return s.flows, e.Counters().GlobalWarn & fragBits
+}
+
+// runPlugins runs an engine with plugins over w's capture.
+func runPlugins(t *testing.T, w *capWriter, plugins ...plugin.Plugin) *Engine {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "c.pcap")
 	if err := os.WriteFile(path, w.b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
@@ -135,8 +143,7 @@ func runCapture(t *testing.T, w *capWriter) ([]string, uint64) {
 	}
 	defer src.Close()
 	e.SetSource(src)
-	s := &statusProbe{}
-	if err := e.SetPlugins([]plugin.Plugin{s}, plugin.SinkStart{}); err != nil {
+	if err := e.SetPlugins(plugins, plugin.SinkStart{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Run(nil); err != nil {
@@ -145,7 +152,7 @@ func runCapture(t *testing.T, w *capWriter) ([]string, uint64) {
 	if err := e.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	return s.flows, e.Counters().GlobalWarn & fragBits
+	return e
 }
 
 const (

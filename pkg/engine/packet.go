@@ -225,6 +225,9 @@ func (e *Engine) flowPacket(p *packet.Packet, f *flow.Flow) {
 	c.PktsL2[p.EthType]++
 	c.BytesL2[p.EthType] += uint64(p.CapLen)
 	if p.IPVer != 0 {
+		if p.IPVer == 4 {
+			dupIPID(p, f)
+		}
 		c.PktsL3[p.L4Proto]++
 		c.BytesL3[p.L4Proto] += uint64(p.CapLen)
 		for _, h := range e.l4 {
@@ -254,4 +257,21 @@ func (e *Engine) writePacketLine(p *packet.Packet, f *flow.Flow) {
 	w.AppendContent(p.Payload)
 	w.RawString("\n")
 	e.pktOut.Write(w.Bytes())
+}
+
+// dupIPID raises flowStat DUPIPID (bit 44) on an IPv4 packet whose
+// non-zero ID equals the previous packet's of the same flow (direction),
+// the flow's second packet not compared with its first, as T2's core
+// does for any plugin set (TestDupIPID, e2e TestT2Outputs). f.NumPkts
+// counts p already.
+func dupIPID(p *packet.Packet, f *flow.Flow) {
+	if f.NumPkts < 2 {
+		return
+	}
+	id := uint16(p.IPID)
+	if id != 0 && id == f.PrevIPID {
+		f.Status |= packet.DupIPID
+		p.Status |= packet.DupIPID
+	}
+	f.PrevIPID = id
 }

@@ -45,6 +45,10 @@ type Flow struct {
 	list   int8 // timeout class index
 	inUse  bool
 	parked bool // timed out, waiting for the opposite (not in a list)
+	// PrevIPID is the IPv4 ID of the flow's previous packet, 0 until its
+	// second: the engine's DUPIPID check (flowStat bit 44). In what was
+	// padding before Slot.
+	PrevIPID uint16
 
 	Slot       int32 // index in the table; stable for the flow's life
 	Opposite   int32 // slot of the reverse flow, or None

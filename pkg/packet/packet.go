@@ -95,11 +95,36 @@ type Packet struct {
 	// layer-2 flow (ARP, LLC, ...).
 	L2Only bool
 
+	// Prep holds values the plugins' Prepare hooks computed from the
+	// packet's bytes on the reader goroutine (plugin.Preparer).
+	Prep Prepared
+
 	// The header description text, last: per packet only the dissector
 	// writes it and HdrID stands for it, so the fields above, which the
 	// flow code reads, stay on fewer cache lines.
 	HdrDesc [MaxHdrDesc]byte
 }
+
+// Prepared is the packet's area for values computed ahead by
+// plugin.Preparer hooks, so that they need no allocation. Each field
+// belongs to one plugin (named below); Flags says which values are set
+// (Reset clears them). A plugin that needs another value adds its own
+// field and flag here.
+type Prepared struct {
+	// tcpFlags' checksum sums: L3Sum is the computed IPv4 header
+	// checksum (inverted one's-complement sum of the header, its checksum
+	// field left out), L4Sum the folded one's-complement sum of a first
+	// fragment's (or unfragmented packet's) layer-4 bytes, checksum field
+	// left out, before the pseudo header is added.
+	L3Sum, L4Sum uint16
+	Flags        uint8 // Prep* bits
+}
+
+// Prepared.Flags bits.
+const (
+	PrepL3Sum uint8 = 1 << iota // Prep.L3Sum is set
+	PrepL4Sum                   // Prep.L4Sum is set
+)
 
 // Reset clears the dissection fields before a new packet is decoded.
 func (p *Packet) Reset() {

@@ -105,6 +105,25 @@ type Layer4Handler interface {
 	OnLayer4(p *packet.Packet, f *flow.Flow)
 }
 
+// Preparer is called for every packet right after it is dissected, on
+// the reader goroutine (the engine's decodeBatch, also in each capture
+// worker), before any other hook sees the packet. It is for per-packet
+// work that needs only the packet's bytes and dissection and the plugin's
+// configuration (e.g. checksum sums), which then overlaps with the packet
+// goroutine's flow work and brings the packet's bytes into cache.
+//
+// Prepare runs concurrently with the plugin's other hooks, which handle
+// earlier packets meanwhile: it must read nothing but p and settings
+// fixed at Init, write nothing but its own fields of p.Prep
+// (packet.Prepared, where each field names its plugin), and touch no
+// per-flow, counter or other mutable plugin state. It must not allocate.
+// Values must not depend on whether Prepare ran: a later hook that finds
+// its p.Prep flag unset (a caller outside the engine) computes the value
+// itself, with the same function.
+type Preparer interface {
+	Prepare(p *packet.Packet)
+}
+
 // FlowTerminator is called when a flow is released; it appends its
 // columns to w (w.Disabled when no sink writes flows, but the plugin must
 // still update its aggregate statistics).

@@ -26,7 +26,8 @@ var ipv6Frame = []byte{
 
 // FuzzPacket feeds an arbitrary Ethernet frame twice (so the second copy
 // is compared with the first) and then its bytes with the addresses
-// swapped: no input may panic, and every flow renders all its columns.
+// swapped: no input may panic, every flow renders all its columns, and
+// the columns are the same whether Prepare ran before OnLayer4 or not.
 func FuzzPacket(f *testing.F) {
 	f.Add(ipv6Frame)
 	f.Add(frame(f, &layers.IPv4{Id: 1, Options: []layers.IPv4Option{{OptionType: 0x44, OptionLength: 4, OptionData: []byte{5, 0}}}},
@@ -38,43 +39,58 @@ func FuzzPacket(f *testing.F) {
 	}}, nil)
 	f.Add(mp)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r := newRig(t, nil)
-		var flows []*flow.Flow
-		feed := func(b []byte, ts float64) {
-			p := &r.p
-			p.Reset()
-			p.Raw = append(p.Raw[:0], b...)
-			p.CapLen, p.WireLen, p.LinkType = uint32(len(b)), uint32(len(b)), 1
-			p.TS = packet.FromSeconds(ts)
-			r.dec.Decode(p)
-			if p.IPVer == 0 {
-				return
-			}
-			k := flow.Key{IPVer: p.IPVer, SrcIP: p.SrcIP, DstIP: p.DstIP, Proto: p.L4Proto, SrcPort: p.SrcPort, DstPort: p.DstPort}
-			fl := r.table.Lookup(&k)
-			if fl == nil {
-				fl = r.table.Create(&k, p.TS)
-				r.tf.OnNewFlow(p, fl)
-				flows = append(flows, fl)
-			}
-			r.tf.OnLayer4(p, fl)
-			r.table.Touch(fl, p.TS)
-		}
-		feed(data, 1)
-		feed(data, 0.5)
-		if len(data) >= 34 {
-			sw := append([]byte(nil), data...)
-			copy(sw[26:30], data[30:34])
-			copy(sw[30:34], data[26:30])
-			feed(sw, 2)
-		}
-		n := len(r.tf.Columns())
-		for _, fl := range flows {
-			var w record.Writer
-			r.tf.OnFlowTerminate(fl, &w)
-			if got := strings.Count(string(w.Bytes()), "\t") + 1; got != n {
-				t.Fatalf("%d fields, want %d", got, n)
-			}
+		prepared := run(t, data, true)
+		if self := run(t, data, false); self != prepared {
+			t.Fatalf("prepared:\n%s\nnot prepared:\n%s", prepared, self)
 		}
 	})
+}
+
+// run feeds data as FuzzPacket does and returns the flows' columns.
+func run(t *testing.T, data []byte, prep bool) string {
+	r := newRig(t, nil)
+	var flows []*flow.Flow
+	feed := func(b []byte, ts float64) {
+		p := &r.p
+		p.Reset()
+		p.Raw = append(p.Raw[:0], b...)
+		p.CapLen, p.WireLen, p.LinkType = uint32(len(b)), uint32(len(b)), 1
+		p.TS = packet.FromSeconds(ts)
+		r.dec.Decode(p)
+		if p.IPVer == 0 {
+			return
+		}
+		if prep {
+			r.tf.Prepare(p)
+		}
+		k := flow.Key{IPVer: p.IPVer, SrcIP: p.SrcIP, DstIP: p.DstIP, Proto: p.L4Proto, SrcPort: p.SrcPort, DstPort: p.DstPort}
+		fl := r.table.Lookup(&k)
+		if fl == nil {
+			fl = r.table.Create(&k, p.TS)
+			r.tf.OnNewFlow(p, fl)
+			flows = append(flows, fl)
+		}
+		r.tf.OnLayer4(p, fl)
+		r.table.Touch(fl, p.TS)
+	}
+	feed(data, 1)
+	feed(data, 0.5)
+	if len(data) >= 34 {
+		sw := append([]byte(nil), data...)
+		copy(sw[26:30], data[30:34])
+		copy(sw[30:34], data[26:30])
+		feed(sw, 2)
+	}
+	n := len(r.tf.Columns())
+	var out strings.Builder
+	for _, fl := range flows {
+		var w record.Writer
+		r.tf.OnFlowTerminate(fl, &w)
+		if got := strings.Count(string(w.Bytes()), "\t") + 1; got != n {
+			t.Fatalf("%d fields, want %d", got, n)
+		}
+		out.Write(w.Bytes())
+		out.WriteByte('\n')
+	}
+	return out.String()
 }

@@ -43,6 +43,7 @@ var (
 	_ plugin.FlowColumns    = (*TCPFlags)(nil)
 	_ plugin.NewFlowHandler = (*TCPFlags)(nil)
 	_ plugin.Layer4Handler  = (*TCPFlags)(nil)
+	_ plugin.Preparer       = (*TCPFlags)(nil)
 	_ plugin.FlowTerminator = (*TCPFlags)(nil)
 	_ plugin.Prefetcher     = (*TCPFlags)(nil)
 	_ plugin.Reporter       = (*TCPFlags)(nil)
@@ -171,7 +172,6 @@ type state struct {
 	nxtFrag  uint16
 	l4HdrSum uint16
 	l4CalSum uint16
-	dupID    uint16 // IPv4 ID of the previous packet, 0 after the first (DUPIPID)
 	ttl      uint8
 	minTTL   uint8
 	maxTTL   uint8
@@ -671,21 +671,16 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 			if diff > int32(s.ipMaxID) {
 				s.ipMaxID = uint16(diff)
 			}
-			// DUPIPID: a non-zero ID equal to the previous packet's,
-			// where the previous packet is not the flow's first (T2 does
-			// not compare the second packet with the first:
-			// TestDupIPID, e2e TestT2Outputs).
-			if ipID != 0 && ipID == s.dupID {
-				f.Status |= packet.DupIPID
-				p.Status |= packet.DupIPID
-			}
-			s.dupID = ipID
 		}
 		v.ipID, v.ipHdrSum = ipID, be16(b, l3+10)
 		if int(p.SnapL3Len) < l3HdrLen {
 			ipFlags |= ipSnapHLen | ipL3ChkErr
 		} else if cfg.ipChecksum > 0 {
-			v.ipCalSum = ^checksum(b, l3, l3HdrLen, 5, 0)
+			if p.Prep.Flags&packet.PrepL3Sum != 0 {
+				v.ipCalSum = p.Prep.L3Sum
+			} else {
+				v.ipCalSum = ipv4Sum(b, l3, l3HdrLen)
+			}
 			if v.ipHdrSum != v.ipCalSum {
 				ipFlags |= ipL3ChkErr
 			}
@@ -693,60 +688,31 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	}
 
 	pseudo := true
-	chkLen := l4Len
 	doL4 := true
 	if !laterFrag {
 		stat |= statL4ChkOpen
-		pos := 0
-		switch p.L4Proto {
-		case ipproto.ICMP, ipproto.IGMP:
-			pos, pseudo = 1, false
-		case ipproto.ICMPv6:
-			pos, l4HdrLen = 1, 4
-		case ipproto.TCP:
-			pos, l4HdrLen = 8, p.L4HdrLen
-		case ipproto.UDPLite, ipproto.UDP:
-			ulen := be16(b, l4+4)
-			if p.L4Proto == ipproto.UDPLite {
-				if ulen >= 8 && ulen <= l4Len {
-					chkLen = ulen
+		lay := l4Layout(p, b, l4, l4Len)
+		ipFlags |= lay.ipFlags
+		if lay.checked {
+			l4HdrLen, pseudo = lay.hdrLen, lay.pseudo
+			s.l4HdrSum = be16(b, l4+2*lay.pos)
+			v.l4HdrSum = s.l4HdrSum
+			s.totL4Len = 0
+			if l4Snapped(p, l3Len, l4Len) {
+				ipFlags |= ipSnapHLen | ipL4ChkErr
+			} else if cfg.ipChecksum > 1 {
+				if p.Prep.Flags&packet.PrepL4Sum != 0 {
+					s.l4CalSum = p.Prep.L4Sum
 				} else {
-					ipFlags |= ipUDPLen
+					s.l4CalSum = lay.sum(b, l4)
 				}
 			}
-			if p.SnapL4Len != uint32(ulen) {
-				ipFlags |= ipUDPLen
-			}
-			pos = 3
-		case ipproto.GRE:
-			if byteAt(b, l4)&0x80 != 0 {
-				pos = 2
-			} else {
-				l4HdrLen = 4
-			}
-		case ipproto.OSPF:
-			pos = 6
-			if byteAt(b, l4) == 2 {
-				l4HdrLen, pseudo = 24, false
-			} else {
-				l4HdrLen = 16
-			}
-		default:
+		} else {
 			if p.SnapL3Len < uint32(l3Len) {
 				ipFlags |= ipSnapHLen | ipL4ChkErr
 			}
 			stat &^= statL4ChkOpen
 			doL4 = false
-		}
-		if doL4 {
-			s.l4HdrSum = be16(b, l4+2*pos)
-			v.l4HdrSum = s.l4HdrSum
-			s.totL4Len = 0
-			if p.SnapL3Len < uint32(l3Len) || p.SnapL4Len < uint32(l4Len) {
-				ipFlags |= ipSnapHLen | ipL4ChkErr
-			} else if cfg.ipChecksum > 1 {
-				s.l4CalSum = checksum(b, l4, int(chkLen), pos, 0)
-			}
 		}
 	}
 	if doL4 && cfg.ipChecksum > 1 {
@@ -840,6 +806,105 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 		return
 	}
 	t.tcp(p, f, s, o, stat, gap, l4, l3HdrLen, l4HdrLen, l4Len)
+}
+
+// Prepare implements plugin.Preparer: on the reader goroutine it computes
+// the packet's checksum sums (the IPv4 header's and a first fragment's
+// layer-4 sum without the pseudo header) into p.Prep, which OnLayer4 then
+// compares. It reads only p and t.cfg. It computes exactly what OnLayer4
+// would, with the same functions (ipv4Sum, l4Layout, l4Snapped); packets
+// it leaves out (later fragments by the dissector's offset) OnLayer4
+// sums itself if it needs them.
+func (t *TCPFlags) Prepare(p *packet.Packet) {
+	if p.L3Off < 0 || t.cfg.ipChecksum == 0 {
+		return
+	}
+	b := p.Raw
+	l3 := int(p.L3Off)
+	l3HdrLen := int(p.IPHdrLen)
+	if p.IPVer == ipproto.V4 && int(p.SnapL3Len) >= l3HdrLen {
+		p.Prep.L3Sum = ipv4Sum(b, l3, l3HdrLen)
+		p.Prep.Flags |= packet.PrepL3Sum
+	}
+	if t.cfg.ipChecksum < 2 || p.FragOff > 0 {
+		return
+	}
+	l3Len := uint16(p.L3Len)
+	l4Len := l3Len - uint16(l3HdrLen)
+	l4 := l3 + l3HdrLen
+	if lay := l4Layout(p, b, l4, l4Len); lay.checked && !l4Snapped(p, l3Len, l4Len) {
+		p.Prep.L4Sum = lay.sum(b, l4)
+		p.Prep.Flags |= packet.PrepL4Sum
+	}
+}
+
+// ipv4Sum is the computed checksum of the IPv4 header of n bytes at
+// b[l3:] (its checksum field left out).
+func ipv4Sum(b []byte, l3, n int) uint16 { return ^checksum(b, l3, n, 5, 0) }
+
+// l4Sum says how T2 checks the layer-4 checksum of a first fragment or
+// unfragmented packet.
+type l4Sum struct {
+	checked bool   // the protocol's checksum is checked
+	pseudo  bool   // the sum includes the pseudo header
+	pos     int    // 16-bit word of the checksum field (left out of the sum)
+	hdrLen  uint16 // layer-4 header length
+	chkLen  uint16 // bytes summed
+	ipFlags uint16 // ipFlags the layout raises (ipUDPLen)
+}
+
+// l4Layout returns the checksum layout of p's layer-4 header at b[l4:]
+// (l4Len bytes by the IP header), by protocol. It reads only the packet,
+// so Prepare and OnLayer4 share it.
+func l4Layout(p *packet.Packet, b []byte, l4 int, l4Len uint16) l4Sum {
+	x := l4Sum{checked: true, pseudo: true, hdrLen: 8, chkLen: l4Len}
+	switch p.L4Proto {
+	case ipproto.ICMP, ipproto.IGMP:
+		x.pos, x.pseudo = 1, false
+	case ipproto.ICMPv6:
+		x.pos, x.hdrLen = 1, 4
+	case ipproto.TCP:
+		x.pos, x.hdrLen = 8, p.L4HdrLen
+	case ipproto.UDPLite, ipproto.UDP:
+		ulen := be16(b, l4+4)
+		if p.L4Proto == ipproto.UDPLite {
+			if ulen >= 8 && ulen <= l4Len {
+				x.chkLen = ulen
+			} else {
+				x.ipFlags |= ipUDPLen
+			}
+		}
+		if p.SnapL4Len != uint32(ulen) {
+			x.ipFlags |= ipUDPLen
+		}
+		x.pos = 3
+	case ipproto.GRE:
+		if byteAt(b, l4)&0x80 != 0 {
+			x.pos = 2
+		} else {
+			x.hdrLen = 4
+		}
+	case ipproto.OSPF:
+		x.pos = 6
+		if byteAt(b, l4) == 2 {
+			x.hdrLen, x.pseudo = 24, false
+		} else {
+			x.hdrLen = 16
+		}
+	default:
+		x.checked = false
+	}
+	return x
+}
+
+// sum is the layer-4 sum over the packet's bytes at b[l4:] (without the
+// pseudo header).
+func (x *l4Sum) sum(b []byte, l4 int) uint16 { return checksum(b, l4, int(x.chkLen), x.pos, 0) }
+
+// l4Snapped reports whether the capture cut the IP datagram or its layer-4
+// part short (then the layer-4 checksum is not computed).
+func l4Snapped(p *packet.Packet, l3Len, l4Len uint16) bool {
+	return p.SnapL3Len < uint32(l3Len) || p.SnapL4Len < uint32(l4Len)
 }
 
 func swap16(v uint16) uint16 { return v<<8 | v>>8 }

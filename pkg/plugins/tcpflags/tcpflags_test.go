@@ -2,6 +2,7 @@ package tcpflags
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -18,15 +19,20 @@ import (
 	"github.com/t2go/t2go/pkg/record"
 )
 
-// rig runs the plugin the way the analyzer does: decode, find or create
-// the flow (A/B by T2's rules for the cases here), OnNewFlow, OnLayer4,
-// then Touch.
+// rig runs the plugin the way the analyzer does: decode, Prepare (the
+// engine's reader goroutine), find or create the flow (A/B by T2's rules
+// for the cases here), OnNewFlow, OnLayer4, then Touch.
 type rig struct {
 	tf    *TCPFlags
 	table *flow.Table
 	dec   *decode.Decoder
 	p     packet.Packet
 	num   uint64
+
+	noPrep bool                 // skip Prepare (OnLayer4 sums itself)
+	snap   int                  // bytes of each frame not captured
+	frag   *flow.Flow           // flow of the last fragment with MF
+	tamper func(*packet.Packet) // called after Prepare
 }
 
 func newRig(t testing.TB, cfg map[string]int64) *rig {
@@ -54,8 +60,8 @@ func newRigEnv(t testing.TB, cfg map[string]int64, pktMode bool) *rig {
 func (r *rig) feed(t testing.TB, frame []byte, ts float64) *flow.Flow {
 	p := &r.p
 	p.Reset()
-	p.Raw = append(p.Raw[:0], frame...)
-	p.CapLen, p.WireLen, p.LinkType = uint32(len(frame)), uint32(len(frame)), 1
+	p.Raw = append(p.Raw[:0], frame[:len(frame)-r.snap]...)
+	p.CapLen, p.WireLen, p.LinkType = uint32(len(p.Raw)), uint32(len(frame)), 1
 	p.TS = packet.FromSeconds(ts)
 	r.num++
 	p.Num = r.num
@@ -63,10 +69,25 @@ func (r *rig) feed(t testing.TB, frame []byte, ts float64) *flow.Flow {
 	if p.IPVer == 0 {
 		t.Fatalf("frame %d: not IP", r.num)
 	}
+	if !r.noPrep {
+		r.tf.Prepare(p)
+	}
+	if r.tamper != nil {
+		r.tamper(p)
+	}
 	k := flow.Key{IPVer: p.IPVer, SrcIP: p.SrcIP, DstIP: p.DstIP, Proto: p.L4Proto, SrcPort: p.SrcPort, DstPort: p.DstPort}
 	f := r.table.Lookup(&k)
+	if p.FragOff > 0 && r.frag != nil {
+		f = r.frag // the engine finds the first fragment's flow
+	}
+	if p.MoreFrag {
+		r.frag = f
+	}
 	if f == nil {
 		f = r.table.Create(&k, p.TS)
+		if p.MoreFrag {
+			r.frag = f
+		}
 		if f.IsB || (p.L4Proto == 6 && p.TCPFlags&0x12 == 0x12) {
 			f.Status |= packet.L3FlowInvert
 		}
@@ -544,36 +565,157 @@ func TestFlagCounts(t *testing.T) {
 	}
 }
 
-// TestDupIPID: flowStat's DUPIPID marks a non-zero IPv4 ID repeated by
-// the next packet of the same flow direction, the flow's second packet
-// not compared with its first (as T2's outputs show: a SYN-ACK and the
-// ACK after it with the same ID are not flagged, a repeated ACK later
-// is).
-func TestDupIPID(t *testing.T) {
-	for _, c := range []struct {
-		ids  []uint16
-		want bool
+// udpFragments is a UDP datagram with a correct checksum (gopacket's),
+// cut into a first fragment of 24 bytes (MF) and a later one of 16. As
+// T2, tcpFlags sums only the first fragment's bytes (with the pseudo
+// header of the whole datagram): the later one's payload is zeros, so the
+// datagram's checksum is right either way.
+func udpFragments(t testing.TB) (first, later []byte) {
+	t.Helper()
+	ip := &layers.IPv4{Version: 4, TTL: 64, SrcIP: ipA, DstIP: ipB, Protocol: layers.IPProtocolUDP}
+	udp := &layers.UDP{SrcPort: 1000, DstPort: 2000}
+	udp.SetNetworkLayerForChecksum(ip)
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, udp, gopacket.Payload(append([]byte("0123456789abcdef"), make([]byte, 16)...))); err != nil {
+		t.Fatal(err)
+	}
+	dgram := buf.Bytes() // 40 bytes
+	frag := func(ip *layers.IPv4, b []byte) []byte {
+		ip.Protocol = layers.IPProtocolUDP
+		return frame(t, ip, nil, b)
+	}
+	first = frag(&layers.IPv4{Id: 9, Flags: layers.IPv4MoreFragments}, dgram[:24])
+	later = frag(&layers.IPv4{Id: 9, FragOffset: 3}, dgram[24:])
+	return first, later
+}
+
+// checksumCases are packets with good and bad IPv4 header and layer-4
+// checksums: name, frames, and the checksum bits of ipFlags expected.
+func checksumCases(t testing.TB) []struct {
+	name   string
+	frames [][]byte
+	want   uint16
+} {
+	tcp := func() []byte {
+		return frame(t, &layers.IPv4{Id: 3}, &layers.TCP{SrcPort: 40000, DstPort: 80, Seq: 7, ACK: true, Window: 100}, []byte("GET / HTTP/1.1\r\n\r\n!"))
+	}
+	udp := func() []byte {
+		return frame(t, &layers.IPv4{}, &layers.UDP{SrcPort: 1000, DstPort: 2000}, []byte("hello"))
+	}
+	icmp := func() []byte {
+		return frame(t, &layers.IPv4{Protocol: layers.IPProtocolICMPv4}, &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(8, 0), Id: 1, Seq: 2}, []byte("ping"))
+	}
+	mangle := func(b []byte, off int) []byte { b[off] ^= 0x5a; return b }
+	first, later := udpFragments(t)
+	firstBad, _ := udpFragments(t)
+	firstBad = mangle(firstBad, 14+20+8+3)
+	v6 := append([]byte(nil), ipv6Frame...)
+	return []struct {
+		name   string
+		frames [][]byte
+		want   uint16
 	}{
-		{[]uint16{5, 5}, false},       // second packet vs first: not compared
-		{[]uint16{5, 5, 6}, false},    // likewise
-		{[]uint16{5, 6, 6}, true},     // third vs second
-		{[]uint16{5, 5, 5}, true},     // third vs second
-		{[]uint16{7, 8, 9, 8}, false}, // not consecutive
-		{[]uint16{0, 0, 0, 0}, false}, // ID 0 does not count
-		{[]uint16{1, 2, 3, 4}, false},
+		{"TCP", [][]byte{tcp()}, 0},
+		{"TCP payload", [][]byte{mangle(tcp(), len(tcp())-1)}, ipL4ChkErr},
+		{"TCP checksum field", [][]byte{mangle(tcp(), 14+20+16)}, ipL4ChkErr},
+		{"IP header", [][]byte{mangle(tcp(), 14+10)}, ipL3ChkErr},
+		{"IP TTL", [][]byte{mangle(tcp(), 14+8)}, ipL3ChkErr},
+		{"UDP", [][]byte{udp()}, 0},
+		{"UDP payload", [][]byte{mangle(udp(), 14+20+8+2)}, ipL4ChkErr},
+		{"ICMP", [][]byte{icmp()}, 0},
+		{"ICMP payload", [][]byte{mangle(icmp(), 14+20+8+1)}, ipL4ChkErr},
+		{"fragments", [][]byte{first, later}, 0},
+		{"fragments, first one damaged", [][]byte{firstBad, later}, ipL4ChkErr},
+		{"snapped", [][]byte{tcp()}, ipSnapHLen | ipL4ChkErr}, // captured without its last 4 bytes
+		{"IPv6 first fragment", [][]byte{v6}, 0},
+	}
+}
+
+// Prepare (the engine's reader goroutine) and OnLayer4 give exactly the
+// flags and columns of OnLayer4 summing the packet itself, on packets
+// with good and bad checksums, and Prepare really computed the sums.
+func TestPrepareSameBits(t *testing.T) {
+	for _, tc := range checksumCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			prep, self := newRig(t, nil), newRig(t, nil)
+			self.noPrep = true
+			if tc.name == "snapped" {
+				prep.snap, self.snap = 4, 4
+			}
+			var fp, fs *flow.Flow
+			var prepFlags uint8
+			for i, b := range tc.frames {
+				fp = prep.feed(t, b, 1+float64(i)/100)
+				prepFlags |= prep.p.Prep.Flags
+				fs = self.feed(t, b, 1+float64(i)/100)
+				if self.p.Prep.Flags != 0 {
+					t.Fatal("OnLayer4 wrote p.Prep")
+				}
+			}
+			cp, cs := prep.columns(fp), self.columns(fs)
+			for k, v := range cs {
+				if cp[k] != v {
+					t.Errorf("%s: %s prepared, %s summed in OnLayer4", k, cp[k], v)
+				}
+			}
+			var flags uint16
+			if _, err := fmt.Sscanf(cp["ipFlags"], "0x%x", &flags); err != nil {
+				t.Fatal(err)
+			}
+			if got := flags & (ipL3ChkErr | ipL4ChkErr | ipSnapHLen); got != tc.want {
+				t.Errorf("ipFlags %s: checksum bits 0x%04x, want 0x%04x", cp["ipFlags"], got, tc.want)
+			}
+			want := packet.PrepL4Sum
+			if tc.name == "snapped" {
+				want = 0
+			}
+			if tc.frames[0][12] == 0x08 { // IPv4
+				want |= packet.PrepL3Sum
+			}
+			if prepFlags != want {
+				t.Errorf("Prepare set Prep.Flags 0x%x, want 0x%x", prepFlags, want)
+			}
+		})
+	}
+}
+
+// OnLayer4 compares the sums Prepare left in p.Prep: wrong prepared sums
+// on a good packet show as checksum errors.
+func TestOnLayer4UsesPrepared(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		tamper func(p *packet.Packet)
+		want   string
+	}{
+		{"as prepared", func(*packet.Packet) {}, "0x0000"},
+		{"L3 sum", func(p *packet.Packet) { p.Prep.L3Sum ^= 1 }, "0x0400"},
+		{"L4 sum", func(p *packet.Packet) { p.Prep.L4Sum ^= 1 }, "0x0800"},
 	} {
 		r := newRig(t, nil)
-		var f *flow.Flow
-		var pkt uint64
-		for i, id := range c.ids {
-			f = r.feed(t, frame(t, &layers.IPv4{Id: id}, &layers.UDP{SrcPort: 5060, DstPort: 5060}, []byte("x")), 1+float64(i)/100)
-			pkt |= r.p.Status
+		r.tamper = c.tamper
+		f := r.feed(t, frame(t, &layers.IPv4{}, &layers.UDP{SrcPort: 1000, DstPort: 2000}, []byte("hello")), 1)
+		if got := r.columns(f)["ipFlags"]; got != c.want {
+			t.Errorf("%s: ipFlags %s, want %s", c.name, got, c.want)
 		}
-		if got := f.Status&packet.DupIPID != 0; got != c.want {
-			t.Errorf("IDs %v: DUPIPID %v, want %v", c.ids, got, c.want)
+	}
+}
+
+// Prepare allocates nothing and reads only the packet: with checksums
+// off (IPCHECKSUM=0) it computes nothing.
+func TestPrepareSettings(t *testing.T) {
+	b := frame(t, &layers.IPv4{}, &layers.UDP{SrcPort: 1000, DstPort: 2000}, []byte("hello"))
+	for _, c := range []struct {
+		level int64
+		want  uint8
+	}{{0, 0}, {1, packet.PrepL3Sum}, {2, packet.PrepL3Sum | packet.PrepL4Sum}} {
+		r := newRig(t, map[string]int64{"IPCHECKSUM": c.level})
+		r.feed(t, b, 1)
+		if r.p.Prep.Flags != c.want {
+			t.Errorf("IPCHECKSUM=%d: Prep.Flags 0x%x, want 0x%x", c.level, r.p.Prep.Flags, c.want)
 		}
-		if got := pkt&packet.DupIPID != 0; got != c.want {
-			t.Errorf("IDs %v: DUPIPID on a packet %v, want %v", c.ids, got, c.want)
+		p := &r.p
+		if n := testing.AllocsPerRun(100, func() { p.Prep = packet.Prepared{}; r.tf.Prepare(p) }); n != 0 {
+			t.Errorf("Prepare: %.1f allocations", n)
 		}
 	}
 }
