@@ -117,10 +117,23 @@ type fragTable struct {
 	pendID []uint32
 }
 
+// fragKey names a datagram: addresses, IP ID, version, protocol and the
+// first VLAN ID (the flow key's VLAN), so datagrams of other protocols or
+// VLANs that share an ID never mix their fragments.
 type fragKey struct {
 	src, dst [16]byte
 	id       uint32
+	vlan     uint16
 	ver      uint8
+	proto    uint8
+}
+
+func fragKeyOf(p *packet.Packet) fragKey {
+	k := fragKey{src: p.SrcIP, dst: p.DstIP, id: p.FragID, ver: p.IPVer, proto: p.L4Proto}
+	if p.NumVLAN > 0 {
+		k.vlan = p.VLAN[0] & 0x0fff
+	}
+	return k
 }
 
 type fragVal struct {
@@ -168,11 +181,11 @@ func (t *fragTable) add(p *packet.Packet, f *flow.Flow) {
 		// Bounded memory on hostile input: forget the oldest state.
 		clear(t.m)
 	}
-	t.m[fragKey{p.SrcIP, p.DstIP, p.FragID, p.IPVer}] = fragVal{f.Slot, f.Index}
+	t.m[fragKeyOf(p)] = fragVal{f.Slot, f.Index}
 }
 
 func (t *fragTable) lookup(p *packet.Packet, tab *flow.Table) *flow.Flow {
-	k := fragKey{p.SrcIP, p.DstIP, p.FragID, p.IPVer}
+	k := fragKeyOf(p)
 	v, ok := t.m[k]
 	if !ok {
 		return nil

@@ -62,8 +62,13 @@ func udpFrom(sport uint16, n int) []byte {
 // v4 writes an IPv4 UDP packet 10.0.0.1 -> 10.0.0.2 (rev swaps them):
 // offset in bytes, mf the more-fragments flag; l4 is the IP payload.
 func (w *capWriter) v4(rev bool, id uint16, offset int, mf bool, l4 []byte) {
+	w.v4Proto(rev, 17, id, offset, mf, l4)
+}
+
+// v4Proto is v4 with another IP protocol number.
+func (w *capWriter) v4Proto(rev bool, proto uint8, id uint16, offset int, mf bool, l4 []byte) {
 	ip := make([]byte, 20)
-	ip[0], ip[8], ip[9] = 0x45, 64, 17
+	ip[0], ip[8], ip[9] = 0x45, 64, proto
 	binary.BigEndian.PutUint16(ip[2:], uint16(20+len(l4)))
 	binary.BigEndian.PutUint16(ip[4:], id)
 	fo := uint16(offset / 8)
@@ -242,6 +247,46 @@ func TestFragmentStatus(t *testing.T) {
 				t.Errorf("aggregated fragment bits %#x, want %#x", warn, tc.warn)
 			}
 		})
+	}
+}
+
+// pktProbe counts each flow's packets.
+type pktProbe struct {
+	n     map[uint64]int
+	flows []string
+}
+
+func (*pktProbe) Name() string             { return "pktProbe" }
+func (*pktProbe) Number() int              { return 1 }
+func (*pktProbe) Columns() []record.Column { return nil }
+func (p *pktProbe) OnLayer4(_ *packet.Packet, f *flow.Flow) {
+	p.n[f.Index]++
+}
+func (p *pktProbe) OnFlowTerminate(f *flow.Flow, _ *record.Writer) {
+	p.flows = append(p.flows, fmt.Sprintf("%c%d %d/%d %d pkts", f.Dir(), f.Index, f.Key.SrcPort, f.Key.DstPort, p.n[f.Index]))
+}
+
+// A UDP and a TCP datagram between the same hosts with the same IP ID:
+// each later fragment joins its own protocol's flow (the fragment key
+// holds the protocol and VLAN, as T2's does).
+func TestFragmentKeyHoldsProtocol(t *testing.T) {
+	w := newCapWriter()
+	tcp := make([]byte, 32)
+	binary.BigEndian.PutUint16(tcp[0:], 6000)
+	binary.BigEndian.PutUint16(tcp[2:], 80)
+	tcp[12], tcp[13] = 0x50, 0x10
+	w.v4(false, 7, 0, true, udp(24))
+	w.v4Proto(false, 6, 7, 0, true, tcp)
+	w.v4(false, 7, 32, false, make([]byte, 16))
+	w.v4Proto(false, 6, 7, 32, false, make([]byte, 16))
+	p := &pktProbe{n: map[uint64]int{}}
+	e := runPlugins(t, w, p)
+	want := []string{"A1 5000/53 2 pkts", "A2 6000/80 2 pkts"}
+	if fmt.Sprint(p.flows) != fmt.Sprint(want) {
+		t.Errorf("flows %q, want %q", p.flows, want)
+	}
+	if got := e.Counters().GlobalWarn & fragBits; got != frag {
+		t.Errorf("aggregated fragment bits %#x, want %#x", got, frag)
 	}
 }
 
