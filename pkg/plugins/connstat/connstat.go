@@ -163,14 +163,43 @@ type hostEntry struct {
 // inserted again in the same slot keeps its packet and byte counts, as in
 // T2; an entry in a slot of another IP starts from zero (T2 inherits the
 // other IP's counts there, a decided fix).
-type hostTable struct {
+type hostTable struct{ store[hostEntry] }
+
+func newHostTable() hostTable { return hostTable{newStore[hostEntry]()} }
+
+// store keeps a table's entries at fixed positions (position 0 is unused,
+// so 0 means none), indexed by x, and hands out freed positions
+// last-freed first. The host, pair and port tables differ only in their
+// keys.
+type store[E any] struct {
 	x    index
-	ents []hostEntry
+	ents []E
 	free []int32
 }
 
-func newHostTable() hostTable {
-	return hostTable{x: newIndex(minIndex), ents: make([]hostEntry, 1, minIndex)}
+func newStore[E any]() store[E] {
+	return store[E]{x: newIndex(minIndex), ents: make([]E, 1, minIndex)}
+}
+
+// alloc takes a position for a new entry with tag and indexes it at cell
+// i; reused reports a freed position, which still holds its old entry.
+func (t *store[E]) alloc(tag, i uint32) (e int32, reused bool) {
+	if n := len(t.free); n > 0 {
+		e, reused = t.free[n-1], true
+		t.free = t.free[:n-1]
+	} else {
+		e = int32(len(t.ents))
+		var zero E
+		t.ents = append(t.ents, zero)
+	}
+	t.x.put(i, tag, e)
+	return e, reused
+}
+
+// release drops entry e (indexed with tag) and frees its position.
+func (t *store[E]) release(e int32, tag uint32) {
+	t.x.del(tag, e)
+	t.free = append(t.free, e)
 }
 
 // find returns k's entry (0 if absent) and the cell where it would go.
@@ -195,21 +224,13 @@ func (t *hostTable) lookup(k *ip) int32 {
 
 // insert adds k, absent, at cell i with zero connections.
 func (t *hostTable) insert(k *ip, tag, i uint32) int32 {
-	var e int32
-	if n := len(t.free); n > 0 {
-		e = t.free[n-1]
-		t.free = t.free[:n-1]
-		h := &t.ents[e]
-		if h.key != *k {
-			h.pkts, h.bytes, h.key = 0, 0, *k
-		}
-		h.conn = 0
-		h.tag = tag
-	} else {
-		e = int32(len(t.ents))
-		t.ents = append(t.ents, hostEntry{tag: tag, key: *k})
+	e, reused := t.alloc(tag, i)
+	h := &t.ents[e]
+	if !reused || h.key != *k {
+		h.pkts, h.bytes, h.key = 0, 0, *k
 	}
-	t.x.put(i, tag, e)
+	h.conn = 0
+	h.tag = tag
 	return e
 }
 
@@ -224,10 +245,8 @@ func (t *hostTable) get(k *ip) (e int32, added bool) {
 }
 
 func (t *hostTable) remove(e int32) {
-	h := &t.ents[e]
-	t.x.del(h.tag, e)
-	h.gen++
-	t.free = append(t.free, e)
+	t.ents[e].gen++
+	t.release(e, t.ents[e].tag)
 }
 
 // pairEntry counts the live flows between two hosts (normalised to the
@@ -245,11 +264,7 @@ type pairEntry struct {
 	dOwnGen uint32
 }
 
-type pairTable struct {
-	x    index
-	ents []pairEntry
-	free []int32
-}
+type pairTable struct{ store[pairEntry] }
 
 func (t *pairTable) find(s, d *ip, tag uint32) (int32, uint32) {
 	for i := t.x.home(tag); ; i = (i + 1) & t.x.mask {
@@ -266,23 +281,12 @@ func (t *pairTable) find(s, d *ip, tag uint32) (int32, uint32) {
 }
 
 func (t *pairTable) insert(v pairEntry, i uint32) int32 {
-	var e int32
-	if n := len(t.free); n > 0 {
-		e = t.free[n-1]
-		t.free = t.free[:n-1]
-		t.ents[e] = v
-	} else {
-		e = int32(len(t.ents))
-		t.ents = append(t.ents, v)
-	}
-	t.x.put(i, v.tag, e)
+	e, _ := t.alloc(v.tag, i)
+	t.ents[e] = v
 	return e
 }
 
-func (t *pairTable) remove(e int32) {
-	t.x.del(t.ents[e].tag, e)
-	t.free = append(t.free, e)
-}
+func (t *pairTable) remove(e int32) { t.release(e, t.ents[e].tag) }
 
 // portEntry counts the live flows of a (source host, server port): the
 // key is the source entry's index and the port, unique while the entry
@@ -293,11 +297,7 @@ type portEntry struct {
 	tag   uint32
 }
 
-type portTable struct {
-	x    index
-	ents []portEntry
-	free []int32
-}
+type portTable struct{ store[portEntry] }
 
 func (t *portTable) find(k uint64, tag uint32) (int32, uint32) {
 	for i := t.x.home(tag); ; i = (i + 1) & t.x.mask {
@@ -314,23 +314,12 @@ func (t *portTable) find(k uint64, tag uint32) (int32, uint32) {
 }
 
 func (t *portTable) insert(v portEntry, i uint32) int32 {
-	var e int32
-	if n := len(t.free); n > 0 {
-		e = t.free[n-1]
-		t.free = t.free[:n-1]
-		t.ents[e] = v
-	} else {
-		e = int32(len(t.ents))
-		t.ents = append(t.ents, v)
-	}
-	t.x.put(i, v.tag, e)
+	e, _ := t.alloc(v.tag, i)
+	t.ents[e] = v
 	return e
 }
 
-func (t *portTable) remove(e int32) {
-	t.x.del(t.ents[e].tag, e)
-	t.free = append(t.free, e)
-}
+func (t *portTable) remove(e int32) { t.release(e, t.ents[e].tag) }
 
 // flowState is a flow's place in the tables, set at its creation.
 type flowState struct {
@@ -372,8 +361,8 @@ func (c *ConnStat) Init(env *plugin.Env) error {
 		n = env.Table.Capacity()
 	}
 	c.src, c.dst = newHostTable(), newHostTable()
-	c.pairs = pairTable{x: newIndex(minIndex), ents: make([]pairEntry, 1, minIndex)}
-	c.ports = portTable{x: newIndex(minIndex), ents: make([]portEntry, 1, minIndex)}
+	c.pairs = pairTable{newStore[pairEntry]()}
+	c.ports = portTable{newStore[portEntry]()}
 	c.flows = make([]flowState, n)
 	return nil
 }
