@@ -23,6 +23,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/t2go/t2go/pkg/plugins/internal/services"
 )
 
 type key struct {
@@ -73,49 +75,22 @@ func main() {
 	}
 }
 
-// readServices keeps the first entry of each (port, protocol); ranges
-// ("6000-6063/tcp") give every port of the range the same entry.
+// readServices keeps the registry's first entry of each (port, protocol);
+// an entry without description is described by its service name.
 func readServices(path string) (map[key]entry, error) {
-	f, err := os.Open(path)
+	list, err := services.Read(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	table := map[key]entry{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line, desc, _ := strings.Cut(sc.Text(), "#")
-		fields := strings.Fields(line)
-		if len(fields) < 2 {
-			continue
-		}
-		parts := strings.Split(fields[1], "/")
-		lo, hi, isRange := strings.Cut(parts[0], "-")
-		a, err1 := strconv.Atoi(lo)
-		b := a
-		var err2 error
-		if isRange {
-			b, err2 = strconv.Atoi(hi)
-		}
-		if err1 != nil || err2 != nil || a < 0 || b > 65535 || a > b {
-			continue
-		}
-		desc = strings.TrimSpace(desc)
+	table := make(map[key]entry, len(list))
+	for _, e := range list {
+		desc := e.Desc
 		if desc == "" {
-			desc = fields[0]
+			desc = e.Name
 		}
-		for _, proto := range parts[1:] {
-			if proto != "tcp" && proto != "udp" {
-				continue
-			}
-			for p := a; p <= b; p++ {
-				if _, dup := table[key{p, proto}]; !dup {
-					table[key{p, proto}] = entry{fields[0], desc}
-				}
-			}
-		}
+		table[key{e.Port, e.Proto}] = entry{e.Name, desc}
 	}
-	return table, sc.Err()
+	return table, nil
 }
 
 // applyT2 reads the port sections of T2's protocols files: "# TCP Port"
