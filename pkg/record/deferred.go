@@ -113,8 +113,11 @@ var opSize = [opLast]int8{
 
 // Render appends the text of the deferred record ops to dst: exactly what
 // a Writer without Deferred would have produced for the same calls.
-func Render(dst, ops []byte) []byte {
-	first := true
+func Render(dst, ops []byte) []byte { return render(dst, ops, true) }
+
+// render is Render after first fields (first: none yet, so the first
+// field start adds no TAB).
+func render(dst, ops []byte, first bool) []byte {
 	for i := 0; i < len(ops); {
 		op := ops[i]
 		i++

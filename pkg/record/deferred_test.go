@@ -15,6 +15,13 @@ func fill(w *Writer, seed int64) {
 	rng := rand.New(rand.NewSource(seed))
 	w.Reset()
 	for i := 0; i < 60; i++ {
+		fillStep(w, rng)
+	}
+}
+
+// fillStep makes one random call (or a few) on w.
+func fillStep(w *Writer, rng *rand.Rand) {
+	{
 		var ip [16]byte
 		rng.Read(ip[:])
 		str := make([]byte, rng.Intn(12))
