@@ -75,85 +75,51 @@ func (t *TCPFlags) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		w.H8(s.tos)
 	}
 	w.H16(s.ipFlags)
-	w.U64(uint64(s.ipOptCnt))
-	w.H8(s.ipCpCl)
-	w.Under()
-	w.AppendHex(uint64(s.ipOpts), 8)
-	w.U64(uint64(s.ip6HHCnt))
-	w.Under()
-	w.AppendU64(uint64(s.ip6DCnt))
-	w.H32(s.ip6HHOpts)
-	w.Under()
-	w.AppendHex(uint64(s.ip6DOpts), 8)
-
-	if cfg.seqAck {
-		w.U64(uint64(s.seqI))
-		w.U64(uint64(s.pSeqCnt))
-		w.U64(uint64(s.seqBytes))
-		w.U64(uint64(s.seqFault))
-		w.U64(uint64(s.pAckCnt))
-		w.U64(uint64(s.ackBytes))
-		w.U64(uint64(s.ackFault))
-		w.U64(uint64(s.winTLenMax))
+	if zeroIPOpts(s) {
+		w.AppendBlock(blockIPOpts)
+	} else {
+		writeIPOpts(w, s)
 	}
-	if cfg.windowSize {
-		w.U64(uint64(s.winInit))
-		w.F32(s.winAvg)
-		w.U64(uint64(s.winMin))
-		w.U64(uint64(s.winMax))
-		w.U64(uint64(s.wDwn))
-		w.U64(uint64(s.wUp))
-		w.U64(uint64(s.wChg))
-		var r float32
-		if s.pktvCnt != 0 {
-			r = float32(s.winMinCnt) / float32(s.pktvCnt)
-		}
-		w.F32(r)
+	if cfg.seqAck && zeroSeqAck(s) {
+		w.AppendBlock(blockSeqAck)
+	} else if cfg.seqAck {
+		writeSeqAck(w, s)
+	}
+	if cfg.windowSize && zeroWindow(s) {
+		w.AppendBlock(blockWindow)
+	} else if cfg.windowSize {
+		writeWindow(w, s)
 	}
 	w.H16(s.flags)
 	w.H16(s.anomaly)
 	if cfg.flagCount {
-		for i, c := range t.counts(f.Slot) {
-			if i == 0 {
-				w.U64(uint64(c))
-			} else {
-				w.Under()
-				w.AppendU64(uint64(c))
-			}
+		if c := t.counts(f.Slot); *c == (flagCounts{}) {
+			w.AppendBlock(blockFlagCounts)
+		} else {
+			writeFlagCounts(w, c)
 		}
 	}
-	wsUsed := s.stat&statWSUsed != 0
 	if cfg.ja4t {
-		w.StrClass(t.ja4t(f.Slot, s, wsUsed))
+		w.StrClass(t.ja4t(f.Slot, s, s.stat&statWSUsed != 0))
 	}
-	w.U64(uint64(s.optPktCnt))
-	w.U64(uint64(s.optCnt))
-	w.H32(s.tcpOpts)
-	w.U64(uint64(s.mss))
-	var ws uint64
-	if wsUsed {
-		ws = uint64(uint16(1) << s.ws)
+	if zeroTCPOpts(s) {
+		w.AppendBlock(blockTCPOpts)
+	} else {
+		writeTCPOpts(w, s)
 	}
-	w.U64(ws)
 	if cfg.mptcp {
 		t.aggMPTBF |= s.mpTBF
 		t.aggMPF |= s.mpF
-		w.H16(s.mpTBF)
-		w.H8(s.mpF)
-		w.U64(uint64(s.mpAID))
-		w.H8(s.mpDSSF)
+		if zeroMPTCP(s) {
+			w.AppendBlock(blockMPTCP)
+		} else {
+			writeMPTCP(w, s)
+		}
 	}
-	if cfg.natBtEst {
-		w.U64(uint64(s.tmS))
-		w.U64(uint64(s.tmER))
-		tick, up := clock(s)
-		w.F32(tick)
-		w.F64(up)
-		// boot time: the last timestamped packet minus the up-time
-		// (seconds and truncated sub-seconds, as T2's timeval does)
-		upSec := uint64(up)
-		upNs := uint32((up - float64(upSec)) * 1e9)
-		w.Time(s.tmLast - packet.Time(upSec*1e9+uint64(upNs)))
+	if cfg.natBtEst && zeroNATBt(s) {
+		w.AppendBlock(blockNATBt)
+	} else if cfg.natBtEst {
+		writeNATBt(w, s)
 	}
 	if cfg.rtt {
 		w.F32(s.rttTrip)
@@ -173,6 +139,145 @@ func (t *TCPFlags) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		w.F32(rtt)
 		w.F32(jit)
 	}
+}
+
+// Column groups that are all zero in most flows (no IP options, no
+// MPTCP, no TCP timestamps; a non-TCP flow has no SEQ/ACK, window, flag
+// or option values) are appended as a record.Block recorded from their
+// write function with a zero state: the same typed ops as the individual
+// calls (jsonSink renders by type). Each zeroX reports whether writeX
+// would write exactly what it writes for a zero state
+// (TestZeroGroupsExact checks each state byte).
+var (
+	blockIPOpts     = zeroBlock(writeIPOpts)
+	blockSeqAck     = zeroBlock(writeSeqAck)
+	blockWindow     = zeroBlock(writeWindow)
+	blockTCPOpts    = zeroBlock(writeTCPOpts)
+	blockMPTCP      = zeroBlock(writeMPTCP)
+	blockNATBt      = zeroBlock(writeNATBt)
+	blockFlagCounts = record.NewBlock(func(w *record.Writer) { writeFlagCounts(w, &flagCounts{}) })
+)
+
+func zeroBlock(write func(*record.Writer, *state)) *record.Block {
+	return record.NewBlock(func(w *record.Writer) { write(w, &state{}) })
+}
+
+func zeroIPOpts(s *state) bool {
+	return s.ipOptCnt == 0 && s.ipCpCl == 0 && s.ipOpts == 0 && s.ip6HHCnt == 0 && s.ip6DCnt == 0 &&
+		s.ip6HHOpts == 0 && s.ip6DOpts == 0
+}
+
+func writeIPOpts(w *record.Writer, s *state) {
+	w.U64(uint64(s.ipOptCnt))
+	w.H8(s.ipCpCl)
+	w.Under()
+	w.AppendHex(uint64(s.ipOpts), 8)
+	w.U64(uint64(s.ip6HHCnt))
+	w.Under()
+	w.AppendU64(uint64(s.ip6DCnt))
+	w.H32(s.ip6HHOpts)
+	w.Under()
+	w.AppendHex(uint64(s.ip6DOpts), 8)
+}
+
+func zeroSeqAck(s *state) bool {
+	return s.seqI == 0 && s.pSeqCnt == 0 && s.seqBytes == 0 && s.seqFault == 0 && s.pAckCnt == 0 &&
+		s.ackBytes == 0 && s.ackFault == 0 && s.winTLenMax == 0
+}
+
+func writeSeqAck(w *record.Writer, s *state) {
+	w.U64(uint64(s.seqI))
+	w.U64(uint64(s.pSeqCnt))
+	w.U64(uint64(s.seqBytes))
+	w.U64(uint64(s.seqFault))
+	w.U64(uint64(s.pAckCnt))
+	w.U64(uint64(s.ackBytes))
+	w.U64(uint64(s.ackFault))
+	w.U64(uint64(s.winTLenMax))
+}
+
+// zeroWindow: the average must be +0 (-0 is written as -0), the ratio
+// winMinCnt/pktvCnt is +0 when either is 0.
+func zeroWindow(s *state) bool {
+	return s.winInit == 0 && math.Float32bits(s.winAvg) == 0 && s.winMin == 0 && s.winMax == 0 &&
+		s.wDwn == 0 && s.wUp == 0 && s.wChg == 0 && (s.pktvCnt == 0 || s.winMinCnt == 0)
+}
+
+func writeWindow(w *record.Writer, s *state) {
+	w.U64(uint64(s.winInit))
+	w.F32(s.winAvg)
+	w.U64(uint64(s.winMin))
+	w.U64(uint64(s.winMax))
+	w.U64(uint64(s.wDwn))
+	w.U64(uint64(s.wUp))
+	w.U64(uint64(s.wChg))
+	var r float32
+	if s.pktvCnt != 0 {
+		r = float32(s.winMinCnt) / float32(s.pktvCnt)
+	}
+	w.F32(r)
+}
+
+func writeFlagCounts(w *record.Writer, c *flagCounts) {
+	for i, n := range c {
+		if i == 0 {
+			w.U64(uint64(n))
+		} else {
+			w.Under()
+			w.AppendU64(uint64(n))
+		}
+	}
+}
+
+// windowScale is the tcpWS column: the scale factor when the window
+// scale option was seen, else 0 (also a shift of 16 or more).
+func windowScale(s *state) uint64 {
+	if s.stat&statWSUsed != 0 {
+		return uint64(uint16(1) << s.ws)
+	}
+	return 0
+}
+
+func zeroTCPOpts(s *state) bool {
+	return s.optPktCnt == 0 && s.optCnt == 0 && s.tcpOpts == 0 && s.mss == 0 && windowScale(s) == 0
+}
+
+func writeTCPOpts(w *record.Writer, s *state) {
+	w.U64(uint64(s.optPktCnt))
+	w.U64(uint64(s.optCnt))
+	w.H32(s.tcpOpts)
+	w.U64(uint64(s.mss))
+	w.U64(windowScale(s))
+}
+
+func zeroMPTCP(s *state) bool {
+	return s.mpTBF == 0 && s.mpF == 0 && s.mpAID == 0 && s.mpDSSF == 0
+}
+
+func writeMPTCP(w *record.Writer, s *state) {
+	w.H16(s.mpTBF)
+	w.H8(s.mpF)
+	w.U64(uint64(s.mpAID))
+	w.H8(s.mpDSSF)
+}
+
+// zeroNATBt: clock gives 0, 0 without the timestamp option bit (and a
+// tick above 0 with it); the boot time is then tmLast.
+func zeroNATBt(s *state) bool {
+	return s.tmS == 0 && s.tmER == 0 && s.tcpOpts&optTimeBit == 0 && s.tmLast == 0
+}
+
+func writeNATBt(w *record.Writer, s *state) {
+	w.U64(uint64(s.tmS))
+	w.U64(uint64(s.tmER))
+	tick, up := clock(s)
+	w.F32(tick)
+	w.F64(up)
+	// boot time: the last timestamped packet minus the up-time
+	// (seconds and truncated sub-seconds, as T2's timeval does)
+	upSec := uint64(up)
+	upNs := uint32((up - float64(upSec)) * 1e9)
+	w.Time(s.tmLast - packet.Time(upSec*1e9+uint64(upNs)))
 }
 
 // precedence is the IP precedence (top 3 bits) of a ToS byte.
