@@ -272,7 +272,7 @@ func (d *ICMPDecode) findParent(p *packet.Packet, f *flow.Flow, hdr []byte) uint
 func (d *ICMPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	if !d.used[f.Slot] && (f.Opposite == flow.None || !d.used[f.Opposite]) {
 		// No ICMP packet in either direction: every column is zero.
-		writeZero(w, d.parent)
+		w.AppendBlock(zeroColumns[b2i(d.parent)])
 		return
 	}
 	s := &d.st[f.Slot]
@@ -302,6 +302,20 @@ func (d *ICMPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	if d.parent {
 		w.U64(s.parent)
 	}
+}
+
+// zeroColumns are the columns of a flow without ICMP state in either
+// direction, without and with icmpPFindex (writeZero).
+var zeroColumns = [2]*record.Block{
+	record.NewBlock(func(w *record.Writer) { writeZero(w, false) }),
+	record.NewBlock(func(w *record.Writer) { writeZero(w, true) }),
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // writeZero writes the columns of a flow without ICMP state in either

@@ -1,6 +1,7 @@
 package icmpdecode
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -117,5 +118,28 @@ func BenchmarkNonICMPPacket(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		d.OnLayer4(p, f)
+	}
+}
+
+// TestZeroColumnsBlock checks that the block of a flow without ICMP state
+// is what the full path writes for a zero state (deferred ops and text,
+// with and without icmpPFindex).
+func TestZeroColumnsBlock(t *testing.T) {
+	for _, parent := range []bool{false, true} {
+		for _, deferred := range []bool{true, false} {
+			var out [2][]byte
+			var fields [2]int
+			for i, used := range []bool{false, true} {
+				d := &ICMPDecode{parent: parent, st: make([]state, 2), used: []bool{used, false}}
+				w := record.Writer{Deferred: deferred}
+				w.U64(1)
+				d.OnFlowTerminate(&flow.Flow{Slot: 0, Opposite: flow.None}, &w)
+				out[i], fields[i] = append([]byte(nil), w.Bytes()...), w.Fields()
+			}
+			if !bytes.Equal(out[0], out[1]) || fields[0] != fields[1] {
+				t.Fatalf("parent %v deferred %v: block %q (%d fields), full path %q (%d fields)",
+					parent, deferred, out[0], fields[0], out[1], fields[1])
+			}
+		}
 	}
 }
