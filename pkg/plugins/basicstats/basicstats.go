@@ -372,16 +372,31 @@ func (b *BasicStats) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	// feeds the variance. They can differ in the last digit (flow 2 A of
 	// the sample: 6.571429, the running mean gives 6.571428).
 	w.F32(mean(s.bytes, s.pkts))
-	w.F32(sqrt32(s.varL))
-	w.F32(s.minIAT)
-	w.F32(s.maxIAT)
-	w.F32(s.avgIAT)
-	w.F32(sqrt32(s.varIAT))
-	w.F32(pktps)
-	w.F32(bytps)
+	sdL, sdIAT := sqrt32(s.varL), sqrt32(s.varIAT)
+	if math.Float32bits(sdL)|math.Float32bits(s.minIAT)|math.Float32bits(s.maxIAT)|math.Float32bits(s.avgIAT)|
+		math.Float32bits(sdIAT)|math.Float32bits(pktps)|math.Float32bits(bytps) == 0 {
+		// all +0, as in most one-packet flows
+		w.AppendBlock(zeroStats)
+	} else {
+		w.F32(sdL)
+		w.F32(s.minIAT)
+		w.F32(s.maxIAT)
+		w.F32(s.avgIAT)
+		w.F32(sdIAT)
+		w.F32(pktps)
+		w.F32(bytps)
+	}
 	w.F32(pktAsm)
 	w.F32(bytAsm)
 }
+
+// zeroStats are the columns pktLenStd..bytps when all are +0 (the F
+// values of the individual calls: jsonSink renders by type).
+var zeroStats = record.NewBlock(func(w *record.Writer) {
+	for range 7 {
+		w.F32(0)
+	}
+})
 
 func (b *BasicStats) aggregate(f *flow.Flow, s *flowStats, bytps float32) {
 	if b.statsOn {
