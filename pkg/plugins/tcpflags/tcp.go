@@ -6,12 +6,12 @@ import (
 )
 
 // tcp handles the TCP part of a packet whose IP part OnLayer4 did: flags,
-// options, window and SEQ/ACK analysis. stat holds this packet's
+// options, window and SEQ/ACK analysis. x holds its header facts, stat holds this packet's
 // tcpFStat bits so far, gap the time since the flow's previous packet.
-func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, stat uint16, gap float32, l4, l3HdrLen int, l4HdrLen, l4Len uint16) {
+func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, x *packet.HdrFacts, stat uint16, gap float32, l4, l3HdrLen int, l4HdrLen, l4Len uint16) {
 	cfg := &t.cfg
 	b := p.Raw
-	hdr := byteAt(b, l4+13)
+	hdr := x.TCPHdr
 	flags := uint16(hdr)
 	var anomaly uint16
 	l7Len := uint16(p.L7Len)
@@ -102,7 +102,7 @@ func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, stat uint16,
 		}
 	}
 
-	win := uint32(be16(b, l4+14))
+	win := uint32(x.Win)
 	var wsc uint32
 	if stat&statWSUsed != 0 {
 		wsc = 1 << s.ws
@@ -149,7 +149,7 @@ func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, stat uint16,
 		}
 	}
 
-	seq, ack := be32(b, l4+4), be32(b, l4+8)
+	seq, ack := x.Seq, x.Ack
 	if cfg.seqAck {
 		stat, anomaly = t.seqAck(s, o, stat, anomaly, hdr, seq, ack, win, wsc, l7Len, gap)
 	}

@@ -665,9 +665,9 @@ func TestPrepareSameBits(t *testing.T) {
 			if got := flags & (ipL3ChkErr | ipL4ChkErr | ipSnapHLen); got != tc.want {
 				t.Errorf("ipFlags %s: checksum bits 0x%04x, want 0x%04x", cp["ipFlags"], got, tc.want)
 			}
-			want := packet.PrepL4Sum
+			want := packet.PrepL4Sum | packet.PrepHdr
 			if tc.name == "snapped" {
-				want = 0
+				want = packet.PrepHdr
 			}
 			if tc.frames[0][12] == 0x08 { // IPv4
 				want |= packet.PrepL3Sum
@@ -701,13 +701,13 @@ func TestOnLayer4UsesPrepared(t *testing.T) {
 }
 
 // Prepare allocates nothing and reads only the packet: with checksums
-// off (IPCHECKSUM=0) it computes nothing.
+// off (IPCHECKSUM=0) it computes only the header facts.
 func TestPrepareSettings(t *testing.T) {
 	b := frame(t, &layers.IPv4{}, &layers.UDP{SrcPort: 1000, DstPort: 2000}, []byte("hello"))
 	for _, c := range []struct {
 		level int64
 		want  uint8
-	}{{0, 0}, {1, packet.PrepL3Sum}, {2, packet.PrepL3Sum | packet.PrepL4Sum}} {
+	}{{0, packet.PrepHdr}, {1, packet.PrepHdr | packet.PrepL3Sum}, {2, packet.PrepHdr | packet.PrepL3Sum | packet.PrepL4Sum}} {
 		r := newRig(t, map[string]int64{"IPCHECKSUM": c.level})
 		r.feed(t, b, 1)
 		if r.p.Prep.Flags != c.want {
