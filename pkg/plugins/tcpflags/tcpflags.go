@@ -794,7 +794,7 @@ func (t *TCPFlags) Prepare(p *packet.Packet) {
 		return
 	}
 	x := &p.Prep.Hdr
-	hdrFacts(p, x)
+	lay := hdrFacts(p, x)
 	p.Prep.Flags |= packet.PrepHdr
 	if t.cfg.ipChecksum == 0 {
 		return
@@ -813,7 +813,6 @@ func (t *TCPFlags) Prepare(p *packet.Packet) {
 	l4Len := l3Len - uint16(l3HdrLen)
 	l4 := l3 + l3HdrLen
 	if !l4Snapped(p, l3Len, l4Len) {
-		lay := l4Layout(p, b, l4, l4Len)
 		p.Prep.L4Sum = lay.sum(b, l4)
 		p.Prep.Flags |= packet.PrepL4Sum
 	}
@@ -830,8 +829,9 @@ const (
 
 // hdrFacts reads what OnLayer4 needs from p's headers into x (which it
 // clears first). Prepare calls it on the reader goroutine, OnLayer4 when
-// Prepare did not run: it reads only the packet.
-func hdrFacts(p *packet.Packet, x *packet.HdrFacts) {
+// Prepare did not run: it reads only the packet. It returns the layer-4
+// checksum layout (l4Layout) of a first fragment or unfragmented packet.
+func hdrFacts(p *packet.Packet, x *packet.HdrFacts) (lay l4Sum) {
 	*x = packet.HdrFacts{}
 	b := p.Raw
 	l3 := int(p.L3Off)
@@ -884,7 +884,7 @@ func hdrFacts(p *packet.Packet, x *packet.HdrFacts) {
 	} else {
 		l4Len := l3Len - uint16(l3HdrLen)
 		l4 := l3 + l3HdrLen
-		lay := l4Layout(p, b, l4, l4Len)
+		lay = l4Layout(p, b, l4, l4Len)
 		ipFlags |= lay.ipFlags
 		if lay.checked {
 			x.Bits |= hChecked
@@ -902,6 +902,7 @@ func hdrFacts(p *packet.Packet, x *packet.HdrFacts) {
 		}
 	}
 	x.IPFlags = ipFlags
+	return lay
 }
 
 // fragField is T2's fragment field from the one on the wire: the IPv4
