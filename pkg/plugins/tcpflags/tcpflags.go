@@ -491,8 +491,13 @@ func (t *TCPFlags) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	if p.L4Proto != ipproto.TCP {
 		return
 	}
-	l4 := int(p.L3Off) + int(p.IPHdrLen)
-	seq, ack := be32(p.Raw, l4+4), be32(p.Raw, l4+8)
+	var seq, ack uint32
+	var hdr uint8
+	if x := &p.Prep.Hdr; p.Prep.Flags&packet.PrepHdr != 0 && x.Bits&hTCP != 0 {
+		seq, ack, hdr = x.Seq, x.Ack, x.TCPHdr
+	} else {
+		seq, ack, hdr = tcpSeqAck(p.Raw, int(p.L3Off)+int(p.IPHdrLen))
+	}
 	s.seqI, s.seqT, s.seqN, s.seqMax, s.ackT = seq, seq, seq, seq, ack
 	s.ackI = ack
 	if f.Opposite != flow.None && int(f.Opposite) < len(t.st) {
@@ -500,7 +505,7 @@ func (t *TCPFlags) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 		o.ackI = seq
 		s.ackI = o.seqI
 	}
-	if byteAt(p.Raw, l4+13) == fSYN && p.SnapL7Len != 0 {
+	if hdr == fSYN && p.SnapL7Len != 0 {
 		s.anomaly |= aSynL7
 	}
 }
@@ -896,13 +901,18 @@ func hdrFacts(p *packet.Packet, x *packet.HdrFacts) (lay l4Sum) {
 		}
 		if p.L4Proto == ipproto.TCP {
 			x.Bits |= hTCP
-			x.TCPHdr = byteAt(b, l4+13)
+			x.Seq, x.Ack, x.TCPHdr = tcpSeqAck(b, l4)
 			x.Win = be16(b, l4+14)
-			x.Seq, x.Ack = be32(b, l4+4), be32(b, l4+8)
 		}
 	}
 	x.IPFlags = ipFlags
 	return lay
+}
+
+// tcpSeqAck reads the SEQ, ACK and header flags of the TCP header at
+// b[l4:].
+func tcpSeqAck(b []byte, l4 int) (seq, ack uint32, hdr uint8) {
+	return be32(b, l4+4), be32(b, l4+8), byteAt(b, l4+13)
 }
 
 // fragField is T2's fragment field from the one on the wire: the IPv4
