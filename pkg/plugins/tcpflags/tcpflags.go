@@ -599,8 +599,9 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 
 	x := &p.Prep.Hdr
 	var own packet.HdrFacts
+	var lay l4Sum // set when Prepare did not run
 	if p.Prep.Flags&packet.PrepHdr == 0 {
-		hdrFacts(p, &own)
+		hdrFacts(p, &own, &lay)
 		x = &own
 	}
 	ipFlags = x.IPFlags
@@ -682,7 +683,9 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 				if p.Prep.Flags&packet.PrepL4Sum != 0 {
 					s.l4CalSum = p.Prep.L4Sum
 				} else {
-					lay := l4Layout(p, b, l4, l4Len)
+					if p.Prep.Flags&packet.PrepHdr != 0 {
+						l4Layout(p, b, l4, l4Len, &lay)
+					}
 					s.l4CalSum = lay.sum(b, l4)
 				}
 			}
@@ -799,7 +802,8 @@ func (t *TCPFlags) Prepare(p *packet.Packet) {
 		return
 	}
 	x := &p.Prep.Hdr
-	lay := hdrFacts(p, x)
+	var lay l4Sum
+	hdrFacts(p, x, &lay)
 	p.Prep.Flags |= packet.PrepHdr
 	if t.cfg.ipChecksum == 0 {
 		return
@@ -834,9 +838,10 @@ const (
 
 // hdrFacts reads what OnLayer4 needs from p's headers into x (which it
 // clears first). Prepare calls it on the reader goroutine, OnLayer4 when
-// Prepare did not run: it reads only the packet. It returns the layer-4
-// checksum layout (l4Layout) of a first fragment or unfragmented packet.
-func hdrFacts(p *packet.Packet, x *packet.HdrFacts) (lay l4Sum) {
+// Prepare did not run: it reads only the packet. It sets lay to the
+// layer-4 checksum layout (l4Layout) of a first fragment or unfragmented
+// packet.
+func hdrFacts(p *packet.Packet, x *packet.HdrFacts, lay *l4Sum) {
 	*x = packet.HdrFacts{}
 	b := p.Raw
 	l3 := int(p.L3Off)
@@ -889,7 +894,7 @@ func hdrFacts(p *packet.Packet, x *packet.HdrFacts) (lay l4Sum) {
 	} else {
 		l4Len := l3Len - uint16(l3HdrLen)
 		l4 := l3 + l3HdrLen
-		lay = l4Layout(p, b, l4, l4Len)
+		l4Layout(p, b, l4, l4Len, lay)
 		ipFlags |= lay.ipFlags
 		if lay.checked {
 			x.Bits |= hChecked
@@ -906,7 +911,6 @@ func hdrFacts(p *packet.Packet, x *packet.HdrFacts) (lay l4Sum) {
 		}
 	}
 	x.IPFlags = ipFlags
-	return lay
 }
 
 // tcpSeqAck reads the SEQ, ACK and header flags of the TCP header at
@@ -966,11 +970,11 @@ type l4Sum struct {
 	ipFlags uint16 // ipFlags the layout raises (ipUDPLen)
 }
 
-// l4Layout returns the checksum layout of p's layer-4 header at b[l4:]
+// l4Layout sets x to the checksum layout of p's layer-4 header at b[l4:]
 // (l4Len bytes by the IP header), by protocol. It reads only the packet,
 // so Prepare and OnLayer4 share it.
-func l4Layout(p *packet.Packet, b []byte, l4 int, l4Len uint16) l4Sum {
-	x := l4Sum{checked: true, pseudo: true, hdrLen: 8, chkLen: l4Len}
+func l4Layout(p *packet.Packet, b []byte, l4 int, l4Len uint16, x *l4Sum) {
+	*x = l4Sum{checked: true, pseudo: true, hdrLen: 8, chkLen: l4Len}
 	switch p.L4Proto {
 	case ipproto.ICMP, ipproto.IGMP:
 		x.pos, x.pseudo = 1, false
@@ -1007,7 +1011,6 @@ func l4Layout(p *packet.Packet, b []byte, l4 int, l4Len uint16) l4Sum {
 	default:
 		x.checked = false
 	}
-	return x
 }
 
 // sum is the layer-4 sum over the packet's bytes at b[l4:] (without the
