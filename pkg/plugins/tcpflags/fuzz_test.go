@@ -29,7 +29,8 @@ var ipv6Frame = []byte{
 // then its first three quarters as a packet not captured in full: no
 // input may panic, every flow renders all its columns, and the columns
 // are the same whether Prepare ran before OnLayer4 (its checksum sums and
-// header facts) or not.
+// header facts) or not, and whether OnLayer4 used the TCP options'
+// summary or walked them.
 func FuzzPacket(f *testing.F) {
 	f.Add(ipv6Frame)
 	f.Add(frame(f, &layers.IPv4{Id: 1, Options: []layers.IPv4Option{{OptionType: 0x44, OptionLength: 4, OptionData: []byte{5, 0}}}},
@@ -47,17 +48,24 @@ func FuzzPacket(f *testing.F) {
 		&layers.TCP{SrcPort: 5, DstPort: 6, ACK: true, Options: synOpts(3)}, nil)
 	bad[14+20+1] = 0 // a corrupt IPv4 option
 	f.Add(bad)
+	ack := frame(f, &layers.IPv4{}, &layers.TCP{SrcPort: 7, DstPort: 8, ACK: true, Options: append(synOpts(2), synOpts(2)[2])}, nil)
+	f.Add(ack) // two timestamp options
 	f.Fuzz(func(t *testing.T, data []byte) {
-		prepared := run(t, data, true)
-		if self := run(t, data, false); self != prepared {
+		prepared := run(t, data, true, false)
+		if self := run(t, data, false, false); self != prepared {
 			t.Fatalf("prepared:\n%s\nnot prepared:\n%s", prepared, self)
+		}
+		if walked := run(t, data, true, true); walked != prepared {
+			t.Fatalf("prepared:\n%s\nTCP options walked:\n%s", prepared, walked)
 		}
 	})
 }
 
-// run feeds data as FuzzPacket does and returns the flows' columns.
-func run(t *testing.T, data []byte, prep bool) string {
+// run feeds data as FuzzPacket does and returns the flows' columns; walk
+// has OnLayer4 walk the TCP options instead of using their summary.
+func run(t *testing.T, data []byte, prep, walk bool) string {
 	r := newRig(t, nil)
+	r.tf.walkOpts = walk
 	var flows []*flow.Flow
 	feed := func(b []byte, wire int, ts float64) {
 		p := &r.p

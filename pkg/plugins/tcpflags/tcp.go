@@ -94,11 +94,15 @@ func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, x *packet.Hd
 	}
 
 	if optLen := int(l4HdrLen) - 20; optLen > 0 {
-		if int(p.SnapL3Len) < l3HdrLen+int(l4HdrLen) && l4Len >= l4HdrLen {
+		if tcpOptsSnapped(p, l3HdrLen, l4HdrLen, l4Len) {
 			stat |= statOptCorrpt
 		} else {
 			s.optPktCnt++
-			stat = t.tcpOptions(p, f.Slot, s, o, b, l4+20, optLen, flags, stat)
+			if x.Bits&hOpts != 0 && x.OptBits&oMulti == 0 && hdr&fSYN == 0 && !t.walkOpts {
+				stat = t.tcpOptsFrom(p, s, x, b, l4+20, stat)
+			} else {
+				stat = t.tcpOptions(p, f.Slot, s, o, b, l4+20, optLen, flags, stat)
+			}
 		}
 	}
 
@@ -193,6 +197,57 @@ func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, x *packet.Hd
 	}
 }
 
+// tcpOptsSnapped reports whether the capture cut the TCP options of a
+// header of l4HdrLen bytes short.
+func tcpOptsSnapped(p *packet.Packet, l3HdrLen int, l4HdrLen, l4Len uint16) bool {
+	return int(p.SnapL3Len) < l3HdrLen+int(l4HdrLen) && l4Len >= l4HdrLen
+}
+
+// tcpOptsFrom does what tcpOptions does from the options' summary x
+// (tcpOptFacts) for a packet without SYN whose options hold at most one
+// timestamp and one MPTCP option (the MPTCP one it reads at off+x.MPOff).
+func (t *TCPFlags) tcpOptsFrom(p *packet.Packet, s *state, x *packet.HdrFacts, b []byte, off int, stat uint16) uint16 {
+	cfg := &t.cfg
+	s.optCnt += uint16(x.OptCnt)
+	s.tcpOpts |= x.TCPOpts
+	ob := x.OptBits
+	if ob&oMSS != 0 {
+		s.mss = x.MSS
+	}
+	if ob&oSACK != 0 {
+		stat |= statSACK
+	}
+	if ob&oTS != 0 && cfg.natBtEst {
+		stat = t.timestamp(p, s, x.TSVal, x.TSEcr, stat)
+	}
+	if ob&oMPTCP != 0 && cfg.mptcp {
+		mp := off + int(x.MPOff)
+		t.mptcp(s, b, mp, byteAt(b, mp+1))
+		stat |= statMPTCP
+	}
+	if ob&oCorrupt != 0 {
+		stat |= statOptCorrpt
+	}
+	return stat
+}
+
+// timestamp records one timestamp option (TSval, TSecr).
+func (t *TCPFlags) timestamp(p *packet.Packet, s *state, tsVal, tsEcr uint32, stat uint16) uint16 {
+	s.tmS, s.tmER = tsVal, tsEcr
+	s.tmLast = p.TS
+	if s.tmS < s.tmSLst {
+		stat |= statTmDec
+	} else {
+		s.tmSLst = s.tmS
+		if stat&statTmInit == 0 {
+			s.tmSI = s.tmS
+			s.tmFirst = p.TS
+			stat |= statTmInit
+		}
+	}
+	return stat
+}
+
 // tcpOptions walks the TCP options (n bytes at off) of a packet with
 // header flags (and combination bits) flags, returning the packet's
 // tcpFStat bits.
@@ -234,18 +289,7 @@ func (t *TCPFlags) tcpOptions(p *packet.Packet, slot int32, s, o *state, b []byt
 			}
 		case 8:
 			if cfg.natBtEst {
-				s.tmS, s.tmER = be32(b, off+i+2), be32(b, off+i+6)
-				s.tmLast = p.TS
-				if s.tmS < s.tmSLst {
-					stat |= statTmDec
-				} else {
-					s.tmSLst = s.tmS
-					if stat&statTmInit == 0 {
-						s.tmSI = s.tmS
-						s.tmFirst = p.TS
-						stat |= statTmInit
-					}
-				}
+				stat = t.timestamp(p, s, be32(b, off+i+2), be32(b, off+i+6), stat)
 			}
 		case 30:
 			if cfg.mptcp {

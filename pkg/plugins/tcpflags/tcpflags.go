@@ -286,6 +286,7 @@ type TCPFlags struct {
 	ja4buf []byte
 
 	pktMode    bool    // -s: note each packet's values
+	walkOpts   bool    // tests: always walk the TCP options (tcpOptions), not their summary
 	pkt        pktVals // the current packet's, for WritePacket
 	numPktCols int
 }
@@ -834,7 +835,60 @@ const (
 	hChecked                   // the layer-4 checksum is checked (L4HdrLen, L4Pos, L4HdrSum set)
 	hPseudo                    // the layer-4 sum includes the pseudo header
 	hTCP                       // TCPHdr, Win, Seq, Ack set (TCP, not a later fragment)
+	hOpts                      // the TCP options' summary is set (tcpOptFacts)
 )
+
+// HdrFacts.OptBits: what tcpOptFacts saw in the TCP options.
+const (
+	oMSS     uint8 = 1 << iota // an MSS option (MSS)
+	oSACK                      // a SACK option
+	oTS                        // a timestamp option (TSVal, TSEcr)
+	oMPTCP                     // an MPTCP option (at MPOff)
+	oCorrupt                   // an option of length 0 ended the walk
+	oMulti                     // more than one timestamp or MPTCP option: walk them (tcpOptions)
+)
+
+// tcpOptFacts summarises the TCP options (n bytes at off) into x, walking
+// them as tcpOptions does.
+func tcpOptFacts(b []byte, off, n int, x *packet.HdrFacts) {
+	for i := 0; i < n; {
+		kind := byteAt(b, off+i)
+		if kind == 0 {
+			break
+		}
+		x.OptCnt++
+		x.TCPOpts |= 1 << min(kind, 31)
+		l := byteAt(b, off+i+1)
+		if kind > 1 && l == 0 {
+			x.OptBits |= oCorrupt
+			break
+		}
+		switch kind {
+		case 2:
+			x.MSS = be16(b, off+i+2)
+			x.OptBits |= oMSS
+		case 5:
+			x.OptBits |= oSACK
+		case 8:
+			if x.OptBits&oTS != 0 {
+				x.OptBits |= oMulti
+			}
+			x.TSVal, x.TSEcr = be32(b, off+i+2), be32(b, off+i+6)
+			x.OptBits |= oTS
+		case 30:
+			if x.OptBits&oMPTCP != 0 {
+				x.OptBits |= oMulti
+			}
+			x.MPOff = uint8(i)
+			x.OptBits |= oMPTCP
+		}
+		if kind > 1 {
+			i += int(l)
+		} else {
+			i++
+		}
+	}
+}
 
 // hdrFacts reads what OnLayer4 needs from p's headers into x (which it
 // clears first). Prepare calls it on the reader goroutine, OnLayer4 when
@@ -908,6 +962,10 @@ func hdrFacts(p *packet.Packet, x *packet.HdrFacts, lay *l4Sum) {
 			x.Bits |= hTCP
 			x.Seq, x.Ack, x.TCPHdr = tcpSeqAck(b, l4)
 			x.Win = be16(b, l4+14)
+			if optLen := int(lay.hdrLen) - 20; optLen > 0 && !tcpOptsSnapped(p, l3HdrLen, lay.hdrLen, l4Len) {
+				tcpOptFacts(b, l4+20, optLen, x)
+				x.Bits |= hOpts
+			}
 		}
 	}
 	x.IPFlags = ipFlags

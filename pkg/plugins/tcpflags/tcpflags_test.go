@@ -725,7 +725,8 @@ func TestPrepareSettings(t *testing.T) {
 // Prepare's header facts (hdrFacts) give exactly the columns OnLayer4
 // computes from the bytes itself, on packets with IPv4 and TCP options
 // (also corrupt or not captured), MPTCP, later fragments and IPv6
-// extension headers (also not captured); col shows that the case reached
+// extension headers (also not captured), and OnLayer4 using the TCP
+// options' summary gives the columns of walking them; col shows that the case reached
 // the values it is about.
 func TestPrepareSameHeaderFacts(t *testing.T) {
 	ipOpts := func() *layers.IPv4 {
@@ -746,6 +747,14 @@ func TestPrepareSameHeaderFacts(t *testing.T) {
 	}}, nil)
 	first, later := udpFragments(t)
 	v6 := append([]byte(nil), ipv6Frame...)
+	ackOpts := func(opts ...layers.TCPOption) []byte {
+		return frame(t, &layers.IPv4{}, &layers.TCP{SrcPort: 1, DstPort: 2, ACK: true, Window: 9, Options: opts}, []byte("y"))
+	}
+	o := synOpts(3) // MSS, SACK permitted, timestamps, NOP, window scale
+	sack := layers.TCPOption{OptionType: layers.TCPOptionKindSACK, OptionLength: 10, OptionData: []byte{0, 0, 0, 1, 0, 0, 0, 2}}
+	mp1 := layers.TCPOption{OptionType: 30, OptionLength: 4, OptionData: []byte{0x20, 0x1f}}
+	ackCorrupt := ackOpts(o[0], o[2])
+	ackCorrupt[14+20+20+4+1] = 0 // the timestamp option's length
 	for _, c := range []struct {
 		name      string
 		frames    [][]byte
@@ -758,27 +767,36 @@ func TestPrepareSameHeaderFacts(t *testing.T) {
 		{"TCP options not captured", [][]byte{syn()}, 15, "tcpOptPktCnt", "0"},
 		{"TCP options", [][]byte{syn()}, 0, "tcpMSS", "1460"},
 		{"MPTCP", [][]byte{mp}, 0, "tcpOptCnt", "2"},
+		{"ACK options", [][]byte{ackOpts(o...), ackOpts(o[2], sack, mp1)}, 0, "tcpOptCnt", "8"},
+		{"ACK two timestamps", [][]byte{ackOpts(o[2], o[3], o[3], o[2])}, 0, "tcpOptCnt", "4"},
+		{"ACK option corrupt", [][]byte{ackCorrupt}, 0, "tcpOptCnt", "2"},
+		{"ACK options not captured", [][]byte{ackOpts(o...)}, 12, "tcpOptPktCnt", "0"},
 		{"later fragment", [][]byte{later}, 0, "ipFlags", "0x0900"},
 		{"fragments", [][]byte{first, later}, 0, "ipFlags", "0x2028"},
 		{"IPv6 extension headers", [][]byte{v6}, 0, "ip6OptCntHH_D", "2_1"},
 		{"IPv6 extension headers not captured", [][]byte{v6}, len(v6) - 14 - 44, "ip6OptCntHH_D", "0_0"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			prep, self := newRig(t, nil), newRig(t, nil)
+			prep, self, walk := newRig(t, nil), newRig(t, nil), newRig(t, nil)
 			self.noPrep = true
-			prep.snap, self.snap = c.snap, c.snap
-			var fp, fs *flow.Flow
+			walk.tf.walkOpts = true
+			prep.snap, self.snap, walk.snap = c.snap, c.snap, c.snap
+			var fp, fs, fw *flow.Flow
 			for i, b := range c.frames {
 				fp = prep.feed(t, b, 1+float64(i)/100)
 				if prep.p.Prep.Flags&packet.PrepHdr == 0 {
 					t.Fatal("Prepare did not set the header facts")
 				}
 				fs = self.feed(t, b, 1+float64(i)/100)
+				fw = walk.feed(t, b, 1+float64(i)/100)
 			}
-			cp, cs := prep.columns(fp), self.columns(fs)
+			cp, cs, cw := prep.columns(fp), self.columns(fs), walk.columns(fw)
 			for k, v := range cs {
 				if cp[k] != v {
 					t.Errorf("%s: %s prepared, %s in OnLayer4", k, cp[k], v)
+				}
+				if cw[k] != v {
+					t.Errorf("%s: %s with the TCP options walked, %s from their summary", k, cw[k], v)
 				}
 			}
 			if cp[c.col] != c.want {
