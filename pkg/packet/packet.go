@@ -118,12 +118,43 @@ type Prepared struct {
 	// left out, before the pseudo header is added.
 	L3Sum, L4Sum uint16
 	Flags        uint8 // Prep* bits
+
+	// tcpFlags' header facts (Flags&PrepHdr): what it reads from the IP,
+	// layer-4 and TCP headers, so that the packet goroutine need not.
+	Hdr HdrFacts
+}
+
+// HdrFacts are tcpFlags' per-packet header values (Prepared.Hdr), all
+// from the packet's bytes alone; tcpFlags fills and reads them (one
+// function computes them with Prepare or without).
+type HdrFacts struct {
+	Seq, Ack     uint32 // TCP sequence and acknowledgement numbers
+	Opt1, Opt2   uint32 // option type bits: IPv4 or IPv6 hop-by-hop; IPv6 destination
+	TCPOpts      uint32 // TCP option kind bits
+	TSVal, TSEcr uint32 // the TCP timestamp option's values
+	Cnt1, Cnt2   uint16 // option counts, as Opt1, Opt2
+	IPFlags      uint16 // tcpFlags' ipFlags the headers alone raise
+	FragField    uint16 // the fragment field as on the wire (0: none)
+	IPHdrSum     uint16 // IPv4 header checksum field
+	L4HdrSum     uint16 // layer-4 checksum field
+	L4HdrLen     uint16 // layer-4 header length for the checksum
+	Win          uint16 // TCP window field
+	MSS          uint16 // the last TCP MSS option's value
+	CpCl         uint8  // IPv4 option copy/class bits
+	ToS          uint8  // IPv4 ToS, IPv6 traffic class
+	TCPHdr       uint8  // TCP header flags byte
+	L4Pos        uint8  // 16-bit word of the layer-4 checksum field
+	Bits         uint8  // tcpFlags' bits (which values are set)
+	OptCnt       uint8  // TCP options walked
+	MPOff        uint8  // offset of the MPTCP option in the TCP options
+	OptBits      uint8  // tcpFlags' bits (which TCP options were seen)
 }
 
 // Prepared.Flags bits.
 const (
 	PrepL3Sum uint8 = 1 << iota // Prep.L3Sum is set
 	PrepL4Sum                   // Prep.L4Sum is set
+	PrepHdr                     // Prep.Hdr is set
 )
 
 // Reset clears the dissection fields before a new packet is decoded.

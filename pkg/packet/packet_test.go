@@ -1,6 +1,9 @@
 package packet
 
-import "testing"
+import (
+	"testing"
+	"unsafe"
+)
 
 func TestAddHdrAggregates(t *testing.T) {
 	var p Packet
@@ -42,5 +45,20 @@ func TestTimeFormat(t *testing.T) {
 		if got := in.String(); got != want {
 			t.Errorf("%d: got %q want %q", int64(in), got, want)
 		}
+	}
+}
+
+// Prepared stays small (it is in every packet of a batch) and Reset
+// clears it, so that no prepared value outlives its packet.
+func TestPreparedSmallAndReset(t *testing.T) {
+	if n := unsafe.Sizeof(Prepared{}); n > 64 {
+		t.Errorf("Prepared is %d bytes, want at most 64", n)
+	}
+	var p Packet
+	p.Prep.Flags = PrepL3Sum | PrepL4Sum | PrepHdr
+	p.Prep.Hdr.Seq, p.Prep.L4Sum = 1, 2
+	p.Reset()
+	if p.Prep != (Prepared{}) {
+		t.Errorf("Reset left %+v", p.Prep)
 	}
 }

@@ -25,9 +25,12 @@ var ipv6Frame = []byte{
 }
 
 // FuzzPacket feeds an arbitrary Ethernet frame twice (so the second copy
-// is compared with the first) and then its bytes with the addresses
-// swapped: no input may panic, every flow renders all its columns, and
-// the columns are the same whether Prepare ran before OnLayer4 or not.
+// is compared with the first), then its bytes with the addresses swapped,
+// then its first three quarters as a packet not captured in full: no
+// input may panic, every flow renders all its columns, and the columns
+// are the same whether Prepare ran before OnLayer4 (its checksum sums and
+// header facts) or not, and whether OnLayer4 used the TCP options'
+// summary or walked them.
 func FuzzPacket(f *testing.F) {
 	f.Add(ipv6Frame)
 	f.Add(frame(f, &layers.IPv4{Id: 1, Options: []layers.IPv4Option{{OptionType: 0x44, OptionLength: 4, OptionData: []byte{5, 0}}}},
@@ -38,23 +41,37 @@ func FuzzPacket(f *testing.F) {
 		{OptionType: 30, OptionLength: 4, OptionData: []byte{0x20, 0x1f}},
 	}}, nil)
 	f.Add(mp)
+	first, later := udpFragments(f)
+	f.Add(first)
+	f.Add(later)
+	bad := frame(f, &layers.IPv4{Options: []layers.IPv4Option{{OptionType: 0x07, OptionLength: 7, OptionData: []byte{4, 0, 0, 0, 0}}}},
+		&layers.TCP{SrcPort: 5, DstPort: 6, ACK: true, Options: synOpts(3)}, nil)
+	bad[14+20+1] = 0 // a corrupt IPv4 option
+	f.Add(bad)
+	ack := frame(f, &layers.IPv4{}, &layers.TCP{SrcPort: 7, DstPort: 8, ACK: true, Options: append(synOpts(2), synOpts(2)[2])}, nil)
+	f.Add(ack) // two timestamp options
 	f.Fuzz(func(t *testing.T, data []byte) {
-		prepared := run(t, data, true)
-		if self := run(t, data, false); self != prepared {
+		prepared := run(t, data, true, false)
+		if self := run(t, data, false, false); self != prepared {
 			t.Fatalf("prepared:\n%s\nnot prepared:\n%s", prepared, self)
+		}
+		if walked := run(t, data, true, true); walked != prepared {
+			t.Fatalf("prepared:\n%s\nTCP options walked:\n%s", prepared, walked)
 		}
 	})
 }
 
-// run feeds data as FuzzPacket does and returns the flows' columns.
-func run(t *testing.T, data []byte, prep bool) string {
+// run feeds data as FuzzPacket does and returns the flows' columns; walk
+// has OnLayer4 walk the TCP options instead of using their summary.
+func run(t *testing.T, data []byte, prep, walk bool) string {
 	r := newRig(t, nil)
+	r.tf.walkOpts = walk
 	var flows []*flow.Flow
-	feed := func(b []byte, ts float64) {
+	feed := func(b []byte, wire int, ts float64) {
 		p := &r.p
 		p.Reset()
 		p.Raw = append(p.Raw[:0], b...)
-		p.CapLen, p.WireLen, p.LinkType = uint32(len(b)), uint32(len(b)), 1
+		p.CapLen, p.WireLen, p.LinkType = uint32(len(b)), uint32(wire), 1
 		p.TS = packet.FromSeconds(ts)
 		r.dec.Decode(p)
 		if p.IPVer == 0 {
@@ -73,14 +90,15 @@ func run(t *testing.T, data []byte, prep bool) string {
 		r.tf.OnLayer4(p, fl)
 		r.table.Touch(fl, p.TS)
 	}
-	feed(data, 1)
-	feed(data, 0.5)
+	feed(data, len(data), 1)
+	feed(data, len(data), 0.5)
 	if len(data) >= 34 {
 		sw := append([]byte(nil), data...)
 		copy(sw[26:30], data[30:34])
 		copy(sw[30:34], data[26:30])
-		feed(sw, 2)
+		feed(sw, len(sw), 2)
 	}
+	feed(data[:len(data)*3/4], len(data), 3)
 	n := len(r.tf.Columns())
 	var out strings.Builder
 	for _, fl := range flows {

@@ -6,12 +6,12 @@ import (
 )
 
 // tcp handles the TCP part of a packet whose IP part OnLayer4 did: flags,
-// options, window and SEQ/ACK analysis. stat holds this packet's
+// options, window and SEQ/ACK analysis. x holds its header facts, stat holds this packet's
 // tcpFStat bits so far, gap the time since the flow's previous packet.
-func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, stat uint16, gap float32, l4, l3HdrLen int, l4HdrLen, l4Len uint16) {
+func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, x *packet.HdrFacts, stat uint16, gap float32, l4, l3HdrLen int, l4HdrLen, l4Len uint16) {
 	cfg := &t.cfg
 	b := p.Raw
-	hdr := byteAt(b, l4+13)
+	hdr := x.TCPHdr
 	flags := uint16(hdr)
 	var anomaly uint16
 	l7Len := uint16(p.L7Len)
@@ -94,15 +94,19 @@ func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, stat uint16,
 	}
 
 	if optLen := int(l4HdrLen) - 20; optLen > 0 {
-		if int(p.SnapL3Len) < l3HdrLen+int(l4HdrLen) && l4Len >= l4HdrLen {
+		if tcpOptsSnapped(p, l3HdrLen, l4HdrLen, l4Len) {
 			stat |= statOptCorrpt
 		} else {
 			s.optPktCnt++
-			stat = t.tcpOptions(p, f.Slot, s, o, b, l4+20, optLen, flags, stat)
+			if x.Bits&hOpts != 0 && x.OptBits&oMulti == 0 && hdr&fSYN == 0 && !t.walkOpts {
+				stat = t.tcpOptsFrom(p, s, x, b, l4+20, stat)
+			} else {
+				stat = t.tcpOptions(p, f.Slot, s, o, b, l4+20, optLen, flags, stat)
+			}
 		}
 	}
 
-	win := uint32(be16(b, l4+14))
+	win := uint32(x.Win)
 	var wsc uint32
 	if stat&statWSUsed != 0 {
 		wsc = 1 << s.ws
@@ -149,7 +153,7 @@ func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, stat uint16,
 		}
 	}
 
-	seq, ack := be32(b, l4+4), be32(b, l4+8)
+	seq, ack := x.Seq, x.Ack
 	if cfg.seqAck {
 		stat, anomaly = t.seqAck(s, o, stat, anomaly, hdr, seq, ack, win, wsc, l7Len, gap)
 	}
@@ -193,6 +197,57 @@ func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, stat uint16,
 	}
 }
 
+// tcpOptsSnapped reports whether the capture cut the TCP options of a
+// header of l4HdrLen bytes short.
+func tcpOptsSnapped(p *packet.Packet, l3HdrLen int, l4HdrLen, l4Len uint16) bool {
+	return int(p.SnapL3Len) < l3HdrLen+int(l4HdrLen) && l4Len >= l4HdrLen
+}
+
+// tcpOptsFrom does what tcpOptions does from the options' summary x
+// (tcpOptFacts) for a packet without SYN whose options hold at most one
+// timestamp and one MPTCP option (the MPTCP one it reads at off+x.MPOff).
+func (t *TCPFlags) tcpOptsFrom(p *packet.Packet, s *state, x *packet.HdrFacts, b []byte, off int, stat uint16) uint16 {
+	cfg := &t.cfg
+	s.optCnt += uint16(x.OptCnt)
+	s.tcpOpts |= x.TCPOpts
+	ob := x.OptBits
+	if ob&oMSS != 0 {
+		s.mss = x.MSS
+	}
+	if ob&oSACK != 0 {
+		stat |= statSACK
+	}
+	if ob&oTS != 0 && cfg.natBtEst {
+		stat = t.timestamp(p, s, x.TSVal, x.TSEcr, stat)
+	}
+	if ob&oMPTCP != 0 && cfg.mptcp {
+		mp := off + int(x.MPOff)
+		t.mptcp(s, b, mp, byteAt(b, mp+1))
+		stat |= statMPTCP
+	}
+	if ob&oCorrupt != 0 {
+		stat |= statOptCorrpt
+	}
+	return stat
+}
+
+// timestamp records one timestamp option (TSval, TSecr).
+func (t *TCPFlags) timestamp(p *packet.Packet, s *state, tsVal, tsEcr uint32, stat uint16) uint16 {
+	s.tmS, s.tmER = tsVal, tsEcr
+	s.tmLast = p.TS
+	if s.tmS < s.tmSLst {
+		stat |= statTmDec
+	} else {
+		s.tmSLst = s.tmS
+		if stat&statTmInit == 0 {
+			s.tmSI = s.tmS
+			s.tmFirst = p.TS
+			stat |= statTmInit
+		}
+	}
+	return stat
+}
+
 // tcpOptions walks the TCP options (n bytes at off) of a packet with
 // header flags (and combination bits) flags, returning the packet's
 // tcpFStat bits.
@@ -234,18 +289,7 @@ func (t *TCPFlags) tcpOptions(p *packet.Packet, slot int32, s, o *state, b []byt
 			}
 		case 8:
 			if cfg.natBtEst {
-				s.tmS, s.tmER = be32(b, off+i+2), be32(b, off+i+6)
-				s.tmLast = p.TS
-				if s.tmS < s.tmSLst {
-					stat |= statTmDec
-				} else {
-					s.tmSLst = s.tmS
-					if stat&statTmInit == 0 {
-						s.tmSI = s.tmS
-						s.tmFirst = p.TS
-						stat |= statTmInit
-					}
-				}
+				stat = t.timestamp(p, s, be32(b, off+i+2), be32(b, off+i+6), stat)
 			}
 		case 30:
 			if cfg.mptcp {

@@ -286,6 +286,7 @@ type TCPFlags struct {
 	ja4buf []byte
 
 	pktMode    bool    // -s: note each packet's values
+	walkOpts   bool    // tests: always walk the TCP options (tcpOptions), not their summary
 	pkt        pktVals // the current packet's, for WritePacket
 	numPktCols int
 }
@@ -491,8 +492,13 @@ func (t *TCPFlags) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	if p.L4Proto != ipproto.TCP {
 		return
 	}
-	l4 := int(p.L3Off) + int(p.IPHdrLen)
-	seq, ack := be32(p.Raw, l4+4), be32(p.Raw, l4+8)
+	var seq, ack uint32
+	var hdr uint8
+	if x := &p.Prep.Hdr; p.Prep.Flags&packet.PrepHdr != 0 && x.Bits&hTCP != 0 {
+		seq, ack, hdr = x.Seq, x.Ack, x.TCPHdr
+	} else {
+		seq, ack, hdr = tcpSeqAck(p.Raw, int(p.L3Off)+int(p.IPHdrLen))
+	}
 	s.seqI, s.seqT, s.seqN, s.seqMax, s.ackT = seq, seq, seq, seq, ack
 	s.ackI = ack
 	if f.Opposite != flow.None && int(f.Opposite) < len(t.st) {
@@ -500,7 +506,7 @@ func (t *TCPFlags) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 		o.ackI = seq
 		s.ackI = o.seqI
 	}
-	if byteAt(p.Raw, l4+13) == fSYN && p.SnapL7Len != 0 {
+	if hdr == fSYN && p.SnapL7Len != 0 {
 		s.anomaly |= aSynL7
 	}
 }
@@ -592,48 +598,32 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 		*v = pktVals{num: p.Num}
 	}
 
+	x := &p.Prep.Hdr
+	var own packet.HdrFacts
+	var lay l4Sum // set when Prepare did not run
+	if p.Prep.Flags&packet.PrepHdr == 0 {
+		hdrFacts(p, &own, &lay)
+		x = &own
+	}
+	ipFlags = x.IPFlags
+	ipFrag = fragField(p.IPVer, x.FragField)
+	more = x.Bits&hMore != 0
+	laterFrag := x.Bits&hLater != 0
+	tos = x.ToS
+	if t.pktMode {
+		t.pktIP(p, x)
+	}
 	if p.IPVer == ipproto.V6 {
-		hh, dst, fr := ip6Ext(p)
-		if fr >= 0 {
-			v.fragOff = be16(b, fr+2)
-			// T2 loads the offset field in host (little-endian) order here.
-			raw := uint16(byteAt(b, fr+2)) | uint16(byteAt(b, fr+3))<<8
-			ipFlags = (raw << 1) & ipFragBits
-			ipFrag = be16(b, fr+2) >> 3
-			more = raw&0x0100 != 0
+		if x.Cnt1|x.Cnt2 != 0 {
+			s.ip6HHOpts |= x.Opt1
+			s.ip6HHCnt += x.Cnt1
+			s.ip6DOpts |= x.Opt2
+			s.ip6DCnt += x.Cnt2
 		}
-		hhLen, dLen := 0, 0
-		if hh >= 0 {
-			hhLen = (int(byteAt(b, hh+1))+1)<<3 - 2
-		}
-		if dst >= 0 {
-			dLen = (int(byteAt(b, dst+1))+1)<<3 - 2
-		}
-		v.hhOff, v.hhLen, v.dOff, v.dLen = hh+2, hhLen, dst+2, dLen
-		if hhLen > 0 || dLen > 0 {
-			if int(p.SnapL3Len) < l3HdrLen || int(l3Len) < l3HdrLen {
-				ipFlags |= ipOptCorrpt
-			} else {
-				s.ip6HHOpts, s.ip6HHCnt = ip6Options(b, hh+2, hhLen, s.ip6HHOpts, s.ip6HHCnt)
-				s.ip6DOpts, s.ip6DCnt = ip6Options(b, dst+2, dLen, s.ip6DOpts, s.ip6DCnt)
-			}
-		}
-		tos = uint8(be16(b, l3) >> 4)
-	} else {
-		ipFlags = uint16(byteAt(b, l3+6)) & ipFragBits
-		// ip_off & FRAGIDM_N on a little-endian load: MF and the offset.
-		ipFrag = be16(b, l3+6) & 0x3fff
-		more = ipFrag&0x2000 != 0
-		v.fragOff = be16(b, l3+6)
-		v.optOff, v.optLen = l3+20, l3HdrLen-20
-		if optLen := l3HdrLen - 20; optLen > 0 {
-			if int(p.SnapL3Len) < l3HdrLen || int(l3Len) < l3HdrLen {
-				ipFlags |= ipOptCorrpt
-			} else {
-				ipFlags |= t.ipv4Options(s, b, l3+20, optLen)
-			}
-		}
-		tos = byteAt(b, l3+1)
+	} else if x.Cnt1 != 0 {
+		s.ipCpCl |= x.CpCl
+		s.ipOpts |= x.Opt1
+		s.ipOptCnt += x.Cnt1
 	}
 	ttl := p.TTL
 	if ttl != s.ttl {
@@ -645,14 +635,6 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	s.tos |= tos
 	v.tos, v.ttl = tos, ttl
 
-	// The IPv6 offset is in host order (units), the IPv4 one still in
-	// wire order with MF: "first fragment" means different bits for each.
-	var laterFrag bool
-	if p.IPVer == ipproto.V6 {
-		laterFrag = ipFrag&swap16(0x1fff) != 0
-	} else {
-		laterFrag = ipFrag&0x1fff != 0
-	}
 	l4HdrLen := uint16(8)
 	l4Len := l3Len - uint16(l3HdrLen)
 	l4 := l3 + l3HdrLen
@@ -672,7 +654,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 				s.ipMaxID = uint16(diff)
 			}
 		}
-		v.ipID, v.ipHdrSum = ipID, be16(b, l3+10)
+		v.ipID, v.ipHdrSum = ipID, x.IPHdrSum
 		if int(p.SnapL3Len) < l3HdrLen {
 			ipFlags |= ipSnapHLen | ipL3ChkErr
 		} else if cfg.ipChecksum > 0 {
@@ -691,11 +673,9 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	doL4 := true
 	if !laterFrag {
 		stat |= statL4ChkOpen
-		lay := l4Layout(p, b, l4, l4Len)
-		ipFlags |= lay.ipFlags
-		if lay.checked {
-			l4HdrLen, pseudo = lay.hdrLen, lay.pseudo
-			s.l4HdrSum = be16(b, l4+2*lay.pos)
+		if x.Bits&hChecked != 0 {
+			l4HdrLen, pseudo = x.L4HdrLen, x.Bits&hPseudo != 0
+			s.l4HdrSum = x.L4HdrSum
 			v.l4HdrSum = s.l4HdrSum
 			s.totL4Len = 0
 			if l4Snapped(p, l3Len, l4Len) {
@@ -704,6 +684,9 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 				if p.Prep.Flags&packet.PrepL4Sum != 0 {
 					s.l4CalSum = p.Prep.L4Sum
 				} else {
+					if p.Prep.Flags&packet.PrepHdr != 0 {
+						l4Layout(p, b, l4, l4Len, &lay)
+					}
 					s.l4CalSum = lay.sum(b, l4)
 				}
 			}
@@ -805,18 +788,25 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 		s.stat |= stat | statIntDisOK
 		return
 	}
-	t.tcp(p, f, s, o, stat, gap, l4, l3HdrLen, l4HdrLen, l4Len)
+	t.tcp(p, f, s, o, x, stat, gap, l4, l3HdrLen, l4HdrLen, l4Len)
 }
 
-// Prepare implements plugin.Preparer: on the reader goroutine it computes
-// the packet's checksum sums (the IPv4 header's and a first fragment's
-// layer-4 sum without the pseudo header) into p.Prep, which OnLayer4 then
-// compares. It reads only p and t.cfg. It computes exactly what OnLayer4
-// would, with the same functions (ipv4Sum, l4Layout, l4Snapped); packets
-// it leaves out (later fragments by the dissector's offset) OnLayer4
-// sums itself if it needs them.
+// Prepare implements plugin.Preparer: on the reader goroutine it reads
+// the packet's header facts (hdrFacts: fragment field, ToS, IP options,
+// the layer-4 checksum layout, the TCP flags, window, SEQ and ACK) and
+// computes its checksum sums (the IPv4 header's and a first fragment's
+// layer-4 sum without the pseudo header) into p.Prep, which OnLayer4
+// then uses. It reads only p and t.cfg, with the functions OnLayer4 calls
+// itself when p.Prep is not set (hdrFacts, ipv4Sum, l4Layout, l4Snapped).
 func (t *TCPFlags) Prepare(p *packet.Packet) {
-	if p.L3Off < 0 || t.cfg.ipChecksum == 0 {
+	if p.L3Off < 0 {
+		return
+	}
+	x := &p.Prep.Hdr
+	var lay l4Sum
+	hdrFacts(p, x, &lay)
+	p.Prep.Flags |= packet.PrepHdr
+	if t.cfg.ipChecksum == 0 {
 		return
 	}
 	b := p.Raw
@@ -826,15 +816,200 @@ func (t *TCPFlags) Prepare(p *packet.Packet) {
 		p.Prep.L3Sum = ipv4Sum(b, l3, l3HdrLen)
 		p.Prep.Flags |= packet.PrepL3Sum
 	}
-	if t.cfg.ipChecksum < 2 || p.FragOff > 0 {
+	if t.cfg.ipChecksum < 2 || x.Bits&(hLater|hChecked) != hChecked {
 		return
 	}
 	l3Len := uint16(p.L3Len)
 	l4Len := l3Len - uint16(l3HdrLen)
 	l4 := l3 + l3HdrLen
-	if lay := l4Layout(p, b, l4, l4Len); lay.checked && !l4Snapped(p, l3Len, l4Len) {
+	if !l4Snapped(p, l3Len, l4Len) {
 		p.Prep.L4Sum = lay.sum(b, l4)
 		p.Prep.Flags |= packet.PrepL4Sum
+	}
+}
+
+// HdrFacts.Bits.
+const (
+	hMore    uint8 = 1 << iota // more fragments follow
+	hLater                     // a later fragment (offset > 0)
+	hChecked                   // the layer-4 checksum is checked (L4HdrLen, L4Pos, L4HdrSum set)
+	hPseudo                    // the layer-4 sum includes the pseudo header
+	hTCP                       // TCPHdr, Win, Seq, Ack set (TCP, not a later fragment)
+	hOpts                      // the TCP options' summary is set (tcpOptFacts)
+)
+
+// HdrFacts.OptBits: what tcpOptFacts saw in the TCP options.
+const (
+	oMSS     uint8 = 1 << iota // an MSS option (MSS)
+	oSACK                      // a SACK option
+	oTS                        // a timestamp option (TSVal, TSEcr)
+	oMPTCP                     // an MPTCP option (at MPOff)
+	oCorrupt                   // an option of length 0 ended the walk
+	oMulti                     // more than one timestamp or MPTCP option: walk them (tcpOptions)
+)
+
+// tcpOptFacts summarises the TCP options (n bytes at off) into x, walking
+// them as tcpOptions does.
+func tcpOptFacts(b []byte, off, n int, x *packet.HdrFacts) {
+	for i := 0; i < n; {
+		kind := byteAt(b, off+i)
+		if kind == 0 {
+			break
+		}
+		x.OptCnt++
+		x.TCPOpts |= 1 << min(kind, 31)
+		l := byteAt(b, off+i+1)
+		if kind > 1 && l == 0 {
+			x.OptBits |= oCorrupt
+			break
+		}
+		switch kind {
+		case 2:
+			x.MSS = be16(b, off+i+2)
+			x.OptBits |= oMSS
+		case 5:
+			x.OptBits |= oSACK
+		case 8:
+			if x.OptBits&oTS != 0 {
+				x.OptBits |= oMulti
+			}
+			x.TSVal, x.TSEcr = be32(b, off+i+2), be32(b, off+i+6)
+			x.OptBits |= oTS
+		case 30:
+			if x.OptBits&oMPTCP != 0 {
+				x.OptBits |= oMulti
+			}
+			x.MPOff = uint8(i)
+			x.OptBits |= oMPTCP
+		}
+		if kind > 1 {
+			i += int(l)
+		} else {
+			i++
+		}
+	}
+}
+
+// hdrFacts reads what OnLayer4 needs from p's headers into x (which it
+// clears first). Prepare calls it on the reader goroutine, OnLayer4 when
+// Prepare did not run: it reads only the packet. It sets lay to the
+// layer-4 checksum layout (l4Layout) of a first fragment or unfragmented
+// packet.
+func hdrFacts(p *packet.Packet, x *packet.HdrFacts, lay *l4Sum) {
+	*x = packet.HdrFacts{}
+	b := p.Raw
+	l3 := int(p.L3Off)
+	l3HdrLen := int(p.IPHdrLen)
+	l3Len := uint16(p.L3Len)
+	snapped := int(p.SnapL3Len) < l3HdrLen || int(l3Len) < l3HdrLen
+	var ipFlags uint16
+	var more, later bool
+	if p.IPVer == ipproto.V6 {
+		hh, dst, fr := ip6Ext(p)
+		if fr >= 0 {
+			x.FragField = be16(b, fr+2)
+			// T2 loads the offset field in host (little-endian) order here.
+			raw := swap16(x.FragField)
+			ipFlags = (raw << 1) & ipFragBits
+			more = raw&0x0100 != 0
+		}
+		later = fragField(p.IPVer, x.FragField)&swap16(0x1fff) != 0
+		hhLen, dLen := ip6OptLens(b, hh, dst)
+		if hhLen > 0 || dLen > 0 {
+			if snapped {
+				ipFlags |= ipOptCorrpt
+			} else {
+				x.Opt1, x.Cnt1 = ip6Options(b, hh+2, hhLen, 0, 0)
+				x.Opt2, x.Cnt2 = ip6Options(b, dst+2, dLen, 0, 0)
+			}
+		}
+		x.ToS = uint8(be16(b, l3) >> 4)
+	} else {
+		x.FragField = be16(b, l3+6)
+		ipFlags = uint16(byteAt(b, l3+6)) & ipFragBits
+		ipFrag := fragField(p.IPVer, x.FragField)
+		more = ipFrag&0x2000 != 0
+		later = ipFrag&0x1fff != 0
+		if optLen := l3HdrLen - 20; optLen > 0 {
+			if snapped {
+				ipFlags |= ipOptCorrpt
+			} else {
+				x.Opt1, x.Cnt1, x.CpCl, ipFlags = ipv4Options(b, l3+20, optLen, ipFlags)
+			}
+		}
+		x.ToS = byteAt(b, l3+1)
+		x.IPHdrSum = be16(b, l3+10)
+	}
+	if more {
+		x.Bits |= hMore
+	}
+	if later {
+		x.Bits |= hLater
+	} else {
+		l4Len := l3Len - uint16(l3HdrLen)
+		l4 := l3 + l3HdrLen
+		l4Layout(p, b, l4, l4Len, lay)
+		ipFlags |= lay.ipFlags
+		if lay.checked {
+			x.Bits |= hChecked
+			if lay.pseudo {
+				x.Bits |= hPseudo
+			}
+			x.L4Pos, x.L4HdrLen = uint8(lay.pos), lay.hdrLen
+			x.L4HdrSum = be16(b, l4+2*lay.pos)
+		}
+		if p.L4Proto == ipproto.TCP {
+			x.Bits |= hTCP
+			x.Seq, x.Ack, x.TCPHdr = tcpSeqAck(b, l4)
+			x.Win = be16(b, l4+14)
+			if optLen := int(lay.hdrLen) - 20; optLen > 0 && !tcpOptsSnapped(p, l3HdrLen, lay.hdrLen, l4Len) {
+				tcpOptFacts(b, l4+20, optLen, x)
+				x.Bits |= hOpts
+			}
+		}
+	}
+	x.IPFlags = ipFlags
+}
+
+// tcpSeqAck reads the SEQ, ACK and header flags of the TCP header at
+// b[l4:].
+func tcpSeqAck(b []byte, l4 int) (seq, ack uint32, hdr uint8) {
+	return be32(b, l4+4), be32(b, l4+8), byteAt(b, l4+13)
+}
+
+// fragField is T2's fragment field from the one on the wire: the IPv4
+// one with MF and the offset (as ip_off & FRAGIDM_N on a little-endian
+// load), the IPv6 one shifted by 3.
+func fragField(ver uint8, wire uint16) uint16 {
+	if ver == ipproto.V6 {
+		return wire >> 3
+	}
+	return wire & 0x3fff
+}
+
+// ip6OptLens are the option bytes of the IPv6 hop-by-hop and destination
+// headers at hh and dst (0 for a header at -1).
+func ip6OptLens(b []byte, hh, dst int) (hhLen, dLen int) {
+	if hh >= 0 {
+		hhLen = (int(byteAt(b, hh+1))+1)<<3 - 2
+	}
+	if dst >= 0 {
+		dLen = (int(byteAt(b, dst+1))+1)<<3 - 2
+	}
+	return
+}
+
+// pktIP notes the packet's IP option and fragment values for -s.
+func (t *TCPFlags) pktIP(p *packet.Packet, x *packet.HdrFacts) {
+	v := &t.pkt
+	v.fragOff = x.FragField
+	l3 := int(p.L3Off)
+	if p.IPVer == ipproto.V6 {
+		hh, dst, _ := ip6Ext(p)
+		hhLen, dLen := ip6OptLens(p.Raw, hh, dst)
+		v.hhOff, v.hhLen, v.dOff, v.dLen = hh+2, hhLen, dst+2, dLen
+	} else {
+		v.optOff, v.optLen = l3+20, int(p.IPHdrLen)-20
 	}
 }
 
@@ -853,11 +1028,11 @@ type l4Sum struct {
 	ipFlags uint16 // ipFlags the layout raises (ipUDPLen)
 }
 
-// l4Layout returns the checksum layout of p's layer-4 header at b[l4:]
+// l4Layout sets x to the checksum layout of p's layer-4 header at b[l4:]
 // (l4Len bytes by the IP header), by protocol. It reads only the packet,
 // so Prepare and OnLayer4 share it.
-func l4Layout(p *packet.Packet, b []byte, l4 int, l4Len uint16) l4Sum {
-	x := l4Sum{checked: true, pseudo: true, hdrLen: 8, chkLen: l4Len}
+func l4Layout(p *packet.Packet, b []byte, l4 int, l4Len uint16, x *l4Sum) {
+	*x = l4Sum{checked: true, pseudo: true, hdrLen: 8, chkLen: l4Len}
 	switch p.L4Proto {
 	case ipproto.ICMP, ipproto.IGMP:
 		x.pos, x.pseudo = 1, false
@@ -894,7 +1069,6 @@ func l4Layout(p *packet.Packet, b []byte, l4 int, l4Len uint16) l4Sum {
 	default:
 		x.checked = false
 	}
-	return x
 }
 
 // sum is the layer-4 sum over the packet's bytes at b[l4:] (without the
@@ -924,20 +1098,21 @@ func ip6Options(b []byte, off, n int, bits uint32, cnt uint16) (uint32, uint16) 
 	return bits, cnt
 }
 
-// ipv4Options walks the IPv4 options (n bytes at off) and returns the
-// ipFlags they raise.
-func (t *TCPFlags) ipv4Options(s *state, b []byte, off, n int) uint16 {
+// ipv4Options walks the IPv4 options (n bytes at off): their type bits,
+// count and copy/class bits, and ipFlags with ipOptCorrpt added if they
+// are corrupt.
+func ipv4Options(b []byte, off, n int, ipFlags uint16) (opts uint32, cnt uint16, cpcl uint8, flags uint16) {
 	for i := 0; i < n; {
 		typ := byteAt(b, off+i)
 		if typ == 0 {
 			break
 		}
-		s.ipCpCl |= typ & 0xe0
-		s.ipOpts |= 1 << (typ & 0x1f)
-		s.ipOptCnt++
+		cpcl |= typ & 0xe0
+		opts |= 1 << (typ & 0x1f)
+		cnt++
 		l := byteAt(b, off+i+1)
 		if typ > 1 && l == 0 {
-			return ipOptCorrpt
+			return opts, cnt, cpcl, ipFlags | ipOptCorrpt
 		}
 		if typ > 1 {
 			i += int(l)
@@ -945,7 +1120,7 @@ func (t *TCPFlags) ipv4Options(s *state, b []byte, off, n int) uint16 {
 			i++
 		}
 	}
-	return 0
+	return opts, cnt, cpcl, ipFlags
 }
 
 // checksum is the one's-complement sum (folded, not inverted) of the n

@@ -665,9 +665,9 @@ func TestPrepareSameBits(t *testing.T) {
 			if got := flags & (ipL3ChkErr | ipL4ChkErr | ipSnapHLen); got != tc.want {
 				t.Errorf("ipFlags %s: checksum bits 0x%04x, want 0x%04x", cp["ipFlags"], got, tc.want)
 			}
-			want := packet.PrepL4Sum
+			want := packet.PrepL4Sum | packet.PrepHdr
 			if tc.name == "snapped" {
-				want = 0
+				want = packet.PrepHdr
 			}
 			if tc.frames[0][12] == 0x08 { // IPv4
 				want |= packet.PrepL3Sum
@@ -680,7 +680,8 @@ func TestPrepareSameBits(t *testing.T) {
 }
 
 // OnLayer4 compares the sums Prepare left in p.Prep: wrong prepared sums
-// on a good packet show as checksum errors.
+// on a good packet show as checksum errors; it takes the ipFlags of the
+// prepared header facts.
 func TestOnLayer4UsesPrepared(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -690,6 +691,7 @@ func TestOnLayer4UsesPrepared(t *testing.T) {
 		{"as prepared", func(*packet.Packet) {}, "0x0000"},
 		{"L3 sum", func(p *packet.Packet) { p.Prep.L3Sum ^= 1 }, "0x0400"},
 		{"L4 sum", func(p *packet.Packet) { p.Prep.L4Sum ^= 1 }, "0x0800"},
+		{"header facts", func(p *packet.Packet) { p.Prep.Hdr.IPFlags |= ipOptCorrpt }, "0x0001"},
 	} {
 		r := newRig(t, nil)
 		r.tamper = c.tamper
@@ -701,13 +703,13 @@ func TestOnLayer4UsesPrepared(t *testing.T) {
 }
 
 // Prepare allocates nothing and reads only the packet: with checksums
-// off (IPCHECKSUM=0) it computes nothing.
+// off (IPCHECKSUM=0) it computes only the header facts.
 func TestPrepareSettings(t *testing.T) {
 	b := frame(t, &layers.IPv4{}, &layers.UDP{SrcPort: 1000, DstPort: 2000}, []byte("hello"))
 	for _, c := range []struct {
 		level int64
 		want  uint8
-	}{{0, 0}, {1, packet.PrepL3Sum}, {2, packet.PrepL3Sum | packet.PrepL4Sum}} {
+	}{{0, packet.PrepHdr}, {1, packet.PrepHdr | packet.PrepL3Sum}, {2, packet.PrepHdr | packet.PrepL3Sum | packet.PrepL4Sum}} {
 		r := newRig(t, map[string]int64{"IPCHECKSUM": c.level})
 		r.feed(t, b, 1)
 		if r.p.Prep.Flags != c.want {
@@ -717,5 +719,109 @@ func TestPrepareSettings(t *testing.T) {
 		if n := testing.AllocsPerRun(100, func() { p.Prep = packet.Prepared{}; r.tf.Prepare(p) }); n != 0 {
 			t.Errorf("Prepare: %.1f allocations", n)
 		}
+	}
+}
+
+// Prepare's header facts (hdrFacts) give exactly the columns OnLayer4
+// computes from the bytes itself, on packets with IPv4 and TCP options
+// (also corrupt or not captured), MPTCP, later fragments and IPv6
+// extension headers (also not captured), and OnLayer4 using the TCP
+// options' summary gives the columns of walking them; col shows that the case reached
+// the values it is about.
+func TestPrepareSameHeaderFacts(t *testing.T) {
+	ipOpts := func() *layers.IPv4 {
+		return &layers.IPv4{Id: 1, Options: []layers.IPv4Option{
+			{OptionType: 0x44, OptionLength: 4, OptionData: []byte{5, 0}},
+			{OptionType: 0x07, OptionLength: 7, OptionData: []byte{4, 0, 0, 0, 0}},
+		}}
+	}
+	syn := func() []byte {
+		return frame(t, ipOpts(), &layers.TCP{SrcPort: 1, DstPort: 2, SYN: true, Window: 1000, Options: synOpts(14)}, []byte("x"))
+	}
+	corrupt := syn()
+	corrupt[14+20+1] = 0 // the timestamp option's length
+	udp := frame(t, ipOpts(), &layers.UDP{SrcPort: 3, DstPort: 4}, []byte("hello"))
+	mp := frame(t, &layers.IPv4{}, &layers.TCP{SrcPort: 1, DstPort: 2, ACK: true, Options: []layers.TCPOption{
+		{OptionType: 30, OptionLength: 12, OptionData: []byte{0x10, 0x07, 1, 2, 3, 4, 5, 6, 7, 8}},
+		{OptionType: 30, OptionLength: 4, OptionData: []byte{0x20, 0x1f}},
+	}}, nil)
+	first, later := udpFragments(t)
+	v6 := append([]byte(nil), ipv6Frame...)
+	ackOpts := func(opts ...layers.TCPOption) []byte {
+		return frame(t, &layers.IPv4{}, &layers.TCP{SrcPort: 1, DstPort: 2, ACK: true, Window: 9, Options: opts}, []byte("y"))
+	}
+	o := synOpts(3) // MSS, SACK permitted, timestamps, NOP, window scale
+	sack := layers.TCPOption{OptionType: layers.TCPOptionKindSACK, OptionLength: 10, OptionData: []byte{0, 0, 0, 1, 0, 0, 0, 2}}
+	mp1 := layers.TCPOption{OptionType: 30, OptionLength: 4, OptionData: []byte{0x20, 0x1f}}
+	ackCorrupt := ackOpts(o[0], o[2])
+	ackCorrupt[14+20+20+4+1] = 0 // the timestamp option's length
+	for _, c := range []struct {
+		name      string
+		frames    [][]byte
+		snap      int
+		col, want string
+	}{
+		{"IPv4 and TCP options", [][]byte{syn()}, 0, "ipOptCnt", "2"},
+		{"IPv4 option corrupt", [][]byte{corrupt}, 0, "ipFlags", "0x0401"}, // and the header checksum
+		{"IPv4 options not captured", [][]byte{udp}, len(udp) - 14 - 22, "ipFlags", "0x1c01"},
+		{"TCP options not captured", [][]byte{syn()}, 15, "tcpOptPktCnt", "0"},
+		{"TCP options", [][]byte{syn()}, 0, "tcpMSS", "1460"},
+		{"MPTCP", [][]byte{mp}, 0, "tcpOptCnt", "2"},
+		{"ACK options", [][]byte{ackOpts(o...), ackOpts(o[2], sack, mp1)}, 0, "tcpOptCnt", "8"},
+		{"ACK two timestamps", [][]byte{ackOpts(o[2], o[3], o[3], o[2])}, 0, "tcpOptCnt", "4"},
+		{"ACK option corrupt", [][]byte{ackCorrupt}, 0, "tcpOptCnt", "2"},
+		{"ACK options not captured", [][]byte{ackOpts(o...)}, 12, "tcpOptPktCnt", "0"},
+		{"later fragment", [][]byte{later}, 0, "ipFlags", "0x0900"},
+		{"fragments", [][]byte{first, later}, 0, "ipFlags", "0x2028"},
+		{"IPv6 extension headers", [][]byte{v6}, 0, "ip6OptCntHH_D", "2_1"},
+		{"IPv6 extension headers not captured", [][]byte{v6}, len(v6) - 14 - 44, "ip6OptCntHH_D", "0_0"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			prep, self, walk := newRig(t, nil), newRig(t, nil), newRig(t, nil)
+			self.noPrep = true
+			walk.tf.walkOpts = true
+			prep.snap, self.snap, walk.snap = c.snap, c.snap, c.snap
+			var fp, fs, fw *flow.Flow
+			for i, b := range c.frames {
+				fp = prep.feed(t, b, 1+float64(i)/100)
+				if prep.p.Prep.Flags&packet.PrepHdr == 0 {
+					t.Fatal("Prepare did not set the header facts")
+				}
+				fs = self.feed(t, b, 1+float64(i)/100)
+				fw = walk.feed(t, b, 1+float64(i)/100)
+			}
+			cp, cs, cw := prep.columns(fp), self.columns(fs), walk.columns(fw)
+			for k, v := range cs {
+				if cp[k] != v {
+					t.Errorf("%s: %s prepared, %s in OnLayer4", k, cp[k], v)
+				}
+				if cw[k] != v {
+					t.Errorf("%s: %s with the TCP options walked, %s from their summary", k, cw[k], v)
+				}
+			}
+			if cp[c.col] != c.want {
+				t.Errorf("%s %s, want %s", c.col, cp[c.col], c.want)
+			}
+		})
+	}
+}
+
+// BenchmarkPrepare is the reader goroutine's cost per TCP packet of an
+// established connection (checksum sums and header facts).
+func BenchmarkPrepare(b *testing.B) {
+	r := newRig(b, nil)
+	var pkts []packet.Packet
+	for i, fr := range steadyFrames(b) {
+		r.feed(b, fr, 1+float64(i)/1000)
+		p := r.p
+		p.Raw = append([]byte(nil), r.p.Raw...)
+		pkts = append(pkts, p)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p := &pkts[i%len(pkts)]
+		p.Prep = packet.Prepared{}
+		r.tf.Prepare(p)
 	}
 }
