@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/t2go/t2go/internal/pcaptest"
 )
 
 // testdata/pcaps/crafted-hostile-dns.pcap is written by hostileDNS
@@ -20,34 +22,11 @@ import (
 // TCP message announcing 65535 bytes, and a message with 200 records.
 const hostileCapture = "crafted-hostile-dns.pcap"
 
-// pcapWriter builds a classic little-endian microsecond pcap of Ethernet
-// frames with deterministic timestamps.
-type pcapWriter struct {
-	b   bytes.Buffer
-	sec uint32
-}
+// pcapWriter builds the crafted capture: pcaptest's Ethernet frames, one
+// second apart.
+type pcapWriter struct{ *pcaptest.Writer }
 
-func newPcapWriter() *pcapWriter {
-	w := &pcapWriter{sec: 1700000000}
-	hdr := make([]byte, 24)
-	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
-	binary.LittleEndian.PutUint16(hdr[4:], 2)
-	binary.LittleEndian.PutUint16(hdr[6:], 4)
-	binary.LittleEndian.PutUint32(hdr[16:], 65535)
-	binary.LittleEndian.PutUint32(hdr[20:], 1) // Ethernet
-	w.b.Write(hdr)
-	return w
-}
-
-func (w *pcapWriter) frame(data []byte) {
-	w.sec++
-	rec := make([]byte, 16)
-	binary.LittleEndian.PutUint32(rec[0:], w.sec)
-	binary.LittleEndian.PutUint32(rec[8:], uint32(len(data)))
-	binary.LittleEndian.PutUint32(rec[12:], uint32(len(data)))
-	w.b.Write(rec)
-	w.b.Write(data)
-}
+func newPcapWriter() *pcapWriter { return &pcapWriter{pcaptest.NewWriter()} }
 
 // ipv4 frames an L4 segment (proto 17 or 6) from 10.0.0.1 to 10.0.0.53.
 func (w *pcapWriter) ipv4(proto byte, l4 []byte) {
@@ -56,15 +35,8 @@ func (w *pcapWriter) ipv4(proto byte, l4 []byte) {
 	ip[0], ip[8], ip[9] = 0x45, 64, proto
 	binary.BigEndian.PutUint16(ip[2:], uint16(20+len(l4)))
 	copy(ip[12:], []byte{10, 0, 0, 1, 10, 0, 0, 53})
-	var sum uint32
-	for i := 0; i < 20; i += 2 {
-		sum += uint32(binary.BigEndian.Uint16(ip[i:]))
-	}
-	for sum > 0xffff {
-		sum = sum&0xffff + sum>>16
-	}
-	binary.BigEndian.PutUint16(ip[10:], ^uint16(sum))
-	w.frame(append(append(f, ip...), l4...))
+	pcaptest.SetIPv4Checksum(ip)
+	w.Frame(append(append(f, ip...), l4...))
 }
 
 func (w *pcapWriter) udp(sport, dport uint16, payload []byte) {
@@ -162,7 +134,7 @@ func hostileDNS() []byte {
 	w.tcp(41002, 53, 1, 0x18, []byte{0})
 	m := append(dnsHeader(0x0100, 1, 0, 0, 0), q(3, 'a', 'b', 'c', 3, 'n', 'e', 't', 0)...)
 	w.tcp(41002, 53, 2, 0x18, append([]byte{byte(len(m))}, m...))
-	return w.b.Bytes()
+	return w.Bytes()
 }
 
 func TestHostileDNSCapture(t *testing.T) {

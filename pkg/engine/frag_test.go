@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/t2go/t2go/internal/pcaptest"
 	"github.com/t2go/t2go/pkg/capture"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
@@ -18,34 +19,14 @@ import (
 // Crafted captures for the fragment rules (IPV4_FRAG_ERR, _HDSEQ_ERR,
 // _PENDING: flowStat bits 37-39) and the IPvX count.
 
-type capWriter struct {
-	b   bytes.Buffer
-	sec uint32
-}
+type capWriter struct{ *pcaptest.Writer }
 
-func newCapWriter() *capWriter {
-	w := &capWriter{sec: 1700000000}
-	hdr := make([]byte, 24)
-	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
-	binary.LittleEndian.PutUint16(hdr[4:], 2)
-	binary.LittleEndian.PutUint16(hdr[6:], 4)
-	binary.LittleEndian.PutUint32(hdr[16:], 65535)
-	binary.LittleEndian.PutUint32(hdr[20:], 1) // Ethernet
-	w.b.Write(hdr)
-	return w
-}
+func newCapWriter() *capWriter { return &capWriter{pcaptest.NewWriter()} }
 
 // eth writes one Ethernet frame with the given ethertype and payload.
 func (w *capWriter) eth(ethType uint16, payload []byte) {
-	w.sec++
 	f := []byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, byte(ethType >> 8), byte(ethType)}
-	f = append(f, payload...)
-	rec := make([]byte, 16)
-	binary.LittleEndian.PutUint32(rec[0:], w.sec)
-	binary.LittleEndian.PutUint32(rec[8:], uint32(len(f)))
-	binary.LittleEndian.PutUint32(rec[12:], uint32(len(f)))
-	w.b.Write(rec)
-	w.b.Write(f)
+	w.Frame(append(f, payload...))
 }
 
 // udp is a UDP header (ports 5000 -> 53) and n payload bytes.
@@ -82,14 +63,7 @@ func (w *capWriter) v4Proto(rev bool, proto uint8, id uint16, offset int, mf boo
 	}
 	copy(ip[12:], src)
 	copy(ip[16:], dst)
-	var sum uint32
-	for i := 0; i < 20; i += 2 {
-		sum += uint32(binary.BigEndian.Uint16(ip[i:]))
-	}
-	for sum > 0xffff {
-		sum = sum&0xffff + sum>>16
-	}
-	binary.BigEndian.PutUint16(ip[10:], ^uint16(sum))
+	pcaptest.SetIPv4Checksum(ip)
 	w.eth(0x0800, append(ip, l4...))
 }
 
@@ -138,7 +112,7 @@ func runCapture(t *testing.T, w *capWriter) ([]string, uint64) {
 func runPlugins(t *testing.T, w *capWriter, plugins ...plugin.Plugin) *Engine {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "c.pcap")
-	if err := os.WriteFile(path, w.b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path, w.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	e := New(Options{Capacity: 64, FlowTimeout: packet.FromSeconds(182), RegularFile: true}, &nopHooks{})
@@ -298,7 +272,7 @@ func TestIPvXCountedOnce(t *testing.T) {
 	w.eth(0x0800, bytes.Repeat([]byte{0x30}, 40))
 	w.eth(0x86dd, bytes.Repeat([]byte{0x30}, 48))
 	path := filepath.Join(t.TempDir(), "c.pcap")
-	if err := os.WriteFile(path, w.b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path, w.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	c, _, _ := runFile(t, path)
