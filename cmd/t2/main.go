@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 
 	"github.com/t2go/t2go/pkg/cliutil"
 	"github.com/t2go/t2go/pkg/control"
@@ -29,11 +30,26 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer f.Close()
 	}
+	// T2_TRACE=FILE writes an execution trace (go tool trace FILE): which
+	// goroutine ran or waited when.
+	if path := os.Getenv("T2_TRACE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintf(io.ErrOut, "[ERR] T2_TRACE: %v\n", err)
+			os.Exit(1)
+		}
+		if err := trace.Start(f); err != nil {
+			fmt.Fprintf(io.ErrOut, "[ERR] T2_TRACE: %v\n", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+	}
 	cmd := t2cmd.NewCommand(io, sig)
 	// -V/--version: T2's line, then the suite's version and commit.
 	cmd.Version = cliutil.Version()
 	cmd.SetVersionTemplate(fmt.Sprintf("Tranalyzer %s (Anteater) [%s]\n%s\n", control.Version, control.Codename, cliutil.VersionLine("t2")))
 	err := cmd.Execute()
 	pprof.StopCPUProfile()
+	trace.Stop()
 	os.Exit(cliutil.ExitCode("t2", err, io.ErrOut))
 }

@@ -21,11 +21,21 @@ func UnderSudo() bool {
 // Create creates or truncates name for writing (as os.Create). Under
 // sudo it refuses a name that is a symbolic link.
 func Create(name string) (*os.File, error) {
-	return create(name, UnderSudo())
+	return create(name, UnderSudo(), os.O_TRUNC)
 }
 
-func create(name string, noFollow bool) (*os.File, error) {
-	flags := os.O_RDWR | os.O_CREATE | os.O_TRUNC
+// CreateKeep is Create without truncating an existing file: the caller
+// truncates it (f.Truncate(0)) before its first write. Truncating a large
+// file can take a tenth of a second (the file system frees its blocks);
+// a caller that writes from another goroutine can do it there, off the
+// start of the run, and still learns at once whether the file can be
+// opened.
+func CreateKeep(name string) (*os.File, error) {
+	return create(name, UnderSudo(), 0)
+}
+
+func create(name string, noFollow bool, trunc int) (*os.File, error) {
+	flags := os.O_RDWR | os.O_CREATE | trunc
 	if noFollow {
 		flags |= syscall.O_NOFOLLOW
 	}

@@ -17,7 +17,7 @@ func TestCreateRefusesSymlinkUnderSudo(t *testing.T) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := create(link, true); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+	if _, err := create(link, true, os.O_TRUNC); err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Fatalf("create through a link under sudo: %v, want a refusal", err)
 	}
 	if b, _ := os.ReadFile(target); string(b) != "secret\n" {
@@ -26,7 +26,7 @@ func TestCreateRefusesSymlinkUnderSudo(t *testing.T) {
 	// A plain file is created and truncated as before.
 	plain := filepath.Join(dir, "y_flows.txt")
 	os.WriteFile(plain, []byte("old"), 0o644)
-	f, err := create(plain, true)
+	f, err := create(plain, true, os.O_TRUNC)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestCreateRefusesSymlinkUnderSudo(t *testing.T) {
 		t.Fatal("existing file not truncated")
 	}
 	// Without sudo the link is followed (the user writes their own files).
-	f, err = create(link, false)
+	f, err = create(link, false, os.O_TRUNC)
 	if err != nil {
 		t.Fatal(err)
 	}

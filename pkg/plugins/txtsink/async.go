@@ -47,23 +47,30 @@ type asyncFile struct {
 	err error // first write error of the writer goroutine
 }
 
-func newAsyncFile(f *os.File) *asyncFile {
+// newAsyncFile starts the writer of f. With truncate set, the writer
+// first truncates f (opened with outfile.CreateKeep) if it is a regular
+// file, so that freeing a large old file's blocks does not hold up the
+// start of the run.
+func newAsyncFile(f *os.File, truncate bool) *asyncFile {
 	a := &asyncFile{
 		f:    f,
 		full: make(chan []byte, numChunks),
 		free: make(chan []byte, numChunks),
 		done: make(chan struct{}),
 	}
-	if os.Getenv("T2_NO_DIRECT") == "" {
-		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-			a.direct = setDirect(f, true) == nil
-		}
+	regular := false
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		regular = true // not a device, a pipe or a socket (-w /dev/null)
+	}
+	truncate = truncate && regular
+	if regular && os.Getenv("T2_NO_DIRECT") == "" {
+		a.direct = setDirect(f, true) == nil
 	}
 	for i := 0; i < numChunks-1; i++ {
 		a.free <- alignedChunk()
 	}
 	a.cur = alignedChunk()
-	go a.run()
+	go a.run(truncate)
 	return a
 }
 
@@ -80,8 +87,15 @@ func alignedChunk() []byte {
 
 // run writes chunks until full is closed. After an error it keeps
 // draining (and recycling) chunks so the producer never blocks.
-func (a *asyncFile) run() {
+func (a *asyncFile) run(truncate bool) {
 	defer close(a.done)
+	if truncate {
+		if err := a.f.Truncate(0); err != nil {
+			a.mu.Lock()
+			a.err = err
+			a.mu.Unlock()
+		}
+	}
 	for b := range a.full {
 		if a.failed() == nil {
 			if err := a.writeOut(b); err != nil {

@@ -7,19 +7,25 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/t2go/t2go/pkg/outfile"
 )
 
 // writeAsync writes lines (and one line longer than two chunks) through
-// an asyncFile to a new file in dir and returns what was written, the
-// file's content and the bytes the writer wrote with direct I/O.
+// an asyncFile over an older, longer file in dir (which the writer
+// truncates) and returns what was written, the file's content and the
+// bytes the writer wrote with direct I/O.
 func writeAsync(t *testing.T, dir string) (want, got string, direct int64) {
 	t.Helper()
 	name := filepath.Join(dir, "flows.txt")
-	f, err := os.Create(name)
+	if err := os.WriteFile(name, bytes.Repeat([]byte("old\n"), 3<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := outfile.CreateKeep(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := newAsyncFile(f)
+	a := newAsyncFile(f, true)
 	var w strings.Builder
 	put := func(l string) {
 		if err := a.writeLine([]byte(l)); err != nil {

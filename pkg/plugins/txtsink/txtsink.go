@@ -141,13 +141,13 @@ func (t *TxtSink) StartSink(start plugin.SinkStart) error {
 // hdr is set.
 func (t *TxtSink) open(hdr bool) error {
 	t.name = t.fileName()
-	f, err := outfile.Create(t.name)
+	f, err := outfile.CreateKeep(t.name)
 	if err != nil {
 		return fmt.Errorf("txtSink: cannot create the flow file: %w", err)
 	}
 	t.file = f
 	t.written = 0
-	t.af = newAsyncFile(f)
+	t.af = newAsyncFile(f, true)
 	if hdr {
 		if err := t.write(t.hdrLine); err != nil {
 			return err

@@ -270,7 +270,9 @@ func TestFullDiskWhileWriting(t *testing.T) {
 	s := start(t, defaults(), plugin.SinkStart{Columns: testCols, Prefix: prefix})
 	line := bytes.Repeat([]byte("x"), 4096)
 	var err error
-	for i := 0; i < 2*bufSize/len(line) && err == nil; i++ {
+	// Up to 64 MiB: the writer goroutine's first error reaches WriteFlow
+	// when a chunk is handed over after it (chunks are 1 MiB).
+	for i := 0; i < (64<<20)/len(line) && err == nil; i++ {
 		err = s.WriteFlow(line)
 	}
 	if err == nil || !strings.Contains(err.Error(), "_flows.txt") {
