@@ -29,7 +29,7 @@ import (
 // set.
 const (
 	chunkSize   = 1 << 20 // a multiple of directAlign
-	numChunks   = 4       // chunks in flight: bounds memory to about numChunks*chunkSize
+	numChunks   = 8       // chunks in flight (absorbs the disk's latency spikes): about numChunks*chunkSize of memory
 	directAlign = 4096    // alignment of direct-I/O buffers, offsets and sizes
 )
 
