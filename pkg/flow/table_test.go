@@ -2,10 +2,12 @@ package flow
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"unsafe"
 
 	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/prefetch"
 )
 
 func key(a, b byte, sp, dp uint16) Key {
@@ -198,5 +200,80 @@ func TestFlowIsTwoCacheLines(t *testing.T) {
 	tb := NewTable(1000, 1e9)
 	if a := uintptr(unsafe.Pointer(&tb.flows[0])); a%64 != 0 {
 		t.Fatalf("flow slice at %#x is not cache-line aligned", a)
+	}
+}
+
+// The prefetch callback hears of the slot the next Create takes (the
+// top of the free list) after each Create, and of a new LRU tail and its
+// opposite when the tail leaves.
+func TestPrefetchCallbackSlots(t *testing.T) {
+	tab := NewTable(4, sec(10))
+	var got []int32
+	tab.SetTailPrefetch(func(slot int32, _ *prefetch.Batch) { got = append(got, slot) })
+	next := func() int32 { return tab.free[len(tab.free)-1] }
+	k1, k2, k3 := key(1, 2, 1000, 80), key(2, 1, 80, 1000), key(3, 4, 5, 6)
+	f1 := tab.Create(&k1, sec(0))
+	if want := []int32{next()}; !slices.Equal(got, want) {
+		t.Fatalf("after the first Create: %v, want %v", got, want)
+	}
+	got = nil
+	f2 := tab.Create(&k2, sec(1)) // f1's opposite
+	f3 := tab.Create(&k3, sec(2))
+	if want := []int32{f3.Slot, next()}; !slices.Equal(got, want) {
+		t.Fatalf("after two Creates: %v, want %v", got, want)
+	}
+	// Removing the tail pair (f1, then f2) makes f2, then f3 the tail
+	// (f2 has lost its opposite, f3 has none).
+	got = nil
+	tab.Remove(f1)
+	tab.Remove(f2)
+	if want := []int32{f2.Slot, f3.Slot}; !slices.Equal(got, want) {
+		t.Fatalf("after the tail left: %v, want %v", got, want)
+	}
+	// The free list is LIFO: the next flow takes f2's slot.
+	got = nil
+	f4 := tab.Create(&k1, sec(3))
+	if f4.Slot != f2.Slot || !slices.Equal(got, []int32{f1.Slot}) {
+		t.Fatalf("slot %d (want %d), prefetched %v (want [%d])", f4.Slot, f2.Slot, got, f1.Slot)
+	}
+}
+
+// With a random workload, a table with the prefetch callback installed
+// releases the same flows in the same order as one without.
+func TestPrefetchChangesNothing(t *testing.T) {
+	run := func(hook bool) []uint64 {
+		tab := NewTable(64, sec(5))
+		if hook {
+			tab.SetTailPrefetch(func(int32, *prefetch.Batch) {})
+		}
+		rng := rand.New(rand.NewPCG(7, 8))
+		var out []uint64
+		release := func(f *Flow) {
+			out = append(out, f.Index)
+			if f.Opposite != None {
+				o := tab.Flow(f.Opposite)
+				out = append(out, o.Index)
+				tab.Remove(o)
+			}
+			tab.Remove(f)
+		}
+		for i := 0; i < 20000; i++ {
+			ts := sec(float64(i) / 100)
+			tab.Expired(ts, release)
+			k := key(byte(rng.IntN(6)), byte(rng.IntN(6)), uint16(rng.IntN(4)), uint16(rng.IntN(4)))
+			f := tab.Lookup(&k)
+			if f == nil {
+				if tab.Full() {
+					release(tab.Oldest())
+				}
+				f = tab.Create(&k, ts)
+			}
+			tab.Touch(f, ts)
+		}
+		return out
+	}
+	a, b := run(false), run(true)
+	if len(a) < 1000 || !slices.Equal(a, b) {
+		t.Fatalf("%d releases without the callback, %d with; equal %v", len(a), len(b), slices.Equal(a, b))
 	}
 }
