@@ -282,3 +282,34 @@ func TestPrefetchChangesNothing(t *testing.T) {
 		t.Fatalf("%d releases without the callback, %d with; equal %v", len(a), len(b), slices.Equal(a, b))
 	}
 }
+
+// The table writes no slot before a flow takes it, and the LIFO free list
+// keeps the slots in use below the peak of flows in memory: the slots
+// above it stay untouched (no page faults, no RSS).
+func TestSlotsAbovePeakUntouched(t *testing.T) {
+	tab := NewTable(1000, sec(10))
+	rng := rand.New(rand.NewPCG(5, 6))
+	var live []*Flow
+	peak := 0
+	for i := 0; i < 5000; i++ {
+		if len(live) > 0 && (len(live) >= 50 || rng.IntN(2) == 0) {
+			j := rng.IntN(len(live))
+			tab.Remove(live[j])
+			live[j] = live[len(live)-1]
+			live = live[:len(live)-1]
+			continue
+		}
+		k := key(byte(i), byte(i>>8), uint16(i>>16), 1)
+		f := tab.Create(&k, sec(float64(i)))
+		if &tab.flows[f.Slot] != f {
+			t.Fatalf("flow in slot %d says slot %d", (uintptr(unsafe.Pointer(f))-uintptr(unsafe.Pointer(&tab.flows[0])))/128, f.Slot)
+		}
+		live = append(live, f)
+		peak = max(peak, len(live))
+	}
+	for i := range tab.flows {
+		if used := tab.flows[i] != (Flow{}); used != (i < peak) {
+			t.Fatalf("slot %d written %v, peak %d", i, used, peak)
+		}
+	}
+}
