@@ -313,3 +313,82 @@ func TestSlotsAbovePeakUntouched(t *testing.T) {
 		}
 	}
 }
+
+// checkLists verifies each LRU list against want (its slots, most
+// recently used first): the links both ways, head, tail and the tail's
+// deadline.
+func checkLists(t *testing.T, tab *Table, want [][]int32) {
+	t.Helper()
+	for li, l := range tab.lists {
+		var fwd []int32
+		for s := l.head; s != None; s = tab.flows[s].next {
+			fwd = append(fwd, s)
+			if len(fwd) > len(tab.flows) {
+				t.Fatal("cycle in list")
+			}
+		}
+		var back []int32
+		for s := l.tail; s != None; s = tab.flows[s].prev {
+			back = append([]int32{s}, back...)
+			if len(back) > len(tab.flows) {
+				t.Fatal("cycle in list")
+			}
+		}
+		if !slices.Equal(fwd, want[li]) || !slices.Equal(back, want[li]) {
+			t.Fatalf("list %d: forward %v, backward %v, want %v", li, fwd, back, want[li])
+		}
+		if l.tail != None && l.tailDL != tab.flows[l.tail].Last+l.timeout {
+			t.Fatalf("list %d: tail deadline %d, want %d", li, l.tailDL, tab.flows[l.tail].Last+l.timeout)
+		}
+	}
+}
+
+// Random creates, touches (often of the head), timeout changes and
+// removals keep every LRU list in the order of a plain reference: slots
+// by last use, most recent first.
+func TestTouchKeepsLRUOrder(t *testing.T) {
+	tab := NewTable(32, sec(10))
+	cls := []packet.Time{sec(10), sec(20)}
+	tab.AddTimeout(cls[1])
+	ref := make([][]int32, 2)
+	drop := func(s int32) {
+		for li := range ref {
+			ref[li] = slices.DeleteFunc(ref[li], func(x int32) bool { return x == s })
+		}
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	var live []*Flow
+	for i := 0; i < 20000; i++ {
+		ts := sec(float64(rng.IntN(1000))) // not monotonic: Touch must not care
+		switch r := rng.IntN(10); {
+		case r < 2 && !tab.Full():
+			k := key(byte(i), byte(i>>8), uint16(i>>16), 7)
+			f := tab.Create(&k, ts)
+			live = append(live, f)
+			ref[0] = append([]int32{f.Slot}, ref[0]...)
+		case r < 3 && len(live) > 0:
+			j := rng.IntN(len(live))
+			tab.Remove(live[j])
+			drop(live[j].Slot)
+			live = slices.Delete(live, j, j+1)
+		case r < 4 && len(live) > 0:
+			f := live[rng.IntN(len(live))]
+			li := rng.IntN(2)
+			if f.Timeout != cls[li] {
+				tab.SetTimeout(f, cls[li])
+				drop(f.Slot)
+				ref[li] = append([]int32{f.Slot}, ref[li]...)
+			}
+		case len(live) > 0:
+			f := live[rng.IntN(len(live))]
+			if rng.IntN(2) == 0 && len(ref[0]) > 0 {
+				f = tab.Flow(ref[0][0]) // the head of list 0
+			}
+			tab.Touch(f, ts)
+			li := int(f.list)
+			drop(f.Slot)
+			ref[li] = append([]int32{f.Slot}, ref[li]...)
+		}
+		checkLists(t, tab, ref)
+	}
+}
