@@ -12,6 +12,7 @@ import (
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/ipproto"
 	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/prefetch"
 )
 
 const (
@@ -331,6 +332,13 @@ func (e *Engine) processBatch(bt *batch) {
 	b := bt.cb
 	n := len(b.Pkts)
 	pb := &e.pb
+	// The batch's arrays were written by the reader goroutine on the
+	// other core: a plain read of them misses. Their first packets'
+	// lines are requested here, the others prefetchData packets ahead.
+	for i := 0; i < prefetchData && i < n; i++ {
+		bt.prefetchData(i, pb, true)
+		pb.Flush()
+	}
 	for i := 0; i < prefetchIndex && i < n; i++ {
 		if k := &bt.keys[i]; k.ok {
 			e.table.Prefetch(k.hash, k.rhash, pb)
@@ -339,6 +347,9 @@ func (e *Engine) processBatch(bt *batch) {
 	pb.Flush()
 	for i := range b.Pkts {
 		// Each stage reads what the one before brought in.
+		if j := i + prefetchData; j < n {
+			bt.prefetchData(j, pb, false)
+		}
 		if j := i + prefetchIndex; j < n && bt.keys[j].ok {
 			e.table.Prefetch(bt.keys[j].hash, bt.keys[j].rhash, pb)
 		}
@@ -348,10 +359,8 @@ func (e *Engine) processBatch(bt *batch) {
 		if j := i + prefetchLinks; j < n && bt.keys[j].ok {
 			e.table.PrefetchLinks(bt.keys[j].hash, pb)
 		}
-		// The payload's first line: plugins that parse payloads (ftpDecode)
-		// read it, and the dissector stopped before it.
-		if j := i + prefetchFlow; j < n && len(bt.pkts[j].Payload) > 0 {
-			pb.Add(unsafe.Pointer(&bt.pkts[j].Payload[0]))
+		if j := i + prefetchFlow; j < n {
+			bt.prefetchBytes(j, pb)
 		}
 		pb.Flush()
 		if e.halt.Load() {
@@ -371,12 +380,59 @@ func (e *Engine) processBatch(bt *batch) {
 	}
 }
 
-// Prefetch distances in packets: the index positions of a packet's key
-// and reverse key are requested prefetchIndex packets before the packet
-// is handled, the flows they point at prefetchFlow packets before, and
-// the flow's LRU neighbours prefetchLinks packets before. Each stage
-// reads what the one before brought in.
+// pktHot is the part of a dissected packet that the packet goroutine
+// reads: all but the header description text at its end.
+const pktHot = unsafe.Offsetof(packet.Packet{}.HdrDesc)
+
+// prefetchData queues the lines of packet i's entries in the batch's
+// arrays: the dissected packet, its flow key and its capture record. The
+// keys and records are walked in order (AddSeq: each line once); the
+// first ones of a batch are queued whole (first).
+func (bt *batch) prefetchData(i int, pb *prefetch.Batch, first bool) {
+	pb.AddRange(unsafe.Pointer(&bt.pkts[i]), pktHot)
+	if first {
+		pb.AddRange(unsafe.Pointer(&bt.keys[i]), unsafe.Sizeof(bt.keys[i]))
+		pb.AddRange(unsafe.Pointer(&bt.cb.Pkts[i]), unsafe.Sizeof(bt.cb.Pkts[i]))
+		return
+	}
+	pb.AddSeq(unsafe.Pointer(&bt.keys[i]), unsafe.Sizeof(bt.keys[i]))
+	pb.AddSeq(unsafe.Pointer(&bt.cb.Pkts[i]), unsafe.Sizeof(bt.cb.Pkts[i]))
+}
+
+// prefetchBytes queues the lines of packet i's IP and layer-4 headers
+// and of its payload's start, each once (the plugins read them; the
+// reader goroutine's core read them last).
+func (bt *batch) prefetchBytes(i int, pb *prefetch.Batch) {
+	p := &bt.pkts[i]
+	raw := p.Raw
+	last := uintptr(0)
+	if o := int(p.L3Off); o >= 0 && o < len(raw) {
+		a := unsafe.Pointer(&raw[o])
+		last = uintptr(a) &^ 63
+		pb.Add(a)
+	}
+	if o := int(p.L4Off); o >= 0 && o < len(raw) {
+		if a := unsafe.Pointer(&raw[o]); uintptr(a)&^63 != last {
+			last = uintptr(a) &^ 63
+			pb.Add(a)
+		}
+	}
+	if len(p.Payload) > 0 {
+		if a := unsafe.Pointer(&p.Payload[0]); uintptr(a)&^63 != last {
+			pb.Add(a)
+		}
+	}
+}
+
+// Prefetch distances in packets: the batch's entries of a packet (see
+// prefetchData) are requested prefetchData packets before the packet is
+// handled, the index positions of its key and reverse key prefetchIndex
+// packets before, the flows they point at and the packet's header and
+// payload bytes prefetchFlow packets before, and the flow's LRU
+// neighbours prefetchLinks packets before. Each stage reads what the one
+// before brought in.
 const (
+	prefetchData  = 12
 	prefetchIndex = 8
 	prefetchFlow  = 4
 	prefetchLinks = 2

@@ -290,7 +290,8 @@ func (e *Engine) SetPlugins(plugins []plugin.Plugin, start plugin.SinkStart) err
 
 // prefetchSlot lets the plugins queue their state of the flow in slot.
 // It runs when a flow becomes an LRU tail (Table.SetTailPrefetch): the
-// release that follows reads all of it. (Doing the same for every packet
+// release that follows reads all of it; and for the slot the next new
+// flow takes, whose state OnNewFlow writes. (Doing the same for every packet
 // a few packets ahead measured slower: the per-packet state is mostly in
 // cache already, and the extra prefetches crowd the CPU's miss buffers.)
 func (e *Engine) prefetchSlot(slot int32, b *prefetch.Batch) {

@@ -13,6 +13,9 @@ func (e *Engine) releasePair(f *flow.Flow) {
 	var o *flow.Flow
 	if f.Opposite != flow.None {
 		o = e.table.Flow(f.Opposite)
+		// The tail f's removal was prepared when it became the tail;
+		// o's is loaded while the records are rendered.
+		e.table.PrefetchRemove(o)
 	}
 	first, second := f, o
 	if o != nil && f.IsInverted() && !o.IsInverted() {

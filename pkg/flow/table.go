@@ -61,9 +61,13 @@ func newTable(capacity int, defaultTimeout packet.Time, huge bool) *Table {
 		prefetch.HugeSlice(t.flows)
 		prefetch.HugeSlice(t.index.ents)
 	}
+	// The flows are not written here: Create sets a slot's fields when
+	// it first takes it, and the free list hands out the lowest slots
+	// first and reuses the last freed (LIFO), so the slots beyond the
+	// peak of flows in memory are never touched (no page faults, no RSS:
+	// the bench peaks at 42% of T2's default 262144).
 	for i := range t.free {
 		t.free[i] = int32(capacity - 1 - i)
-		t.flows[i].Slot = int32(i)
 	}
 	t.AddTimeout(defaultTimeout)
 	return t
@@ -165,8 +169,9 @@ func (t *Table) PrefetchLinks(h uint64, b *prefetch.Batch) {
 func (t *Table) ShareIndex(next *atomic.Uint64) { t.sharedFI = next }
 
 // SetTailPrefetch installs fn, called with the slots of the flow that
-// just became the tail of an LRU list and of its opposite: they are the
-// next to be released, so fn may prefetch their per-flow state.
+// just became the tail of an LRU list and of its opposite (they are the
+// next to be released) and with the slot the next new flow will take:
+// fn may prefetch their per-flow state.
 func (t *Table) SetTailPrefetch(fn func(slot int32, b *prefetch.Batch)) { t.tailPrefetch = fn }
 
 // Create inserts a flow for k, links it to the reverse flow if one exists
@@ -211,7 +216,30 @@ func (t *Table) CreateHash(k *Key, h uint64, ts packet.Time) *Flow {
 		}
 	}
 	t.pushHead(0, slot)
+	t.prefetchFree()
 	return f
+}
+
+// prefetchFree starts loading the flow in the slot the next Create takes
+// (the top of the free list) and, through tailPrefetch, the plugins'
+// state there: that slot was mostly released long ago (or never used),
+// so its lines are not in cache, and creating a flow writes all of them.
+// A release before the next Create puts its own slot on top, which is
+// in cache anyway.
+func (t *Table) prefetchFree() {
+	n := len(t.free)
+	if n == 0 {
+		return
+	}
+	slot := t.free[n-1]
+	b := &t.tailBatch
+	fp := unsafe.Pointer(&t.flows[slot])
+	b.Add(fp)
+	b.Add(unsafe.Add(fp, 64))
+	if t.tailPrefetch != nil {
+		t.tailPrefetch(slot, b)
+	}
+	b.Flush()
 }
 
 // Touch marks f as used at ts (moves it to the head of its LRU list).
@@ -336,7 +364,11 @@ func (t *Table) prefetchTail(f *Flow) {
 		b.Add(unsafe.Add(o, 64))
 	}
 	if f.prev != None {
-		b.Add(unsafe.Pointer(&t.flows[f.prev]))
+		// The next tail: unlinking f reads its Last (second line),
+		// releasing it later its links and key (first line).
+		p := unsafe.Pointer(&t.flows[f.prev])
+		b.Add(p)
+		b.Add(unsafe.Add(p, 64))
 	}
 	b.Add(unsafe.Pointer(&t.index.ents[f.hash>>t.index.shift]))
 	if t.tailPrefetch != nil {
@@ -369,6 +401,25 @@ func (t *Table) unlink(f *Flow) {
 		}
 	}
 	f.prev, f.next = None, None
+}
+
+// PrefetchRemove starts loading what Remove(f) will touch besides f:
+// its index entry and its LRU neighbours. The release calls it for a
+// pair before rendering both records, so the removal that follows finds
+// them in cache (the tail's were prefetched when it became the tail, its
+// opposite's not).
+func (t *Table) PrefetchRemove(f *Flow) {
+	b := &t.tailBatch
+	b.Add(unsafe.Pointer(&t.index.ents[f.hash>>t.index.shift]))
+	if !f.parked {
+		if f.prev != None {
+			b.Add(unsafe.Pointer(&t.flows[f.prev]))
+		}
+		if f.next != None {
+			b.Add(unsafe.Pointer(&t.flows[f.next]))
+		}
+	}
+	b.Flush()
 }
 
 // InUse reports whether f is a live flow of the table.

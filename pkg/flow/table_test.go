@@ -2,10 +2,12 @@ package flow
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"unsafe"
 
 	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/prefetch"
 )
 
 func key(a, b byte, sp, dp uint16) Key {
@@ -198,5 +200,195 @@ func TestFlowIsTwoCacheLines(t *testing.T) {
 	tb := NewTable(1000, 1e9)
 	if a := uintptr(unsafe.Pointer(&tb.flows[0])); a%64 != 0 {
 		t.Fatalf("flow slice at %#x is not cache-line aligned", a)
+	}
+}
+
+// The prefetch callback hears of the slot the next Create takes (the
+// top of the free list) after each Create, and of a new LRU tail and its
+// opposite when the tail leaves.
+func TestPrefetchCallbackSlots(t *testing.T) {
+	tab := NewTable(4, sec(10))
+	var got []int32
+	tab.SetTailPrefetch(func(slot int32, _ *prefetch.Batch) { got = append(got, slot) })
+	next := func() int32 { return tab.free[len(tab.free)-1] }
+	k1, k2, k3 := key(1, 2, 1000, 80), key(2, 1, 80, 1000), key(3, 4, 5, 6)
+	f1 := tab.Create(&k1, sec(0))
+	if want := []int32{next()}; !slices.Equal(got, want) {
+		t.Fatalf("after the first Create: %v, want %v", got, want)
+	}
+	got = nil
+	f2 := tab.Create(&k2, sec(1)) // f1's opposite
+	f3 := tab.Create(&k3, sec(2))
+	if want := []int32{f3.Slot, next()}; !slices.Equal(got, want) {
+		t.Fatalf("after two Creates: %v, want %v", got, want)
+	}
+	// Removing the tail pair (f1, then f2) makes f2, then f3 the tail
+	// (f2 has lost its opposite, f3 has none).
+	got = nil
+	tab.Remove(f1)
+	tab.Remove(f2)
+	if want := []int32{f2.Slot, f3.Slot}; !slices.Equal(got, want) {
+		t.Fatalf("after the tail left: %v, want %v", got, want)
+	}
+	// The free list is LIFO: the next flow takes f2's slot.
+	got = nil
+	f4 := tab.Create(&k1, sec(3))
+	if f4.Slot != f2.Slot || !slices.Equal(got, []int32{f1.Slot}) {
+		t.Fatalf("slot %d (want %d), prefetched %v (want [%d])", f4.Slot, f2.Slot, got, f1.Slot)
+	}
+}
+
+// With a random workload, a table with the prefetch callback installed
+// (and PrefetchRemove called) releases the same flows in the same order
+// as one without.
+func TestPrefetchChangesNothing(t *testing.T) {
+	run := func(hook bool) []uint64 {
+		tab := NewTable(64, sec(5))
+		if hook {
+			tab.SetTailPrefetch(func(int32, *prefetch.Batch) {})
+		}
+		rng := rand.New(rand.NewPCG(7, 8))
+		var out []uint64
+		release := func(f *Flow) {
+			out = append(out, f.Index)
+			if f.Opposite != None {
+				o := tab.Flow(f.Opposite)
+				if hook {
+					tab.PrefetchRemove(o)
+					tab.PrefetchRemove(f)
+				}
+				out = append(out, o.Index)
+				tab.Remove(o)
+			}
+			tab.Remove(f)
+		}
+		for i := 0; i < 20000; i++ {
+			ts := sec(float64(i) / 100)
+			tab.Expired(ts, release)
+			k := key(byte(rng.IntN(6)), byte(rng.IntN(6)), uint16(rng.IntN(4)), uint16(rng.IntN(4)))
+			f := tab.Lookup(&k)
+			if f == nil {
+				if tab.Full() {
+					release(tab.Oldest())
+				}
+				f = tab.Create(&k, ts)
+			}
+			tab.Touch(f, ts)
+		}
+		return out
+	}
+	a, b := run(false), run(true)
+	if len(a) < 1000 || !slices.Equal(a, b) {
+		t.Fatalf("%d releases without the callback, %d with; equal %v", len(a), len(b), slices.Equal(a, b))
+	}
+}
+
+// The table writes no slot before a flow takes it, and the LIFO free list
+// keeps the slots in use below the peak of flows in memory: the slots
+// above it stay untouched (no page faults, no RSS).
+func TestSlotsAbovePeakUntouched(t *testing.T) {
+	tab := NewTable(1000, sec(10))
+	rng := rand.New(rand.NewPCG(5, 6))
+	var live []*Flow
+	peak := 0
+	for i := 0; i < 5000; i++ {
+		if len(live) > 0 && (len(live) >= 50 || rng.IntN(2) == 0) {
+			j := rng.IntN(len(live))
+			tab.Remove(live[j])
+			live[j] = live[len(live)-1]
+			live = live[:len(live)-1]
+			continue
+		}
+		k := key(byte(i), byte(i>>8), uint16(i>>16), 1)
+		f := tab.Create(&k, sec(float64(i)))
+		if &tab.flows[f.Slot] != f {
+			t.Fatalf("flow in slot %d says slot %d", (uintptr(unsafe.Pointer(f))-uintptr(unsafe.Pointer(&tab.flows[0])))/128, f.Slot)
+		}
+		live = append(live, f)
+		peak = max(peak, len(live))
+	}
+	for i := range tab.flows {
+		if used := tab.flows[i] != (Flow{}); used != (i < peak) {
+			t.Fatalf("slot %d written %v, peak %d", i, used, peak)
+		}
+	}
+}
+
+// checkLists verifies each LRU list against want (its slots, most
+// recently used first): the links both ways, head, tail and the tail's
+// deadline.
+func checkLists(t *testing.T, tab *Table, want [][]int32) {
+	t.Helper()
+	for li, l := range tab.lists {
+		var fwd []int32
+		for s := l.head; s != None; s = tab.flows[s].next {
+			fwd = append(fwd, s)
+			if len(fwd) > len(tab.flows) {
+				t.Fatal("cycle in list")
+			}
+		}
+		var back []int32
+		for s := l.tail; s != None; s = tab.flows[s].prev {
+			back = append([]int32{s}, back...)
+			if len(back) > len(tab.flows) {
+				t.Fatal("cycle in list")
+			}
+		}
+		if !slices.Equal(fwd, want[li]) || !slices.Equal(back, want[li]) {
+			t.Fatalf("list %d: forward %v, backward %v, want %v", li, fwd, back, want[li])
+		}
+		if l.tail != None && l.tailDL != tab.flows[l.tail].Last+l.timeout {
+			t.Fatalf("list %d: tail deadline %d, want %d", li, l.tailDL, tab.flows[l.tail].Last+l.timeout)
+		}
+	}
+}
+
+// Random creates, touches (often of the head), timeout changes and
+// removals keep every LRU list in the order of a plain reference: slots
+// by last use, most recent first.
+func TestTouchKeepsLRUOrder(t *testing.T) {
+	tab := NewTable(32, sec(10))
+	cls := []packet.Time{sec(10), sec(20)}
+	tab.AddTimeout(cls[1])
+	ref := make([][]int32, 2)
+	drop := func(s int32) {
+		for li := range ref {
+			ref[li] = slices.DeleteFunc(ref[li], func(x int32) bool { return x == s })
+		}
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	var live []*Flow
+	for i := 0; i < 20000; i++ {
+		ts := sec(float64(rng.IntN(1000))) // not monotonic: Touch must not care
+		switch r := rng.IntN(10); {
+		case r < 2 && !tab.Full():
+			k := key(byte(i), byte(i>>8), uint16(i>>16), 7)
+			f := tab.Create(&k, ts)
+			live = append(live, f)
+			ref[0] = append([]int32{f.Slot}, ref[0]...)
+		case r < 3 && len(live) > 0:
+			j := rng.IntN(len(live))
+			tab.Remove(live[j])
+			drop(live[j].Slot)
+			live = slices.Delete(live, j, j+1)
+		case r < 4 && len(live) > 0:
+			f := live[rng.IntN(len(live))]
+			li := rng.IntN(2)
+			if f.Timeout != cls[li] {
+				tab.SetTimeout(f, cls[li])
+				drop(f.Slot)
+				ref[li] = append([]int32{f.Slot}, ref[li]...)
+			}
+		case len(live) > 0:
+			f := live[rng.IntN(len(live))]
+			if rng.IntN(2) == 0 && len(ref[0]) > 0 {
+				f = tab.Flow(ref[0][0]) // the head of list 0
+			}
+			tab.Touch(f, ts)
+			li := int(f.list)
+			drop(f.Slot)
+			ref[li] = append([]int32{f.Slot}, ref[li]...)
+		}
+		checkLists(t, tab, ref)
 	}
 }

@@ -134,7 +134,8 @@ type FlowTerminator interface {
 // Prefetcher is implemented by plugins whose per-flow state lives in
 // slot-indexed slices. The core calls PrefetchSlot a little before it
 // calls the plugin for that slot (when the flow became the next to be
-// released), so the state is in cache by then. It
+// released, or the slot the next new flow takes), so the state is in
+// cache by then. It
 // must only add the state's addresses to b: change nothing, and read
 // nothing but the slices' own headers.
 type Prefetcher interface {

@@ -38,6 +38,33 @@ func (b *Batch) Add(p unsafe.Pointer) {
 	}
 }
 
+// AddRange queues every cache line of the n bytes at p (n > 0): a
+// struct that straddles lines, or a few consecutive entries of an array.
+func (b *Batch) AddRange(p unsafe.Pointer, n uintptr) {
+	a := uintptr(p) &^ (lineSize - 1)
+	end := uintptr(p) + n
+	for ; a < end && b.n < maxBatch; a += lineSize {
+		b.addrs[b.n] = a
+		b.n++
+	}
+}
+
+// AddSeq queues the cache lines that begin inside the n bytes at p. For
+// an array walked entry by entry it queues each line once: the line an
+// entry starts in, if it begins before the entry, came with the entry
+// before.
+func (b *Batch) AddSeq(p unsafe.Pointer, n uintptr) {
+	a := (uintptr(p) + lineSize - 1) &^ (lineSize - 1)
+	end := uintptr(p) + n
+	for ; a < end && b.n < maxBatch; a += lineSize {
+		b.addrs[b.n] = a
+		b.n++
+	}
+}
+
+// lineSize is the cache line size of the CPUs the packet path runs on.
+const lineSize = 64
+
 // Len is the number of queued addresses.
 func (b *Batch) Len() int { return b.n }
 

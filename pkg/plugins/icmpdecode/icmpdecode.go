@@ -11,12 +11,14 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"unsafe"
 
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/ipproto"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/prefetch"
 	"github.com/t2go/t2go/pkg/record"
 	"github.com/t2go/t2go/pkg/report"
 )
@@ -33,6 +35,7 @@ var (
 	_ plugin.NewFlowHandler = (*ICMPDecode)(nil)
 	_ plugin.Layer4Handler  = (*ICMPDecode)(nil)
 	_ plugin.FlowTerminator = (*ICMPDecode)(nil)
+	_ plugin.Prefetcher     = (*ICMPDecode)(nil)
 	_ plugin.Reporter       = (*ICMPDecode)(nil)
 	_ plugin.Finisher       = (*ICMPDecode)(nil)
 )
@@ -112,6 +115,15 @@ func (d *ICMPDecode) Columns() []record.Column {
 }
 
 func isICMP(proto uint8) bool { return proto == ipproto.ICMP || proto == ipproto.ICMPv6 }
+
+// PrefetchSlot queues the flow's used mark (plugin.Prefetcher), which
+// OnNewFlow and the record read for every flow; the state itself only
+// ICMP flows have.
+func (d *ICMPDecode) PrefetchSlot(slot int32, b *prefetch.Batch) {
+	if int(slot) < len(d.used) {
+		b.Add(unsafe.Pointer(&d.used[slot]))
+	}
+}
 
 // OnNewFlow clears the slot's state and applies the direction
 // correction: an ICMP flow without opposite is a request (bit 0 clear)

@@ -6,10 +6,12 @@ package macrecorder
 import (
 	_ "embed"
 	"fmt"
+	"unsafe"
 
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/prefetch"
 	"github.com/t2go/t2go/pkg/record"
 	"github.com/t2go/t2go/pkg/report"
 )
@@ -28,6 +30,7 @@ var (
 	_ plugin.Layer4Handler  = (*MacRecorder)(nil)
 	_ plugin.FlowTerminator = (*MacRecorder)(nil)
 	_ plugin.PacketColumns  = (*MacRecorder)(nil)
+	_ plugin.Prefetcher     = (*MacRecorder)(nil)
 	_ plugin.Reporter       = (*MacRecorder)(nil)
 )
 
@@ -211,6 +214,14 @@ func (m *MacRecorder) label(a [6]byte) []byte {
 		e.key, e.lbl = v|1<<48, m.lbl.lookup(a)
 	}
 	return e.lbl
+}
+
+// PrefetchSlot queues the flow's slot state (plugin.Prefetcher): a new
+// flow's OnNewFlow and the record read it, long after the last packet.
+func (m *MacRecorder) PrefetchSlot(slot int32, b *prefetch.Batch) {
+	if int(slot) < len(m.st) {
+		b.Add(unsafe.Pointer(&m.st[slot]))
+	}
 }
 
 // OnFlowTerminate writes the pairs in order of first appearance, with
