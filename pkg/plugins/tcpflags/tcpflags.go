@@ -15,10 +15,8 @@ package tcpflags
 
 import (
 	_ "embed"
-	"encoding/binary"
 	"fmt"
 	"math"
-	"math/bits"
 	"unsafe"
 
 	"github.com/t2go/t2go/pkg/counters"
@@ -1121,71 +1119,6 @@ func ipv4Options(b []byte, off, n int, ipFlags uint16) (opts uint32, cnt uint16,
 		}
 	}
 	return opts, cnt, cpcl, ipFlags
-}
-
-// checksum is the one's-complement sum (folded, not inverted) of the n
-// bytes at b[off:], the 16-bit word number skip left out (0: none),
-// started from sum. Bytes past b count as 0.
-func checksum(b []byte, off, n, skip int, sum uint16) uint16 {
-	if off < 0 || off > len(b) {
-		n = 0
-	} else if n > len(b)-off {
-		n = len(b) - off
-	}
-	if n <= 0 {
-		return sum
-	}
-	d := b[off : off+n]
-	acc := uint64(sum)
-	if s := 2 * skip; skip > 0 && s < n {
-		acc += wordSum(d[:s])
-		if s+2 < n {
-			acc += wordSum(d[s+2:])
-		}
-	} else {
-		acc += wordSum(d)
-	}
-	return fold(acc)
-}
-
-// wordSum adds the big-endian 16-bit words of d (an odd last byte is the
-// high byte of a word) and returns the sum folded to 16 bits. The
-// one's-complement sum does not depend on the byte order (RFC 1071), so
-// it adds little-endian 64-bit words, which need no byte swap, in one
-// carry chain (2^16 ≡ 1 modulo 0xffff, so their sum folds to the same
-// value), and swaps the bytes of the folded result.
-func wordSum(d []byte) uint64 {
-	var acc, c uint64
-	for len(d) >= 32 {
-		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d), c)
-		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d[8:]), c)
-		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d[16:]), c)
-		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d[24:]), c)
-		d = d[32:]
-	}
-	for len(d) >= 8 {
-		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d), c)
-		d = d[8:]
-	}
-	// the end-around carry: adding it back cannot carry again
-	acc, c = bits.Add64(acc, 0, c)
-	sum := acc>>32 + acc&0xffffffff + c
-	for len(d) >= 2 {
-		sum += uint64(binary.LittleEndian.Uint16(d))
-		d = d[2:]
-	}
-	if len(d) == 1 {
-		sum += uint64(d[0])
-	}
-	s := fold(sum)
-	return uint64(s<<8 | s>>8)
-}
-
-func fold(acc uint64) uint16 {
-	for acc > 0xffff {
-		acc = acc&0xffff + acc>>16
-	}
-	return uint16(acc)
 }
 
 // pseudoSum adds the IPv4/IPv6 pseudo header (addresses, protocol, L4
