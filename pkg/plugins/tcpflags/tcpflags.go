@@ -652,16 +652,20 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 				s.ipMaxID = uint16(diff)
 			}
 		}
-		v.ipID, v.ipHdrSum = ipID, x.IPHdrSum
+		if t.pktMode {
+			v.ipID, v.ipHdrSum = ipID, be16(b, l3+10)
+		}
 		if int(p.SnapL3Len) < l3HdrLen {
 			ipFlags |= ipSnapHLen | ipL3ChkErr
 		} else if cfg.ipChecksum > 0 {
-			if p.Prep.Flags&packet.PrepL3Sum != 0 {
-				v.ipCalSum = p.Prep.L3Sum
-			} else {
+			if t.pktMode {
 				v.ipCalSum = ipv4Sum(b, l3, l3HdrLen)
 			}
-			if v.ipHdrSum != v.ipCalSum {
+			if p.Prep.Flags&packet.PrepL3Chk != 0 {
+				if x.Bits&hL3Err != 0 {
+					ipFlags |= ipL3ChkErr
+				}
+			} else if be16(b, l3+10) != ipv4Sum(b, l3, l3HdrLen) {
 				ipFlags |= ipL3ChkErr
 			}
 		}
@@ -669,6 +673,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 
 	pseudo := true
 	doL4 := true
+	withPseudo := false // s.l4CalSum has the pseudo header (Prepare added it)
 	if !laterFrag {
 		stat |= statL4ChkOpen
 		if x.Bits&hChecked != 0 {
@@ -681,6 +686,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 			} else if cfg.ipChecksum > 1 {
 				if p.Prep.Flags&packet.PrepL4Sum != 0 {
 					s.l4CalSum = p.Prep.L4Sum
+					withPseudo = pseudo && !more
 				} else {
 					if p.Prep.Flags&packet.PrepHdr != 0 {
 						l4Layout(p, b, l4, l4Len, &lay)
@@ -699,7 +705,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	if doL4 && cfg.ipChecksum > 1 {
 		s.totL4Len += uint32(l4Len)
 		if !more {
-			if pseudo {
+			if pseudo && !withPseudo {
 				n := uint32(l4Len)
 				if laterFrag {
 					n = s.totL4Len
@@ -791,10 +797,10 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 
 // Prepare implements plugin.Preparer: on the reader goroutine it reads
 // the packet's header facts (hdrFacts: fragment field, ToS, IP options,
-// the layer-4 checksum layout, the TCP flags, window, SEQ and ACK) and
-// computes its checksum sums (the IPv4 header's and a first fragment's
-// layer-4 sum without the pseudo header) into p.Prep, which OnLayer4
-// then uses. It reads only p and t.cfg, with the functions OnLayer4 calls
+// the layer-4 checksum layout, the TCP flags, window, SEQ, ACK and
+// options) and checks its checksums (the IPv4 header's verdict; a first
+// fragment's layer-4 sum, with the pseudo header when unfragmented) into
+// p.Prep, which OnLayer4 then uses. It reads only p and t.cfg, with the functions OnLayer4 calls
 // itself when p.Prep is not set (hdrFacts, ipv4Sum, l4Layout, l4Snapped).
 func (t *TCPFlags) Prepare(p *packet.Packet) {
 	if p.L3Off < 0 {
@@ -811,8 +817,10 @@ func (t *TCPFlags) Prepare(p *packet.Packet) {
 	l3 := int(p.L3Off)
 	l3HdrLen := int(p.IPHdrLen)
 	if p.IPVer == ipproto.V4 && int(p.SnapL3Len) >= l3HdrLen {
-		p.Prep.L3Sum = ipv4Sum(b, l3, l3HdrLen)
-		p.Prep.Flags |= packet.PrepL3Sum
+		if be16(b, l3+10) != ipv4Sum(b, l3, l3HdrLen) {
+			x.Bits |= hL3Err
+		}
+		p.Prep.Flags |= packet.PrepL3Chk
 	}
 	if t.cfg.ipChecksum < 2 || x.Bits&(hLater|hChecked) != hChecked {
 		return
@@ -821,7 +829,12 @@ func (t *TCPFlags) Prepare(p *packet.Packet) {
 	l4Len := l3Len - uint16(l3HdrLen)
 	l4 := l3 + l3HdrLen
 	if !l4Snapped(p, l3Len, l4Len) {
-		p.Prep.L4Sum = lay.sum(b, l4)
+		sum := lay.sum(b, l4)
+		if x.Bits&(hMore|hPseudo) == hPseudo {
+			// unfragmented: the pseudo header's length is this packet's
+			sum = pseudoSum(p, uint32(l4Len), sum)
+		}
+		p.Prep.L4Sum = sum
 		p.Prep.Flags |= packet.PrepL4Sum
 	}
 }
@@ -834,6 +847,7 @@ const (
 	hPseudo                    // the layer-4 sum includes the pseudo header
 	hTCP                       // TCPHdr, Win, Seq, Ack set (TCP, not a later fragment)
 	hOpts                      // the TCP options' summary is set (tcpOptFacts)
+	hL3Err                     // the IPv4 header checksum is wrong (Prepare, with packet.PrepL3Chk)
 )
 
 // HdrFacts.OptBits: what tcpOptFacts saw in the TCP options.
@@ -844,6 +858,7 @@ const (
 	oMPTCP                     // an MPTCP option (at MPOff)
 	oCorrupt                   // an option of length 0 ended the walk
 	oMulti                     // more than one timestamp or MPTCP option: walk them (tcpOptions)
+	oWS                        // a window scale option (WS)
 )
 
 // tcpOptFacts summarises the TCP options (n bytes at off) into x, walking
@@ -853,6 +868,9 @@ func tcpOptFacts(b []byte, off, n int, x *packet.HdrFacts) {
 		kind := byteAt(b, off+i)
 		if kind == 0 {
 			break
+		}
+		if int(x.OptCnt) < len(x.Kinds) {
+			x.Kinds[x.OptCnt] = kind
 		}
 		x.OptCnt++
 		x.TCPOpts |= 1 << min(kind, 31)
@@ -865,6 +883,9 @@ func tcpOptFacts(b []byte, off, n int, x *packet.HdrFacts) {
 		case 2:
 			x.MSS = be16(b, off+i+2)
 			x.OptBits |= oMSS
+		case 3:
+			x.WS = byteAt(b, off+i+2)
+			x.OptBits |= oWS
 		case 5:
 			x.OptBits |= oSACK
 		case 8:
@@ -936,7 +957,6 @@ func hdrFacts(p *packet.Packet, x *packet.HdrFacts, lay *l4Sum) {
 			}
 		}
 		x.ToS = byteAt(b, l3+1)
-		x.IPHdrSum = be16(b, l3+10)
 	}
 	if more {
 		x.Bits |= hMore
