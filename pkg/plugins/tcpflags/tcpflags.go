@@ -281,7 +281,8 @@ type TCPFlags struct {
 	aggIPFlags, aggStat, aggFlags, aggAnomaly, aggMPTBF uint16
 	aggToS, aggMPF                                      uint8
 
-	ja4buf []byte
+	ja4buf   []byte
+	blockTCP *record.Block // writeTCP for a zero state (with these settings)
 
 	pktMode    bool    // -s: note each packet's values
 	walkOpts   bool    // tests: always walk the TCP options (tcpOptions), not their summary
@@ -310,6 +311,7 @@ func (t *TCPFlags) Init(env *plugin.Env) error {
 		t.flgCnt = make([]flagCounts, n)
 	}
 	t.ja4buf = make([]byte, 0, 16+4*maxJA4TOpts+16)
+	t.blockTCP = t.newBlockTCP()
 	t.pktMode = env.PacketMode
 	t.numPktCols = len(t.PacketColumns())
 	return nil
