@@ -149,8 +149,9 @@ func BenchmarkChecksumMixed(b *testing.B) {
 	_ = sink
 }
 
-// TestSumWords compares sumWords (assembly on amd64) with sumWordsGo
-// and with a plain end-around-carry sum, on every length up to 300 and
+// TestSumWords compares sumWords (assembly on amd64), each variant this
+// CPU runs (sumWordsVariants) and sumWordsGo with a plain
+// end-around-carry sum, on every length up to 300 and
 // random longer ones, every alignment, random, all-0xff and all-zero
 // words and start sums 0, 2^64−1 and random.
 func TestSumWords(t *testing.T) {
@@ -182,6 +183,11 @@ func TestSumWords(t *testing.T) {
 		}
 		if got := sumWordsGo(d, acc); got != want {
 			t.Fatalf("sumWordsGo n %d off %d kind %d acc %#x: %#x, want %#x", n, off, kind, acc, got, want)
+		}
+		for name, f := range sumWordsVariants {
+			if got := f(d, acc); got != want {
+				t.Fatalf("%s n %d off %d kind %d acc %#x: %#x, want %#x", name, n, off, kind, acc, got, want)
+			}
 		}
 	}
 	accs := func() uint64 {
