@@ -1,5 +1,16 @@
 #include "textflag.h"
 
+// func sumWords(d []byte, acc uint64) uint64
+//
+// Jumps to the variant the CPU runs (same frame), so that checksum calls
+// one function.
+TEXT ·sumWords(SB), NOSPLIT, $0-40
+	CMPB	·useADX(SB), $0
+	JEQ	adc
+	JMP	·sumWordsADX(SB)
+adc:
+	JMP	·sumWordsADC(SB)
+
 // func sumWordsADC(d []byte, acc uint64) uint64
 //
 // AX accumulates with ADC; the loops count with LEAQ and DECQ, which
