@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"math/rand"
 	"testing"
+
+	"github.com/t2go/t2go/pkg/packet"
 )
 
 // plainChecksum is the definition: 16-bit big-endian words (an odd last
@@ -208,5 +210,81 @@ func TestSumWords(t *testing.T) {
 	}
 	for i := 0; i < 2000; i++ {
 		check(rng.Intn(9000), rng.Intn(8), rng.Intn(3), accs())
+	}
+}
+
+// TestPseudoSum compares pseudoSum with the pseudo header's 16-bit words
+// added one by one (plainChecksum over the built header) for IPv4 and
+// IPv6, random, all-zero and all-0xff addresses, lengths and start sums.
+func TestPseudoSum(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	for it := 0; it < 100000; it++ {
+		var p packet.Packet
+		p.IPVer = 4
+		if rng.Intn(2) == 0 {
+			p.IPVer = 6
+		}
+		n := 4
+		if p.IPVer == 6 {
+			n = 16
+		}
+		kind := rng.Intn(4)
+		for i := 0; i < n; i++ {
+			switch kind {
+			case 0, 1:
+				p.SrcIP[i], p.DstIP[i] = byte(rng.Intn(256)), byte(rng.Intn(256))
+			case 2:
+				p.SrcIP[i], p.DstIP[i] = 0xff, 0xff
+			}
+		}
+		p.L4Proto = uint8(rng.Intn(256))
+		if kind == 3 && rng.Intn(2) == 0 {
+			p.L4Proto = 0
+		}
+		l := uint32(rng.Intn(0x10000))
+		switch rng.Intn(4) {
+		case 0:
+			l = 0
+		case 1:
+			l = rng.Uint32()
+		}
+		var sum uint16
+		switch rng.Intn(3) {
+		case 1:
+			sum = 0xffff
+		case 2:
+			sum = uint16(rng.Intn(0x10000))
+		}
+		// the header's words: addresses, protocol, length (IPv6: 32 bits)
+		var hdr []byte
+		hdr = append(hdr, p.SrcIP[:n]...)
+		hdr = append(hdr, p.DstIP[:n]...)
+		hdr = append(hdr, 0, p.L4Proto)
+		if p.IPVer == 6 {
+			hdr = binary.BigEndian.AppendUint16(hdr, uint16(l>>16))
+		}
+		hdr = binary.BigEndian.AppendUint16(hdr, uint16(l))
+		if got, want := pseudoSum(&p, l, sum), plainChecksum(hdr, 0, len(hdr), 0, sum); got != want {
+			t.Fatalf("IPv%d %x %x proto %d n %d sum %#04x: %#04x, want %#04x", p.IPVer, p.SrcIP[:n], p.DstIP[:n], p.L4Proto, l, sum, got, want)
+		}
+	}
+}
+
+// TestBE: be16 and be32 read as byteAt does at every index in and
+// around b.
+func TestBE(t *testing.T) {
+	b := []byte{0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde}
+	for n := 0; n <= len(b); n++ {
+		for i := -5; i < n+5; i++ {
+			if got, want := be16(b[:n], i), be16Edge(b[:n], i); got != want {
+				t.Errorf("be16(%x, %d) = %#x, want %#x", b[:n], i, got, want)
+			}
+			if got, want := be32(b[:n], i), be32Edge(b[:n], i); got != want {
+				t.Errorf("be32(%x, %d) = %#x, want %#x", b[:n], i, got, want)
+			}
+		}
+	}
+	if be32(b, 1) != 0x3456789a || be16(b, 5) != 0xbcde || be16(b, 6) != 0xde00 || be32(b, -1) != 0x123456 {
+		t.Error("be16/be32 read the wrong bytes")
 	}
 }

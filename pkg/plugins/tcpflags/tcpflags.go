@@ -15,6 +15,7 @@ package tcpflags
 
 import (
 	_ "embed"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"unsafe"
@@ -520,8 +521,27 @@ func byteAt(b []byte, i int) uint8 {
 	return b[i]
 }
 
-func be16(b []byte, i int) uint16 { return uint16(byteAt(b, i))<<8 | uint16(byteAt(b, i+1)) }
-func be32(b []byte, i int) uint32 { return uint32(be16(b, i))<<16 | uint32(be16(b, i+2)) }
+// be16 and be32 read a big-endian value at b[i:], bytes outside b as 0
+// (byteAt); one bounds test when the value is inside b.
+func be16(b []byte, i int) uint16 {
+	if i >= 0 && i <= len(b)-2 {
+		return binary.BigEndian.Uint16(b[i:])
+	}
+	return be16Edge(b, i)
+}
+
+func be32(b []byte, i int) uint32 {
+	if i >= 0 && i <= len(b)-4 {
+		return binary.BigEndian.Uint32(b[i:])
+	}
+	return be32Edge(b, i)
+}
+
+// be16Edge and be32Edge are be16 and be32 byte by byte.
+func be16Edge(b []byte, i int) uint16 { return uint16(byteAt(b, i))<<8 | uint16(byteAt(b, i+1)) }
+func be32Edge(b []byte, i int) uint32 {
+	return uint32(be16Edge(b, i))<<16 | uint32(be16Edge(b, i+2))
+}
 
 // seconds is t − u in seconds as T2 computes the gap between packets.
 func seconds(t, u packet.Time) float32 { return float32(float64(t-u) / 1e9) }
@@ -1146,22 +1166,16 @@ func ipv4Options(b []byte, off, n int, ipFlags uint16) (opts uint32, cnt uint16,
 // pseudoSum adds the IPv4/IPv6 pseudo header (addresses, protocol, L4
 // length n) to sum.
 func pseudoSum(p *packet.Packet, n uint32, sum uint16) uint16 {
-	acc := uint32(sum)
-	words := 4
+	// the addresses' 16-bit words summed as 32-bit ones: 2^16 ≡ 1 modulo
+	// 0xffff, and the exact sum is 0 only when all words are
+	acc := uint64(sum) + uint64(p.L4Proto) + uint64(n&0xffff)
+	src, dst := &p.SrcIP, &p.DstIP
+	acc += uint64(binary.BigEndian.Uint32(src[0:])) + uint64(binary.BigEndian.Uint32(dst[0:]))
 	if p.IPVer == ipproto.V6 {
-		words = 16
+		acc += uint64(n >> 16)
+		acc += uint64(binary.BigEndian.Uint32(src[4:])) + uint64(binary.BigEndian.Uint32(dst[4:]))
+		acc += uint64(binary.BigEndian.Uint32(src[8:])) + uint64(binary.BigEndian.Uint32(dst[8:]))
+		acc += uint64(binary.BigEndian.Uint32(src[12:])) + uint64(binary.BigEndian.Uint32(dst[12:]))
 	}
-	for i := 0; i < words; i += 2 {
-		acc += uint32(p.SrcIP[i])<<8 | uint32(p.SrcIP[i+1])
-		acc += uint32(p.DstIP[i])<<8 | uint32(p.DstIP[i+1])
-	}
-	acc += uint32(p.L4Proto)
-	if p.IPVer == ipproto.V6 {
-		acc += n >> 16
-	}
-	acc += n & 0xffff
-	for acc > 0xffff {
-		acc = acc&0xffff + acc>>16
-	}
-	return uint16(acc)
+	return fold64(acc)
 }
