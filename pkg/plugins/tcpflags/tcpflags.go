@@ -1054,8 +1054,20 @@ func (t *TCPFlags) pktIP(p *packet.Packet, x *packet.HdrFacts) {
 }
 
 // ipv4Sum is the computed checksum of the IPv4 header of n bytes at
-// b[l3:] (its checksum field left out).
-func ipv4Sum(b []byte, l3, n int) uint16 { return ^checksum(b, l3, n, 5, 0) }
+// b[l3:] (its checksum field left out). A 20-byte header inside b, the
+// usual one, is summed as its 32-bit words, the checksum's half of the
+// third left out: an exact sum, so 0 only when all bytes summed are, as
+// checksum gives it.
+func ipv4Sum(b []byte, l3, n int) uint16 {
+	if n == 20 && l3 >= 0 && l3 <= len(b)-20 {
+		h := b[l3 : l3+20]
+		acc := uint64(binary.BigEndian.Uint32(h)) + uint64(binary.BigEndian.Uint32(h[4:])) +
+			uint64(binary.BigEndian.Uint16(h[8:])) + uint64(binary.BigEndian.Uint32(h[12:])) +
+			uint64(binary.BigEndian.Uint32(h[16:]))
+		return ^fold64(acc)
+	}
+	return ^checksum(b, l3, n, 5, 0)
+}
 
 // l4Sum says how T2 checks the layer-4 checksum of a first fragment or
 // unfragmented packet.
