@@ -111,13 +111,12 @@ type Packet struct {
 // (Reset clears them). A plugin that needs another value adds its own
 // field and flag here.
 type Prepared struct {
-	// tcpFlags' checksum sums: L3Sum is the computed IPv4 header
-	// checksum (inverted one's-complement sum of the header, its checksum
-	// field left out), L4Sum the folded one's-complement sum of a first
-	// fragment's (or unfragmented packet's) layer-4 bytes, checksum field
-	// left out, before the pseudo header is added.
-	L3Sum, L4Sum uint16
-	Flags        uint8 // Prep* bits
+	// tcpFlags' layer-4 checksum sum (Flags&PrepL4Sum): the folded
+	// one's-complement sum of a first fragment's (or unfragmented
+	// packet's) layer-4 bytes, checksum field left out; for an
+	// unfragmented packet whose sum covers the pseudo header, with it.
+	L4Sum uint16
+	Flags uint8 // Prep* bits
 
 	// tcpFlags' header facts (Flags&PrepHdr): what it reads from the IP,
 	// layer-4 and TCP headers, so that the packet goroutine need not.
@@ -128,31 +127,32 @@ type Prepared struct {
 // from the packet's bytes alone; tcpFlags fills and reads them (one
 // function computes them with Prepare or without).
 type HdrFacts struct {
-	Seq, Ack     uint32 // TCP sequence and acknowledgement numbers
-	Opt1, Opt2   uint32 // option type bits: IPv4 or IPv6 hop-by-hop; IPv6 destination
-	TCPOpts      uint32 // TCP option kind bits
-	TSVal, TSEcr uint32 // the TCP timestamp option's values
-	Cnt1, Cnt2   uint16 // option counts, as Opt1, Opt2
-	IPFlags      uint16 // tcpFlags' ipFlags the headers alone raise
-	FragField    uint16 // the fragment field as on the wire (0: none)
-	IPHdrSum     uint16 // IPv4 header checksum field
-	L4HdrSum     uint16 // layer-4 checksum field
-	L4HdrLen     uint16 // layer-4 header length for the checksum
-	Win          uint16 // TCP window field
-	MSS          uint16 // the last TCP MSS option's value
-	CpCl         uint8  // IPv4 option copy/class bits
-	ToS          uint8  // IPv4 ToS, IPv6 traffic class
-	TCPHdr       uint8  // TCP header flags byte
-	L4Pos        uint8  // 16-bit word of the layer-4 checksum field
-	Bits         uint8  // tcpFlags' bits (which values are set)
-	OptCnt       uint8  // TCP options walked
-	MPOff        uint8  // offset of the MPTCP option in the TCP options
-	OptBits      uint8  // tcpFlags' bits (which TCP options were seen)
+	Seq, Ack     uint32   // TCP sequence and acknowledgement numbers
+	Opt1, Opt2   uint32   // option type bits: IPv4 or IPv6 hop-by-hop; IPv6 destination
+	TCPOpts      uint32   // TCP option kind bits
+	TSVal, TSEcr uint32   // the TCP timestamp option's values
+	Cnt1, Cnt2   uint16   // option counts, as Opt1, Opt2
+	IPFlags      uint16   // tcpFlags' ipFlags the headers alone raise
+	FragField    uint16   // the fragment field as on the wire (0: none)
+	L4HdrSum     uint16   // layer-4 checksum field
+	L4HdrLen     uint16   // layer-4 header length for the checksum
+	Win          uint16   // TCP window field
+	MSS          uint16   // the last TCP MSS option's value
+	CpCl         uint8    // IPv4 option copy/class bits
+	ToS          uint8    // IPv4 ToS, IPv6 traffic class
+	TCPHdr       uint8    // TCP header flags byte
+	L4Pos        uint8    // 16-bit word of the layer-4 checksum field
+	Bits         uint8    // tcpFlags' bits (which values are set; the IPv4 header checksum's verdict)
+	OptCnt       uint8    // TCP options walked
+	MPOff        uint8    // offset of the MPTCP option in the TCP options
+	OptBits      uint8    // tcpFlags' bits (which TCP options were seen)
+	WS           uint8    // the last TCP window scale option's shift
+	Kinds        [7]uint8 // the first TCP option kinds walked, in order
 }
 
 // Prepared.Flags bits.
 const (
-	PrepL3Sum uint8 = 1 << iota // Prep.L3Sum is set
+	PrepL3Chk uint8 = 1 << iota // Prep.Hdr.Bits holds the IPv4 header checksum's verdict
 	PrepL4Sum                   // Prep.L4Sum is set
 	PrepHdr                     // Prep.Hdr is set
 )

@@ -55,7 +55,7 @@ func TestPreparedSmallAndReset(t *testing.T) {
 		t.Errorf("Prepared is %d bytes, want at most 64", n)
 	}
 	var p Packet
-	p.Prep.Flags = PrepL3Sum | PrepL4Sum | PrepHdr
+	p.Prep.Flags = PrepL3Chk | PrepL4Sum | PrepHdr
 	p.Prep.Hdr.Seq, p.Prep.L4Sum = 1, 2
 	p.Reset()
 	if p.Prep != (Prepared{}) {

@@ -50,6 +50,9 @@ func FuzzPacket(f *testing.F) {
 	f.Add(bad)
 	ack := frame(f, &layers.IPv4{}, &layers.TCP{SrcPort: 7, DstPort: 8, ACK: true, Options: append(synOpts(2), synOpts(2)[2])}, nil)
 	f.Add(ack) // two timestamp options
+	nop := layers.TCPOption{OptionType: layers.TCPOptionKindNop, OptionLength: 1}
+	f.Add(frame(f, &layers.IPv4{}, &layers.TCP{SrcPort: 9, DstPort: 10, SYN: true, Window: 8, Options: append(synOpts(4), nop, nop, nop, nop)}, nil))        // 9 kinds
+	f.Add(frame(f, &layers.IPv4{}, &layers.TCP{SrcPort: 11, DstPort: 12, SYN: true, ACK: true, Window: 8, Options: append(synOpts(4), synOpts(9)[4])}, nil)) // two window scales
 	f.Fuzz(func(t *testing.T, data []byte) {
 		prepared := run(t, data, true, false)
 		if self := run(t, data, false, false); self != prepared {

@@ -75,6 +75,50 @@ func (t *TCPFlags) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		w.H8(s.tos)
 	}
 	w.H16(s.ipFlags)
+	if cfg.mptcp {
+		t.aggMPTBF |= s.mpTBF
+		t.aggMPF |= s.mpF
+	}
+	c := t.counts(f.Slot)
+	if t.zeroTCP(s, c) {
+		w.AppendBlock(t.blockTCP)
+	} else {
+		t.writeTCP(w, f.Slot, s, c)
+	}
+	if cfg.rtt {
+		var rtt, jit float32
+		if o != nil {
+			if f.IsInverted() {
+				rtt = s.rttAvg + o.rttAvg
+				jit = float32(math.Sqrt(float64(s.rttJit + o.rttJit)))
+			} else {
+				rtt = s.rttTrip + o.rttTrip
+			}
+		}
+		if zeroRTT(s, rtt, jit) {
+			w.AppendBlock(blockRTT)
+		} else {
+			writeRTT(w, s, rtt, jit)
+		}
+	}
+}
+
+// zeroTCP reports whether writeTCP writes for s and c what it writes
+// for a zero state (t.blockTCP): no IP options and nothing TCP, as in
+// every flow of another protocol.
+func (t *TCPFlags) zeroTCP(s *state, c *flagCounts) bool {
+	cfg := &t.cfg
+	return s.flags == 0 && s.anomaly == 0 && zeroIPOpts(s) && zeroTCPOpts(s) &&
+		(!cfg.seqAck || zeroSeqAck(s)) && (!cfg.windowSize || zeroWindow(s)) &&
+		(!cfg.flagCount || *c == flagCounts{}) && (!cfg.ja4t || zeroJA4T(s)) &&
+		(!cfg.mptcp || zeroMPTCP(s)) && (!cfg.natBtEst || zeroNATBt(s))
+}
+
+// writeTCP writes the columns from ipOptCnt to tcpBtm (those the
+// settings enable) of the flow in slot, with state s and flag counts c.
+// A group all zero in most flows with TCP is appended as its block.
+func (t *TCPFlags) writeTCP(w *record.Writer, slot int32, s *state, c *flagCounts) {
+	cfg := &t.cfg
 	if zeroIPOpts(s) {
 		w.AppendBlock(blockIPOpts)
 	} else {
@@ -93,14 +137,14 @@ func (t *TCPFlags) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	w.H16(s.flags)
 	w.H16(s.anomaly)
 	if cfg.flagCount {
-		if c := t.counts(f.Slot); *c == (flagCounts{}) {
+		if *c == (flagCounts{}) {
 			w.AppendBlock(blockFlagCounts)
 		} else {
 			writeFlagCounts(w, c)
 		}
 	}
 	if cfg.ja4t {
-		w.StrClass(t.ja4t(f.Slot, s, s.stat&statWSUsed != 0))
+		w.StrClass(t.ja4t(slot, s, s.stat&statWSUsed != 0))
 	}
 	if zeroTCPOpts(s) {
 		w.AppendBlock(blockTCPOpts)
@@ -108,8 +152,6 @@ func (t *TCPFlags) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		writeTCPOpts(w, s)
 	}
 	if cfg.mptcp {
-		t.aggMPTBF |= s.mpTBF
-		t.aggMPF |= s.mpF
 		if zeroMPTCP(s) {
 			w.AppendBlock(blockMPTCP)
 		} else {
@@ -121,24 +163,34 @@ func (t *TCPFlags) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	} else if cfg.natBtEst {
 		writeNATBt(w, s)
 	}
-	if cfg.rtt {
-		w.F32(s.rttTrip)
-		w.F32(s.rttMin)
-		w.F32(s.rttMax)
-		w.F32(s.rttAvg)
-		w.F32(float32(math.Sqrt(float64(s.rttJit))))
-		var rtt, jit float32
-		if o != nil {
-			if f.IsInverted() {
-				rtt = s.rttAvg + o.rttAvg
-				jit = float32(math.Sqrt(float64(s.rttJit + o.rttJit)))
-			} else {
-				rtt = s.rttTrip + o.rttTrip
-			}
-		}
-		w.F32(rtt)
-		w.F32(jit)
-	}
+}
+
+// newBlockTCP records writeTCP for a zero state.
+func (t *TCPFlags) newBlockTCP() *record.Block {
+	return record.NewBlock(func(w *record.Writer) { t.writeTCP(w, 0, &state{}, &flagCounts{}) })
+}
+
+// zeroJA4T: ja4t writes "0_00_00_00" (the window, the kinds, the MSS
+// and, without the window scale bit, the scale).
+func zeroJA4T(s *state) bool {
+	return s.winInit == 0 && s.ja4Cnt == 0 && s.mss == 0 && s.stat&statWSUsed == 0
+}
+
+// zeroRTT: the trip and round-trip columns of a flow whose peer sent
+// nothing after it (the initial minimum 0xffff, all else +0).
+func zeroRTT(s *state, rtt, jit float32) bool {
+	return math.Float32bits(s.rttTrip)|math.Float32bits(s.rttMax)|math.Float32bits(s.rttAvg)|
+		math.Float32bits(s.rttJit)|math.Float32bits(rtt)|math.Float32bits(jit) == 0 && s.rttMin == 0xffff
+}
+
+func writeRTT(w *record.Writer, s *state, rtt, jit float32) {
+	w.F32(s.rttTrip)
+	w.F32(s.rttMin)
+	w.F32(s.rttMax)
+	w.F32(s.rttAvg)
+	w.F32(float32(math.Sqrt(float64(s.rttJit))))
+	w.F32(rtt)
+	w.F32(jit)
 }
 
 // Column groups that are all zero in most flows (no IP options, no
@@ -156,6 +208,7 @@ var (
 	blockMPTCP      = zeroBlock(writeMPTCP)
 	blockNATBt      = zeroBlock(writeNATBt)
 	blockFlagCounts = record.NewBlock(func(w *record.Writer) { writeFlagCounts(w, &flagCounts{}) })
+	blockRTT        = record.NewBlock(func(w *record.Writer) { writeRTT(w, &state{rttMin: 0xffff}, 0, 0) })
 )
 
 func zeroBlock(write func(*record.Writer, *state)) *record.Block {

@@ -2,6 +2,7 @@ package tcpflags
 
 import (
 	"bytes"
+	"math"
 	"testing"
 	"unsafe"
 
@@ -63,5 +64,71 @@ func TestZeroGroupsExact(t *testing.T) {
 	got.AppendBlock(blockFlagCounts)
 	if !bytes.Equal(got.Bytes(), want.Bytes()) || got.Fields() != 1 {
 		t.Fatalf("flag counts: %q, want %q", got.Bytes(), want.Bytes())
+	}
+}
+
+// TestZeroTCPExact checks t.blockTCP and blockRTT as TestZeroGroupsExact
+// checks the groups, under settings that turn each optional group off
+// and on: for a state (and flag counts) with any one byte set, where
+// zeroTCP (zeroRTT) still holds, writeTCP (writeRTT) writes exactly the
+// block, deferred and as text.
+func TestZeroTCPExact(t *testing.T) {
+	for _, cfg := range []map[string]int64{
+		nil,
+		{"TCPFLGCNT": 1},
+		{"SEQ_ACK_NUM": 0, "WINDOWSIZE": 0, "TCPJA4T": 0, "MPTCP": 0, "NAT_BT_EST": 0},
+		{"SEQ_ACK_NUM": 0, "TCPFLGCNT": 1, "NAT_BT_EST": 0},
+	} {
+		r := newRig(t, cfg)
+		tf := r.tf
+		same := func(what string, k int, v byte, write func(*record.Writer), block *record.Block) {
+			t.Helper()
+			for _, deferred := range []bool{true, false} {
+				var want, got record.Writer
+				want.Deferred, got.Deferred = deferred, deferred
+				want.U64(1) // a field before: the text block's TAB
+				got.U64(1)
+				write(&want)
+				got.AppendBlock(block)
+				if !bytes.Equal(got.Bytes(), want.Bytes()) || got.Fields() != want.Fields() {
+					t.Fatalf("%v %s, byte %d = %#x, deferred %v: block %q (%d fields), writes %q (%d fields)",
+						cfg, what, k, v, deferred, got.Bytes(), got.Fields(), want.Bytes(), want.Fields())
+				}
+			}
+		}
+		if !tf.zeroTCP(&state{}, &flagCounts{}) || !zeroRTT(&state{rttMin: 0xffff}, 0, 0) {
+			t.Fatalf("%v: zero state is not zero", cfg)
+		}
+		hits, rttHits := 0, 0
+		n := int(unsafe.Sizeof(state{}))
+		for k := 0; k < n+int(unsafe.Sizeof(flagCounts{})); k++ {
+			for _, v := range []byte{0x01, 0x80} {
+				s := state{rttMin: 0xffff}
+				var c flagCounts
+				if k < n {
+					(*[unsafe.Sizeof(state{})]byte)(unsafe.Pointer(&s))[k] ^= v
+				} else {
+					(*[unsafe.Sizeof(flagCounts{})]byte)(unsafe.Pointer(&c))[k-n] = v
+				}
+				if tf.zeroTCP(&s, &c) {
+					same("writeTCP", k, v, func(w *record.Writer) { tf.writeTCP(w, 0, &s, &c) }, tf.blockTCP)
+				} else {
+					hits++
+				}
+				if zeroRTT(&s, 0, 0) {
+					same("writeRTT", k, v, func(w *record.Writer) { writeRTT(w, &s, 0, 0) }, blockRTT)
+				} else {
+					rttHits++
+				}
+			}
+		}
+		if hits == 0 || rttHits == 0 {
+			t.Fatalf("%v: no state byte makes the columns non-zero", cfg)
+		}
+		for _, rj := range [][2]float32{{1, 0}, {0, 1}, {float32(math.Copysign(0, -1)), 0}, {0, float32(math.Copysign(0, -1))}} {
+			if zeroRTT(&state{rttMin: 0xffff}, rj[0], rj[1]) {
+				t.Errorf("zeroRTT holds with round trip %v, jitter %v", rj[0], rj[1])
+			}
+		}
 	}
 }

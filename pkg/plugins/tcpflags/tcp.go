@@ -98,8 +98,9 @@ func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, x *packet.Hd
 			stat |= statOptCorrpt
 		} else {
 			s.optPktCnt++
-			if x.Bits&hOpts != 0 && x.OptBits&oMulti == 0 && hdr&fSYN == 0 && !t.walkOpts {
-				stat = t.tcpOptsFrom(p, s, x, b, l4+20, stat)
+			if x.Bits&hOpts != 0 && x.OptBits&oMulti == 0 && !t.walkOpts &&
+				(hdr&fSYN == 0 || !cfg.ja4t || int(x.OptCnt) <= len(x.Kinds)) {
+				stat = t.tcpOptsFrom(p, f.Slot, s, o, x, b, l4+20, stat)
 			} else {
 				stat = t.tcpOptions(p, f.Slot, s, o, b, l4+20, optLen, flags, stat)
 			}
@@ -204,13 +205,35 @@ func tcpOptsSnapped(p *packet.Packet, l3HdrLen int, l4HdrLen, l4Len uint16) bool
 }
 
 // tcpOptsFrom does what tcpOptions does from the options' summary x
-// (tcpOptFacts) for a packet without SYN whose options hold at most one
-// timestamp and one MPTCP option (the MPTCP one it reads at off+x.MPOff).
-func (t *TCPFlags) tcpOptsFrom(p *packet.Packet, s *state, x *packet.HdrFacts, b []byte, off int, stat uint16) uint16 {
+// (tcpOptFacts) for a packet whose options hold at most one timestamp
+// and one MPTCP option (the MPTCP one it reads at off+x.MPOff) and, with
+// SYN and JA4T, all of whose option kinds are in x.Kinds.
+func (t *TCPFlags) tcpOptsFrom(p *packet.Packet, slot int32, s, o *state, x *packet.HdrFacts, b []byte, off int, stat uint16) uint16 {
 	cfg := &t.cfg
 	s.optCnt += uint16(x.OptCnt)
 	s.tcpOpts |= x.TCPOpts
 	ob := x.OptBits
+	if hdr := x.TCPHdr; hdr&fSYN != 0 {
+		if cfg.ja4t {
+			kinds := t.ja4[int(slot)*cfg.ja4tMax : (int(slot)+1)*cfg.ja4tMax]
+			for _, k := range x.Kinds[:min(int(x.OptCnt), len(x.Kinds))] {
+				if int(s.ja4Cnt) >= len(kinds) {
+					break
+				}
+				kinds[s.ja4Cnt] = k
+				s.ja4Cnt++
+			}
+		}
+		if ob&oWS != 0 {
+			s.ws = x.WS
+			if hdr&(fSYN|fACK) == fSYN|fACK {
+				s.stat |= statWSUsed
+				if o != nil {
+					o.stat |= statWSUsed
+				}
+			}
+		}
+	}
 	if ob&oMSS != 0 {
 		s.mss = x.MSS
 	}

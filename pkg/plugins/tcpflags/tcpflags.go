@@ -18,7 +18,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"math/bits"
 	"unsafe"
 
 	"github.com/t2go/t2go/pkg/counters"
@@ -283,7 +282,8 @@ type TCPFlags struct {
 	aggIPFlags, aggStat, aggFlags, aggAnomaly, aggMPTBF uint16
 	aggToS, aggMPF                                      uint8
 
-	ja4buf []byte
+	ja4buf   []byte
+	blockTCP *record.Block // writeTCP for a zero state (with these settings)
 
 	pktMode    bool    // -s: note each packet's values
 	walkOpts   bool    // tests: always walk the TCP options (tcpOptions), not their summary
@@ -312,6 +312,7 @@ func (t *TCPFlags) Init(env *plugin.Env) error {
 		t.flgCnt = make([]flagCounts, n)
 	}
 	t.ja4buf = make([]byte, 0, 16+4*maxJA4TOpts+16)
+	t.blockTCP = t.newBlockTCP()
 	t.pktMode = env.PacketMode
 	t.numPktCols = len(t.PacketColumns())
 	return nil
@@ -520,8 +521,27 @@ func byteAt(b []byte, i int) uint8 {
 	return b[i]
 }
 
-func be16(b []byte, i int) uint16 { return uint16(byteAt(b, i))<<8 | uint16(byteAt(b, i+1)) }
-func be32(b []byte, i int) uint32 { return uint32(be16(b, i))<<16 | uint32(be16(b, i+2)) }
+// be16 and be32 read a big-endian value at b[i:], bytes outside b as 0
+// (byteAt); one bounds test when the value is inside b.
+func be16(b []byte, i int) uint16 {
+	if i >= 0 && i <= len(b)-2 {
+		return binary.BigEndian.Uint16(b[i:])
+	}
+	return be16Edge(b, i)
+}
+
+func be32(b []byte, i int) uint32 {
+	if i >= 0 && i <= len(b)-4 {
+		return binary.BigEndian.Uint32(b[i:])
+	}
+	return be32Edge(b, i)
+}
+
+// be16Edge and be32Edge are be16 and be32 byte by byte.
+func be16Edge(b []byte, i int) uint16 { return uint16(byteAt(b, i))<<8 | uint16(byteAt(b, i+1)) }
+func be32Edge(b []byte, i int) uint32 {
+	return uint32(be16Edge(b, i))<<16 | uint32(be16Edge(b, i+2))
+}
 
 // seconds is t − u in seconds as T2 computes the gap between packets.
 func seconds(t, u packet.Time) float32 { return float32(float64(t-u) / 1e9) }
@@ -654,16 +674,20 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 				s.ipMaxID = uint16(diff)
 			}
 		}
-		v.ipID, v.ipHdrSum = ipID, x.IPHdrSum
+		if t.pktMode {
+			v.ipID, v.ipHdrSum = ipID, be16(b, l3+10)
+		}
 		if int(p.SnapL3Len) < l3HdrLen {
 			ipFlags |= ipSnapHLen | ipL3ChkErr
 		} else if cfg.ipChecksum > 0 {
-			if p.Prep.Flags&packet.PrepL3Sum != 0 {
-				v.ipCalSum = p.Prep.L3Sum
-			} else {
+			if t.pktMode {
 				v.ipCalSum = ipv4Sum(b, l3, l3HdrLen)
 			}
-			if v.ipHdrSum != v.ipCalSum {
+			if p.Prep.Flags&packet.PrepL3Chk != 0 {
+				if x.Bits&hL3Err != 0 {
+					ipFlags |= ipL3ChkErr
+				}
+			} else if be16(b, l3+10) != ipv4Sum(b, l3, l3HdrLen) {
 				ipFlags |= ipL3ChkErr
 			}
 		}
@@ -671,6 +695,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 
 	pseudo := true
 	doL4 := true
+	withPseudo := false // s.l4CalSum has the pseudo header (Prepare added it)
 	if !laterFrag {
 		stat |= statL4ChkOpen
 		if x.Bits&hChecked != 0 {
@@ -683,6 +708,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 			} else if cfg.ipChecksum > 1 {
 				if p.Prep.Flags&packet.PrepL4Sum != 0 {
 					s.l4CalSum = p.Prep.L4Sum
+					withPseudo = pseudo && !more
 				} else {
 					if p.Prep.Flags&packet.PrepHdr != 0 {
 						l4Layout(p, b, l4, l4Len, &lay)
@@ -701,7 +727,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	if doL4 && cfg.ipChecksum > 1 {
 		s.totL4Len += uint32(l4Len)
 		if !more {
-			if pseudo {
+			if pseudo && !withPseudo {
 				n := uint32(l4Len)
 				if laterFrag {
 					n = s.totL4Len
@@ -793,10 +819,10 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 
 // Prepare implements plugin.Preparer: on the reader goroutine it reads
 // the packet's header facts (hdrFacts: fragment field, ToS, IP options,
-// the layer-4 checksum layout, the TCP flags, window, SEQ and ACK) and
-// computes its checksum sums (the IPv4 header's and a first fragment's
-// layer-4 sum without the pseudo header) into p.Prep, which OnLayer4
-// then uses. It reads only p and t.cfg, with the functions OnLayer4 calls
+// the layer-4 checksum layout, the TCP flags, window, SEQ, ACK and
+// options) and checks its checksums (the IPv4 header's verdict; a first
+// fragment's layer-4 sum, with the pseudo header when unfragmented) into
+// p.Prep, which OnLayer4 then uses. It reads only p and t.cfg, with the functions OnLayer4 calls
 // itself when p.Prep is not set (hdrFacts, ipv4Sum, l4Layout, l4Snapped).
 func (t *TCPFlags) Prepare(p *packet.Packet) {
 	if p.L3Off < 0 {
@@ -813,8 +839,10 @@ func (t *TCPFlags) Prepare(p *packet.Packet) {
 	l3 := int(p.L3Off)
 	l3HdrLen := int(p.IPHdrLen)
 	if p.IPVer == ipproto.V4 && int(p.SnapL3Len) >= l3HdrLen {
-		p.Prep.L3Sum = ipv4Sum(b, l3, l3HdrLen)
-		p.Prep.Flags |= packet.PrepL3Sum
+		if be16(b, l3+10) != ipv4Sum(b, l3, l3HdrLen) {
+			x.Bits |= hL3Err
+		}
+		p.Prep.Flags |= packet.PrepL3Chk
 	}
 	if t.cfg.ipChecksum < 2 || x.Bits&(hLater|hChecked) != hChecked {
 		return
@@ -823,7 +851,12 @@ func (t *TCPFlags) Prepare(p *packet.Packet) {
 	l4Len := l3Len - uint16(l3HdrLen)
 	l4 := l3 + l3HdrLen
 	if !l4Snapped(p, l3Len, l4Len) {
-		p.Prep.L4Sum = lay.sum(b, l4)
+		sum := lay.sum(b, l4)
+		if x.Bits&(hMore|hPseudo) == hPseudo {
+			// unfragmented: the pseudo header's length is this packet's
+			sum = pseudoSum(p, uint32(l4Len), sum)
+		}
+		p.Prep.L4Sum = sum
 		p.Prep.Flags |= packet.PrepL4Sum
 	}
 }
@@ -836,6 +869,7 @@ const (
 	hPseudo                    // the layer-4 sum includes the pseudo header
 	hTCP                       // TCPHdr, Win, Seq, Ack set (TCP, not a later fragment)
 	hOpts                      // the TCP options' summary is set (tcpOptFacts)
+	hL3Err                     // the IPv4 header checksum is wrong (Prepare, with packet.PrepL3Chk)
 )
 
 // HdrFacts.OptBits: what tcpOptFacts saw in the TCP options.
@@ -846,6 +880,7 @@ const (
 	oMPTCP                     // an MPTCP option (at MPOff)
 	oCorrupt                   // an option of length 0 ended the walk
 	oMulti                     // more than one timestamp or MPTCP option: walk them (tcpOptions)
+	oWS                        // a window scale option (WS)
 )
 
 // tcpOptFacts summarises the TCP options (n bytes at off) into x, walking
@@ -855,6 +890,9 @@ func tcpOptFacts(b []byte, off, n int, x *packet.HdrFacts) {
 		kind := byteAt(b, off+i)
 		if kind == 0 {
 			break
+		}
+		if int(x.OptCnt) < len(x.Kinds) {
+			x.Kinds[x.OptCnt] = kind
 		}
 		x.OptCnt++
 		x.TCPOpts |= 1 << min(kind, 31)
@@ -867,6 +905,9 @@ func tcpOptFacts(b []byte, off, n int, x *packet.HdrFacts) {
 		case 2:
 			x.MSS = be16(b, off+i+2)
 			x.OptBits |= oMSS
+		case 3:
+			x.WS = byteAt(b, off+i+2)
+			x.OptBits |= oWS
 		case 5:
 			x.OptBits |= oSACK
 		case 8:
@@ -938,7 +979,6 @@ func hdrFacts(p *packet.Packet, x *packet.HdrFacts, lay *l4Sum) {
 			}
 		}
 		x.ToS = byteAt(b, l3+1)
-		x.IPHdrSum = be16(b, l3+10)
 	}
 	if more {
 		x.Bits |= hMore
@@ -1014,8 +1054,20 @@ func (t *TCPFlags) pktIP(p *packet.Packet, x *packet.HdrFacts) {
 }
 
 // ipv4Sum is the computed checksum of the IPv4 header of n bytes at
-// b[l3:] (its checksum field left out).
-func ipv4Sum(b []byte, l3, n int) uint16 { return ^checksum(b, l3, n, 5, 0) }
+// b[l3:] (its checksum field left out). A 20-byte header inside b, the
+// usual one, is summed as its 32-bit words, the checksum's half of the
+// third left out: an exact sum, so 0 only when all bytes summed are, as
+// checksum gives it.
+func ipv4Sum(b []byte, l3, n int) uint16 {
+	if n == 20 && l3 >= 0 && l3 <= len(b)-20 {
+		h := b[l3 : l3+20]
+		acc := uint64(binary.BigEndian.Uint32(h)) + uint64(binary.BigEndian.Uint32(h[4:])) +
+			uint64(binary.BigEndian.Uint16(h[8:])) + uint64(binary.BigEndian.Uint32(h[12:])) +
+			uint64(binary.BigEndian.Uint32(h[16:]))
+		return ^fold64(acc)
+	}
+	return ^checksum(b, l3, n, 5, 0)
+}
 
 // l4Sum says how T2 checks the layer-4 checksum of a first fragment or
 // unfragmented packet.
@@ -1123,90 +1175,19 @@ func ipv4Options(b []byte, off, n int, ipFlags uint16) (opts uint32, cnt uint16,
 	return opts, cnt, cpcl, ipFlags
 }
 
-// checksum is the one's-complement sum (folded, not inverted) of the n
-// bytes at b[off:], the 16-bit word number skip left out (0: none),
-// started from sum. Bytes past b count as 0.
-func checksum(b []byte, off, n, skip int, sum uint16) uint16 {
-	if off < 0 || off > len(b) {
-		n = 0
-	} else if n > len(b)-off {
-		n = len(b) - off
-	}
-	if n <= 0 {
-		return sum
-	}
-	d := b[off : off+n]
-	acc := uint64(sum)
-	if s := 2 * skip; skip > 0 && s < n {
-		acc += wordSum(d[:s])
-		if s+2 < n {
-			acc += wordSum(d[s+2:])
-		}
-	} else {
-		acc += wordSum(d)
-	}
-	return fold(acc)
-}
-
-// wordSum adds the big-endian 16-bit words of d (an odd last byte is the
-// high byte of a word) and returns the sum folded to 16 bits. The
-// one's-complement sum does not depend on the byte order (RFC 1071), so
-// it adds little-endian 64-bit words, which need no byte swap, in one
-// carry chain (2^16 ≡ 1 modulo 0xffff, so their sum folds to the same
-// value), and swaps the bytes of the folded result.
-func wordSum(d []byte) uint64 {
-	var acc, c uint64
-	for len(d) >= 32 {
-		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d), c)
-		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d[8:]), c)
-		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d[16:]), c)
-		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d[24:]), c)
-		d = d[32:]
-	}
-	for len(d) >= 8 {
-		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(d), c)
-		d = d[8:]
-	}
-	// the end-around carry: adding it back cannot carry again
-	acc, c = bits.Add64(acc, 0, c)
-	sum := acc>>32 + acc&0xffffffff + c
-	for len(d) >= 2 {
-		sum += uint64(binary.LittleEndian.Uint16(d))
-		d = d[2:]
-	}
-	if len(d) == 1 {
-		sum += uint64(d[0])
-	}
-	s := fold(sum)
-	return uint64(s<<8 | s>>8)
-}
-
-func fold(acc uint64) uint16 {
-	for acc > 0xffff {
-		acc = acc&0xffff + acc>>16
-	}
-	return uint16(acc)
-}
-
 // pseudoSum adds the IPv4/IPv6 pseudo header (addresses, protocol, L4
 // length n) to sum.
 func pseudoSum(p *packet.Packet, n uint32, sum uint16) uint16 {
-	acc := uint32(sum)
-	words := 4
+	// the addresses' 16-bit words summed as 32-bit ones: 2^16 ≡ 1 modulo
+	// 0xffff, and the exact sum is 0 only when all words are
+	acc := uint64(sum) + uint64(p.L4Proto) + uint64(n&0xffff)
+	src, dst := &p.SrcIP, &p.DstIP
+	acc += uint64(binary.BigEndian.Uint32(src[0:])) + uint64(binary.BigEndian.Uint32(dst[0:]))
 	if p.IPVer == ipproto.V6 {
-		words = 16
+		acc += uint64(n >> 16)
+		acc += uint64(binary.BigEndian.Uint32(src[4:])) + uint64(binary.BigEndian.Uint32(dst[4:]))
+		acc += uint64(binary.BigEndian.Uint32(src[8:])) + uint64(binary.BigEndian.Uint32(dst[8:]))
+		acc += uint64(binary.BigEndian.Uint32(src[12:])) + uint64(binary.BigEndian.Uint32(dst[12:]))
 	}
-	for i := 0; i < words; i += 2 {
-		acc += uint32(p.SrcIP[i])<<8 | uint32(p.SrcIP[i+1])
-		acc += uint32(p.DstIP[i])<<8 | uint32(p.DstIP[i+1])
-	}
-	acc += uint32(p.L4Proto)
-	if p.IPVer == ipproto.V6 {
-		acc += n >> 16
-	}
-	acc += n & 0xffff
-	for acc > 0xffff {
-		acc = acc&0xffff + acc>>16
-	}
-	return uint16(acc)
+	return fold64(acc)
 }

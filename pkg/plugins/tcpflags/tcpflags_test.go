@@ -610,6 +610,28 @@ func checksumCases(t testing.TB) []struct {
 	firstBad, _ := udpFragments(t)
 	firstBad = mangle(firstBad, 14+20+8+3)
 	v6 := append([]byte(nil), ipv6Frame...)
+	// unfragmented IPv6: Prepare adds the pseudo header (128-bit addresses)
+	v6l4 := func(l4 gopacket.SerializableLayer) []byte {
+		ip := &layers.IPv6{Version: 6, HopLimit: 64, SrcIP: net.ParseIP("2001:db8::1"), DstIP: net.ParseIP("2001:db8:ffff::2")}
+		switch l := l4.(type) {
+		case *layers.TCP:
+			ip.NextHeader = layers.IPProtocolTCP
+			l.SetNetworkLayerForChecksum(ip)
+		case *layers.UDP:
+			ip.NextHeader = layers.IPProtocolUDP
+			l.SetNetworkLayerForChecksum(ip)
+		}
+		eth := &layers.Ethernet{SrcMAC: macA, DstMAC: macB, EthernetType: layers.EthernetTypeIPv6}
+		buf := gopacket.NewSerializeBuffer()
+		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, l4, gopacket.Payload("payload, odd")); err != nil {
+			t.Fatal(err)
+		}
+		return append([]byte(nil), buf.Bytes()...)
+	}
+	v6tcp := func() []byte {
+		return v6l4(&layers.TCP{SrcPort: 40000, DstPort: 80, Seq: 7, ACK: true, Window: 100})
+	}
+	v6udp := func() []byte { return v6l4(&layers.UDP{SrcPort: 1000, DstPort: 2000}) }
 	return []struct {
 		name   string
 		frames [][]byte
@@ -628,6 +650,11 @@ func checksumCases(t testing.TB) []struct {
 		{"fragments, first one damaged", [][]byte{firstBad, later}, ipL4ChkErr},
 		{"snapped", [][]byte{tcp()}, ipSnapHLen | ipL4ChkErr}, // captured without its last 4 bytes
 		{"IPv6 first fragment", [][]byte{v6}, 0},
+		{"IPv6 TCP", [][]byte{v6tcp()}, 0},
+		{"IPv6 TCP payload", [][]byte{mangle(v6tcp(), len(v6tcp())-1)}, ipL4ChkErr},
+		{"IPv6 TCP address", [][]byte{mangle(v6tcp(), 14+8+15)}, ipL4ChkErr},
+		{"IPv6 UDP", [][]byte{v6udp()}, 0},
+		{"IPv6 UDP address", [][]byte{mangle(v6udp(), 14+24+3)}, ipL4ChkErr},
 	}
 }
 
@@ -670,7 +697,7 @@ func TestPrepareSameBits(t *testing.T) {
 				want = packet.PrepHdr
 			}
 			if tc.frames[0][12] == 0x08 { // IPv4
-				want |= packet.PrepL3Sum
+				want |= packet.PrepL3Chk
 			}
 			if prepFlags != want {
 				t.Errorf("Prepare set Prep.Flags 0x%x, want 0x%x", prepFlags, want)
@@ -689,7 +716,7 @@ func TestOnLayer4UsesPrepared(t *testing.T) {
 		want   string
 	}{
 		{"as prepared", func(*packet.Packet) {}, "0x0000"},
-		{"L3 sum", func(p *packet.Packet) { p.Prep.L3Sum ^= 1 }, "0x0400"},
+		{"L3 verdict", func(p *packet.Packet) { p.Prep.Hdr.Bits ^= hL3Err }, "0x0400"},
 		{"L4 sum", func(p *packet.Packet) { p.Prep.L4Sum ^= 1 }, "0x0800"},
 		{"header facts", func(p *packet.Packet) { p.Prep.Hdr.IPFlags |= ipOptCorrpt }, "0x0001"},
 	} {
@@ -709,7 +736,7 @@ func TestPrepareSettings(t *testing.T) {
 	for _, c := range []struct {
 		level int64
 		want  uint8
-	}{{0, packet.PrepHdr}, {1, packet.PrepHdr | packet.PrepL3Sum}, {2, packet.PrepHdr | packet.PrepL3Sum | packet.PrepL4Sum}} {
+	}{{0, packet.PrepHdr}, {1, packet.PrepHdr | packet.PrepL3Chk}, {2, packet.PrepHdr | packet.PrepL3Chk | packet.PrepL4Sum}} {
 		r := newRig(t, map[string]int64{"IPCHECKSUM": c.level})
 		r.feed(t, b, 1)
 		if r.p.Prep.Flags != c.want {
