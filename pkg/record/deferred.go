@@ -3,6 +3,7 @@ package record
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 
 	"github.com/t2go/t2go/pkg/packet"
 )
@@ -115,9 +116,27 @@ var opSize = [opLast]int8{
 // a Writer without Deferred would have produced for the same calls.
 func Render(dst, ops []byte) []byte { return render(dst, ops, true) }
 
+// renderRatio bounds the text of deferred ops: an op of k bytes (opcode
+// and operand) gives at most renderRatio*k bytes of text, TAB included,
+// except opF64 and opHex of more than 16 digits, whose text has no such
+// bound (render reserves again after those). The worst ratio is a
+// control byte of a string (\u00XX).
+const renderRatio = 6
+
+// reserve returns b with room for the text of rem more op bytes and the
+// word stores of the put formatters.
+func reserve(b []byte, rem int) []byte {
+	if need := renderRatio*rem + putRoom; cap(b)-len(b) < need {
+		b = slices.Grow(b, need)
+	}
+	return b
+}
+
 // render is Render after first fields (first: none yet, so the first
-// field start adds no TAB).
+// field start adds no TAB). It reserves room for the whole text first, so
+// the put formatters can store whole words.
 func render(dst, ops []byte, first bool) []byte {
+	dst = reserve(dst, len(ops))
 	for i := 0; i < len(ops); {
 		op := ops[i]
 		i++
@@ -180,20 +199,21 @@ func render(dst, ops []byte, first bool) []byte {
 			i += 8
 		case opHex2:
 			c := ops[i]
-			dst = append(dst, '0', 'x', hex2[2*int(c)], hex2[2*int(c)+1])
+			dst = putHex2(dst, c)
 			i++
 		case opHex4:
-			dst = appendHex(dst, uint64(le.Uint16(ops[i:])), 4)
+			dst = putHex4(dst, le.Uint16(ops[i:]))
 			i += 2
 		case opHex8:
-			dst = appendHex(dst, uint64(le.Uint32(ops[i:])), 8)
+			dst = putHex8(dst, le.Uint32(ops[i:]))
 			i += 4
 		case opHex16:
-			dst = appendHex(dst, le.Uint64(ops[i:]), 16)
+			dst = putHex16(dst, le.Uint64(ops[i:]))
 			i += 8
 		case opHex:
 			dst = appendHex(dst, le.Uint64(ops[i+1:]), int(ops[i]))
 			i += 9
+			dst = reserve(dst, len(ops)-i) // the digits have no bound
 		case opF32:
 			dst = AppendG7(dst, math.Float32frombits(le.Uint32(ops[i:])))
 			i += 4
@@ -202,14 +222,15 @@ func render(dst, ops []byte, first bool) []byte {
 		case opF64:
 			dst = appendF64(dst, math.Float64frombits(le.Uint64(ops[i:])))
 			i += 8
+			dst = reserve(dst, len(ops)-i) // %f has no bound
 		case opTime:
-			dst = appendTime(dst, packet.Time(le.Uint64(ops[i:])))
+			dst = putTime(dst, packet.Time(le.Uint64(ops[i:])))
 			i += 8
 		case opMAC:
-			dst = AppendMAC(dst, [6]byte(ops[i:i+6]))
+			dst = putMAC(dst, (*[6]byte)(ops[i:i+6]))
 			i += 6
 		case opIP4:
-			dst = appendIPv4(dst, ops[i], ops[i+1], ops[i+2], ops[i+3])
+			dst = putIPv4(dst, (*[4]byte)(ops[i:i+4]))
 			i += 4
 		case opIP6:
 			dst = appendIPv6(dst, (*[16]byte)(ops[i:i+16]))

@@ -317,3 +317,140 @@ var plain = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// The put formatters append to b like the append formatters, but the
+// caller guarantees room: cap(b)-len(b) >= putRoom (they store whole
+// words, so bytes past the text may change, and they do not grow b).
+// render reserves that room once per record (reserve).
+const putRoom = 32
+
+// dig2w[v] is the two decimal digits of v < 100 as a little-endian word
+// (tens first); 128 entries, so an index masked with 127 needs no
+// bounds check.
+var dig2w = func() (t [128]uint16) {
+	for v := 0; v < 100; v++ {
+		t[v] = uint16(digits2[2*v]) | uint16(digits2[2*v+1])<<8
+	}
+	return t
+}()
+
+// hex2w[c] is the two hex digits of c as a little-endian word.
+var hex2w = func() (t [256]uint16) {
+	for c := 0; c < 256; c++ {
+		t[c] = uint16(hex2[2*c]) | uint16(hex2[2*c+1])<<8
+	}
+	return t
+}()
+
+// digits8 returns the 8 decimal digits of v < 1e8 (leading zeros
+// included) as a little-endian word: the most significant digit in the
+// lowest byte.
+func digits8(v uint32) uint64 {
+	hi, lo := v/10000, v%10000
+	return uint64(dig2w[(hi/100)&127]) | uint64(dig2w[(hi%100)&127])<<16 |
+		uint64(dig2w[(lo/100)&127])<<32 | uint64(dig2w[(lo%100)&127])<<48
+}
+
+// putHex2 appends 0x and the 2 hex digits of c.
+func putHex2(b []byte, c byte) []byte {
+	n := len(b)
+	b = b[:n+4]
+	le.PutUint32(b[n:], '0'|'x'<<8|uint32(hex2w[c])<<16)
+	return b
+}
+
+// putHex4 appends 0x and the 4 hex digits of v.
+func putHex4(b []byte, v uint16) []byte {
+	n := len(b)
+	b = b[:n+8]
+	le.PutUint64(b[n:], '0'|'x'<<8|uint64(hex2w[v>>8])<<16|uint64(hex2w[v&0xff])<<32)
+	return b[:n+6]
+}
+
+// hex4w returns the 4 hex digits of v as a little-endian word (most
+// significant first).
+func hex4w(v uint16) uint64 {
+	return uint64(hex2w[v>>8]) | uint64(hex2w[v&0xff])<<16
+}
+
+// putHex8 appends 0x and the 8 hex digits of v.
+func putHex8(b []byte, v uint32) []byte {
+	n := len(b)
+	b = b[:n+10]
+	le.PutUint16(b[n:], '0'|'x'<<8)
+	le.PutUint64(b[n+2:], hex4w(uint16(v>>16))|hex4w(uint16(v))<<32)
+	return b
+}
+
+// putHex16 appends 0x and the 16 hex digits of v.
+func putHex16(b []byte, v uint64) []byte {
+	n := len(b)
+	b = b[:n+18]
+	le.PutUint16(b[n:], '0'|'x'<<8)
+	le.PutUint64(b[n+2:], hex4w(uint16(v>>48))|hex4w(uint16(v>>32))<<32)
+	le.PutUint64(b[n+10:], hex4w(uint16(v>>16))|hex4w(uint16(v))<<32)
+	return b
+}
+
+// putTime appends t as packet.Time.AppendTo does: SEC.NNNNNNNNN.
+func putTime(b []byte, t packet.Time) []byte {
+	if t < 0 {
+		return t.AppendTo(b)
+	}
+	sec := uint64(t) / 1e9
+	ns := uint32(uint64(t) - sec*1e9)
+	n := len(b)
+	if sec-1e9 < 9e9 { // 10 digits (2001-2286)
+		hi, lo := uint32(sec/1e8), uint32(sec%1e8)
+		b = b[:n+20]
+		le.PutUint16(b[n:], dig2w[hi&127])
+		le.PutUint64(b[n+2:], digits8(lo))
+	} else {
+		b = appendUint(b, sec)
+		n = len(b) - 10
+		b = b[:len(b)+10]
+	}
+	le.PutUint16(b[n+10:], '.'|uint16('0'+ns/1e8)<<8)
+	le.PutUint64(b[n+12:], digits8(ns%1e8))
+	return b
+}
+
+// putMAC appends m as aa:bb:cc:dd:ee:ff.
+func putMAC(b []byte, m *[6]byte) []byte {
+	n := len(b)
+	b = b[:n+20]
+	le.PutUint32(b[n:], uint32(hex2w[m[0]])|':'<<16)
+	le.PutUint32(b[n+3:], uint32(hex2w[m[1]])|':'<<16)
+	le.PutUint32(b[n+6:], uint32(hex2w[m[2]])|':'<<16)
+	le.PutUint32(b[n+9:], uint32(hex2w[m[3]])|':'<<16)
+	le.PutUint32(b[n+12:], uint32(hex2w[m[4]])|':'<<16)
+	le.PutUint16(b[n+15:], hex2w[m[5]])
+	return b[:n+17]
+}
+
+// oct4[c] is c in decimal and a '.' as a little-endian word (at most 4
+// bytes), octLen[c] their length.
+var oct4, octLen = func() (t [256]uint32, l [256]uint8) {
+	for c := 0; c < 256; c++ {
+		s := strconv.Itoa(c) + "."
+		for i := len(s) - 1; i >= 0; i-- {
+			t[c] = t[c]<<8 | uint32(s[i])
+		}
+		l[c] = uint8(len(s))
+	}
+	return t, l
+}()
+
+// putIPv4 appends the dotted quad of a.
+func putIPv4(b []byte, a *[4]byte) []byte {
+	n := len(b)
+	b = b[:n+16]
+	le.PutUint32(b[n:], oct4[a[0]])
+	n += int(octLen[a[0]])
+	le.PutUint32(b[n:], oct4[a[1]])
+	n += int(octLen[a[1]])
+	le.PutUint32(b[n:], oct4[a[2]])
+	n += int(octLen[a[2]])
+	le.PutUint32(b[n:], oct4[a[3]])
+	return b[:n+int(octLen[a[3]])-1] // without the last '.'
+}

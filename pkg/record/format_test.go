@@ -39,12 +39,42 @@ func checkHex(t *testing.T, v uint64, digits int) {
 	if got := string(appendHex([]byte("x"), v, digits)); got != want {
 		t.Fatalf("appendHex(%#x, %d) = %q, want %q", v, digits, got, want)
 	}
+	var got []byte
+	switch digits {
+	case 2:
+		got = putHex2(room("x"), byte(v))
+	case 4:
+		got = putHex4(room("x"), uint16(v))
+	case 8:
+		got = putHex8(room("x"), uint32(v))
+	case 16:
+		got = putHex16(room("x"), v)
+	default:
+		return
+	}
+	if string(got) != want {
+		t.Fatalf("putHex(%#x, %d) = %q, want %q", v, digits, got, want)
+	}
+}
+
+// room returns prefix in a slice with exactly putRoom bytes of spare
+// capacity, filled with junk: a put formatter that needs more panics,
+// one that relies on zeroed room fails.
+func room(prefix string) []byte {
+	b := make([]byte, len(prefix)+putRoom)
+	for i := range b {
+		b[i] = '#'
+	}
+	return append(b[:0], prefix...)
 }
 
 func checkTime(t *testing.T, v packet.Time) {
 	t.Helper()
 	if got, want := string(appendTime([]byte("x"), v)), "x"+v.String(); got != want {
 		t.Fatalf("appendTime(%d) = %q, want %q", int64(v), got, want)
+	}
+	if got, want := string(putTime(room("x"), v)), "x"+v.String(); got != want {
+		t.Fatalf("putTime(%d) = %q, want %q", int64(v), got, want)
 	}
 }
 
@@ -123,7 +153,7 @@ func TestFormattersMatchReference(t *testing.T) {
 		checkHex(t, 0, d)
 		checkHex(t, math.MaxUint64, d)
 	}
-	for _, v := range []packet.Time{0, 1, 999999999, 1e9, 1e9 + 1, -1, -1e9, -1e9 - 1, math.MaxInt64, math.MinInt64 + 1, 1704067200631611000} {
+	for _, v := range []packet.Time{0, 1, 999999999, 1e9, 1e9 + 1, -1, -1e9, -1e9 - 1, math.MaxInt64, math.MinInt64 + 1, 1704067200631611000, 1e18 - 1, 1e18, 1e18 + 999999999, 999999999e9 + 999999999} {
 		checkTime(t, v)
 	}
 	for i := 0; i < 100000; i++ {
@@ -162,11 +192,44 @@ func TestFormattersMatchReference(t *testing.T) {
 		if got, want := string(appendOctet(nil, byte(c))), strconv.Itoa(c); got != want {
 			t.Fatalf("appendOctet(%d) = %q", c, got)
 		}
+		// Every octet in every position of an address.
+		for p := 0; p < 4; p++ {
+			var a [4]byte
+			rng.Read(a[:])
+			a[p] = byte(c)
+			checkIPv4MAC(t, a, [6]byte{a[0], a[1], a[2], a[3], byte(c), byte(p)})
+		}
 	}
 	m := [6]byte{0, 0x0f, 0x10, 0xab, 0xfe, 0xff}
 	if got, want := string(AppendMAC(nil, m)), "00:0f:10:ab:fe:ff"; got != want {
 		t.Fatalf("AppendMAC = %q, want %q", got, want)
 	}
+}
+
+func checkIPv4MAC(t *testing.T, a [4]byte, m [6]byte) {
+	t.Helper()
+	want := fmt.Sprintf("x%d.%d.%d.%d", a[0], a[1], a[2], a[3])
+	if got := string(putIPv4(room("x"), &a)); got != want {
+		t.Fatalf("putIPv4(%v) = %q, want %q", a, got, want)
+	}
+	want = fmt.Sprintf("x%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
+	if got := string(putMAC(room("x"), &m)); got != want {
+		t.Fatalf("putMAC(%v) = %q, want %q", m, got, want)
+	}
+	if got := string(AppendMAC([]byte("x"), m)); got != want {
+		t.Fatalf("AppendMAC(%v) = %q, want %q", m, got, want)
+	}
+}
+
+func FuzzAppendIPv4MAC(f *testing.F) {
+	f.Add([]byte{192, 168, 1, 104, 0xff, 0x0a})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var a [4]byte
+		var m [6]byte
+		copy(a[:], b)
+		copy(m[:], b)
+		checkIPv4MAC(t, a, m)
+	})
 }
 
 func FuzzAppendUint(f *testing.F) {
