@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/t2go/t2go/pkg/packet"
 )
@@ -132,6 +133,34 @@ func reserve(b []byte, rem int) []byte {
 	return b
 }
 
+// lit[op] is the text of an op without operand (op with or without
+// fieldBit; with it, a TAB first): up to 3 bytes in the low bytes of the
+// word, their count in bits 24-26, bit 31 set; 0 for the other ops.
+var lit = func() (t [256]uint32) {
+	set := func(op byte, text string) {
+		e := uint32(1<<31 | len(text)<<24)
+		for i := 0; i < len(text); i++ {
+			e |= uint32(text[i]) << (8 * i)
+		}
+		t[op] = e
+	}
+	for _, f := range []string{"", "\t"} {
+		op := byte(0)
+		if f != "" {
+			op = fieldBit
+		}
+		for v := byte(0); v < opSmall; v++ {
+			set(op|v, f+strconv.Itoa(int(v)))
+		}
+		set(op|opNop, f)
+		set(op|opSemi, f+";")
+		set(op|opUnder, f+"_")
+		set(op|opF32Zero, f+"0")
+		set(op|opNoIP, f+"-")
+	}
+	return t
+}()
+
 // render is Render after first fields (first: none yet, so the first
 // field start adds no TAB). It reserves room for the whole text first, so
 // the put formatters can store whole words.
@@ -140,20 +169,20 @@ func render(dst, ops []byte, first bool) []byte {
 	for i := 0; i < len(ops); {
 		op := ops[i]
 		i++
-		if op&fieldBit != 0 {
-			if !first {
-				dst = append(dst, '\t')
-			}
+		if first && op&fieldBit != 0 {
 			first = false
-			op &= opMask
+			op &= opMask // no TAB before the first field
 		}
-		if op < opSmall {
-			if op < 10 {
-				dst = append(dst, '0'+op)
-			} else {
-				dst = append(dst, digits2[2*op], digits2[2*op+1])
-			}
+		if e := lit[op]; e != 0 {
+			// An op without operand, its TAB included: one word store.
+			n := len(dst)
+			le.PutUint32(dst[n:n+4:n+4], e)
+			dst = dst[:n+int(e>>24&7)]
 			continue
+		}
+		if op&fieldBit != 0 {
+			dst = append(dst, '\t')
+			op &= opMask
 		}
 		switch op {
 		case opNop:
@@ -183,19 +212,19 @@ func render(dst, ops []byte, first bool) []byte {
 			s, i = opBytes(ops, i)
 			dst = AppendContent(dst, s)
 		case opU8:
-			dst = appendUint(dst, uint64(ops[i]))
+			dst = putUint(dst, uint64(ops[i]))
 			i++
 		case opU16:
-			dst = appendUint(dst, uint64(le.Uint16(ops[i:])))
+			dst = putUint(dst, uint64(le.Uint16(ops[i:])))
 			i += 2
 		case opU32:
-			dst = appendUint(dst, uint64(le.Uint32(ops[i:])))
+			dst = putUint(dst, uint64(le.Uint32(ops[i:])))
 			i += 4
 		case opU64:
-			dst = appendUint(dst, le.Uint64(ops[i:]))
+			dst = putUint(dst, le.Uint64(ops[i:]))
 			i += 8
 		case opI64:
-			dst = appendInt(dst, int64(le.Uint64(ops[i:])))
+			dst = putInt(dst, int64(le.Uint64(ops[i:])))
 			i += 8
 		case opHex2:
 			c := ops[i]

@@ -120,6 +120,15 @@ func TestDeferredRendersSameText(t *testing.T) {
 		if ops.Fields() != text.Fields() {
 			t.Fatalf("seed %d: fields %d, want %d", seed, ops.Fields(), text.Fields())
 		}
+		// After earlier lines, in a buffer with any spare capacity (render
+		// reserves its room itself and must not touch the lines before).
+		prefix := make([]byte, int(seed%97), int(seed%97)+int(seed%13))
+		for i := range prefix {
+			prefix[i] = 'p'
+		}
+		if got, want := string(Render(prefix, ops.Bytes())), string(prefix)+string(text.Bytes()); got != want {
+			t.Fatalf("seed %d after %d bytes:\n got %q\nwant %q", seed, len(prefix), got, want)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package record
 import (
 	"math"
 	"math/bits"
+	"slices"
 	"strconv"
 
 	"github.com/t2go/t2go/pkg/packet"
@@ -209,12 +210,12 @@ var pow10u = [...]uint64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e
 // printf does. ok is false when v is outside that range (the caller uses
 // strconv then).
 func appendG7Fixed(b []byte, v float32) ([]byte, bool) {
-	bits := math.Float32bits(v)
-	exp := int(bits>>23) & 0xff
+	fb := math.Float32bits(v)
+	exp := int(fb>>23) & 0xff
 	if exp == 0 || exp == 0xff {
 		return b, false // zero, subnormal, inf, nan
 	}
-	m := uint64(bits&0x7fffff | 1<<23)
+	m := uint64(fb&0x7fffff | 1<<23)
 	s := 150 - exp // v = m / 2^s
 	if s <= 0 || s >= 60 {
 		return b, false // |v| >= 2^23 (integral or large) or tiny
@@ -256,34 +257,36 @@ func appendG7Fixed(b []byte, v float32) ([]byte, bool) {
 	if x < -4 || x >= 7 {
 		return b, false
 	}
-	if bits>>31 != 0 {
-		b = append(b, '-')
+	n := len(b)
+	if cap(b)-n < putRoom {
+		b = slices.Grow(b, putRoom)
 	}
-	// The 7 digits, two at a time.
-	var d [7]byte
-	u := uint32(t)
-	for i := 7; i >= 3; i -= 2 {
-		q := u / 100
-		r := u - q*100
-		d[i-2], d[i-1] = digits2[2*r], digits2[2*r+1]
-		u = q
-	}
-	d[0] = byte('0' + u)
-	// %g drops trailing zeros of the fraction (and the point with them).
-	n := 7
-	for n > x+1 && n > 1 && d[n-1] == '0' {
-		n--
-	}
+	b = b[:n+putRoom]
+	b[n] = '-'
+	n += int(fb >> 31)
+	// The 7 digits as a word (the most significant digit in the lowest
+	// byte, the 8th byte 0); %g drops the trailing zeros of the fraction
+	// (and the point with them): nd is the digits up to the last
+	// non-zero one.
+	w := digits8(uint32(t)) >> 8
+	nd := (64 - bits.LeadingZeros64(w-0x0030303030303030) + 7) >> 3
 	if x >= 0 {
-		b = append(b, d[:x+1]...)
-		if n > x+1 {
-			b = append(b, '.')
-			b = append(b, d[x+1:n]...)
+		ni := x + 1 // integer digits
+		if nd <= ni {
+			le.PutUint64(b[n:], w)
+			return b[:n+ni], true
 		}
-		return b, true
+		// The point after the integer digits (8 bytes at most: the
+		// fraction has digits, so x < 6).
+		sh := uint(8 * ni)
+		le.PutUint64(b[n:], w&(1<<sh-1)|'.'<<sh|(w>>sh)<<(sh+8))
+		return b[:n+nd+1], true
 	}
-	b = append(b, "0.000"[:1-x]...) // "0." and -x-1 zeros (x >= -4)
-	return append(b, d[:n]...), true
+	// "0." and -x-1 zeros (x >= -4), then the digits.
+	le.PutUint64(b[n:], '0'|'.'<<8|'0'<<16|'0'<<24|'0'<<32)
+	n += 1 - x
+	le.PutUint64(b[n:], w)
+	return b[:n+nd], true
 }
 
 // octets[c] is c in decimal: its length, then up to 3 digits.
@@ -453,4 +456,43 @@ func putIPv4(b []byte, a *[4]byte) []byte {
 	n += int(octLen[a[2]])
 	le.PutUint32(b[n:], oct4[a[3]])
 	return b[:n+int(octLen[a[3]])-1] // without the last '.'
+}
+
+// putUint appends v in decimal (strconv.FormatUint(v, 10)).
+func putUint(b []byte, v uint64) []byte {
+	n := len(b)
+	switch {
+	case v < 10:
+		b = b[:n+1]
+		b[n] = byte('0' + v)
+		return b
+	case v < 100:
+		b = b[:n+2]
+		le.PutUint16(b[n:], dig2w[v&127])
+		return b
+	case v < 10000:
+		q := uint32(v) / 100
+		w := uint32(dig2w[q&127]) | uint32(dig2w[(uint32(v)-q*100)&127])<<16
+		b = b[:n+4]
+		if q < 10 {
+			le.PutUint32(b[n:], w>>8)
+			return b[:n+3]
+		}
+		le.PutUint32(b[n:], w)
+		return b
+	case v < 1e8:
+		l := decLen(v)
+		b = b[:n+8]
+		le.PutUint64(b[n:], digits8(uint32(v))>>(8*(8-l)&63))
+		return b[:n+l]
+	}
+	return appendUintLong(b, v)
+}
+
+// putInt appends v in decimal (strconv.FormatInt(v, 10)).
+func putInt(b []byte, v int64) []byte {
+	if v >= 0 {
+		return putUint(b, uint64(v))
+	}
+	return putUint(append(b, '-'), -uint64(v))
 }

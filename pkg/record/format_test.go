@@ -24,6 +24,12 @@ func checkUint(t *testing.T, v uint64) {
 	if got, want := string(appendInt([]byte("x"), i)), "x"+strconv.FormatInt(i, 10); got != want {
 		t.Fatalf("appendInt(%d) = %q, want %q", i, got, want)
 	}
+	if got, want := string(putUint(room("x"), v)), "x"+strconv.FormatUint(v, 10); got != want {
+		t.Fatalf("putUint(%d) = %q, want %q", v, got, want)
+	}
+	if got, want := string(putInt(room("x"), i)), "x"+strconv.FormatInt(i, 10); got != want {
+		t.Fatalf("putInt(%d) = %q, want %q", i, got, want)
+	}
 }
 
 func checkHex(t *testing.T, v uint64, digits int) {
