@@ -201,12 +201,12 @@ func render(dst, ops []byte, first bool) []byte {
 			var s []byte
 			s, i = opBytes(ops, i)
 			dst = append(dst, '"')
-			dst = AppendSanitized(dst, s)
+			dst = putSanitized(dst, s)
 			dst = append(dst, '"')
 		case opStrClass:
 			var s []byte
 			s, i = opBytes(ops, i)
-			dst = AppendSanitized(dst, s)
+			dst = putSanitized(dst, s)
 		case opContent:
 			var s []byte
 			s, i = opBytes(ops, i)

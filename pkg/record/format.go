@@ -496,3 +496,36 @@ func putInt(b []byte, v int64) []byte {
 	}
 	return putUint(append(b, '-'), -uint64(v))
 }
+
+// plain8 reports whether the 8 bytes of w are all bytes AppendSanitized
+// copies as they are (0x20-0x7e but '"' and '\\').
+func plain8(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(x uint64) uint64 { return (x - ones) & ^x & highs }
+	bad := w&highs | (w-0x20*ones)&^w&highs | hasZero(w^0x7f*ones) | hasZero(w^'"'*ones) | hasZero(w^'\\'*ones)
+	return bad == 0
+}
+
+// putSanitized is AppendSanitized with a fast path for a string of at
+// least 8 plain bytes when b has room for it: copied a word at a time,
+// the last word overlapping the one before.
+func putSanitized(b []byte, s []byte) []byte {
+	n, l := len(b), len(s)
+	if l < 8 || cap(b)-n < l {
+		return AppendSanitized(b, s)
+	}
+	last := le.Uint64(s[l-8:])
+	if !plain8(last) {
+		return AppendSanitized(b, s)
+	}
+	d := b[n : n+l]
+	for i := 0; i < l-8; i += 8 {
+		w := le.Uint64(s[i:])
+		if !plain8(w) {
+			return AppendSanitized(b[:n+i], s[i:])
+		}
+		le.PutUint64(d[i:], w)
+	}
+	le.PutUint64(d[l-8:], last)
+	return b[:n+l]
+}

@@ -130,6 +130,25 @@ func sanitizedRef(s []byte) string {
 	return string(b)
 }
 
+func checkSanitized(t *testing.T, s []byte) {
+	t.Helper()
+	want := sanitizedRef(s)
+	if got := string(AppendSanitized(nil, s)); got != want {
+		t.Fatalf("AppendSanitized(%q) = %q, want %q", s, got, want)
+	}
+	// putSanitized with no room, exactly the room of its fast path, and
+	// more; the room is junk.
+	for _, extra := range []int{0, len(s), len(s) + 7} {
+		b := make([]byte, 1+extra)
+		for i := range b {
+			b[i] = '#'
+		}
+		if got := string(putSanitized(append(b[:0], 'x'), s)); got != "x"+want {
+			t.Fatalf("putSanitized(%q) with room %d = %q, want %q", s, extra, got, "x"+want)
+		}
+	}
+}
+
 func TestFormattersMatchReference(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	// Integers: every power of 10 and 2 and their neighbours, then random
@@ -182,6 +201,20 @@ func TestFormattersMatchReference(t *testing.T) {
 		checkG7(t, math.Float32frombits(rng.Uint32()))
 		checkG7(t, float32(rng.NormFloat64()*math.Pow(10, float64(rng.Intn(14)-6))))
 	}
+	for _, s := range []string{"", "eth:ipv4:tcp", "eth:ipv4:udp:dns", "01234567", "0123456\"", "\"1234567", "0123456789abcdef\x7f",
+		"0123456789abcdef\x1f", "0123456789abcdef\x80", "0123456789abcdef\\", "~ ~ ~ ~ ~ ~ ~ ~ ~", "\xc3\xa9tait un caf\xc3\xa9"} {
+		checkSanitized(t, []byte(s))
+	}
+	for i := 0; i < 100000; i++ { // mostly plain, one odd byte at most
+		s := make([]byte, rng.Intn(40))
+		for j := range s {
+			s[j] = byte(' ' + rng.Intn(95))
+		}
+		if len(s) > 0 && rng.Intn(2) == 0 {
+			s[rng.Intn(len(s))] = byte(rng.Intn(256))
+		}
+		checkSanitized(t, s)
+	}
 	for i := 0; i < 100000; i++ {
 		s := make([]byte, rng.Intn(40))
 		for j := range s {
@@ -190,9 +223,7 @@ func TestFormattersMatchReference(t *testing.T) {
 				s[j] = byte(' ' + rng.Intn(95))
 			}
 		}
-		if got, want := string(AppendSanitized(nil, s)), sanitizedRef(s); got != want {
-			t.Fatalf("AppendSanitized(%q) = %q, want %q", s, got, want)
-		}
+		checkSanitized(t, s)
 	}
 	for c := 0; c < 256; c++ {
 		if got, want := string(appendOctet(nil, byte(c))), strconv.Itoa(c); got != want {
@@ -264,9 +295,5 @@ func FuzzAppendFloats(f *testing.F) {
 
 func FuzzAppendSanitized(f *testing.F) {
 	f.Add([]byte("GET / HTTP/1.1\r\n\x00\xc3\xa9\""))
-	f.Fuzz(func(t *testing.T, s []byte) {
-		if got, want := string(AppendSanitized(nil, s)), sanitizedRef(s); got != want {
-			t.Fatalf("AppendSanitized(%q) = %q, want %q", s, got, want)
-		}
-	})
+	f.Fuzz(func(t *testing.T, s []byte) { checkSanitized(t, s) })
 }
