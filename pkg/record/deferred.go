@@ -51,6 +51,7 @@ const (
 	opIP4                           // 4 bytes
 	opIP6                           // 16 bytes
 	opNoIP                          // "-" (an address of no IP version)
+	opBlock                         // a Block's ops (never with fieldBit): its id, 4 bytes
 	opLast                          // first unused op
 )
 
@@ -111,6 +112,7 @@ var opSize = [opLast]int8{
 	opByte: 1, opU8: 1, opU16: 2, opU32: 4, opU64: 8, opI64: 8,
 	opHex2: 1, opHex4: 2, opHex8: 4, opHex16: 8, opHex: 9,
 	opF32: 4, opF64: 8, opTime: 8, opMAC: 6, opIP4: 4, opIP6: 16,
+	opBlock: 4,
 }
 
 // Render appends the text of the deferred record ops to dst: exactly what
@@ -266,6 +268,17 @@ func render(dst, ops []byte, first bool) []byte {
 			i += 16
 		case opNoIP:
 			dst = append(dst, '-')
+		case opBlock:
+			// The block's text, rendered once (its TABs included).
+			b := blockByID(le.Uint32(ops[i:]))
+			i += 4
+			if first && b.fields > 0 {
+				dst = append(dst, b.first...)
+				first = false
+			} else {
+				dst = append(dst, b.text...)
+			}
+			dst = reserve(dst, len(ops)-i) // the text has no bound
 		default:
 			panic("record: bad deferred record")
 		}
