@@ -290,20 +290,7 @@ func (w *Writer) tab() {
 	}
 }
 
-// U64's first case is the most common value of a flow record: a small
-// deferred value, one op byte, which it writes without a call or a
-// stack frame; u64 does the others.
 func (w *Writer) U64(v uint64) {
-	if n := len(w.buf); v < opSmall && w.Deferred && !w.Disabled && n < cap(w.buf) {
-		w.buf = w.buf[:n+1] // only the length is stored
-		w.buf[n] = fieldBit | byte(v)
-		w.fields++
-		return
-	}
-	w.u64(v)
-}
-
-func (w *Writer) u64(v uint64) {
 	if w.Disabled {
 		return
 	}
