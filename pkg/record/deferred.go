@@ -164,17 +164,51 @@ var lit = func() (t [256]uint32) {
 }()
 
 // render is Render after first fields (first: none yet, so the first
-// field start adds no TAB). It reserves room for the whole text first, so
-// the put formatters can store whole words.
+// field start adds no TAB).
 func render(dst, ops []byte, first bool) []byte {
+	if !first {
+		return renderTabs(dst, ops)
+	}
+	// Find the first field start: a field op, or a block with fields.
+	// What comes before it starts no field, so it is the same text with
+	// or without first.
+	j := 0
+	for j < len(ops) {
+		op := ops[j]
+		if op&fieldBit != 0 || op == opBlock && blockByID(le.Uint32(ops[j+1:])).fields > 0 {
+			break
+		}
+		j = skipOperand(ops, j+1, op&opMask)
+	}
+	if j > 0 {
+		dst = renderTabs(dst, ops[:j])
+	}
+	switch l := len(dst); {
+	case j == len(ops):
+	case ops[j] == opBlock:
+		dst = append(dst, blockByID(le.Uint32(ops[j+1:])).first...)
+		dst = renderTabs(dst, ops[j+5:])
+	case l > 0:
+		// Render from one byte earlier: the first field's TAB lands on
+		// dst[l-1], which is put back.
+		c := dst[l-1]
+		dst = renderTabs(dst[:l-1], ops[j:])
+		dst[l-1] = c
+	default:
+		dst = renderTabs(dst, ops[j:])
+		dst = dst[:copy(dst, dst[1:])] // without the TAB
+	}
+	return dst
+}
+
+// renderTabs appends the text of ops after a field (every field start
+// has its TAB). It reserves room for the whole text first, so the put
+// formatters can store whole words.
+func renderTabs(dst, ops []byte) []byte {
 	dst = reserve(dst, len(ops))
 	for i := 0; i < len(ops); {
 		op := ops[i]
 		i++
-		if first && op&fieldBit != 0 {
-			first = false
-			op &= opMask // no TAB before the first field
-		}
 		if e := lit[op]; e != 0 {
 			// An op without operand, its TAB included: one word store.
 			n := len(dst)
@@ -270,14 +304,8 @@ func render(dst, ops []byte, first bool) []byte {
 			dst = append(dst, '-')
 		case opBlock:
 			// The block's text, rendered once (its TABs included).
-			b := blockByID(le.Uint32(ops[i:]))
+			dst = append(dst, blockByID(le.Uint32(ops[i:])).text...)
 			i += 4
-			if first && b.fields > 0 {
-				dst = append(dst, b.first...)
-				first = false
-			} else {
-				dst = append(dst, b.text...)
-			}
 			dst = reserve(dst, len(ops)-i) // the text has no bound
 		default:
 			panic("record: bad deferred record")
