@@ -501,9 +501,11 @@ func putInt(b []byte, v int64) []byte {
 // copies as they are (0x20-0x7e but '"' and '\\').
 func plain8(w uint64) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	hasZero := func(x uint64) uint64 { return (x - ones) & ^x & highs }
-	bad := w&highs | (w-0x20*ones)&^w&highs | hasZero(w^0x7f*ones) | hasZero(w^'"'*ones) | hasZero(w^'\\'*ones)
-	return bad == 0
+	// A byte's high bit is set in the sum when it is >= 0x7f (or was
+	// already), in the differences when it is < 0x20, '"' or '\\' (a
+	// borrow or carry can only mark the bytes after a marked one).
+	q, bs := w^'"'*ones, w^'\\'*ones
+	return (w+ones|w|(w-0x20*ones)&^w|(q-ones)&^q|(bs-ones)&^bs)&highs == 0
 }
 
 // putSanitized is AppendSanitized with a fast path for a string of at
