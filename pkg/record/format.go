@@ -183,6 +183,9 @@ func AppendG7(b []byte, v float32) []byte {
 	// statistics are 0 or whole numbers. -0 keeps the slow path ("-0").
 	// (NaN and the infinities fail float32(i) == v.)
 	if i := int32(v); float32(i) == v && i > -1e7 && i < 1e7 && (i != 0 || math.Float32bits(v) == 0) {
+		if cap(b)-len(b) >= putRoom { // as in render
+			return putInt(b, int64(i))
+		}
 		return appendInt(b, int64(i))
 	}
 	if out, ok := appendG7Fixed(b, v); ok {

@@ -93,8 +93,12 @@ func checkF64(t *testing.T, v float64) {
 
 func checkG7(t *testing.T, v float32) {
 	t.Helper()
-	if got, want := string(AppendG7([]byte("x"), v)), "x"+g7Ref(v); got != want {
+	want := "x" + g7Ref(v)
+	if got := string(AppendG7([]byte("x"), v)); got != want {
 		t.Fatalf("AppendG7(%v) = %q, want %q", v, got, want)
+	}
+	if got := string(AppendG7(room("x"), v)); got != want { // with room, as in render
+		t.Fatalf("AppendG7(%v) with room = %q, want %q", v, got, want)
 	}
 }
 
