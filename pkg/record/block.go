@@ -109,3 +109,8 @@ func (w *Writer) AppendBlock(b *Block) {
 	}
 	w.fields += b.fields
 }
+
+// ExpandBlocks returns the deferred record ops with every block
+// reference replaced by the block's ops: the typed ops of the individual
+// calls (for tests that compare a block with the calls it recorded).
+func ExpandBlocks(ops []byte) []byte { return expandBlocks(nil, ops) }
