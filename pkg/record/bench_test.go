@@ -324,8 +324,9 @@ func BenchmarkAppendTime(b *testing.B) {
 
 // BenchmarkRenderDump renders real flow records: a file of chunks as the
 // engine's flowOut queues them (uvarint length + deferred ops each),
-// named by $T2GO_RECORD_DUMP, in the ops format of this version (the
-// benchmark is skipped without it).
+// named by $T2GO_RECORD_DUMP, in the ops format of this version and
+// without block references (their ids name the blocks of the run that
+// wrote them; the benchmark is skipped without the file).
 func BenchmarkRenderDump(b *testing.B) {
 	name := os.Getenv("T2GO_RECORD_DUMP")
 	if name == "" {

@@ -3,6 +3,8 @@ package record
 import (
 	"encoding/binary"
 	"math"
+	"slices"
+	"strconv"
 
 	"github.com/t2go/t2go/pkg/packet"
 )
@@ -49,6 +51,7 @@ const (
 	opIP4                           // 4 bytes
 	opIP6                           // 16 bytes
 	opNoIP                          // "-" (an address of no IP version)
+	opBlock                         // a Block's ops (never with fieldBit): its id, 4 bytes
 	opLast                          // first unused op
 )
 
@@ -109,32 +112,113 @@ var opSize = [opLast]int8{
 	opByte: 1, opU8: 1, opU16: 2, opU32: 4, opU64: 8, opI64: 8,
 	opHex2: 1, opHex4: 2, opHex8: 4, opHex16: 8, opHex: 9,
 	opF32: 4, opF64: 8, opTime: 8, opMAC: 6, opIP4: 4, opIP6: 16,
+	opBlock: 4,
 }
 
 // Render appends the text of the deferred record ops to dst: exactly what
 // a Writer without Deferred would have produced for the same calls.
 func Render(dst, ops []byte) []byte { return render(dst, ops, true) }
 
+// renderRatio bounds the text of deferred ops: an op of k bytes (opcode
+// and operand) gives at most renderRatio*k bytes of text, TAB included,
+// except opF64 and opHex of more than 16 digits, whose text has no such
+// bound (render reserves again after those). The worst ratio is a
+// control byte of a string (\u00XX).
+const renderRatio = 6
+
+// reserve returns b with room for the text of rem more op bytes and the
+// word stores of the put formatters.
+func reserve(b []byte, rem int) []byte {
+	if need := renderRatio*rem + putRoom; cap(b)-len(b) < need {
+		b = slices.Grow(b, need)
+	}
+	return b
+}
+
+// lit[op] is the text of an op without operand (op with or without
+// fieldBit; with it, a TAB first): up to 3 bytes in the low bytes of the
+// word, their count in bits 24-26, bit 31 set; 0 for the other ops.
+var lit = func() (t [256]uint32) {
+	set := func(op byte, text string) {
+		e := uint32(1<<31 | len(text)<<24)
+		for i := 0; i < len(text); i++ {
+			e |= uint32(text[i]) << (8 * i)
+		}
+		t[op] = e
+	}
+	for _, f := range []string{"", "\t"} {
+		op := byte(0)
+		if f != "" {
+			op = fieldBit
+		}
+		for v := byte(0); v < opSmall; v++ {
+			set(op|v, f+strconv.Itoa(int(v)))
+		}
+		set(op|opNop, f)
+		set(op|opSemi, f+";")
+		set(op|opUnder, f+"_")
+		set(op|opF32Zero, f+"0")
+		set(op|opNoIP, f+"-")
+	}
+	return t
+}()
+
 // render is Render after first fields (first: none yet, so the first
 // field start adds no TAB).
 func render(dst, ops []byte, first bool) []byte {
+	if !first {
+		return renderTabs(dst, ops)
+	}
+	// Find the first field start: a field op, or a block with fields.
+	// What comes before it starts no field, so it is the same text with
+	// or without first.
+	j := 0
+	for j < len(ops) {
+		op := ops[j]
+		if op&fieldBit != 0 || op == opBlock && blockByID(le.Uint32(ops[j+1:])).fields > 0 {
+			break
+		}
+		j = skipOperand(ops, j+1, op&opMask)
+	}
+	if j > 0 {
+		dst = renderTabs(dst, ops[:j])
+	}
+	switch l := len(dst); {
+	case j == len(ops):
+	case ops[j] == opBlock:
+		dst = append(dst, blockByID(le.Uint32(ops[j+1:])).first...)
+		dst = renderTabs(dst, ops[j+5:])
+	case l > 0:
+		// Render from one byte earlier: the first field's TAB lands on
+		// dst[l-1], which is put back.
+		c := dst[l-1]
+		dst = renderTabs(dst[:l-1], ops[j:])
+		dst[l-1] = c
+	default:
+		dst = renderTabs(dst, ops[j:])
+		dst = dst[:copy(dst, dst[1:])] // without the TAB
+	}
+	return dst
+}
+
+// renderTabs appends the text of ops after a field (every field start
+// has its TAB). It reserves room for the whole text first, so the put
+// formatters can store whole words.
+func renderTabs(dst, ops []byte) []byte {
+	dst = reserve(dst, len(ops))
 	for i := 0; i < len(ops); {
 		op := ops[i]
 		i++
-		if op&fieldBit != 0 {
-			if !first {
-				dst = append(dst, '\t')
-			}
-			first = false
-			op &= opMask
-		}
-		if op < opSmall {
-			if op < 10 {
-				dst = append(dst, '0'+op)
-			} else {
-				dst = append(dst, digits2[2*op], digits2[2*op+1])
-			}
+		if e := lit[op]; e != 0 {
+			// An op without operand, its TAB included: one word store.
+			n := len(dst)
+			le.PutUint32(dst[n:n+4:n+4], e)
+			dst = dst[:n+int(e>>24&7)]
 			continue
+		}
+		if op&fieldBit != 0 {
+			dst = append(dst, '\t')
+			op &= opMask
 		}
 		switch op {
 		case opNop:
@@ -153,47 +237,48 @@ func render(dst, ops []byte, first bool) []byte {
 			var s []byte
 			s, i = opBytes(ops, i)
 			dst = append(dst, '"')
-			dst = AppendSanitized(dst, s)
+			dst = putSanitized(dst, s)
 			dst = append(dst, '"')
 		case opStrClass:
 			var s []byte
 			s, i = opBytes(ops, i)
-			dst = AppendSanitized(dst, s)
+			dst = putSanitized(dst, s)
 		case opContent:
 			var s []byte
 			s, i = opBytes(ops, i)
 			dst = AppendContent(dst, s)
 		case opU8:
-			dst = appendUint(dst, uint64(ops[i]))
+			dst = putUint(dst, uint64(ops[i]))
 			i++
 		case opU16:
-			dst = appendUint(dst, uint64(le.Uint16(ops[i:])))
+			dst = putUint(dst, uint64(le.Uint16(ops[i:])))
 			i += 2
 		case opU32:
-			dst = appendUint(dst, uint64(le.Uint32(ops[i:])))
+			dst = putUint(dst, uint64(le.Uint32(ops[i:])))
 			i += 4
 		case opU64:
-			dst = appendUint(dst, le.Uint64(ops[i:]))
+			dst = putUint(dst, le.Uint64(ops[i:]))
 			i += 8
 		case opI64:
-			dst = appendInt(dst, int64(le.Uint64(ops[i:])))
+			dst = putInt(dst, int64(le.Uint64(ops[i:])))
 			i += 8
 		case opHex2:
 			c := ops[i]
-			dst = append(dst, '0', 'x', hex2[2*int(c)], hex2[2*int(c)+1])
+			dst = putHex2(dst, c)
 			i++
 		case opHex4:
-			dst = appendHex(dst, uint64(le.Uint16(ops[i:])), 4)
+			dst = putHex4(dst, le.Uint16(ops[i:]))
 			i += 2
 		case opHex8:
-			dst = appendHex(dst, uint64(le.Uint32(ops[i:])), 8)
+			dst = putHex8(dst, le.Uint32(ops[i:]))
 			i += 4
 		case opHex16:
-			dst = appendHex(dst, le.Uint64(ops[i:]), 16)
+			dst = putHex16(dst, le.Uint64(ops[i:]))
 			i += 8
 		case opHex:
 			dst = appendHex(dst, le.Uint64(ops[i+1:]), int(ops[i]))
 			i += 9
+			dst = reserve(dst, len(ops)-i) // the digits have no bound
 		case opF32:
 			dst = AppendG7(dst, math.Float32frombits(le.Uint32(ops[i:])))
 			i += 4
@@ -202,20 +287,26 @@ func render(dst, ops []byte, first bool) []byte {
 		case opF64:
 			dst = appendF64(dst, math.Float64frombits(le.Uint64(ops[i:])))
 			i += 8
+			dst = reserve(dst, len(ops)-i) // %f has no bound
 		case opTime:
-			dst = appendTime(dst, packet.Time(le.Uint64(ops[i:])))
+			dst = putTime(dst, packet.Time(le.Uint64(ops[i:])))
 			i += 8
 		case opMAC:
-			dst = AppendMAC(dst, [6]byte(ops[i:i+6]))
+			dst = putMAC(dst, (*[6]byte)(ops[i:i+6]))
 			i += 6
 		case opIP4:
-			dst = appendIPv4(dst, ops[i], ops[i+1], ops[i+2], ops[i+3])
+			dst = putIPv4(dst, (*[4]byte)(ops[i:i+4]))
 			i += 4
 		case opIP6:
 			dst = appendIPv6(dst, (*[16]byte)(ops[i:i+16]))
 			i += 16
 		case opNoIP:
 			dst = append(dst, '-')
+		case opBlock:
+			// The block's text, rendered once (its TABs included).
+			dst = append(dst, blockByID(le.Uint32(ops[i:])).text...)
+			i += 4
+			dst = reserve(dst, len(ops)-i) // the text has no bound
 		default:
 			panic("record: bad deferred record")
 		}

@@ -120,6 +120,15 @@ func TestDeferredRendersSameText(t *testing.T) {
 		if ops.Fields() != text.Fields() {
 			t.Fatalf("seed %d: fields %d, want %d", seed, ops.Fields(), text.Fields())
 		}
+		// After earlier lines, in a buffer with any spare capacity (render
+		// reserves its room itself and must not touch the lines before).
+		prefix := make([]byte, int(seed%97), int(seed%97)+int(seed%13))
+		for i := range prefix {
+			prefix[i] = 'p'
+		}
+		if got, want := string(Render(prefix, ops.Bytes())), string(prefix)+string(text.Bytes()); got != want {
+			t.Fatalf("seed %d after %d bytes:\n got %q\nwant %q", seed, len(prefix), got, want)
+		}
 	}
 }
 
@@ -182,4 +191,31 @@ func TestJSONWalksEveryOp(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzDeferredRendersSameText is TestDeferredRendersSameText for any
+// seed, after a prefix of any length, with some runs of calls as blocks.
+func FuzzDeferredRendersSameText(f *testing.F) {
+	f.Add(int64(1), uint8(0), uint8(0))
+	f.Fuzz(func(t *testing.T, seed int64, prefix, blocks uint8) {
+		rng := rand.New(rand.NewSource(seed))
+		var text, ops Writer
+		ops.Deferred = true
+		for i := 0; i < 40; i++ {
+			step := rng.Int63()
+			write := func(w *Writer) { fillStep(w, rand.New(rand.NewSource(step))) }
+			if blocks>>(i%8)&1 != 0 {
+				b := NewBlock(write)
+				text.AppendBlock(b)
+				ops.AppendBlock(b)
+			} else {
+				write(&text)
+				write(&ops)
+			}
+		}
+		p := make([]byte, prefix, int(prefix)+int(blocks%7))
+		if got, want := string(Render(p, ops.Bytes())), string(p)+string(text.Bytes()); got != want {
+			t.Fatalf("\n got %q\nwant %q", got, want)
+		}
+	})
 }

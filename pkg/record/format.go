@@ -3,6 +3,7 @@ package record
 import (
 	"math"
 	"math/bits"
+	"slices"
 	"strconv"
 
 	"github.com/t2go/t2go/pkg/packet"
@@ -182,6 +183,9 @@ func AppendG7(b []byte, v float32) []byte {
 	// statistics are 0 or whole numbers. -0 keeps the slow path ("-0").
 	// (NaN and the infinities fail float32(i) == v.)
 	if i := int32(v); float32(i) == v && i > -1e7 && i < 1e7 && (i != 0 || math.Float32bits(v) == 0) {
+		if cap(b)-len(b) >= putRoom { // as in render
+			return putInt(b, int64(i))
+		}
 		return appendInt(b, int64(i))
 	}
 	if out, ok := appendG7Fixed(b, v); ok {
@@ -209,12 +213,12 @@ var pow10u = [...]uint64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e
 // printf does. ok is false when v is outside that range (the caller uses
 // strconv then).
 func appendG7Fixed(b []byte, v float32) ([]byte, bool) {
-	bits := math.Float32bits(v)
-	exp := int(bits>>23) & 0xff
+	fb := math.Float32bits(v)
+	exp := int(fb>>23) & 0xff
 	if exp == 0 || exp == 0xff {
 		return b, false // zero, subnormal, inf, nan
 	}
-	m := uint64(bits&0x7fffff | 1<<23)
+	m := uint64(fb&0x7fffff | 1<<23)
 	s := 150 - exp // v = m / 2^s
 	if s <= 0 || s >= 60 {
 		return b, false // |v| >= 2^23 (integral or large) or tiny
@@ -256,34 +260,36 @@ func appendG7Fixed(b []byte, v float32) ([]byte, bool) {
 	if x < -4 || x >= 7 {
 		return b, false
 	}
-	if bits>>31 != 0 {
-		b = append(b, '-')
+	n := len(b)
+	if cap(b)-n < putRoom {
+		b = slices.Grow(b, putRoom)
 	}
-	// The 7 digits, two at a time.
-	var d [7]byte
-	u := uint32(t)
-	for i := 7; i >= 3; i -= 2 {
-		q := u / 100
-		r := u - q*100
-		d[i-2], d[i-1] = digits2[2*r], digits2[2*r+1]
-		u = q
-	}
-	d[0] = byte('0' + u)
-	// %g drops trailing zeros of the fraction (and the point with them).
-	n := 7
-	for n > x+1 && n > 1 && d[n-1] == '0' {
-		n--
-	}
+	b = b[:n+putRoom]
+	b[n] = '-'
+	n += int(fb >> 31)
+	// The 7 digits as a word (the most significant digit in the lowest
+	// byte, the 8th byte 0); %g drops the trailing zeros of the fraction
+	// (and the point with them): nd is the digits up to the last
+	// non-zero one.
+	w := digits8(uint32(t)) >> 8
+	nd := (64 - bits.LeadingZeros64(w-0x0030303030303030) + 7) >> 3
 	if x >= 0 {
-		b = append(b, d[:x+1]...)
-		if n > x+1 {
-			b = append(b, '.')
-			b = append(b, d[x+1:n]...)
+		ni := x + 1 // integer digits
+		if nd <= ni {
+			le.PutUint64(b[n:], w)
+			return b[:n+ni], true
 		}
-		return b, true
+		// The point after the integer digits (8 bytes at most: the
+		// fraction has digits, so x < 6).
+		sh := uint(8 * ni)
+		le.PutUint64(b[n:], w&(1<<sh-1)|'.'<<sh|(w>>sh)<<(sh+8))
+		return b[:n+nd+1], true
 	}
-	b = append(b, "0.000"[:1-x]...) // "0." and -x-1 zeros (x >= -4)
-	return append(b, d[:n]...), true
+	// "0." and -x-1 zeros (x >= -4), then the digits.
+	le.PutUint64(b[n:], '0'|'.'<<8|'0'<<16|'0'<<24|'0'<<32)
+	n += 1 - x
+	le.PutUint64(b[n:], w)
+	return b[:n+nd], true
 }
 
 // octets[c] is c in decimal: its length, then up to 3 digits.
@@ -317,3 +323,214 @@ var plain = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// The put formatters append to b like the append formatters, but the
+// caller guarantees room: cap(b)-len(b) >= putRoom (they store whole
+// words, so bytes past the text may change, and they do not grow b).
+// render reserves that room once per record (reserve).
+const putRoom = 32
+
+// dig2w[v] is the two decimal digits of v < 100 as a little-endian word
+// (tens first); 128 entries, so an index masked with 127 needs no
+// bounds check.
+var dig2w = func() (t [128]uint16) {
+	for v := 0; v < 100; v++ {
+		t[v] = uint16(digits2[2*v]) | uint16(digits2[2*v+1])<<8
+	}
+	return t
+}()
+
+// hex2w[c] is the two hex digits of c as a little-endian word.
+var hex2w = func() (t [256]uint16) {
+	for c := 0; c < 256; c++ {
+		t[c] = uint16(hex2[2*c]) | uint16(hex2[2*c+1])<<8
+	}
+	return t
+}()
+
+// digits8 returns the 8 decimal digits of v < 1e8 (leading zeros
+// included) as a little-endian word: the most significant digit in the
+// lowest byte.
+func digits8(v uint32) uint64 {
+	hi, lo := v/10000, v%10000
+	return uint64(dig2w[(hi/100)&127]) | uint64(dig2w[(hi%100)&127])<<16 |
+		uint64(dig2w[(lo/100)&127])<<32 | uint64(dig2w[(lo%100)&127])<<48
+}
+
+// putHex2 appends 0x and the 2 hex digits of c.
+func putHex2(b []byte, c byte) []byte {
+	n := len(b)
+	b = b[:n+4]
+	le.PutUint32(b[n:], '0'|'x'<<8|uint32(hex2w[c])<<16)
+	return b
+}
+
+// putHex4 appends 0x and the 4 hex digits of v.
+func putHex4(b []byte, v uint16) []byte {
+	n := len(b)
+	b = b[:n+8]
+	le.PutUint64(b[n:], '0'|'x'<<8|uint64(hex2w[v>>8])<<16|uint64(hex2w[v&0xff])<<32)
+	return b[:n+6]
+}
+
+// hex4w returns the 4 hex digits of v as a little-endian word (most
+// significant first).
+func hex4w(v uint16) uint64 {
+	return uint64(hex2w[v>>8]) | uint64(hex2w[v&0xff])<<16
+}
+
+// putHex8 appends 0x and the 8 hex digits of v.
+func putHex8(b []byte, v uint32) []byte {
+	n := len(b)
+	b = b[:n+10]
+	le.PutUint16(b[n:], '0'|'x'<<8)
+	le.PutUint64(b[n+2:], hex4w(uint16(v>>16))|hex4w(uint16(v))<<32)
+	return b
+}
+
+// putHex16 appends 0x and the 16 hex digits of v.
+func putHex16(b []byte, v uint64) []byte {
+	n := len(b)
+	b = b[:n+18]
+	le.PutUint16(b[n:], '0'|'x'<<8)
+	le.PutUint64(b[n+2:], hex4w(uint16(v>>48))|hex4w(uint16(v>>32))<<32)
+	le.PutUint64(b[n+10:], hex4w(uint16(v>>16))|hex4w(uint16(v))<<32)
+	return b
+}
+
+// putTime appends t as packet.Time.AppendTo does: SEC.NNNNNNNNN.
+func putTime(b []byte, t packet.Time) []byte {
+	if t < 0 {
+		return t.AppendTo(b)
+	}
+	sec := uint64(t) / 1e9
+	ns := uint32(uint64(t) - sec*1e9)
+	n := len(b)
+	if sec-1e9 < 9e9 { // 10 digits (2001-2286)
+		hi, lo := uint32(sec/1e8), uint32(sec%1e8)
+		b = b[:n+20]
+		le.PutUint16(b[n:], dig2w[hi&127])
+		le.PutUint64(b[n+2:], digits8(lo))
+	} else {
+		b = appendUint(b, sec)
+		n = len(b) - 10
+		b = b[:len(b)+10]
+	}
+	le.PutUint16(b[n+10:], '.'|uint16('0'+ns/1e8)<<8)
+	le.PutUint64(b[n+12:], digits8(ns%1e8))
+	return b
+}
+
+// putMAC appends m as aa:bb:cc:dd:ee:ff.
+func putMAC(b []byte, m *[6]byte) []byte {
+	n := len(b)
+	b = b[:n+20]
+	le.PutUint32(b[n:], uint32(hex2w[m[0]])|':'<<16)
+	le.PutUint32(b[n+3:], uint32(hex2w[m[1]])|':'<<16)
+	le.PutUint32(b[n+6:], uint32(hex2w[m[2]])|':'<<16)
+	le.PutUint32(b[n+9:], uint32(hex2w[m[3]])|':'<<16)
+	le.PutUint32(b[n+12:], uint32(hex2w[m[4]])|':'<<16)
+	le.PutUint16(b[n+15:], hex2w[m[5]])
+	return b[:n+17]
+}
+
+// oct4[c] is c in decimal and a '.' as a little-endian word (at most 4
+// bytes), octLen[c] their length.
+var oct4, octLen = func() (t [256]uint32, l [256]uint8) {
+	for c := 0; c < 256; c++ {
+		s := strconv.Itoa(c) + "."
+		for i := len(s) - 1; i >= 0; i-- {
+			t[c] = t[c]<<8 | uint32(s[i])
+		}
+		l[c] = uint8(len(s))
+	}
+	return t, l
+}()
+
+// putIPv4 appends the dotted quad of a.
+func putIPv4(b []byte, a *[4]byte) []byte {
+	n := len(b)
+	b = b[:n+16]
+	le.PutUint32(b[n:], oct4[a[0]])
+	n += int(octLen[a[0]])
+	le.PutUint32(b[n:], oct4[a[1]])
+	n += int(octLen[a[1]])
+	le.PutUint32(b[n:], oct4[a[2]])
+	n += int(octLen[a[2]])
+	le.PutUint32(b[n:], oct4[a[3]])
+	return b[:n+int(octLen[a[3]])-1] // without the last '.'
+}
+
+// putUint appends v in decimal (strconv.FormatUint(v, 10)).
+func putUint(b []byte, v uint64) []byte {
+	n := len(b)
+	switch {
+	case v < 10:
+		b = b[:n+1]
+		b[n] = byte('0' + v)
+		return b
+	case v < 100:
+		b = b[:n+2]
+		le.PutUint16(b[n:], dig2w[v&127])
+		return b
+	case v < 10000:
+		q := uint32(v) / 100
+		w := uint32(dig2w[q&127]) | uint32(dig2w[(uint32(v)-q*100)&127])<<16
+		b = b[:n+4]
+		if q < 10 {
+			le.PutUint32(b[n:], w>>8)
+			return b[:n+3]
+		}
+		le.PutUint32(b[n:], w)
+		return b
+	case v < 1e8:
+		l := decLen(v)
+		b = b[:n+8]
+		le.PutUint64(b[n:], digits8(uint32(v))>>(8*(8-l)&63))
+		return b[:n+l]
+	}
+	return appendUintLong(b, v)
+}
+
+// putInt appends v in decimal (strconv.FormatInt(v, 10)).
+func putInt(b []byte, v int64) []byte {
+	if v >= 0 {
+		return putUint(b, uint64(v))
+	}
+	return putUint(append(b, '-'), -uint64(v))
+}
+
+// plain8 reports whether the 8 bytes of w are all bytes AppendSanitized
+// copies as they are (0x20-0x7e but '"' and '\\').
+func plain8(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	// A byte's high bit is set in the sum when it is >= 0x7f (or was
+	// already), in the differences when it is < 0x20, '"' or '\\' (a
+	// borrow or carry can only mark the bytes after a marked one).
+	q, bs := w^'"'*ones, w^'\\'*ones
+	return (w+ones|w|(w-0x20*ones)&^w|(q-ones)&^q|(bs-ones)&^bs)&highs == 0
+}
+
+// putSanitized is AppendSanitized with a fast path for a string of at
+// least 8 plain bytes when b has room for it: copied a word at a time,
+// the last word overlapping the one before.
+func putSanitized(b []byte, s []byte) []byte {
+	n, l := len(b), len(s)
+	if l < 8 || cap(b)-n < l {
+		return AppendSanitized(b, s)
+	}
+	last := le.Uint64(s[l-8:])
+	if !plain8(last) {
+		return AppendSanitized(b, s)
+	}
+	d := b[n : n+l]
+	for i := 0; i < l-8; i += 8 {
+		w := le.Uint64(s[i:])
+		if !plain8(w) {
+			return AppendSanitized(b[:n+i], s[i:])
+		}
+		le.PutUint64(d[i:], w)
+	}
+	le.PutUint64(d[l-8:], last)
+	return b[:n+l]
+}

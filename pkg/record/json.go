@@ -137,9 +137,27 @@ func (l *JSONLayout) Append(dst, ops []byte) []byte {
 		}
 		return jc.rawNum[p]
 	}
-	for i := 0; i < len(ops); {
+	var (
+		outer  []byte // the record's ops while a block's are walked
+		outerI int    // position in outer after the block reference
+	)
+	for i := 0; ; {
+		if i >= len(ops) {
+			if outer == nil {
+				break
+			}
+			ops, i, outer = outer, outerI, nil
+			continue
+		}
 		op := ops[i]
 		i++
+		if op == opBlock {
+			// The block's ops, then on after the reference (a block
+			// holds no references).
+			outer, outerI = ops, i+4
+			ops, i = blockByID(le.Uint32(ops[i:])).ops, 0
+			continue
+		}
 		if op&fieldBit != 0 {
 			finish()
 			col++
