@@ -229,3 +229,42 @@ func appendUint(b []byte, v uint) []byte {
 
 // HdrDescBytes returns the header description, e.g. "eth:vlan{2}:ipv4:tcp".
 func (p *Packet) HdrDescBytes() []byte { return p.HdrDesc[:p.HdrLen] }
+
+// HdrChain is a header description made ahead of time (NewHdrChain) for
+// packets that a fast path dissects the same way every time:
+// SetHdrChain gives a packet at once what the AddHdrNoFold calls of the
+// names would.
+type HdrChain struct {
+	text            [hdrChainMax]byte // the description, zero-padded
+	numHdrs         uint16
+	hdrLen          uint8
+	last, nlen, rep uint8
+}
+
+// hdrChainMax bounds the text of a HdrChain: it is stored with one wide
+// copy.
+const hdrChainMax = 16
+
+// NewHdrChain returns the chain of AddHdrNoFold(name) for each name; it
+// panics when they take more than 16 bytes.
+func NewHdrChain(names ...string) *HdrChain {
+	var p Packet
+	for _, n := range names {
+		p.AddHdrNoFold(n)
+	}
+	if p.HdrLen > hdrChainMax {
+		panic("packet: header chain too long")
+	}
+	c := &HdrChain{numHdrs: p.NumHdrs, hdrLen: p.HdrLen, last: p.hdrLast, nlen: p.hdrNLen, rep: p.hdrRep}
+	copy(c.text[:], p.HdrDesc[:p.HdrLen])
+	return c
+}
+
+// SetHdrChain sets the header description of p, which has none yet
+// (as after Reset), to c.
+func (p *Packet) SetHdrChain(c *HdrChain) {
+	*(*[hdrChainMax]byte)(p.HdrDesc[:hdrChainMax]) = c.text
+	p.HdrLen = c.hdrLen
+	p.NumHdrs = c.numHdrs
+	p.hdrLast, p.hdrNLen, p.hdrRep = c.last, c.nlen, c.rep
+}
