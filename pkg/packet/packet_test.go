@@ -67,7 +67,7 @@ func TestPreparedSmallAndReset(t *testing.T) {
 // A HdrChain gives a packet what AddHdrNoFold of its names gives, and
 // later names fold into it the same way.
 func TestHdrChain(t *testing.T) {
-	for _, names := range [][]string{{"eth"}, {"eth", "ipv4", "tcp"}, {"sll", "vlan", "vlan"}, {"raw", "ipv6", "ipv6", "udp"}} {
+	for _, names := range [][]string{{"eth"}, {"eth", "ipv4", "tcp"}, {"sll", "vlan", "vlan"}, {"raw", "ipv4", "gre", "eth"}, {"sll", "vlan", "arp"}} {
 		c := NewHdrChain(names...)
 		var a, b Packet
 		a.SetHdrChain(c)
