@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/t2go/t2go/pkg/packet"
 )
@@ -35,12 +36,20 @@ func sameAsGeneral(t testing.TB, d *Decoder, fp, gp *packet.Packet, r record, wh
 		d.Decode(fp)
 	}
 	d.general(gp)
+	noChain(fp)
 	samePayload := len(fp.Payload) == len(gp.Payload) && cap(fp.Payload) == cap(gp.Payload) &&
 		(len(fp.Payload) == 0 || &fp.Payload[0] == &gp.Payload[0])
 	if !reflect.DeepEqual(fp, gp) || !samePayload {
 		t.Fatalf("%s (fast %v): fast path\n%s\ngeneral path\n%s", what, took, dumpPacket(fp), dumpPacket(gp))
 	}
 	return took
+}
+
+// noChain forgets which HdrChain p's description came from (a hint for
+// DescIDs, which the general path does not give).
+func noChain(p *packet.Packet) {
+	f := reflect.ValueOf(p).Elem().FieldByName("chain")
+	*(*uint8)(unsafe.Pointer(f.UnsafeAddr())) = 0
 }
 
 func dumpPacket(p *packet.Packet) string {
@@ -268,7 +277,9 @@ func TestHdrChains(t *testing.T) {
 		for _, n := range c.names {
 			b.AddHdrNoFold(n)
 		}
-		if !reflect.DeepEqual(a, b) {
+		a2 := a
+		noChain(&a2)
+		if !reflect.DeepEqual(a2, b) {
 			t.Fatalf("%v: chain %q, AddHdrNoFold %q", c.names, a.HdrDescBytes(), b.HdrDescBytes())
 		}
 		a.AddHdr(c.names[2]) // folds as after AddHdrNoFold

@@ -67,12 +67,15 @@ func TestPreparedSmallAndReset(t *testing.T) {
 // A HdrChain gives a packet what AddHdrNoFold of its names gives, and
 // later names fold into it the same way.
 func TestHdrChain(t *testing.T) {
-	for _, names := range [][]string{{"eth"}, {"eth", "ipv4", "tcp"}, {"sll", "vlan", "vlan"}, {"raw", "ipv4", "gre", "eth"}, {"sll", "vlan", "arp"}} {
-		c := NewHdrChain(names...)
+	for i, names := range testChains {
+		c := testChainsMade[i]
 		var a, b Packet
 		a.SetHdrChain(c)
 		for _, n := range names {
 			b.AddHdrNoFold(n)
+		}
+		if a.chain != c.num || a.chain == 0 {
+			t.Fatalf("%v: chain number %d, want %d", names, a.chain, c.num)
 		}
 		a.AddHdr(names[len(names)-1])
 		b.AddHdr(names[len(names)-1])
