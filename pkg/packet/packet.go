@@ -38,11 +38,11 @@ type Packet struct {
 	Enc     uint16 // Enc* markers
 	NumHdrs uint16 // number of headers in HdrDesc ("eth:ipv4:tcp" = 3)
 	HdrLen  uint8  // bytes used in HdrDesc
+	chain   uint8  // number of the HdrChain HdrDesc was set to, 0: none (in a padding hole)
 	HdrID   uint16 // number of (NumHdrs, HdrDesc) in the run's DescIDs; 0: none
 	hdrLast uint8  // start of the last name in HdrDesc
 	hdrNLen uint8  // length of the last name (without a {n} suffix)
 	hdrRep  uint8  // how often the last name repeated
-	chain   uint8  // number of the HdrChain HdrDesc was set to; 0: none
 
 	// Layer 2 (outermost Ethernet, if any).
 	HasMAC  bool
