@@ -211,3 +211,32 @@ func TestDirectListMixedModes(t *testing.T) {
 		}
 	}
 }
+
+// Reading directly allocates nothing once the batches have their
+// buffers.
+func TestDirectNoAllocs(t *testing.T) {
+	data := pcapBytes(3000, 700)
+	src, err := newDirectBytesSource(append(data[:24:24], bytes.Repeat(data[24:], 200)...), "x", 1<<20, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs := make([]Batch, 4)
+	for i := range bs {
+		bs[i].Buf = make([]byte, 0, 1<<20+65536)
+	}
+	i := 0
+	read := func() {
+		bt := &bs[i%4]
+		i++
+		bt.Reset()
+		if err := src.Read(bt, 2048); err != nil || len(bt.Pkts) == 0 {
+			t.Fatalf("%d packets, %v", len(bt.Pkts), err)
+		}
+	}
+	for range 8 {
+		read()
+	}
+	if n := testing.AllocsPerRun(200, read); n != 0 {
+		t.Fatalf("%v allocations per batch", n)
+	}
+}
