@@ -94,7 +94,11 @@ func TestDirectEqualsBuffered(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, c := range []struct{ max, bytes int }{{1, 1 << 20}, {3, 200}, {256, 4096}, {2048, 1 << 20}, {7, 64 << 10}} {
-			compareDirect(t, filepath.Base(f), data, c.max, c.bytes, wraps[i%len(wraps)])
+			w := wraps[i%len(wraps)]
+			if i%len(wraps) == 3 && len(data) > 64<<10 {
+				w = nil // a byte at a time: small files only
+			}
+			compareDirect(t, filepath.Base(f), data, c.max, c.bytes, w)
 		}
 	}
 }
