@@ -21,12 +21,17 @@ type Batch struct {
 	Buf  []byte
 	Pkts []Pkt
 	// Mapped, when not nil, is the memory-mapped capture file from the
-	// batch's first record on: the packets' Off count from there, and Buf
-	// is not used. A batch holds either mapped or read packets.
+	// batch's first record on, or the buffer a plain pcap file was read
+	// into directly, record headers and all: the packets' Off count from
+	// there, and Buf is not used. A batch holds either such packets or
+	// read (copied) ones.
 	Mapped []byte
 
 	mapping        *mapping // owner of Mapped
 	mapFrom, mapTo int      // the part of the mapping this batch used
+	// dr, when not nil, is the directly read file whose bytes Mapped
+	// holds (Mapped then shares Buf's memory).
+	dr *reader
 }
 
 // Data returns the bytes of packet i.
@@ -56,5 +61,5 @@ func (b *Batch) Reset() {
 	}
 	b.Buf = b.Buf[:0]
 	b.Pkts = b.Pkts[:0]
-	b.Mapped = nil
+	b.Mapped, b.dr = nil, nil
 }

@@ -11,8 +11,8 @@ import (
 )
 
 // FuzzReadFile feeds arbitrary bytes as a capture file: no panic, every
-// Read makes progress, packets lie inside the batch buffer, and the
-// record limits hold.
+// Read makes progress, packets lie inside the batch buffer, the record
+// limits hold, and reading directly gives what buffered reading gives.
 func FuzzReadFile(f *testing.F) {
 	for _, name := range []string{"nsec-bigendian-tcp.pcap", "pcapng-2-interfaces-ns-us.pcapng", "qinq-8021ad.pcap", "malformed-timestamp-invalid-usec.pcap"} {
 		d, err := os.ReadFile(filepath.Join(pcapDir, name))
@@ -28,6 +28,7 @@ func FuzzReadFile(f *testing.F) {
 	w.Close()
 	f.Add(gz.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
+		compareDirect(t, "fuzz", data, 8, 4096, nil)
 		src, err := newBytesSource(data, "fuzz")
 		if err != nil {
 			var fe *FileError

@@ -97,13 +97,27 @@ func inMapping(addr uintptr) bool {
 	return false
 }
 
-// useMapping reports whether a file may be read through a mapping: a
-// plain (not gzipped) pcap regular file, and T2_NO_MMAP not set (it
-// switches back to reading, e.g. to compare).
-func useMapping(f *os.File, r *reader, size int64) bool {
+// How a file is read (fileReadMode).
+const (
+	readBuffered = iota // through the bufio reader (copied out of it)
+	readDirect          // read() straight into the batches (reader.nextDirect)
+	readMapped          // memory-mapped (reader.nextMapped)
+)
+
+// fileReadMode chooses how a file is read: a plain (not gzipped) pcap
+// regular file directly, or mapped when T2_MMAP is set; everything else
+// (pcapng, gzip, pipes, stdin), and every file when T2_NO_MMAP is set,
+// through the read buffer.
+func fileReadMode(f *os.File, r *reader, size int64) int {
 	if f == os.Stdin || r.ng || r.gz != nil || size <= 24 || os.Getenv("T2_NO_MMAP") != "" {
-		return false
+		return readBuffered
 	}
 	st, err := f.Stat()
-	return err == nil && st.Mode().IsRegular()
+	if err != nil || !st.Mode().IsRegular() {
+		return readBuffered
+	}
+	if os.Getenv("T2_MMAP") != "" {
+		return readMapped
+	}
+	return readDirect
 }

@@ -49,16 +49,19 @@ func writeTemp(t *testing.T, data []byte) string {
 	return p
 }
 
-// readFile reads all of file, checking that it is (or is not) mapped.
-func readFile(t *testing.T, file string, mapped bool) ([]Pkt, [][]byte) {
+// readFile reads all of file in the given mode (readBuffered, readDirect
+// or readMapped), checking that it is read so.
+func readFile(t *testing.T, file string, mode int) ([]Pkt, [][]byte) {
 	t.Helper()
+	setReadMode(t, mode)
 	src, err := OpenFile(file, Options{MaxBytes: 64 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	if got := len(src.(*fileSource).maps) == 1; got != mapped {
-		t.Fatalf("%s: mapped %v, want %v", file, got, mapped)
+	r := src.(*fileSource).r
+	if got := len(src.(*fileSource).maps) == 1; got != (mode == readMapped) || r.direct != (mode == readDirect) {
+		t.Fatalf("%s: mapped %v, direct %v, want mode %d", file, got, r.direct, mode)
 	}
 	pkts, data, err := readAll(t, src, 100)
 	if err != nil || len(pkts) == 0 {
@@ -67,27 +70,50 @@ func readFile(t *testing.T, file string, mapped bool) ([]Pkt, [][]byte) {
 	return pkts, data
 }
 
+// setReadMode sets the environment for fileReadMode to choose mode for
+// the files opened next in t.
+func setReadMode(t *testing.T, mode int) {
+	t.Helper()
+	t.Setenv("T2_NO_MMAP", "")
+	t.Setenv("T2_MMAP", "")
+	switch mode {
+	case readBuffered:
+		t.Setenv("T2_NO_MMAP", "1")
+	case readMapped:
+		t.Setenv("T2_MMAP", "1")
+	}
+}
+
+// Mapped, direct and buffered reading deliver the same packets.
 func TestMappedReadEqualsRead(t *testing.T) {
 	for _, file := range []string{"../../testdata/pcaps/http-web-browsing.pcap", "../../testdata/t2sample/test.pcap"} {
-		mp, md := readFile(t, file, true)
-		t.Setenv("T2_NO_MMAP", "1")
-		rp, rd := readFile(t, file, false)
-		os.Unsetenv("T2_NO_MMAP")
-		if len(mp) != len(rp) {
-			t.Fatalf("%s: mapped %d packets, read %d", file, len(mp), len(rp))
-		}
-		for i := range mp {
-			a, b := mp[i], rp[i]
-			a.Off, b.Off = 0, 0
-			if a != b || !bytes.Equal(md[i], rd[i]) {
-				t.Fatalf("%s: packet %d differs: %+v vs %+v", file, i+1, mp[i], rp[i])
+		rp, rd := readFile(t, file, readBuffered)
+		for _, mode := range []int{readMapped, readDirect} {
+			mp, md := readFile(t, file, mode)
+			if len(mp) != len(rp) {
+				t.Fatalf("%s: mode %d %d packets, read %d", file, mode, len(mp), len(rp))
+			}
+			for i := range mp {
+				a, b := mp[i], rp[i]
+				a.Off, b.Off = 0, 0
+				if a != b || !bytes.Equal(md[i], rd[i]) {
+					t.Fatalf("%s: mode %d: packet %d differs: %+v vs %+v", file, mode, i+1, mp[i], rp[i])
+				}
 			}
 		}
 	}
 }
 
-// A file that grows after it was mapped is read to its new end.
+// A file that grows after it was mapped (or while it is read directly)
+// is read to its new end.
 func TestMappedFileGrows(t *testing.T) {
+	for _, mode := range []int{readMapped, readDirect} {
+		setReadMode(t, mode)
+		testFileGrows(t)
+	}
+}
+
+func testFileGrows(t *testing.T) {
 	p := writeTemp(t, pcapBytes(50, 100))
 	src, err := OpenFile(p, Options{})
 	if err != nil {
@@ -113,8 +139,16 @@ func TestMappedFileGrows(t *testing.T) {
 	}
 }
 
-// A file cut inside a record is reported as such when mapped too.
+// A file cut inside a record is reported as such when mapped or read
+// directly too.
 func TestMappedFileCutShort(t *testing.T) {
+	for _, mode := range []int{readMapped, readDirect} {
+		setReadMode(t, mode)
+		testFileCutShort(t)
+	}
+}
+
+func testFileCutShort(t *testing.T) {
 	data := pcapBytes(20, 100)
 	src, err := OpenFile(writeTemp(t, data[:len(data)-50]), Options{})
 	if err != nil {
@@ -130,6 +164,7 @@ func TestMappedFileCutShort(t *testing.T) {
 
 // A mapped file truncated while it is read gives an error, not a crash.
 func TestMappedFileTruncatedWhileRead(t *testing.T) {
+	setReadMode(t, readMapped)
 	p := writeTemp(t, pcapBytes(2000, 1000)) // about 2 MB
 	src, err := OpenFile(p, Options{})
 	if err != nil {

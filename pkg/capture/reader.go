@@ -137,6 +137,15 @@ type reader struct {
 	mpref int // the mapping is prefetched up to here (prefetchAhead)
 	pb    prefetch.Batch
 	file  *os.File
+	// direct: a plain pcap regular file is read with read() straight
+	// into the batches' buffers (nextDirect). dpos is the position of
+	// the next record in the bytes of the batch being filled; carry
+	// holds what was read past the last record of the batch handed over
+	// (the start of the next record), for the next batch.
+	direct bool
+	dsrc   io.Reader // the file (after the bytes the header check buffered)
+	dpos   int
+	carry  []byte
 }
 
 // newReader checks the header of src and prepares to read its packets.
@@ -276,7 +285,7 @@ func (r *reader) close() {
 func reserve(b *Batch, n, limit int) int {
 	// A batch whose mapped packets were all filtered out holds read
 	// packets from here on (callers hand over non-empty mapped batches).
-	b.Mapped = nil
+	b.Mapped, b.dr = nil, nil
 	o := len(b.Buf)
 	need := o + n
 	if need > cap(b.Buf) {
@@ -316,6 +325,9 @@ func (r *reader) fill(b *Batch, n, limit int, recStart int64) (int, error) {
 // stream, errFull (nothing consumed) when the packet would take b.Buf past
 // limit and b already holds packets, or a *FormatError.
 func (r *reader) next(b *Batch, file uint16, limit int) error {
+	if r.direct {
+		return r.nextDirect(b, file, limit)
+	}
 	// Never block for more input while packets are waiting: on a pipe
 	// (tcpdump -w - | t2 -r -) the next record may be seconds away, and
 	// the packets already read (and the reports they trigger) must not
@@ -409,6 +421,12 @@ func (r *reader) nextMapped(b *Batch, file uint16, limit int) error {
 	if len(b.Pkts) > 0 && b.Mapped == nil {
 		return errFull // a batch holds mapped or read packets, not both
 	}
+	if b.dr != nil {
+		if len(b.Pkts) > 0 {
+			return errFull // the batch holds packets read directly
+		}
+		b.dr = nil
+	}
 	m := r.mm.data
 	pos := r.mpos
 	if len(m)-pos < 16 {
@@ -486,6 +504,141 @@ func (r *reader) leaveMapping(b *Batch, file uint16, limit int) error {
 	r.off = int64(r.mpos)
 	r.mm = nil
 	return r.next(b, file, limit)
+}
+
+// directChunk is what one read() of a directly read file asks for
+// beyond the record it needs: small enough that the bytes the kernel
+// just copied are still in this core's cache when the records are
+// parsed and dissected, big enough that the system calls do not count.
+const directChunk = 128 << 10
+
+// startDirect makes the records be read directly from src, the stream
+// the reader was made on: the bytes the header check left in the read
+// buffer come first.
+func (r *reader) startDirect(src io.Reader) {
+	n := r.br.Buffered()
+	buf, _ := r.br.Peek(n)
+	r.carry = append(r.carry[:0], buf...)
+	r.br.Discard(n)
+	r.dsrc, r.direct, r.dpos = src, true, 0
+}
+
+// nextDirect is next for a directly read file. The batch's buffer is
+// the read buffer: the file's bytes are read into it in directChunk
+// steps as the records are needed, and its packets stay where they
+// landed (b.Mapped is the buffer, Off counts from its start, record
+// headers in between). One copy (the kernel's) instead of the two of a
+// buffered read, and none of a mapping's page faults and unmapping;
+// the batch's bytes are still in the cache when they are dissected.
+// What was read past the batch's last record moves on to the next batch
+// (parkDirect).
+func (r *reader) nextDirect(b *Batch, file uint16, limit int) error {
+	if b.dr != r {
+		if len(b.Pkts) > 0 {
+			return errFull // the batch holds packets of another kind or file
+		}
+		buf := b.Buf[:0]
+		if cap(buf) < limit {
+			buf = make([]byte, 0, limit+directChunk)
+		}
+		buf = append(buf, r.carry...)
+		r.carry = r.carry[:0]
+		b.Buf, b.Mapped, b.dr = buf[:0], buf, r
+		r.dpos = 0
+	} else if len(r.carry) > 0 {
+		// The same batch again, not reset: its unparsed bytes come back.
+		if len(b.Mapped)+len(r.carry) > cap(b.Mapped) {
+			return errFull
+		}
+		b.Mapped = append(b.Mapped, r.carry...)
+		r.carry = r.carry[:0]
+	}
+	pos := r.dpos
+	if len(b.Mapped)-pos < 16 {
+		if err := r.more(b, pos+16, limit); err != nil {
+			if err == errFull {
+				return err
+			}
+			got := len(b.Mapped) - pos
+			if got == 0 && err == io.EOF {
+				return io.EOF
+			}
+			return r.short(err, "a record header", got, 16)
+		}
+	}
+	h := b.Mapped[pos : pos+16]
+	sec := r.u32(h[0:])
+	frac := r.u32(h[4:])
+	capLen := r.u32(h[8:])
+	wireLen := r.u32(h[12:])
+	if err := r.checkCapLen(capLen); err != nil {
+		return err
+	}
+	end := pos + 16 + int(capLen)
+	if len(b.Pkts) > 0 && end > limit {
+		return errFull
+	}
+	if end > len(b.Mapped) {
+		if err := r.more(b, end, limit); err != nil {
+			if err == errFull {
+				return err
+			}
+			r.rec++
+			recStart := r.off
+			r.off += int64(len(b.Mapped) - pos)
+			return r.cut(err, recStart, "packet data", len(b.Mapped)-pos-16, int(capLen))
+		}
+	}
+	r.rec++
+	ts := r.recordTime(sec, frac, capLen, wireLen)
+	r.dpos = end
+	r.off += 16 + int64(capLen)
+	b.Pkts = append(b.Pkts, Pkt{TS: ts, CapLen: capLen, WireLen: wireLen, Off: uint32(pos + 16), LinkType: r.linkType, File: file})
+	return nil
+}
+
+// more reads into the batch until it holds need bytes (plus up to
+// directChunk more). It returns errFull when they do not fit in the
+// buffer of a batch that holds packets (an empty batch's buffer grows),
+// io.EOF or the read error when the file ends or fails first.
+func (r *reader) more(b *Batch, need, limit int) error {
+	m := b.Mapped
+	if need > cap(m) {
+		if len(b.Pkts) > 0 {
+			return errFull
+		}
+		nb := make([]byte, len(m), max(need+directChunk, limit+directChunk))
+		copy(nb, m)
+		m = nb
+		b.Buf = nb[:0]
+	}
+	for len(m) < need {
+		to := min(cap(m), max(len(m)+directChunk, need))
+		n, err := r.dsrc.Read(m[len(m):to])
+		m = m[:len(m)+n]
+		if len(m) >= need {
+			break // (an error comes again with the next read)
+		}
+		if err != nil || n == 0 {
+			b.Mapped = m
+			if err == nil {
+				err = io.ErrNoProgress
+			}
+			return err
+		}
+	}
+	b.Mapped = m
+	return nil
+}
+
+// parkDirect ends the batch being filled: the bytes read past its last
+// record are kept for the next batch.
+func (r *reader) parkDirect(b *Batch) {
+	if !r.direct || b.dr != r || r.dpos >= len(b.Mapped) {
+		return
+	}
+	r.carry = append(r.carry[:0], b.Mapped[r.dpos:]...)
+	b.Mapped = b.Mapped[:r.dpos]
 }
 
 // ngPrime reads the pcapng blocks before the first packet.

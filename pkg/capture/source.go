@@ -218,10 +218,15 @@ func (s *fileSource) setFile(of *openedFile) {
 	s.f, s.r = of.f, of.r
 	// The file is read from now on: map it if it is a plain pcap file
 	// (not when it was only opened to check it, as -R does up front).
-	if of.f != nil && useMapping(of.f, of.r, of.size) {
-		if m := mapFile(of.f, of.size, of.name); m != nil {
-			of.r.mm, of.r.mpos, of.r.file = m, int(of.r.off), of.f
-			s.maps = append(s.maps, m)
+	if of.f != nil {
+		switch fileReadMode(of.f, of.r, of.size) {
+		case readDirect:
+			of.r.startDirect(of.f)
+		case readMapped:
+			if m := mapFile(of.f, of.size, of.name); m != nil {
+				of.r.mm, of.r.mpos, of.r.file = m, int(of.r.off), of.f
+				s.maps = append(s.maps, m)
+			}
 		}
 	}
 	s.opened = false
@@ -258,7 +263,15 @@ func (s *fileSource) closeFile() {
 	s.f = nil
 }
 
-func (s *fileSource) Read(b *Batch, max int) (err error) {
+func (s *fileSource) Read(b *Batch, max int) error {
+	err := s.read(b, max)
+	if s.r != nil {
+		s.r.parkDirect(b)
+	}
+	return err
+}
+
+func (s *fileSource) read(b *Batch, max int) (err error) {
 	if s.closed {
 		return os.ErrClosed
 	}

@@ -100,8 +100,18 @@ type state struct {
 	opt    *Options
 }
 
-// Decode dissects p.Raw and fills the dissection fields of p.
+// Decode dissects p.Raw and fills the dissection fields of p, which must
+// be freshly Reset (apart from the capture metadata).
 func (d *Decoder) Decode(p *packet.Packet) {
+	if p.LinkType == LinkEthernet && fast(p) {
+		return
+	}
+	d.general(p)
+}
+
+// general is Decode without the fast path: every packet goes through
+// the dissectors.
+func (d *Decoder) general(p *packet.Packet) {
 	b := p.Raw
 	if len(b) == 0 {
 		return

@@ -112,7 +112,8 @@ func TestNoAllocs(t *testing.T) {
 	}
 }
 
-// FuzzDecode feeds arbitrary bytes under each link type.
+// FuzzDecode feeds arbitrary bytes under each link type, and checks the
+// fast path against the general one.
 func FuzzDecode(f *testing.F) {
 	for _, name := range []string{"http-web-browsing.pcap", "vxlan-vlan.pcap", "teredo.pcap", "geneve.pcap",
 		"pppoe-discovery-session.pcap", "mpls-vlan-mixed.pcap", "bigendian-pptp-gre.pcap", "sll2.pcap",
@@ -126,11 +127,13 @@ func FuzzDecode(f *testing.F) {
 		}
 	}
 	d := New(Options{})
-	var p packet.Packet
+	var p, fp, gp packet.Packet
 	f.Fuzz(func(t *testing.T, data []byte, lt uint16, wire uint32) {
 		for _, l := range []uint16{lt, linkTypes[int(lt)%len(linkTypes)]} {
 			decodeRecord(d, &p, record{l, wire, data}, 1)
 			checkInvariants(t, &p, "fuzz")
 		}
+		// The fast path gives what the general one does.
+		sameAsGeneral(t, d, &fp, &gp, record{LinkEthernet, wire, data}, "fuzz")
 	})
 }

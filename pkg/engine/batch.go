@@ -146,9 +146,16 @@ func (e *Engine) decodeBatch(b *batch) {
 		k := &b.keys[i]
 		k.ok = p.IPVer == 4 || p.IPVer == 6
 		if k.ok {
-			setIPKey(&k.k, p)
-			k.hash = k.k.Hash()
-			k.rhash = k.k.ReverseHash()
+			// The key is built and hashed on the stack, then stored:
+			// hashing it where it goes reads it back while its line
+			// is still being fetched from the packet goroutine's core
+			// (the hash's wide loads cannot take the narrow stores'
+			// values from the store buffer).
+			var key flow.Key
+			setIPKey(&key, p)
+			k.hash = key.Hash()
+			k.rhash = key.ReverseHash()
+			k.k = key
 		}
 	}
 }

@@ -29,6 +29,9 @@ type DescIDs struct {
 	used  int
 	long  map[string]uint16
 	buf   [2 + MaxHdrDesc]byte
+	// chains[c] is the ID of HdrChain number c, once a packet with it
+	// was numbered.
+	chains [maxHdrChains + 1]uint16
 }
 
 const shortDesc = 32
@@ -58,6 +61,21 @@ func (a *descKey) hash() uint64 {
 
 // Assign sets p.HdrID.
 func (d *DescIDs) Assign(p *Packet) {
+	if c := p.chain; c != 0 {
+		// A description made by SetHdrChain: its ID is known after the
+		// first such packet.
+		if id := d.chains[c]; id != 0 {
+			p.HdrID = id
+			return
+		}
+		d.assign(p)
+		d.chains[c] = p.HdrID
+		return
+	}
+	d.assign(p)
+}
+
+func (d *DescIDs) assign(p *Packet) {
 	n := int(p.HdrLen)
 	if n > shortDesc {
 		p.HdrID = d.assignLong(p)

@@ -2,6 +2,7 @@ package packet
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -85,4 +86,65 @@ func splitColon(s string) []string {
 		}
 	}
 	return out
+}
+
+// (Chains are made once per program.)
+var (
+	testChains     = [][]string{{"eth", "ipv4", "tcp"}, {"eth", "ipv6", "udp"}, {"eth", "vlan", "ipv4"}, {"eth"}, {"sll", "vlan", "vlan"}, {"raw", "ipv4", "gre", "eth"}, {"sll", "vlan", "arp"}}
+	testChainsMade = func() []*HdrChain {
+		var m []*HdrChain
+		for _, c := range testChains {
+			m = append(m, NewHdrChain(c...))
+		}
+		return m
+	}()
+)
+
+// Packets whose description a HdrChain set get the IDs that the same
+// descriptions built name by name get, in the same order of first
+// appearance, however the two kinds interleave.
+func TestDescIDsChains(t *testing.T) {
+	chains := testChains[:3]
+	made := testChainsMade[:3]
+	others := [][]string{{"eth", "arp"}, {"eth", "ipv4", "tcp", "ssdp"}, {"sll", "ipv4", "udp"}}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := 0; round < 50; round++ {
+		var with, without DescIDs
+		for i := 0; i < 200; i++ {
+			var a, b Packet
+			switch k := rng.IntN(3); {
+			case k == 0:
+				c := rng.IntN(len(chains))
+				a.SetHdrChain(made[c])
+				for _, n := range chains[c] {
+					b.AddHdrNoFold(n)
+				}
+			case k == 1:
+				c := chains[rng.IntN(len(chains))]
+				for _, n := range c {
+					a.AddHdrNoFold(n)
+					b.AddHdrNoFold(n)
+				}
+			default:
+				c := others[rng.IntN(len(others))]
+				if rng.IntN(2) == 0 {
+					a.SetHdrChain(made[0])
+					a.AddHdr("ssdp") // a chain then extended is not the chain
+					c = others[1]
+				} else {
+					for _, n := range c {
+						a.AddHdrNoFold(n)
+					}
+				}
+				for _, n := range c {
+					b.AddHdrNoFold(n)
+				}
+			}
+			with.Assign(&a)
+			without.Assign(&b)
+			if a.HdrID != b.HdrID || a.HdrID == 0 {
+				t.Fatalf("round %d packet %d %q: ID %d with chains, %d without", round, i, a.HdrDescBytes(), a.HdrID, b.HdrID)
+			}
+		}
+	}
 }

@@ -1,5 +1,7 @@
 package packet
 
+import "sync"
+
 // Limits of the per-packet arrays. They bound the work the dissector does
 // on hostile input and keep Packet a fixed-size value.
 const (
@@ -36,6 +38,7 @@ type Packet struct {
 	Enc     uint16 // Enc* markers
 	NumHdrs uint16 // number of headers in HdrDesc ("eth:ipv4:tcp" = 3)
 	HdrLen  uint8  // bytes used in HdrDesc
+	chain   uint8  // number of the HdrChain HdrDesc was set to, 0: none (in a padding hole)
 	HdrID   uint16 // number of (NumHdrs, HdrDesc) in the run's DescIDs; 0: none
 	hdrLast uint8  // start of the last name in HdrDesc
 	hdrNLen uint8  // length of the last name (without a {n} suffix)
@@ -170,6 +173,7 @@ func (p *Packet) Reset() {
 // (T2_HDRDESC_AGGR=1). Names past the buffer set HdrDescOverrun instead
 // of growing it.
 func (p *Packet) AddHdr(name string) {
+	p.chain = 0
 	p.NumHdrs++
 	if p.hdrRep > 0 && int(p.hdrNLen) == len(name) &&
 		string(p.HdrDesc[p.hdrLast:p.hdrLast+p.hdrNLen]) == name {
@@ -229,3 +233,60 @@ func appendUint(b []byte, v uint) []byte {
 
 // HdrDescBytes returns the header description, e.g. "eth:vlan{2}:ipv4:tcp".
 func (p *Packet) HdrDescBytes() []byte { return p.HdrDesc[:p.HdrLen] }
+
+// HdrChain is a header description made ahead of time (NewHdrChain) for
+// packets that a fast path dissects the same way every time:
+// SetHdrChain gives a packet at once what the AddHdrNoFold calls of the
+// names would.
+type HdrChain struct {
+	text            [hdrChainMax]byte // the description, zero-padded
+	numHdrs         uint16
+	hdrLen          uint8
+	last, nlen, rep uint8
+	num             uint8 // 1, 2, ...: DescIDs keeps the chains' IDs by number
+}
+
+// hdrChainMax bounds the text of a HdrChain: it is stored with one wide
+// copy.
+const hdrChainMax = 16
+
+// maxHdrChains bounds the number of chains a program makes.
+const maxHdrChains = 64
+
+var hdrChains struct {
+	sync.Mutex
+	n uint8
+}
+
+// NewHdrChain returns the chain of AddHdrNoFold(name) for each name; it
+// panics when they take more than 16 bytes, or when a program makes more
+// than 64 chains (they are meant to be made once, by package
+// variables).
+func NewHdrChain(names ...string) *HdrChain {
+	var p Packet
+	for _, n := range names {
+		p.AddHdrNoFold(n)
+	}
+	if p.HdrLen > hdrChainMax {
+		panic("packet: header chain too long")
+	}
+	hdrChains.Lock()
+	defer hdrChains.Unlock()
+	if hdrChains.n >= maxHdrChains {
+		panic("packet: too many header chains")
+	}
+	hdrChains.n++
+	c := &HdrChain{numHdrs: p.NumHdrs, hdrLen: p.HdrLen, last: p.hdrLast, nlen: p.hdrNLen, rep: p.hdrRep, num: hdrChains.n}
+	copy(c.text[:], p.HdrDesc[:p.HdrLen])
+	return c
+}
+
+// SetHdrChain sets the header description of p, which has none yet
+// (as after Reset), to c.
+func (p *Packet) SetHdrChain(c *HdrChain) {
+	*(*[hdrChainMax]byte)(p.HdrDesc[:hdrChainMax]) = c.text
+	p.HdrLen = c.hdrLen
+	p.NumHdrs = c.numHdrs
+	p.hdrLast, p.hdrNLen, p.hdrRep = c.last, c.nlen, c.rep
+	p.chain = c.num
+}

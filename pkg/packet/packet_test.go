@@ -1,6 +1,7 @@
 package packet
 
 import (
+	"reflect"
 	"testing"
 	"unsafe"
 )
@@ -61,4 +62,31 @@ func TestPreparedSmallAndReset(t *testing.T) {
 	if p.Prep != (Prepared{}) {
 		t.Errorf("Reset left %+v", p.Prep)
 	}
+}
+
+// A HdrChain gives a packet what AddHdrNoFold of its names gives, and
+// later names fold into it the same way.
+func TestHdrChain(t *testing.T) {
+	for i, names := range testChains {
+		c := testChainsMade[i]
+		var a, b Packet
+		a.SetHdrChain(c)
+		for _, n := range names {
+			b.AddHdrNoFold(n)
+		}
+		if a.chain != c.num || a.chain == 0 {
+			t.Fatalf("%v: chain number %d, want %d", names, a.chain, c.num)
+		}
+		a.AddHdr(names[len(names)-1])
+		b.AddHdr(names[len(names)-1])
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("%v: chain gives %q (%d headers), AddHdrNoFold %q (%d)", names, a.HdrDescBytes(), a.NumHdrs, b.HdrDescBytes(), b.NumHdrs)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a chain over 16 bytes was made")
+		}
+	}()
+	NewHdrChain("eth", "ipv4", "gre", "ipv4")
 }
