@@ -6,10 +6,12 @@ package macrecorder
 import (
 	_ "embed"
 	"fmt"
+	"unsafe"
 
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/prefetch"
 	"github.com/t2go/t2go/pkg/record"
 	"github.com/t2go/t2go/pkg/report"
 )
@@ -29,6 +31,7 @@ var (
 	_ plugin.FlowTerminator = (*MacRecorder)(nil)
 	_ plugin.PacketColumns  = (*MacRecorder)(nil)
 	_ plugin.Reporter       = (*MacRecorder)(nil)
+	_ plugin.Prefetcher     = (*MacRecorder)(nil)
 )
 
 const statTooMany uint8 = 0x01 // more than MR_MAX_MAC pairs
@@ -107,6 +110,14 @@ func (m *MacRecorder) Columns() []record.Column {
 		c = append(c, record.Column{Name: "srcMacLbl_dstMacLbl", Type: "SC_SC:R", Desc: "Source/destination MAC label"})
 	}
 	return c
+}
+
+// PrefetchSlot implements plugin.Prefetcher: the slot's state (32
+// bytes, so one cache line), which OnFlowTerminate reads.
+func (m *MacRecorder) PrefetchSlot(slot int32, b *prefetch.Batch) {
+	if uint(slot) < uint(len(m.st)) {
+		b.Add(unsafe.Pointer(&m.st[slot]))
+	}
 }
 
 // OnNewFlow clears the slot.
