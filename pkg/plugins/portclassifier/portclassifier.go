@@ -41,18 +41,19 @@ const maxName = 63
 type PortClassifier struct {
 	num, str bool
 	unknown  []byte
-	// idx[tcpMap] and idx[udpMap] hold the entry of each port in names
-	// and text; 0: no entry. Dense uint32s keep a flow's look-up within
-	// one cache line of 512 KiB instead of 3 MiB of slice headers.
+	// idx[tcpMap] and idx[udpMap] locate the name of each port in text
+	// (offset<<8 | length; 0: no entry, the unknown label): a flow's
+	// look-up is one load in 512 KiB, then its name. While load runs
+	// they hold entry numbers in names instead (prepare converts them).
 	idx [2][65536]uint32
-	// names are the entries' names as read (entry 0: none).
+	// names are the entries' names as read (entry 0: none), until
+	// prepare.
 	names [][]byte
-	// text holds every entry's name, entry e at text[off[e]:off[e+1]];
-	// entry 0 is the unknown label. One block and 4-byte offsets are
-	// 60 KiB for the built-in table. (Sanitised by the renderer: a name
-	// written with Raw would lose its string type in a JSON record.)
+	// text holds every entry's name, one block (60 KiB for the built-in
+	// table; names have at most maxName bytes, so 2^24 bytes hold every
+	// port of both maps). (Sanitised by the renderer: a name written
+	// with Raw would lose its string type in a JSON record.)
 	text []byte
-	off  []uint32
 }
 
 const (
@@ -62,7 +63,16 @@ const (
 
 // entry returns the name of the port in map m, nil without an entry.
 func (c *PortClassifier) entry(m int, port uint16) []byte {
-	return c.names[c.idx[m][port]]
+	return c.name(c.idx[m][port])
+}
+
+// name returns the name idx value loc locates, nil for 0.
+func (c *PortClassifier) name(loc uint32) []byte {
+	if loc == 0 {
+		return nil
+	}
+	o := loc >> 8
+	return c.text[o : o+loc&0xff : o+loc&0xff]
 }
 
 // Init reads the settings and the port table.
@@ -84,24 +94,31 @@ func (c *PortClassifier) Init(env *plugin.Env) error {
 	if err := c.load(data); err != nil {
 		return fmt.Errorf("%s: %v", name, err)
 	}
-	c.prepare()
 	return nil
 }
 
-// prepare copies the unknown label and the names into text.
+// prepare copies the names into text and turns the entry numbers of idx
+// into their places there.
 func (c *PortClassifier) prepare() {
-	c.text = append(c.text[:0], c.unknown...)
-	c.off = append(c.off[:0], 0, uint32(len(c.text)))
-	for _, n := range c.names[1:] {
+	loc := make([]uint32, len(c.names))
+	c.text = c.text[:0]
+	for e, n := range c.names[1:] {
+		loc[e+1] = uint32(len(c.text))<<8 | uint32(len(n))
 		c.text = append(c.text, n...)
-		c.off = append(c.off, uint32(len(c.text)))
 	}
+	for m := range c.idx {
+		for port, e := range c.idx[m] {
+			c.idx[m][port] = loc[e]
+		}
+	}
+	c.names = nil
 }
 
 // load reads "port<TAB>tcp|udp<TAB>name..." lines. As in T2, lines that
 // start with '#', a space or a TAB are comments, the first line of a
 // (port, protocol) wins and the name ends at the first white space.
-// Other malformed lines are an error naming the line.
+// Other malformed lines are an error naming the line. The table is
+// ready for use after it (prepare).
 func (c *PortClassifier) load(data []byte) error {
 	c.idx = [2][65536]uint32{}
 	c.names = [][]byte{nil}
@@ -140,7 +157,11 @@ func (c *PortClassifier) load(data []byte) error {
 			c.names = append(c.names, append([]byte(nil), name...))
 		}
 	}
-	return sc.Err()
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	c.prepare()
+	return nil
 }
 
 // Columns are T2's two columns.
@@ -156,8 +177,8 @@ func (c *PortClassifier) Columns() []record.Column {
 }
 
 // classify returns the server port of a flow with these fields and the
-// entry of its name (0: the unknown label). Protocols without ports give
-// port 0 and the unknown label.
+// place of its name (idx; 0: the unknown label). Protocols without ports
+// give port 0 and the unknown label.
 func (c *PortClassifier) classify(proto uint8, sport, dport uint16, inverted bool) (uint16, uint32) {
 	var m int
 	switch proto {
@@ -184,7 +205,7 @@ func (c *PortClassifier) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	c.write(w, port, e, true)
 }
 
-func (c *PortClassifier) write(w *record.Writer, port uint16, e uint32, hasPort bool) {
+func (c *PortClassifier) write(w *record.Writer, port uint16, loc uint32, hasPort bool) {
 	if c.num {
 		if hasPort {
 			w.U64(uint64(port))
@@ -193,7 +214,12 @@ func (c *PortClassifier) write(w *record.Writer, port uint16, e uint32, hasPort 
 		}
 	}
 	if c.str {
-		w.StrClass(c.text[c.off[e]:c.off[e+1]])
+		if loc == 0 {
+			w.StrClass(c.unknown)
+		} else {
+			o := loc >> 8
+			w.StrClass(c.text[o : o+loc&0xff])
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package portclassifier
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -97,7 +98,6 @@ func TestSanitisedNames(t *testing.T) {
 	if err := c.load([]byte("80\ttcp\t" + name + "\n")); err != nil {
 		t.Fatal(err)
 	}
-	c.prepare()
 	for _, tc := range []struct {
 		dport uint16
 		name  string
@@ -117,5 +117,62 @@ func TestSanitisedNames(t *testing.T) {
 				t.Errorf("port %d deferred %v: %q, want %q", tc.dport, deferred, got, ref.Bytes())
 			}
 		}
+	}
+}
+
+// TestAllPortsAgainstTable writes the columns of every port of both
+// maps (and of the protocols sharing them) and compares them with a
+// plain reading of the table: the first line of a (port, protocol)
+// wins, names end at white space and keep at most maxName bytes.
+func TestAllPortsAgainstTable(t *testing.T) {
+	long := strings.Repeat("n", 70)
+	data := builtinPortmap
+	data = append(append([]byte(nil), data...), []byte("64999\ttcp\t"+long+"\tx\n64998\tudp\tshort\n64998\tudp\tsecond\n")...)
+	want := map[[2]int]string{}
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimRight(l, "\r")
+		if l == "" || l[0] == '#' || l[0] == ' ' || l[0] == '\t' {
+			continue
+		}
+		f := strings.Fields(l)
+		port, m := 0, udpMap
+		for _, ch := range f[0] {
+			port = 10*port + int(ch-'0')
+		}
+		if f[1] == "tcp" {
+			m = tcpMap
+		}
+		name := f[2]
+		if len(name) > maxName {
+			name = name[:maxName]
+		}
+		if _, ok := want[[2]int{m, port}]; !ok {
+			want[[2]int{m, port}] = name
+		}
+	}
+	c := &PortClassifier{num: true, str: true, unknown: []byte("?unk")}
+	if err := c.load(data); err != nil {
+		t.Fatal(err)
+	}
+	for _, proto := range []uint8{6, 132, 17, 136} {
+		m := tcpMap
+		if proto == 17 || proto == 136 {
+			m = udpMap
+		}
+		for port := 0; port < 65536; port++ {
+			name, ok := want[[2]int{m, port}]
+			if !ok {
+				name = "?unk"
+			}
+			f := &flow.Flow{Key: flow.Key{Proto: proto, SrcPort: 1, DstPort: uint16(port)}}
+			var w record.Writer
+			c.OnFlowTerminate(f, &w)
+			if got, exp := string(w.Bytes()), strconv.Itoa(port)+"\t"+name; got != exp {
+				t.Fatalf("proto %d port %d: %q, want %q", proto, port, got, exp)
+			}
+		}
+	}
+	if got := string(c.entry(tcpMap, 64999)); got != long[:maxName] {
+		t.Errorf("long name %q", got)
 	}
 }
