@@ -150,12 +150,14 @@ func hashPort(k uint64) uint32 { return uint32(mix(k^k0, k3) >> 32) }
 // hostEntry is one IP of the source (or destination) table: its distinct
 // partners (live pairs) and, in the source table, the packets and bytes
 // it sent.
+// Its key (the IP) is in hostTable.keys: a packet touches only these
+// 32 bytes, never two cache lines.
 type hostEntry struct {
 	pkts, bytes uint64
 	conn        uint32
 	gen         uint32 // bumped when the entry is removed
 	tag         uint32
-	key         ip // the IP whose counts the entry holds (kept when freed)
+	_           uint32
 }
 
 // hostTable hands out its slots as T2's hash table does (fresh slots in
@@ -163,9 +165,14 @@ type hostEntry struct {
 // inserted again in the same slot keeps its packet and byte counts, as in
 // T2; an entry in a slot of another IP starts from zero (T2 inherits the
 // other IP's counts there, a decided fix).
-type hostTable struct{ store[hostEntry] }
+type hostTable struct {
+	store[hostEntry]
+	keys []ip // by entry: the IP whose counts the entry holds (kept when freed)
+}
 
-func newHostTable() hostTable { return hostTable{newStore[hostEntry]()} }
+func newHostTable() hostTable {
+	return hostTable{store: newStore[hostEntry](), keys: make([]ip, 1, minIndex)}
+}
 
 // store keeps a table's entries at fixed positions (position 0 is unused,
 // so 0 means none), indexed by x, and hands out freed positions
@@ -210,7 +217,7 @@ func (t *hostTable) find(k *ip, tag uint32) (int32, uint32) {
 			return 0, i
 		}
 		if uint32(c>>32) == tag {
-			if e := int32(uint32(c)); t.ents[e].key == *k {
+			if e := int32(uint32(c)); t.keys[e] == *k {
 				return e, i
 			}
 		}
@@ -225,9 +232,12 @@ func (t *hostTable) lookup(k *ip) int32 {
 // insert adds k, absent, at cell i with zero connections.
 func (t *hostTable) insert(k *ip, tag, i uint32) int32 {
 	e, reused := t.alloc(tag, i)
+	if !reused {
+		t.keys = append(t.keys, *k)
+	}
 	h := &t.ents[e]
-	if !reused || h.key != *k {
-		h.pkts, h.bytes, h.key = 0, 0, *k
+	if !reused || t.keys[e] != *k {
+		h.pkts, h.bytes, t.keys[e] = 0, 0, *k
 	}
 	h.conn = 0
 	h.tag = tag
@@ -252,11 +262,17 @@ func (t *hostTable) remove(e int32) {
 // pairEntry counts the live flows between two hosts (normalised to the
 // direction of the flow that opened the connection) and points to their
 // host entries.
+//
+// 64 bytes: one cache line of the slice (page-aligned once it is big).
 type pairEntry struct {
 	s, d     ip
 	count    uint32
 	src, dst int32 // entries in the source and destination tables
-	tag      uint32
+	// srcGen is the generation of the source entry, which lives as long
+	// as the pair: a new flow of the pair takes it from here instead of
+	// loading the entry.
+	srcGen uint32
+	tag    uint32
 	// dOwn is the source-table entry of d (0: unknown), valid while its
 	// generation is dOwnGen: the reply flows of the pair count their
 	// packets there, and find it here instead of by a lookup.
@@ -441,7 +457,7 @@ func (c *ConnStat) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 		if h.conn > c.maxDst {
 			c.maxDst, c.maxDstIP = h.conn, d
 		}
-		pi = c.pairs.insert(pairEntry{s: s, d: d, count: 1, src: se, dst: de, tag: tag}, cell)
+		pi = c.pairs.insert(pairEntry{s: s, d: d, count: 1, src: se, dst: de, srcGen: c.src.ents[se].gen, tag: tag}, cell)
 	}
 	rk := uint64(uint32(se))<<16 | uint64(port)
 	rtag := hashPort(rk)
@@ -453,11 +469,11 @@ func (c *ConnStat) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	re.count++
 	c.maxPort = max(c.maxPort, re.count)
 	n.pair, n.port = pi, ri
+	pe := &c.pairs.ents[pi]
 	if inv { // the flow's own source is the pair's d
-		pe := &c.pairs.ents[pi]
 		n.own, n.ownGen = pe.dOwn, pe.dOwnGen
 	} else { // or its s
-		n.own, n.ownGen = se, c.src.ents[se].gen
+		n.own, n.ownGen = se, pe.srcGen
 	}
 }
 
