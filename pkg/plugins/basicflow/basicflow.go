@@ -99,6 +99,9 @@ type BasicFlow struct {
 	descMore          []uint16
 	srcMore, dstMore  [][6]byte
 	descCnt           []uint64 // slot*maxDesc, only with BFO_HDRDESC_PKTCNT
+	// a flow's lists in one piece for its record, with larger maxima
+	idScratch  []uint16
+	macScratch [][6]byte
 
 	// packet mode: values of the packet being processed, for WritePacket
 	pktMode   bool
@@ -142,6 +145,7 @@ func (b *BasicFlow) Init(env *plugin.Env) error {
 	b.moreMAC = max(b.maxMAC-inlineMAC, 0)
 	if b.moreDesc > 0 {
 		b.descMore = make([]uint16, n*b.moreDesc)
+		b.idScratch = make([]uint16, 0, b.maxDesc)
 	}
 	if b.pktCnt {
 		b.descCnt = make([]uint64, n*b.maxDesc)
@@ -149,6 +153,7 @@ func (b *BasicFlow) Init(env *plugin.Env) error {
 	if b.macOn && b.moreMAC > 0 {
 		b.srcMore = make([][6]byte, n*b.moreMAC)
 		b.dstMore = make([][6]byte, n*b.moreMAC)
+		b.macScratch = make([][6]byte, 0, b.maxMAC)
 	}
 	return nil
 }
@@ -449,7 +454,7 @@ func (b *BasicFlow) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	if int(f.Slot) < len(b.st) {
 		s = &b.st[f.Slot]
 	}
-	dl := b.descList(f.Slot, s)
+	ids := b.descIDs(f.Slot, s)
 	if b.sensorOn {
 		w.U64(uint64(b.sensorID))
 	}
@@ -465,23 +470,28 @@ func (b *BasicFlow) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		if i > 0 {
 			w.Semi()
 		}
-		w.AppendU64(uint64(b.descs[dl.at(i)].numHdrs))
+		w.AppendU64(uint64(b.descs[ids[i]].numHdrs))
 	}
 	w.Field()
 	for i := 0; i < int(s.nDesc); i++ {
 		if i > 0 {
 			w.Semi()
 		}
-		w.AppendStrClass(b.descs[dl.at(i)].text)
+		w.AppendStrClass(b.descs[ids[i]].text)
 		if b.pktCnt {
 			w.Under()
 			w.AppendU64(b.descCnt[base+i])
 		}
 	}
 	if b.macOn {
-		src, dst := b.macLists(f.Slot, s)
-		appendMACs(w, src, int(s.nSrc))
-		appendMACs(w, dst, int(s.nDst))
+		if b.moreMAC == 0 {
+			appendMACs(w, s.src[:s.nSrc])
+			appendMACs(w, s.dst[:s.nDst])
+		} else {
+			src, dst := b.macLists(f.Slot, s)
+			appendMACs(w, b.joinMACs(src, int(s.nSrc)))
+			appendMACs(w, b.joinMACs(dst, int(s.nDst)))
+		}
 	}
 	if b.ethOn {
 		w.H16(s.ethType)
@@ -515,14 +525,38 @@ func (b *BasicFlow) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	w.U64(uint64(k.Proto))
 }
 
-func appendMACs(w *record.Writer, l macList, n int) {
+func appendMACs(w *record.Writer, list [][6]byte) {
 	w.Field()
-	for i := 0; i < n; i++ {
+	for i, m := range list {
 		if i > 0 {
 			w.Semi()
 		}
-		w.AppendMAC(l.at(i))
+		w.AppendMAC(m)
 	}
+}
+
+// descIDs returns the flow's header description ids: in its state with
+// the defaults, else copied into b.idScratch.
+func (b *BasicFlow) descIDs(slot int32, s *flowState) []uint16 {
+	n := int(s.nDesc)
+	if b.moreDesc == 0 {
+		return s.desc[:n]
+	}
+	l := b.descList(slot, s)
+	b.idScratch = b.idScratch[:0]
+	for i := 0; i < n; i++ {
+		b.idScratch = append(b.idScratch, l.at(i))
+	}
+	return b.idScratch
+}
+
+// joinMACs returns the first n addresses of l, copied into b.macScratch.
+func (b *BasicFlow) joinMACs(l macList, n int) [][6]byte {
+	b.macScratch = b.macScratch[:0]
+	for i := 0; i < n; i++ {
+		b.macScratch = append(b.macScratch, l.at(i))
+	}
+	return b.macScratch
 }
 
 // WritePacket appends the packet-file columns of p. Unlike the flow

@@ -333,19 +333,31 @@ func TestDisabledWriter(t *testing.T) {
 }
 
 func TestNoAllocPerPacket(t *testing.T) {
-	r := newRig(t, defaults())
-	p := pkt(1, 6, 1, 2, "eth", "ipv4", "tcp")
-	f, _ := r.feed(p)
-	allocs := testing.AllocsPerRun(1000, func() {
-		p.TS += 1000
-		r.bf.OnLayer4(p, f)
-		r.w.Reset()
-		r.bf.WritePacket(p, f, &r.w)
-		r.w.Reset()
-		r.bf.OnFlowTerminate(f, &r.w)
-	})
-	if allocs != 0 {
-		t.Errorf("%v allocations per packet", allocs)
+	big := defaults()
+	big["BFO_MAX_HDRDESC"], big["BFO_MAX_MAC"], big["BFO_HDRDESC_PKTCNT"] = 9, 7, 1
+	for _, cfg := range []fakeConfig{defaults(), big} {
+		r := newRig(t, cfg)
+		p := pkt(1, 6, 1, 2, "eth", "ipv4", "tcp")
+		f, _ := r.feed(p)
+		for i := byte(0); i < 9; i++ { // fill the lists beyond flowState's room
+			q := pkt(2, 6, 1, 2, "eth", "ipv4", "tcp")
+			q.SrcMAC[5], q.DstMAC[5] = i, i
+			if i%2 == 0 {
+				q = pkt(2, 6, 1, 2, append([]string{"eth"}, append([]string{"vlan", "mpls", "vlan", "mpls", "vlan", "mpls", "vlan", "mpls"}[:i], "ipv4", "tcp")...)...)
+			}
+			r.feed(q)
+		}
+		allocs := testing.AllocsPerRun(1000, func() {
+			p.TS += 1000
+			r.bf.OnLayer4(p, f)
+			r.w.Reset()
+			r.bf.WritePacket(p, f, &r.w)
+			r.w.Reset()
+			r.bf.OnFlowTerminate(f, &r.w)
+		})
+		if allocs != 0 {
+			t.Errorf("maxima %d/%d: %v allocations per packet", cfg["BFO_MAX_HDRDESC"], cfg["BFO_MAX_MAC"], allocs)
+		}
 	}
 }
 
