@@ -7,6 +7,7 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"math/bits"
 	"strconv"
 
 	"github.com/t2go/t2go/pkg/flow"
@@ -41,13 +42,13 @@ const maxName = 63
 type PortClassifier struct {
 	num, str bool
 	unknown  []byte
-	// idx[tcpMap] and idx[udpMap] locate the name of each port in text
-	// (offset<<8 | length; 0: no entry, the unknown label): a flow's
-	// look-up is one load in 512 KiB, then its name. While load runs
-	// they hold entry numbers in names instead (prepare converts them).
-	idx [2][65536]uint32
-	// names are the entries' names as read (entry 0: none), until
-	// prepare.
+	// maps[tcpMap] and maps[udpMap] locate the name of each port in
+	// text: 36 KiB each for the built-in table (a dense 512 KiB table
+	// made most flows' look-up a cache miss).
+	maps [2]portMap
+	// While load runs, idx holds the entry number of each port in names
+	// (0: none); prepare turns them into maps and drops both.
+	idx   *[2][65536]uint32
 	names [][]byte
 	// text holds every entry's name, one block (60 KiB for the built-in
 	// table; names have at most maxName bytes, so 2^24 bytes hold every
@@ -61,12 +62,30 @@ const (
 	udpMap = 1
 )
 
-// entry returns the name of the port in map m, nil without an entry.
-func (c *PortClassifier) entry(m int, port uint16) []byte {
-	return c.name(c.idx[m][port])
+// portMap is a set of ports with the place of each one's name: a bit
+// per port, the entries before each 64-port word, and the places (text
+// offset<<8 | length, never 0: names are not empty) in port order.
+type portMap struct {
+	bits [1024]uint64
+	rank [1024]uint32
+	locs []uint32
 }
 
-// name returns the name idx value loc locates, nil for 0.
+// lookup returns the place of port's name, 0 without an entry.
+func (pm *portMap) lookup(port uint16) uint32 {
+	w, b := pm.bits[port>>6], uint64(1)<<(port&63)
+	if w&b == 0 {
+		return 0
+	}
+	return pm.locs[pm.rank[port>>6]+uint32(bits.OnesCount64(w&(b-1)))]
+}
+
+// entry returns the name of the port in map m, nil without an entry.
+func (c *PortClassifier) entry(m int, port uint16) []byte {
+	return c.name(c.maps[m].lookup(port))
+}
+
+// name returns the name at place loc (portMap.lookup), nil for 0.
 func (c *PortClassifier) name(loc uint32) []byte {
 	if loc == 0 {
 		return nil
@@ -97,8 +116,7 @@ func (c *PortClassifier) Init(env *plugin.Env) error {
 	return nil
 }
 
-// prepare copies the names into text and turns the entry numbers of idx
-// into their places there.
+// prepare copies the names into text and builds maps from idx.
 func (c *PortClassifier) prepare() {
 	loc := make([]uint32, len(c.names))
 	c.text = c.text[:0]
@@ -107,11 +125,19 @@ func (c *PortClassifier) prepare() {
 		c.text = append(c.text, n...)
 	}
 	for m := range c.idx {
+		pm := &c.maps[m]
+		*pm = portMap{}
 		for port, e := range c.idx[m] {
-			c.idx[m][port] = loc[e]
+			if port&63 == 0 {
+				pm.rank[port>>6] = uint32(len(pm.locs))
+			}
+			if e != 0 {
+				pm.bits[port>>6] |= 1 << (port & 63)
+				pm.locs = append(pm.locs, loc[e])
+			}
 		}
 	}
-	c.names = nil
+	c.idx, c.names = nil, nil
 }
 
 // load reads "port<TAB>tcp|udp<TAB>name..." lines. As in T2, lines that
@@ -120,7 +146,7 @@ func (c *PortClassifier) prepare() {
 // Other malformed lines are an error naming the line. The table is
 // ready for use after it (prepare).
 func (c *PortClassifier) load(data []byte) error {
-	c.idx = [2][65536]uint32{}
+	c.idx = new([2][65536]uint32)
 	c.names = [][]byte{nil}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
@@ -177,7 +203,7 @@ func (c *PortClassifier) Columns() []record.Column {
 }
 
 // classify returns the server port of a flow with these fields and the
-// place of its name (idx; 0: the unknown label). Protocols without ports
+// place of its name (portMap.lookup; 0: the unknown label). Protocols without ports
 // give port 0 and the unknown label.
 func (c *PortClassifier) classify(proto uint8, sport, dport uint16, inverted bool) (uint16, uint32) {
 	var m int
@@ -193,7 +219,7 @@ func (c *PortClassifier) classify(proto uint8, sport, dport uint16, inverted boo
 	if inverted {
 		port = sport
 	}
-	return port, c.idx[m][port]
+	return port, c.maps[m].lookup(port)
 }
 
 // OnFlowTerminate writes the flow's server port and its name.

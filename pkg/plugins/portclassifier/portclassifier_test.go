@@ -1,6 +1,8 @@
 package portclassifier
 
 import (
+	"fmt"
+	"math/rand"
 	"strconv"
 	"strings"
 	"testing"
@@ -174,5 +176,42 @@ func TestAllPortsAgainstTable(t *testing.T) {
 	}
 	if got := string(c.entry(tcpMap, 64999)); got != long[:maxName] {
 		t.Errorf("long name %q", got)
+	}
+}
+
+// TestRandomTables loads random tables (ports at the edges of the 64-port
+// words among them, dense and sparse) and checks every port of both maps
+// against the table's lines.
+func TestRandomTables(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for round := 0; round < 20; round++ {
+		var data strings.Builder
+		want := [2]map[int]string{{}, {}}
+		density := []int{1, 50, 1000, 30000}[round%4]
+		for _, port := range []int{0, 1, 63, 64, 127, 128, 65472, 65535} {
+			if rng.Intn(2) == 0 {
+				fmt.Fprintf(&data, "%d\ttcp\te%d\n", port, port)
+				want[tcpMap][port] = fmt.Sprintf("e%d", port)
+			}
+		}
+		for i := 0; i < density; i++ {
+			port, m := rng.Intn(65536), rng.Intn(2)
+			name := fmt.Sprintf("n%d_%d", round, i)
+			fmt.Fprintf(&data, "%d\t%s\t%s\n", port, []string{"tcp", "udp"}[m], name)
+			if _, ok := want[m][port]; !ok {
+				want[m][port] = name
+			}
+		}
+		c := &PortClassifier{}
+		if err := c.load([]byte(data.String())); err != nil {
+			t.Fatal(err)
+		}
+		for m := range 2 {
+			for port := range 65536 {
+				if got := string(c.entry(m, uint16(port))); got != want[m][port] {
+					t.Fatalf("round %d map %d port %d: %q, want %q", round, m, port, got, want[m][port])
+				}
+			}
+		}
 	}
 }
