@@ -356,6 +356,8 @@ type ConnStat struct {
 	pairs    pairTable
 	ports    portTable
 	flows    []flowState // per flow slot
+	pf       prefetch.Batch
+	zero     *record.Block // the columns of a flow without IP
 
 	newSrc, newDst, creations uint64
 	maxPair, maxPort          uint32
@@ -380,6 +382,15 @@ func (c *ConnStat) Init(env *plugin.Env) error {
 	c.pairs = pairTable{newStore[pairEntry]()}
 	c.ports = portTable{newStore[portEntry]()}
 	c.flows = make([]flowState, n)
+	c.zero = record.NewBlock(func(w *record.Writer) {
+		for range 6 {
+			w.U64(0)
+		}
+		if c.pbn {
+			w.U64(0)
+			w.U64(0)
+		}
+	})
 	return nil
 }
 
@@ -518,18 +529,30 @@ func (c *ConnStat) OnLayer4(p *packet.Packet, f *flow.Flow) {
 func (c *ConnStat) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	n := &c.flows[f.Slot]
 	if n.pair == 0 {
-		for i := 0; i < 6; i++ {
-			w.U64(0)
-		}
-		if c.pbn {
-			w.U64(0)
-			w.U64(0)
-		}
+		w.AppendBlock(c.zero)
 		return
 	}
 	pe := &c.pairs.ents[n.pair]
 	re := &c.ports.ents[n.port]
-	sConn, dConn := c.src.ents[pe.src].conn, c.dst.ents[pe.dst].conn
+	sh, dh := &c.src.ents[pe.src], &c.dst.ents[pe.dst]
+	sConn, dConn := sh.conn, dh.conn
+	if c.hsdrm {
+		// Start loading the index cells the removals below will probe,
+		// so the loads overlap the column writes.
+		if re.count <= 1 {
+			c.pf.Add(unsafe.Pointer(&c.ports.x.cells[c.ports.x.home(re.tag)]))
+		}
+		if pe.count <= 1 {
+			c.pf.Add(unsafe.Pointer(&c.pairs.x.cells[c.pairs.x.home(pe.tag)]))
+			if sConn <= 1 {
+				c.pf.Add(unsafe.Pointer(&c.src.x.cells[c.src.x.home(sh.tag)]))
+			}
+			if dConn <= 1 {
+				c.pf.Add(unsafe.Pointer(&c.dst.x.cells[c.dst.x.home(dh.tag)]))
+			}
+		}
+		c.pf.Flush()
+	}
 	connSip, connDip := sConn, dConn
 	if f.IsInverted() {
 		connSip, connDip = dConn, sConn
