@@ -272,7 +272,10 @@ type pairEntry struct {
 	// as the pair: a new flow of the pair takes it from here instead of
 	// loading the entry.
 	srcGen uint32
-	tag    uint32
+	// lastPort is the port entry of the pair's latest new flow: the next
+	// one, usually to the same server port, finds it here when the
+	// entry still holds that port and counts flows (no index probe).
+	lastPort int32
 	// dOwn is the source-table entry of d (0: unknown), valid while its
 	// generation is dOwnGen: the reply flows of the pair count their
 	// packets there, and find it here instead of by a lookup.
@@ -296,13 +299,16 @@ func (t *pairTable) find(s, d *ip, tag uint32) (int32, uint32) {
 	}
 }
 
-func (t *pairTable) insert(v pairEntry, i uint32) int32 {
-	e, _ := t.alloc(v.tag, i)
+func (t *pairTable) insert(v pairEntry, tag, i uint32) int32 {
+	e, _ := t.alloc(tag, i)
 	t.ents[e] = v
 	return e
 }
 
-func (t *pairTable) remove(e int32) { t.release(e, t.ents[e].tag) }
+// tag recomputes entry e's tag (the entries have no room for it).
+func (t *pairTable) tag(e int32) uint32 { return hashPair(&t.ents[e].s, &t.ents[e].d) }
+
+func (t *pairTable) remove(e int32) { t.release(e, t.tag(e)) }
 
 // portEntry counts the live flows of a (source host, server port): the
 // key is the source entry's index and the port, unique while the entry
@@ -468,19 +474,25 @@ func (c *ConnStat) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 		if h.conn > c.maxDst {
 			c.maxDst, c.maxDstIP = h.conn, d
 		}
-		pi = c.pairs.insert(pairEntry{s: s, d: d, count: 1, src: se, dst: de, srcGen: c.src.ents[se].gen, tag: tag}, cell)
+		pi = c.pairs.insert(pairEntry{s: s, d: d, count: 1, src: se, dst: de, srcGen: c.src.ents[se].gen}, tag, cell)
 	}
+	pe := &c.pairs.ents[pi]
 	rk := uint64(uint32(se))<<16 | uint64(port)
-	rtag := hashPort(rk)
-	ri, cell := c.ports.find(rk, rtag)
-	if ri == 0 {
-		ri = c.ports.insert(portEntry{key: rk, tag: rtag}, cell)
+	// A live port entry holding rk is rk's entry (keys are unique among
+	// live entries; a removed one counts 0).
+	ri := pe.lastPort
+	if ri == 0 || c.ports.ents[ri].key != rk || c.ports.ents[ri].count == 0 {
+		rtag := hashPort(rk)
+		var cell uint32
+		if ri, cell = c.ports.find(rk, rtag); ri == 0 {
+			ri = c.ports.insert(portEntry{key: rk, tag: rtag}, cell)
+		}
+		pe.lastPort = ri
 	}
 	re := &c.ports.ents[ri]
 	re.count++
 	c.maxPort = max(c.maxPort, re.count)
 	n.pair, n.port = pi, ri
-	pe := &c.pairs.ents[pi]
 	if inv { // the flow's own source is the pair's d
 		n.own, n.ownGen = pe.dOwn, pe.dOwnGen
 	} else { // or its s
@@ -543,7 +555,7 @@ func (c *ConnStat) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 			c.pf.Add(unsafe.Pointer(&c.ports.x.cells[c.ports.x.home(re.tag)]))
 		}
 		if pe.count <= 1 {
-			c.pf.Add(unsafe.Pointer(&c.pairs.x.cells[c.pairs.x.home(pe.tag)]))
+			c.pf.Add(unsafe.Pointer(&c.pairs.x.cells[c.pairs.x.home(c.pairs.tag(n.pair))]))
 			if sConn <= 1 {
 				c.pf.Add(unsafe.Pointer(&c.src.x.cells[c.src.x.home(sh.tag)]))
 			}
@@ -586,6 +598,7 @@ func (c *ConnStat) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	// The flow counts once in its port and pair entries; a pair counts
 	// once in its two host entries, which go when they count no pair.
 	if port <= 1 {
+		re.count = 0 // marks the entry removed for pairEntry.lastPort
 		c.ports.remove(ri)
 	} else {
 		re.count = port - 1
