@@ -48,8 +48,17 @@ type desc struct {
 	numHdrs uint16 // headers in it (a {n} suffix counts n)
 }
 
-// flowState is the fixed-size part of a flow's state; the variable-length
-// lists live in flat slices indexed by slot × maximum.
+// Room in flowState for the header descriptions and MAC addresses of a
+// flow: with the defaults (BFO_MAX_HDRDESC 4, BFO_MAX_MAC 3) everything
+// a packet and the flow's record touch is in one cache line. Larger
+// maxima keep the entries beyond in flat slices indexed by slot × extra.
+const (
+	inlineDesc = 4
+	inlineMAC  = 3
+)
+
+// flowState is a flow's state: 64 bytes, one cache line of the
+// (page-aligned) slice.
 type flowState struct {
 	nDesc   uint8
 	nSrc    uint8
@@ -57,6 +66,10 @@ type flowState struct {
 	nVLAN   uint8
 	ethType uint16
 	vlan    [packet.MaxVLAN]uint16
+	desc    [inlineDesc]uint16 // the first header description ids
+	src     [inlineMAC][6]byte // the first source MAC addresses
+	dst     [inlineMAC][6]byte // the first destination MAC addresses
+	_       [8]byte
 }
 
 // BasicFlow is one run's instance of the plugin.
@@ -79,11 +92,16 @@ type BasicFlow struct {
 	descs []desc
 
 	// per-flow state, indexed by slot
-	st      []flowState
-	descIDs []uint16 // slot*maxDesc
-	descCnt []uint64 // slot*maxDesc, only with BFO_HDRDESC_PKTCNT
-	srcMAC  [][6]byte
-	dstMAC  [][6]byte
+	st []flowState
+	// the entries beyond flowState's room: slot*moreDesc, slot*moreMAC
+	// (nil with the defaults)
+	moreDesc, moreMAC int
+	descMore          []uint16
+	srcMore, dstMore  [][6]byte
+	descCnt           []uint64 // slot*maxDesc, only with BFO_HDRDESC_PKTCNT
+	// a flow's lists in one piece for its record, with larger maxima
+	idScratch  []uint16
+	macScratch [][6]byte
 
 	// packet mode: values of the packet being processed, for WritePacket
 	pktMode   bool
@@ -123,15 +141,76 @@ func (b *BasicFlow) Init(env *plugin.Env) error {
 
 	n := env.Table.Capacity()
 	b.st = make([]flowState, n)
-	b.descIDs = make([]uint16, n*b.maxDesc)
+	b.moreDesc = max(b.maxDesc-inlineDesc, 0)
+	b.moreMAC = max(b.maxMAC-inlineMAC, 0)
+	if b.moreDesc > 0 {
+		b.descMore = make([]uint16, n*b.moreDesc)
+		b.idScratch = make([]uint16, 0, b.maxDesc)
+	}
 	if b.pktCnt {
 		b.descCnt = make([]uint64, n*b.maxDesc)
 	}
-	if b.macOn {
-		b.srcMAC = make([][6]byte, n*b.maxMAC)
-		b.dstMAC = make([][6]byte, n*b.maxMAC)
+	if b.macOn && b.moreMAC > 0 {
+		b.srcMore = make([][6]byte, n*b.moreMAC)
+		b.dstMore = make([][6]byte, n*b.moreMAC)
+		b.macScratch = make([][6]byte, 0, b.maxMAC)
 	}
 	return nil
+}
+
+// descList is a flow's header description ids: the first in its state,
+// the others in descMore. Its length is the maximum.
+type descList struct {
+	in   []uint16
+	more []uint16
+}
+
+func (l descList) at(i int) uint16 {
+	if i < len(l.in) {
+		return l.in[i]
+	}
+	return l.more[i-len(l.in)]
+}
+
+func (l descList) set(i int, id uint16) {
+	if i < len(l.in) {
+		l.in[i] = id
+	} else {
+		l.more[i-len(l.in)] = id
+	}
+}
+
+func (b *BasicFlow) descList(slot int32, s *flowState) descList {
+	l := descList{in: s.desc[:min(b.maxDesc, inlineDesc)]}
+	if b.moreDesc > 0 && int(slot) < len(b.st) {
+		i := int(slot) * b.moreDesc
+		l.more = b.descMore[i : i+b.moreDesc]
+	}
+	return l
+}
+
+// macList is a flow's source or destination MAC addresses, split as
+// descList.
+type macList struct {
+	in   [][6]byte
+	more [][6]byte
+}
+
+func (l macList) at(i int) [6]byte {
+	if i < len(l.in) {
+		return l.in[i]
+	}
+	return l.more[i-len(l.in)]
+}
+
+func (b *BasicFlow) macLists(slot int32, s *flowState) (src, dst macList) {
+	n := min(b.maxMAC, inlineMAC)
+	src.in, dst.in = s.src[:n], s.dst[:n]
+	if b.srcMore != nil && int(slot) < len(b.st) {
+		i := int(slot) * b.moreMAC
+		src.more, dst.more = b.srcMore[i:i+b.moreMAC], b.dstMore[i:i+b.moreMAC]
+	}
+	return src, dst
 }
 
 // Columns declares the flow-file columns.
@@ -188,11 +267,13 @@ func (b *BasicFlow) PrefetchSlot(slot int32, pb *prefetch.Batch) {
 		return
 	}
 	pb.Add(unsafe.Pointer(&b.st[slot]))
-	pb.Add(unsafe.Pointer(&b.descIDs[int(slot)*b.maxDesc]))
-	if b.macOn {
-		i := int(slot) * b.maxMAC
-		pb.Add(unsafe.Pointer(&b.srcMAC[i]))
-		pb.Add(unsafe.Pointer(&b.dstMAC[i]))
+	if b.moreDesc > 0 {
+		pb.Add(unsafe.Pointer(&b.descMore[int(slot)*b.moreDesc]))
+	}
+	if b.srcMore != nil {
+		i := int(slot) * b.moreMAC
+		pb.Add(unsafe.Pointer(&b.srcMore[i]))
+		pb.Add(unsafe.Pointer(&b.dstMore[i]))
 	}
 }
 
@@ -225,9 +306,15 @@ func (b *BasicFlow) onPacket(p *packet.Packet, f *flow.Flow) {
 	s := &b.st[f.Slot]
 	b.addDesc(f, s, p)
 	if b.macOn && p.HasMAC {
-		base := int(f.Slot) * b.maxMAC
-		s.nSrc = addMAC(b.srcMAC[base:base+b.maxMAC], s.nSrc, p.SrcMAC)
-		s.nDst = addMAC(b.dstMAC[base:base+b.maxMAC], s.nDst, p.DstMAC)
+		if b.moreMAC == 0 {
+			n := min(b.maxMAC, inlineMAC)
+			s.nSrc = addMAC(s.src[:n], s.nSrc, p.SrcMAC)
+			s.nDst = addMAC(s.dst[:n], s.nDst, p.DstMAC)
+		} else {
+			src, dst := b.macLists(f.Slot, s)
+			s.nSrc = addMACSplit(src, s.nSrc, p.SrcMAC)
+			s.nDst = addMACSplit(dst, s.nDst, p.DstMAC)
+		}
 	}
 	if !b.pktMode {
 		return
@@ -277,6 +364,24 @@ func addMAC(list [][6]byte, n uint8, m [6]byte) uint8 {
 	return n
 }
 
+// addMACSplit is addMAC for a list split in two.
+func addMACSplit(l macList, n uint8, m [6]byte) uint8 {
+	for i := 0; i < int(n); i++ {
+		if l.at(i) == m {
+			return n
+		}
+	}
+	switch {
+	case int(n) < len(l.in):
+		l.in[n] = m
+	case int(n) < len(l.in)+len(l.more):
+		l.more[int(n)-len(l.in)] = m
+	default:
+		return n
+	}
+	return n + 1
+}
+
 // learn copies the text of the packet's header description, the first
 // time its number is seen.
 func (b *BasicFlow) learn(p *packet.Packet) {
@@ -304,17 +409,30 @@ func (b *BasicFlow) addDesc(f *flow.Flow, s *flowState, p *packet.Packet) {
 		b.learn(p)
 	}
 	base := int(f.Slot) * b.maxDesc
-	for i, x := range b.descIDs[base : base+int(s.nDesc)] {
-		if x == id {
+	n := int(s.nDesc)
+	if b.moreDesc == 0 && !b.pktCnt {
+		// the defaults: all ids in s.desc
+		for _, x := range s.desc[:n] {
+			if x == id {
+				return
+			}
+		}
+		s.desc[n] = id
+		s.nDesc++
+		return
+	}
+	l := b.descList(f.Slot, s)
+	for i := 0; i < n; i++ {
+		if l.at(i) == id {
 			if b.pktCnt {
 				b.descCnt[base+i]++
 			}
 			return
 		}
 	}
-	b.descIDs[base+int(s.nDesc)] = id
+	l.set(n, id)
 	if b.pktCnt {
-		b.descCnt[base+int(s.nDesc)] = 1
+		b.descCnt[base+n] = 1
 	}
 	s.nDesc++
 }
@@ -331,10 +449,12 @@ func (b *BasicFlow) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	if w.Disabled {
 		return
 	}
-	var s flowState
+	var zero flowState
+	s := &zero
 	if int(f.Slot) < len(b.st) {
-		s = b.st[f.Slot]
+		s = &b.st[f.Slot]
 	}
+	ids := b.descIDs(f.Slot, s)
 	if b.sensorOn {
 		w.U64(uint64(b.sensorID))
 	}
@@ -350,23 +470,28 @@ func (b *BasicFlow) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		if i > 0 {
 			w.Semi()
 		}
-		w.AppendU64(uint64(b.descs[b.descIDs[base+i]].numHdrs))
+		w.AppendU64(uint64(b.descs[ids[i]].numHdrs))
 	}
 	w.Field()
 	for i := 0; i < int(s.nDesc); i++ {
 		if i > 0 {
 			w.Semi()
 		}
-		w.AppendStrClass(b.descs[b.descIDs[base+i]].text)
+		w.AppendStrClass(b.descs[ids[i]].text)
 		if b.pktCnt {
 			w.Under()
 			w.AppendU64(b.descCnt[base+i])
 		}
 	}
 	if b.macOn {
-		mb := int(f.Slot) * b.maxMAC
-		appendMACs(w, b.srcMAC[mb:mb+int(s.nSrc)])
-		appendMACs(w, b.dstMAC[mb:mb+int(s.nDst)])
+		if b.moreMAC == 0 {
+			appendMACs(w, s.src[:s.nSrc])
+			appendMACs(w, s.dst[:s.nDst])
+		} else {
+			src, dst := b.macLists(f.Slot, s)
+			appendMACs(w, b.joinMACs(src, int(s.nSrc)))
+			appendMACs(w, b.joinMACs(dst, int(s.nDst)))
+		}
 	}
 	if b.ethOn {
 		w.H16(s.ethType)
@@ -408,6 +533,30 @@ func appendMACs(w *record.Writer, list [][6]byte) {
 		}
 		w.AppendMAC(m)
 	}
+}
+
+// descIDs returns the flow's header description ids: in its state with
+// the defaults, else copied into b.idScratch.
+func (b *BasicFlow) descIDs(slot int32, s *flowState) []uint16 {
+	n := int(s.nDesc)
+	if b.moreDesc == 0 {
+		return s.desc[:n]
+	}
+	l := b.descList(slot, s)
+	b.idScratch = b.idScratch[:0]
+	for i := 0; i < n; i++ {
+		b.idScratch = append(b.idScratch, l.at(i))
+	}
+	return b.idScratch
+}
+
+// joinMACs returns the first n addresses of l, copied into b.macScratch.
+func (b *BasicFlow) joinMACs(l macList, n int) [][6]byte {
+	b.macScratch = b.macScratch[:0]
+	for i := 0; i < n; i++ {
+		b.macScratch = append(b.macScratch, l.at(i))
+	}
+	return b.macScratch
 }
 
 // WritePacket appends the packet-file columns of p. Unlike the flow

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
@@ -332,19 +333,31 @@ func TestDisabledWriter(t *testing.T) {
 }
 
 func TestNoAllocPerPacket(t *testing.T) {
-	r := newRig(t, defaults())
-	p := pkt(1, 6, 1, 2, "eth", "ipv4", "tcp")
-	f, _ := r.feed(p)
-	allocs := testing.AllocsPerRun(1000, func() {
-		p.TS += 1000
-		r.bf.OnLayer4(p, f)
-		r.w.Reset()
-		r.bf.WritePacket(p, f, &r.w)
-		r.w.Reset()
-		r.bf.OnFlowTerminate(f, &r.w)
-	})
-	if allocs != 0 {
-		t.Errorf("%v allocations per packet", allocs)
+	big := defaults()
+	big["BFO_MAX_HDRDESC"], big["BFO_MAX_MAC"], big["BFO_HDRDESC_PKTCNT"] = 9, 7, 1
+	for _, cfg := range []fakeConfig{defaults(), big} {
+		r := newRig(t, cfg)
+		p := pkt(1, 6, 1, 2, "eth", "ipv4", "tcp")
+		f, _ := r.feed(p)
+		for i := byte(0); i < 9; i++ { // fill the lists beyond flowState's room
+			q := pkt(2, 6, 1, 2, "eth", "ipv4", "tcp")
+			q.SrcMAC[5], q.DstMAC[5] = i, i
+			if i%2 == 0 {
+				q = pkt(2, 6, 1, 2, append([]string{"eth"}, append([]string{"vlan", "mpls", "vlan", "mpls", "vlan", "mpls", "vlan", "mpls"}[:i], "ipv4", "tcp")...)...)
+			}
+			r.feed(q)
+		}
+		allocs := testing.AllocsPerRun(1000, func() {
+			p.TS += 1000
+			r.bf.OnLayer4(p, f)
+			r.w.Reset()
+			r.bf.WritePacket(p, f, &r.w)
+			r.w.Reset()
+			r.bf.OnFlowTerminate(f, &r.w)
+		})
+		if allocs != 0 {
+			t.Errorf("maxima %d/%d: %v allocations per packet", cfg["BFO_MAX_HDRDESC"], cfg["BFO_MAX_MAC"], allocs)
+		}
 	}
 }
 
@@ -397,4 +410,134 @@ func TestPktCntColumnType(t *testing.T) {
 		}
 	}
 	t.Error("no hdrDesc_pktCnt column")
+}
+
+// TestListsAgainstReference feeds random packets of several flows, with
+// slot reuse, under header-description and MAC maxima below, at and
+// above the room in flowState (inlineDesc, inlineMAC), and compares the
+// list columns with a plain model: the distinct values in order of first
+// appearance, at most the maximum, with HDOVRN once a flow holding the
+// maximum sees any further packet.
+func TestListsAgainstReference(t *testing.T) {
+	descs := [][]string{
+		{"eth", "ipv4", "udp"}, {"eth", "ipv4", "tcp"}, {"eth", "vlan", "ipv4", "udp"},
+		{"eth", "ipv6", "udp"}, {"eth", "mpls", "ipv4", "tcp"}, {"eth", "ipv4", "icmp"},
+		{"eth", "vlan", "ipv6", "tcp"}, {"eth", "ipv6", "tcp"},
+	}
+	type model struct {
+		descs    []int
+		cnt      []int
+		src, dst [][6]byte
+		overrun  bool
+	}
+	rnd := uint64(1)
+	next := func(n int) int {
+		rnd = rnd*6364136223846793005 + 1442695040888963407
+		return int(rnd>>33) % n
+	}
+	addDistinct := func(l [][6]byte, m [6]byte, max int) [][6]byte {
+		for _, x := range l {
+			if x == m {
+				return l
+			}
+		}
+		if len(l) < max {
+			l = append(l, m)
+		}
+		return l
+	}
+	join := func(l [][6]byte) string {
+		var s []string
+		for _, m := range l {
+			s = append(s, string(record.AppendMAC(nil, m)))
+		}
+		return strings.Join(s, ";")
+	}
+	for _, maxDesc := range []int{1, 3, 4, 5, 7} {
+		for _, maxMAC := range []int{1, 2, 3, 4, 6} {
+			for _, cnt := range []int64{0, 1} {
+				cfg := defaults()
+				cfg["BFO_MAX_HDRDESC"] = int64(maxDesc)
+				cfg["BFO_MAX_MAC"] = int64(maxMAC)
+				cfg["BFO_HDRDESC_PKTCNT"] = cnt
+				r := newRig(t, cfg)
+				r.t = t
+				for round := 0; round < 4; round++ {
+					flows := map[uint16]*flow.Flow{}
+					models := map[uint16]*model{}
+					for i := 0; i < 300; i++ {
+						port := uint16(1 + next(5))
+						d := next(len(descs))
+						p := pkt(float64(round*1000+i), 17, port, 53, descs[d]...)
+						p.SrcMAC = [6]byte{2, 0, 0, 0, 0, byte(next(8))}
+						p.DstMAC = [6]byte{4, 0, 0, 0, 0, byte(next(8))}
+						f, _ := r.feed(p)
+						flows[port] = f
+						m := models[port]
+						if m == nil {
+							m = &model{}
+							models[port] = m
+						}
+						if len(m.descs) >= maxDesc {
+							m.overrun = true
+						} else {
+							found := false
+							for j, x := range m.descs {
+								if x == d {
+									m.cnt[j]++
+									found = true
+								}
+							}
+							if !found {
+								m.descs = append(m.descs, d)
+								m.cnt = append(m.cnt, 1)
+							}
+						}
+						m.src = addDistinct(m.src, p.SrcMAC, maxMAC)
+						m.dst = addDistinct(m.dst, p.DstMAC, maxMAC)
+					}
+					for port, f := range flows {
+						m := models[port]
+						rec := r.record(f)
+						var nh, hd []string
+						for j, d := range m.descs {
+							nh = append(nh, strconv.Itoa(len(descs[d])))
+							h := strings.Join(descs[d], ":")
+							if cnt == 1 {
+								h += "_" + strconv.Itoa(m.cnt[j])
+							}
+							hd = append(hd, h)
+						}
+						col := "hdrDesc"
+						if cnt == 1 {
+							col = "hdrDesc_pktCnt"
+						}
+						for _, c := range []struct{ name, want string }{
+							{"numHdrDesc", strconv.Itoa(len(m.descs))},
+							{"numHdrs", strings.Join(nh, ";")},
+							{col, strings.Join(hd, ";")},
+							{"srcMac", join(m.src)},
+							{"dstMac", join(m.dst)},
+						} {
+							if got := r.field(rec, c.name); got != c.want {
+								t.Fatalf("maxDesc %d maxMAC %d cnt %d round %d port %d: %s %q, want %q",
+									maxDesc, maxMAC, cnt, round, port, c.name, got, c.want)
+							}
+						}
+						if got := f.Status&packet.HdrDescOverrun != 0; got != m.overrun {
+							t.Fatalf("maxDesc %d: HDOVRN %v, want %v", maxDesc, got, m.overrun)
+						}
+						r.table.Remove(f)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestStateOneLine keeps a flow's state at one cache line.
+func TestStateOneLine(t *testing.T) {
+	if n := unsafe.Sizeof(flowState{}); n != 64 {
+		t.Errorf("flowState is %d bytes, want 64", n)
+	}
 }

@@ -51,7 +51,9 @@ var (
 	_ plugin.Monitor        = (*BasicStats)(nil)
 )
 
-// flowStats is one flow's state, indexed by slot.
+// flowStats is one flow's state, indexed by slot: 64 bytes, so each
+// flow's state is one cache line of the (page-aligned) slice, not two
+// for most flows as at 56 bytes.
 type flowStats struct {
 	pkts   uint64
 	bytes  uint64
@@ -65,6 +67,7 @@ type flowStats struct {
 	maxIAT float32
 	avgIAT float32
 	varIAT float32
+	_      [8]byte
 }
 
 // talker remembers the flow with the largest value of one kind. As in
@@ -215,9 +218,7 @@ func (b *BasicStats) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 // PrefetchSlot implements plugin.Prefetcher.
 func (b *BasicStats) PrefetchSlot(slot int32, pb *prefetch.Batch) {
 	if int(slot) < len(b.st) {
-		s := unsafe.Pointer(&b.st[slot])
-		pb.Add(s)
-		pb.Add(unsafe.Add(s, unsafe.Sizeof(flowStats{})-1))
+		pb.Add(unsafe.Pointer(&b.st[slot]))
 	}
 }
 

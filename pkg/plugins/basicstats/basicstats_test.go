@@ -4,6 +4,7 @@ import (
 	"github.com/t2go/t2go/pkg/plugin/plugintest"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
@@ -338,5 +339,12 @@ func TestMonitorReportSharesOfRunTotals(t *testing.T) {
 	bs.MonitorReport(&report.Writer{W: &out, C: interval}, true)
 	if !strings.Contains(out.String(), "10 [50.00%] packets") || !strings.Contains(out.String(), "100 [50.00%] bytes") {
 		t.Errorf("shares not of the run's totals:\n%s", out.String())
+	}
+}
+
+// TestStateOneLine keeps a flow's state at one cache line.
+func TestStateOneLine(t *testing.T) {
+	if n := unsafe.Sizeof(flowStats{}); n != 64 {
+		t.Errorf("flowStats is %d bytes, want 64", n)
 	}
 }

@@ -150,12 +150,14 @@ func hashPort(k uint64) uint32 { return uint32(mix(k^k0, k3) >> 32) }
 // hostEntry is one IP of the source (or destination) table: its distinct
 // partners (live pairs) and, in the source table, the packets and bytes
 // it sent.
+// Its key (the IP) is in hostTable.keys: a packet touches only these
+// 32 bytes, never two cache lines.
 type hostEntry struct {
 	pkts, bytes uint64
 	conn        uint32
 	gen         uint32 // bumped when the entry is removed
 	tag         uint32
-	key         ip // the IP whose counts the entry holds (kept when freed)
+	_           uint32
 }
 
 // hostTable hands out its slots as T2's hash table does (fresh slots in
@@ -163,9 +165,14 @@ type hostEntry struct {
 // inserted again in the same slot keeps its packet and byte counts, as in
 // T2; an entry in a slot of another IP starts from zero (T2 inherits the
 // other IP's counts there, a decided fix).
-type hostTable struct{ store[hostEntry] }
+type hostTable struct {
+	store[hostEntry]
+	keys []ip // by entry: the IP whose counts the entry holds (kept when freed)
+}
 
-func newHostTable() hostTable { return hostTable{newStore[hostEntry]()} }
+func newHostTable() hostTable {
+	return hostTable{store: newStore[hostEntry](), keys: make([]ip, 1, minIndex)}
+}
 
 // store keeps a table's entries at fixed positions (position 0 is unused,
 // so 0 means none), indexed by x, and hands out freed positions
@@ -210,7 +217,7 @@ func (t *hostTable) find(k *ip, tag uint32) (int32, uint32) {
 			return 0, i
 		}
 		if uint32(c>>32) == tag {
-			if e := int32(uint32(c)); t.ents[e].key == *k {
+			if e := int32(uint32(c)); t.keys[e] == *k {
 				return e, i
 			}
 		}
@@ -225,9 +232,12 @@ func (t *hostTable) lookup(k *ip) int32 {
 // insert adds k, absent, at cell i with zero connections.
 func (t *hostTable) insert(k *ip, tag, i uint32) int32 {
 	e, reused := t.alloc(tag, i)
+	if !reused {
+		t.keys = append(t.keys, *k)
+	}
 	h := &t.ents[e]
-	if !reused || h.key != *k {
-		h.pkts, h.bytes, h.key = 0, 0, *k
+	if !reused || t.keys[e] != *k {
+		h.pkts, h.bytes, t.keys[e] = 0, 0, *k
 	}
 	h.conn = 0
 	h.tag = tag
@@ -252,11 +262,20 @@ func (t *hostTable) remove(e int32) {
 // pairEntry counts the live flows between two hosts (normalised to the
 // direction of the flow that opened the connection) and points to their
 // host entries.
+//
+// 64 bytes: one cache line of the slice (page-aligned once it is big).
 type pairEntry struct {
 	s, d     ip
 	count    uint32
 	src, dst int32 // entries in the source and destination tables
-	tag      uint32
+	// srcGen is the generation of the source entry, which lives as long
+	// as the pair: a new flow of the pair takes it from here instead of
+	// loading the entry.
+	srcGen uint32
+	// lastPort is the port entry of the pair's latest new flow: the next
+	// one, usually to the same server port, finds it here when the
+	// entry still holds that port and counts flows (no index probe).
+	lastPort int32
 	// dOwn is the source-table entry of d (0: unknown), valid while its
 	// generation is dOwnGen: the reply flows of the pair count their
 	// packets there, and find it here instead of by a lookup.
@@ -280,13 +299,16 @@ func (t *pairTable) find(s, d *ip, tag uint32) (int32, uint32) {
 	}
 }
 
-func (t *pairTable) insert(v pairEntry, i uint32) int32 {
-	e, _ := t.alloc(v.tag, i)
+func (t *pairTable) insert(v pairEntry, tag, i uint32) int32 {
+	e, _ := t.alloc(tag, i)
 	t.ents[e] = v
 	return e
 }
 
-func (t *pairTable) remove(e int32) { t.release(e, t.ents[e].tag) }
+// tag recomputes entry e's tag (the entries have no room for it).
+func (t *pairTable) tag(e int32) uint32 { return hashPair(&t.ents[e].s, &t.ents[e].d) }
+
+func (t *pairTable) remove(e int32) { t.release(e, t.tag(e)) }
 
 // portEntry counts the live flows of a (source host, server port): the
 // key is the source entry's index and the port, unique while the entry
@@ -340,6 +362,8 @@ type ConnStat struct {
 	pairs    pairTable
 	ports    portTable
 	flows    []flowState // per flow slot
+	pf       prefetch.Batch
+	zero     *record.Block // the columns of a flow without IP
 
 	newSrc, newDst, creations uint64
 	maxPair, maxPort          uint32
@@ -364,6 +388,15 @@ func (c *ConnStat) Init(env *plugin.Env) error {
 	c.pairs = pairTable{newStore[pairEntry]()}
 	c.ports = portTable{newStore[portEntry]()}
 	c.flows = make([]flowState, n)
+	c.zero = record.NewBlock(func(w *record.Writer) {
+		for range 6 {
+			w.U64(0)
+		}
+		if c.pbn {
+			w.U64(0)
+			w.U64(0)
+		}
+	})
 	return nil
 }
 
@@ -441,23 +474,29 @@ func (c *ConnStat) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 		if h.conn > c.maxDst {
 			c.maxDst, c.maxDstIP = h.conn, d
 		}
-		pi = c.pairs.insert(pairEntry{s: s, d: d, count: 1, src: se, dst: de, tag: tag}, cell)
+		pi = c.pairs.insert(pairEntry{s: s, d: d, count: 1, src: se, dst: de, srcGen: c.src.ents[se].gen}, tag, cell)
 	}
+	pe := &c.pairs.ents[pi]
 	rk := uint64(uint32(se))<<16 | uint64(port)
-	rtag := hashPort(rk)
-	ri, cell := c.ports.find(rk, rtag)
-	if ri == 0 {
-		ri = c.ports.insert(portEntry{key: rk, tag: rtag}, cell)
+	// A live port entry holding rk is rk's entry (keys are unique among
+	// live entries; a removed one counts 0).
+	ri := pe.lastPort
+	if ri == 0 || c.ports.ents[ri].key != rk || c.ports.ents[ri].count == 0 {
+		rtag := hashPort(rk)
+		var cell uint32
+		if ri, cell = c.ports.find(rk, rtag); ri == 0 {
+			ri = c.ports.insert(portEntry{key: rk, tag: rtag}, cell)
+		}
+		pe.lastPort = ri
 	}
 	re := &c.ports.ents[ri]
 	re.count++
 	c.maxPort = max(c.maxPort, re.count)
 	n.pair, n.port = pi, ri
 	if inv { // the flow's own source is the pair's d
-		pe := &c.pairs.ents[pi]
 		n.own, n.ownGen = pe.dOwn, pe.dOwnGen
 	} else { // or its s
-		n.own, n.ownGen = se, c.src.ents[se].gen
+		n.own, n.ownGen = se, pe.srcGen
 	}
 }
 
@@ -502,18 +541,30 @@ func (c *ConnStat) OnLayer4(p *packet.Packet, f *flow.Flow) {
 func (c *ConnStat) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	n := &c.flows[f.Slot]
 	if n.pair == 0 {
-		for i := 0; i < 6; i++ {
-			w.U64(0)
-		}
-		if c.pbn {
-			w.U64(0)
-			w.U64(0)
-		}
+		w.AppendBlock(c.zero)
 		return
 	}
 	pe := &c.pairs.ents[n.pair]
 	re := &c.ports.ents[n.port]
-	sConn, dConn := c.src.ents[pe.src].conn, c.dst.ents[pe.dst].conn
+	sh, dh := &c.src.ents[pe.src], &c.dst.ents[pe.dst]
+	sConn, dConn := sh.conn, dh.conn
+	if c.hsdrm {
+		// Start loading the index cells the removals below will probe,
+		// so the loads overlap the column writes.
+		if re.count <= 1 {
+			c.pf.Add(unsafe.Pointer(&c.ports.x.cells[c.ports.x.home(re.tag)]))
+		}
+		if pe.count <= 1 {
+			c.pf.Add(unsafe.Pointer(&c.pairs.x.cells[c.pairs.x.home(c.pairs.tag(n.pair))]))
+			if sConn <= 1 {
+				c.pf.Add(unsafe.Pointer(&c.src.x.cells[c.src.x.home(sh.tag)]))
+			}
+			if dConn <= 1 {
+				c.pf.Add(unsafe.Pointer(&c.dst.x.cells[c.dst.x.home(dh.tag)]))
+			}
+		}
+		c.pf.Flush()
+	}
 	connSip, connDip := sConn, dConn
 	if f.IsInverted() {
 		connSip, connDip = dConn, sConn
@@ -547,6 +598,7 @@ func (c *ConnStat) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	// The flow counts once in its port and pair entries; a pair counts
 	// once in its two host entries, which go when they count no pair.
 	if port <= 1 {
+		re.count = 0 // marks the entry removed for pairEntry.lastPort
 		c.ports.remove(ri)
 	} else {
 		re.count = port - 1

@@ -11,14 +11,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"unsafe"
 
 	"github.com/t2go/t2go/pkg/counters"
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/ipproto"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
-	"github.com/t2go/t2go/pkg/prefetch"
 	"github.com/t2go/t2go/pkg/record"
 	"github.com/t2go/t2go/pkg/report"
 )
@@ -35,7 +33,6 @@ var (
 	_ plugin.NewFlowHandler = (*ICMPDecode)(nil)
 	_ plugin.Layer4Handler  = (*ICMPDecode)(nil)
 	_ plugin.FlowTerminator = (*ICMPDecode)(nil)
-	_ plugin.Prefetcher     = (*ICMPDecode)(nil)
 	_ plugin.Reporter       = (*ICMPDecode)(nil)
 	_ plugin.Finisher       = (*ICMPDecode)(nil)
 )
@@ -70,11 +67,11 @@ type ICMPDecode struct {
 	noCode, suffix, prefix   string
 	table                    *flow.Table
 	c                        *counters.Counters
-	st                       []state
-	// used[slot] is set once OnLayer4 touches the slot's state: a flow
-	// without ICMP packets (nearly all of them) neither clears nor reads
-	// st, only this dense byte.
-	used []bool
+	// st is the state of ICMP flows (f.Key.Proto ICMP or ICMPv6, the
+	// protocol of all their packets), cleared in their OnNewFlow: the
+	// other flows (nearly all of them) never touch it, their columns
+	// come from the flow key alone.
+	st []state
 
 	aggStat          uint8
 	req4, rep4       uint64
@@ -94,7 +91,6 @@ func (d *ICMPDecode) Init(env *plugin.Env) error {
 	d.c = env.Counters
 	if env.Table != nil {
 		d.st = make([]state, env.Table.Capacity())
-		d.used = make([]bool, env.Table.Capacity())
 	}
 	return nil
 }
@@ -116,24 +112,15 @@ func (d *ICMPDecode) Columns() []record.Column {
 
 func isICMP(proto uint8) bool { return proto == ipproto.ICMP || proto == ipproto.ICMPv6 }
 
-// PrefetchSlot queues the flow's used mark (plugin.Prefetcher), which
-// OnNewFlow and the record read for every flow; the state itself only
-// ICMP flows have.
-func (d *ICMPDecode) PrefetchSlot(slot int32, b *prefetch.Batch) {
-	if int(slot) < len(d.used) {
-		b.Add(unsafe.Pointer(&d.used[slot]))
-	}
-}
-
 // OnNewFlow clears the slot's state and applies the direction
 // correction: an ICMP flow without opposite is a request (bit 0 clear)
 // only when its first packet is an echo request. T2 does this for every
 // other ICMP message too (a TTL-exceeded flow becomes a reply flow).
 func (d *ICMPDecode) OnNewFlow(p *packet.Packet, f *flow.Flow) {
-	if d.used[f.Slot] {
-		d.st[f.Slot] = state{}
-		d.used[f.Slot] = false
+	if !isICMP(f.Key.Proto) {
+		return
 	}
+	d.st[f.Slot] = state{}
 	if !d.fdcorr || !isICMP(p.L4Proto) || f.Opposite != flow.None || p.L4Off < 0 {
 		return
 	}
@@ -146,10 +133,9 @@ func (d *ICMPDecode) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 
 // OnLayer4 inspects the first fragment of each ICMP packet.
 func (d *ICMPDecode) OnLayer4(p *packet.Packet, f *flow.Flow) {
-	if !isICMP(p.L4Proto) || p.L4Off < 0 {
+	if !isICMP(p.L4Proto) || !isICMP(f.Key.Proto) || p.L4Off < 0 {
 		return
 	}
-	d.used[f.Slot] = true
 	s := &d.st[f.Slot]
 	s.stat |= statICMP
 	s.count++
@@ -280,9 +266,9 @@ func (d *ICMPDecode) findParent(p *packet.Packet, f *flow.Flow, hdr []byte) uint
 
 // OnFlowTerminate writes the columns. The opposite flow's state is still
 // there: a pair is written before either slot is reused, and state is
-// cleared in OnNewFlow.
+// cleared in OnNewFlow. An opposite flow has the flow's protocol.
 func (d *ICMPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
-	if !d.used[f.Slot] && (f.Opposite == flow.None || !d.used[f.Opposite]) {
+	if !isICMP(f.Key.Proto) {
 		// No ICMP packet in either direction: every column is zero.
 		w.AppendBlock(zeroColumns[b2i(d.parent)])
 		return
@@ -316,8 +302,7 @@ func (d *ICMPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	}
 }
 
-// zeroColumns are the columns of a flow without ICMP state in either
-// direction, without and with icmpPFindex (writeZero).
+// zeroColumns are the columns of a flow of another protocol, without and with icmpPFindex (writeZero).
 var zeroColumns = [2]*record.Block{
 	record.NewBlock(func(w *record.Writer) { writeZero(w, false) }),
 	record.NewBlock(func(w *record.Writer) { writeZero(w, true) }),

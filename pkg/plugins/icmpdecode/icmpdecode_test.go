@@ -129,11 +129,11 @@ func TestZeroColumnsBlock(t *testing.T) {
 		for _, deferred := range []bool{true, false} {
 			var out [2][]byte
 			var fields [2]int
-			for i, used := range []bool{false, true} {
-				d := &ICMPDecode{parent: parent, st: make([]state, 2), used: []bool{used, false}}
+			for i, proto := range []uint8{6, 1} { // block, full path (zero state)
+				d := &ICMPDecode{parent: parent, st: make([]state, 2)}
 				w := record.Writer{Deferred: deferred}
 				w.U64(1)
-				d.OnFlowTerminate(&flow.Flow{Slot: 0, Opposite: flow.None}, &w)
+				d.OnFlowTerminate(&flow.Flow{Slot: 0, Opposite: flow.None, Key: flow.Key{IPVer: 4, Proto: proto}}, &w)
 				out[i], fields[i] = expandOps(w.Bytes(), deferred), w.Fields() // a block is a reference
 			}
 			if !bytes.Equal(out[0], out[1]) || fields[0] != fields[1] {
@@ -151,4 +151,45 @@ func expandOps(b []byte, deferred bool) []byte {
 		return record.ExpandBlocks(b)
 	}
 	return append([]byte(nil), b...)
+}
+
+// TestSlotReuse runs flows of several protocols through one slot: an
+// ICMP flow's state must not reach the next ICMP flow in the slot, and a
+// flow of another protocol writes zeros whatever the slot held (its
+// state is neither cleared nor read).
+func TestSlotReuse(t *testing.T) {
+	d, tab := newDecoder(t)
+	zero := "0x00\t0\t0x00000000_0x00000000_0x0000\t0x00000000\t0\t0"
+	term := func(f *flow.Flow) string {
+		var w record.Writer
+		d.OnFlowTerminate(f, &w)
+		return string(w.Bytes())
+	}
+	for round := 0; round < 3; round++ {
+		k := flow.Key{IPVer: 4, Proto: 1, SrcIP: [16]byte{10, 0, 0, 1}, DstIP: [16]byte{10, 0, 0, 2}}
+		f := tab.Create(&k, 0)
+		d.OnNewFlow(echo(8, 1), f)
+		if got := term(f); got != zero {
+			t.Fatalf("round %d: new ICMP flow %q, want %q", round, got, zero)
+		}
+		d.OnLayer4(echo(8, 1), f)
+		d.OnLayer4(echo(8, 9), f)
+		if got := term(f); got == zero {
+			t.Fatalf("round %d: ICMP flow with packets wrote zeros", round)
+		}
+		tab.Remove(f)
+		// An ICMP packet given to a non-ICMP flow (no engine does that)
+		// is ignored too.
+		k = flow.Key{IPVer: 4, Proto: 17, SrcIP: [16]byte{10, 0, 0, 1}, DstIP: [16]byte{10, 0, 0, 2}, SrcPort: 1, DstPort: 2}
+		g := tab.Create(&k, 0)
+		if g.Slot != f.Slot {
+			t.Fatalf("slot %d reused as %d", f.Slot, g.Slot)
+		}
+		d.OnNewFlow(&packet.Packet{IPVer: 4, L4Proto: 17, L4Off: 0}, g)
+		d.OnLayer4(echo(8, 1), g)
+		if got := term(g); got != zero {
+			t.Fatalf("round %d: UDP flow in an ICMP flow's slot %q, want %q", round, got, zero)
+		}
+		tab.Remove(g)
+	}
 }

@@ -32,6 +32,7 @@ var (
 	_ plugin.PacketColumns  = (*MacRecorder)(nil)
 	_ plugin.Prefetcher     = (*MacRecorder)(nil)
 	_ plugin.Reporter       = (*MacRecorder)(nil)
+	_ plugin.Prefetcher     = (*MacRecorder)(nil)
 )
 
 const statTooMany uint8 = 0x01 // more than MR_MAX_MAC pairs
@@ -110,6 +111,14 @@ func (m *MacRecorder) Columns() []record.Column {
 		c = append(c, record.Column{Name: "srcMacLbl_dstMacLbl", Type: "SC_SC:R", Desc: "Source/destination MAC label"})
 	}
 	return c
+}
+
+// PrefetchSlot implements plugin.Prefetcher: the slot's state (32
+// bytes, so one cache line), which OnFlowTerminate reads.
+func (m *MacRecorder) PrefetchSlot(slot int32, b *prefetch.Batch) {
+	if uint(slot) < uint(len(m.st)) {
+		b.Add(unsafe.Pointer(&m.st[slot]))
+	}
 }
 
 // OnNewFlow clears the slot.
@@ -214,14 +223,6 @@ func (m *MacRecorder) label(a [6]byte) []byte {
 		e.key, e.lbl = v|1<<48, m.lbl.lookup(a)
 	}
 	return e.lbl
-}
-
-// PrefetchSlot queues the flow's slot state (plugin.Prefetcher): a new
-// flow's OnNewFlow and the record read it, long after the last packet.
-func (m *MacRecorder) PrefetchSlot(slot int32, b *prefetch.Batch) {
-	if int(slot) < len(m.st) {
-		b.Add(unsafe.Pointer(&m.st[slot]))
-	}
 }
 
 // OnFlowTerminate writes the pairs in order of first appearance, with

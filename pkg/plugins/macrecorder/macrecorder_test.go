@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
@@ -199,5 +200,12 @@ func TestPreparedTexts(t *testing.T) {
 		if !longSeen {
 			t.Error("the long label was not used")
 		}
+	}
+}
+
+// TestSlotSize keeps a flow's state within one cache line (two per line).
+func TestSlotSize(t *testing.T) {
+	if n := unsafe.Sizeof(slot{}); n != 32 {
+		t.Errorf("slot is %d bytes, want 32", n)
 	}
 }

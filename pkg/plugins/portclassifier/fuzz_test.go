@@ -15,8 +15,8 @@ func FuzzLoad(f *testing.F) {
 		if err := c.load(data); err != nil {
 			return
 		}
-		for m := range c.idx {
-			for port := range c.idx[m] {
+		for m := range c.maps {
+			for port := range 65536 {
 				if n := c.entry(m, uint16(port)); len(n) > maxName {
 					t.Fatalf("name of %d bytes", len(n))
 				}

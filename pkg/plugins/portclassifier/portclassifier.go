@@ -7,6 +7,7 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"math/bits"
 	"strconv"
 
 	"github.com/t2go/t2go/pkg/flow"
@@ -41,18 +42,19 @@ const maxName = 63
 type PortClassifier struct {
 	num, str bool
 	unknown  []byte
-	// idx[tcpMap] and idx[udpMap] hold the entry of each port in names
-	// and text; 0: no entry. Dense uint32s keep a flow's look-up within
-	// one cache line of 512 KiB instead of 3 MiB of slice headers.
-	idx [2][65536]uint32
-	// names are the entries' names as read (entry 0: none).
+	// maps[tcpMap] and maps[udpMap] locate the name of each port in
+	// text: 36 KiB each for the built-in table (a dense 512 KiB table
+	// made most flows' look-up a cache miss).
+	maps [2]portMap
+	// While load runs, idx holds the entry number of each port in names
+	// (0: none); prepare turns them into maps and drops both.
+	idx   *[2][65536]uint32
 	names [][]byte
-	// text holds every entry's name, entry e at text[off[e]:off[e+1]];
-	// entry 0 is the unknown label. One block and 4-byte offsets are
-	// 60 KiB for the built-in table. (Sanitised by the renderer: a name
-	// written with Raw would lose its string type in a JSON record.)
+	// text holds every entry's name, one block (60 KiB for the built-in
+	// table; names have at most maxName bytes, so 2^24 bytes hold every
+	// port of both maps). (Sanitised by the renderer: a name written
+	// with Raw would lose its string type in a JSON record.)
 	text []byte
-	off  []uint32
 }
 
 const (
@@ -60,9 +62,36 @@ const (
 	udpMap = 1
 )
 
+// portMap is a set of ports with the place of each one's name: a bit
+// per port, the entries before each 64-port word, and the places (text
+// offset<<8 | length, never 0: names are not empty) in port order.
+type portMap struct {
+	bits [1024]uint64
+	rank [1024]uint32
+	locs []uint32
+}
+
+// lookup returns the place of port's name, 0 without an entry.
+func (pm *portMap) lookup(port uint16) uint32 {
+	w, b := pm.bits[port>>6], uint64(1)<<(port&63)
+	if w&b == 0 {
+		return 0
+	}
+	return pm.locs[pm.rank[port>>6]+uint32(bits.OnesCount64(w&(b-1)))]
+}
+
 // entry returns the name of the port in map m, nil without an entry.
 func (c *PortClassifier) entry(m int, port uint16) []byte {
-	return c.names[c.idx[m][port]]
+	return c.name(c.maps[m].lookup(port))
+}
+
+// name returns the name at place loc (portMap.lookup), nil for 0.
+func (c *PortClassifier) name(loc uint32) []byte {
+	if loc == 0 {
+		return nil
+	}
+	o := loc >> 8
+	return c.text[o : o+loc&0xff : o+loc&0xff]
 }
 
 // Init reads the settings and the port table.
@@ -84,26 +113,40 @@ func (c *PortClassifier) Init(env *plugin.Env) error {
 	if err := c.load(data); err != nil {
 		return fmt.Errorf("%s: %v", name, err)
 	}
-	c.prepare()
 	return nil
 }
 
-// prepare copies the unknown label and the names into text.
+// prepare copies the names into text and builds maps from idx.
 func (c *PortClassifier) prepare() {
-	c.text = append(c.text[:0], c.unknown...)
-	c.off = append(c.off[:0], 0, uint32(len(c.text)))
-	for _, n := range c.names[1:] {
+	loc := make([]uint32, len(c.names))
+	c.text = c.text[:0]
+	for e, n := range c.names[1:] {
+		loc[e+1] = uint32(len(c.text))<<8 | uint32(len(n))
 		c.text = append(c.text, n...)
-		c.off = append(c.off, uint32(len(c.text)))
 	}
+	for m := range c.idx {
+		pm := &c.maps[m]
+		*pm = portMap{}
+		for port, e := range c.idx[m] {
+			if port&63 == 0 {
+				pm.rank[port>>6] = uint32(len(pm.locs))
+			}
+			if e != 0 {
+				pm.bits[port>>6] |= 1 << (port & 63)
+				pm.locs = append(pm.locs, loc[e])
+			}
+		}
+	}
+	c.idx, c.names = nil, nil
 }
 
 // load reads "port<TAB>tcp|udp<TAB>name..." lines. As in T2, lines that
 // start with '#', a space or a TAB are comments, the first line of a
 // (port, protocol) wins and the name ends at the first white space.
-// Other malformed lines are an error naming the line.
+// Other malformed lines are an error naming the line. The table is
+// ready for use after it (prepare).
 func (c *PortClassifier) load(data []byte) error {
-	c.idx = [2][65536]uint32{}
+	c.idx = new([2][65536]uint32)
 	c.names = [][]byte{nil}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
@@ -140,7 +183,11 @@ func (c *PortClassifier) load(data []byte) error {
 			c.names = append(c.names, append([]byte(nil), name...))
 		}
 	}
-	return sc.Err()
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	c.prepare()
+	return nil
 }
 
 // Columns are T2's two columns.
@@ -156,8 +203,8 @@ func (c *PortClassifier) Columns() []record.Column {
 }
 
 // classify returns the server port of a flow with these fields and the
-// entry of its name (0: the unknown label). Protocols without ports give
-// port 0 and the unknown label.
+// place of its name (portMap.lookup; 0: the unknown label). Protocols without ports
+// give port 0 and the unknown label.
 func (c *PortClassifier) classify(proto uint8, sport, dport uint16, inverted bool) (uint16, uint32) {
 	var m int
 	switch proto {
@@ -172,7 +219,7 @@ func (c *PortClassifier) classify(proto uint8, sport, dport uint16, inverted boo
 	if inverted {
 		port = sport
 	}
-	return port, c.idx[m][port]
+	return port, c.maps[m].lookup(port)
 }
 
 // OnFlowTerminate writes the flow's server port and its name.
@@ -184,7 +231,7 @@ func (c *PortClassifier) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	c.write(w, port, e, true)
 }
 
-func (c *PortClassifier) write(w *record.Writer, port uint16, e uint32, hasPort bool) {
+func (c *PortClassifier) write(w *record.Writer, port uint16, loc uint32, hasPort bool) {
 	if c.num {
 		if hasPort {
 			w.U64(uint64(port))
@@ -193,7 +240,12 @@ func (c *PortClassifier) write(w *record.Writer, port uint16, e uint32, hasPort 
 		}
 	}
 	if c.str {
-		w.StrClass(c.text[c.off[e]:c.off[e+1]])
+		if loc == 0 {
+			w.StrClass(c.unknown)
+		} else {
+			o := loc >> 8
+			w.StrClass(c.text[o : o+loc&0xff])
+		}
 	}
 }
 

@@ -1,6 +1,9 @@
 package portclassifier
 
 import (
+	"fmt"
+	"math/rand"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -97,7 +100,6 @@ func TestSanitisedNames(t *testing.T) {
 	if err := c.load([]byte("80\ttcp\t" + name + "\n")); err != nil {
 		t.Fatal(err)
 	}
-	c.prepare()
 	for _, tc := range []struct {
 		dport uint16
 		name  string
@@ -115,6 +117,100 @@ func TestSanitisedNames(t *testing.T) {
 			}
 			if string(got) != string(ref.Bytes()) {
 				t.Errorf("port %d deferred %v: %q, want %q", tc.dport, deferred, got, ref.Bytes())
+			}
+		}
+	}
+}
+
+// TestAllPortsAgainstTable writes the columns of every port of both
+// maps (and of the protocols sharing them) and compares them with a
+// plain reading of the table: the first line of a (port, protocol)
+// wins, names end at white space and keep at most maxName bytes.
+func TestAllPortsAgainstTable(t *testing.T) {
+	long := strings.Repeat("n", 70)
+	data := builtinPortmap
+	data = append(append([]byte(nil), data...), []byte("64999\ttcp\t"+long+"\tx\n64998\tudp\tshort\n64998\tudp\tsecond\n")...)
+	want := map[[2]int]string{}
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimRight(l, "\r")
+		if l == "" || l[0] == '#' || l[0] == ' ' || l[0] == '\t' {
+			continue
+		}
+		f := strings.Fields(l)
+		port, m := 0, udpMap
+		for _, ch := range f[0] {
+			port = 10*port + int(ch-'0')
+		}
+		if f[1] == "tcp" {
+			m = tcpMap
+		}
+		name := f[2]
+		if len(name) > maxName {
+			name = name[:maxName]
+		}
+		if _, ok := want[[2]int{m, port}]; !ok {
+			want[[2]int{m, port}] = name
+		}
+	}
+	c := &PortClassifier{num: true, str: true, unknown: []byte("?unk")}
+	if err := c.load(data); err != nil {
+		t.Fatal(err)
+	}
+	for _, proto := range []uint8{6, 132, 17, 136} {
+		m := tcpMap
+		if proto == 17 || proto == 136 {
+			m = udpMap
+		}
+		for port := 0; port < 65536; port++ {
+			name, ok := want[[2]int{m, port}]
+			if !ok {
+				name = "?unk"
+			}
+			f := &flow.Flow{Key: flow.Key{Proto: proto, SrcPort: 1, DstPort: uint16(port)}}
+			var w record.Writer
+			c.OnFlowTerminate(f, &w)
+			if got, exp := string(w.Bytes()), strconv.Itoa(port)+"\t"+name; got != exp {
+				t.Fatalf("proto %d port %d: %q, want %q", proto, port, got, exp)
+			}
+		}
+	}
+	if got := string(c.entry(tcpMap, 64999)); got != long[:maxName] {
+		t.Errorf("long name %q", got)
+	}
+}
+
+// TestRandomTables loads random tables (ports at the edges of the 64-port
+// words among them, dense and sparse) and checks every port of both maps
+// against the table's lines.
+func TestRandomTables(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for round := 0; round < 20; round++ {
+		var data strings.Builder
+		want := [2]map[int]string{{}, {}}
+		density := []int{1, 50, 1000, 30000}[round%4]
+		for _, port := range []int{0, 1, 63, 64, 127, 128, 65472, 65535} {
+			if rng.Intn(2) == 0 {
+				fmt.Fprintf(&data, "%d\ttcp\te%d\n", port, port)
+				want[tcpMap][port] = fmt.Sprintf("e%d", port)
+			}
+		}
+		for i := 0; i < density; i++ {
+			port, m := rng.Intn(65536), rng.Intn(2)
+			name := fmt.Sprintf("n%d_%d", round, i)
+			fmt.Fprintf(&data, "%d\t%s\t%s\n", port, []string{"tcp", "udp"}[m], name)
+			if _, ok := want[m][port]; !ok {
+				want[m][port] = name
+			}
+		}
+		c := &PortClassifier{}
+		if err := c.load([]byte(data.String())); err != nil {
+			t.Fatal(err)
+		}
+		for m := range 2 {
+			for port := range 65536 {
+				if got := string(c.entry(m, uint16(port))); got != want[m][port] {
+					t.Fatalf("round %d map %d port %d: %q, want %q", round, m, port, got, want[m][port])
+				}
 			}
 		}
 	}

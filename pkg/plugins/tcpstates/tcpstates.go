@@ -145,16 +145,18 @@ func (t *TCPStates) PacketColumns() []string { return []string{"tcpStatesAFlags"
 
 // WritePacket writes the flow's anomaly flags after this packet.
 func (t *TCPStates) WritePacket(p *packet.Packet, f *flow.Flow, w *record.Writer) {
-	if f == nil || int(f.Slot) >= len(t.conns) {
+	if f == nil || f.Key.Proto != 6 || int(f.Slot) >= len(t.conns) {
 		w.H8(0)
 		return
 	}
 	w.H8(t.conns[f.Slot].flags)
 }
 
-// OnNewFlow clears the slot's state (slots are reused).
+// OnNewFlow clears the slot's state (slots are reused). Only TCP flows
+// (f.Key.Proto 6, the protocol of all their packets; an opposite flow
+// has the same) use it: the others neither clear nor read it.
 func (t *TCPStates) OnNewFlow(p *packet.Packet, f *flow.Flow) {
-	if int(f.Slot) < len(t.conns) {
+	if f.Key.Proto == 6 && int(f.Slot) < len(t.conns) {
 		t.conns[f.Slot] = conn{}
 	}
 }
@@ -167,7 +169,7 @@ func usable(p *packet.Packet) bool {
 
 // OnLayer4 runs the state machine.
 func (t *TCPStates) OnLayer4(p *packet.Packet, f *flow.Flow) {
-	if !usable(p) || int(f.Slot) >= len(t.conns) {
+	if !usable(p) || f.Key.Proto != 6 || int(f.Slot) >= len(t.conns) {
 		return
 	}
 	c := &t.conns[f.Slot]
@@ -331,14 +333,14 @@ func (t *TCPStates) setTimeout(f *flow.Flow, st uint8) {
 
 // OnFlowTerminate adds the end-of-flow verdict and writes the column.
 func (t *TCPStates) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
-	if int(f.Slot) >= len(t.conns) {
+	if f.Key.Proto != 6 || int(f.Slot) >= len(t.conns) {
 		w.H8(0)
 		return
 	}
 	c := &t.conns[f.Slot]
 	// Every TCP flow gets the end-of-flow verdict, even one whose packets
 	// were all too short for the state machine.
-	if c.bits&bTCP == 0 && (f.Key.Proto != 6 || f.Status&packet.L2Flow != 0) {
+	if c.bits&bTCP == 0 && f.Status&packet.L2Flow != 0 {
 		w.H8(0)
 		return
 	}

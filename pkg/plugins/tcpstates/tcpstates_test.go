@@ -348,3 +348,42 @@ func TestTruncatedTCPFlowGetsVerdict(t *testing.T) {
 		t.Fatalf("column %q, want 0x03", w.Bytes())
 	}
 }
+
+// TestSlotReuseAcrossProtocols: a non-TCP flow in the slot of a TCP flow
+// with anomalies writes 0 (flow and packet column) without clearing the
+// slot, and the next TCP flow there starts from a clean state.
+func TestSlotReuseAcrossProtocols(t *testing.T) {
+	h := newHarness(t)
+	col := func(f *flow.Flow) (string, string) {
+		var w, pw record.Writer
+		h.ts.WritePacket(nil, f, &pw)
+		h.ts.OnFlowTerminate(f, &w)
+		return string(w.Bytes()), string(pw.Bytes())
+	}
+	for round := 0; round < 3; round++ {
+		tcp := h.table.Create(&h.ck, h.now)
+		h.ts.OnNewFlow(nil, tcp)
+		if _, pkt := col(tcp); pkt != "0x00" {
+			t.Fatalf("round %d: new TCP flow packet column %q", round, pkt)
+		}
+		// a NULL scan packet: potentially hostile, malformed opening
+		h.ts.OnLayer4(&packet.Packet{L4Proto: 6, L4Off: 34, SnapL4Len: 20}, tcp)
+		if _, pkt := col(tcp); pkt != "0x81" {
+			t.Fatalf("round %d: TCP flow packet column %q, want 0x81", round, pkt)
+		}
+		slot := tcp.Slot
+		h.table.Remove(tcp)
+		k := h.ck
+		k.Proto = 17
+		udp := h.table.Create(&k, h.now)
+		if udp.Slot != slot {
+			t.Fatalf("slot %d reused as %d", slot, udp.Slot)
+		}
+		h.ts.OnNewFlow(nil, udp)
+		h.ts.OnLayer4(&packet.Packet{L4Proto: 6, L4Off: 34, SnapL4Len: 20}, udp) // never for a UDP flow
+		if fl, pkt := col(udp); fl != "0x00" || pkt != "0x00" {
+			t.Fatalf("round %d: UDP flow in a TCP flow's slot: %q, packet %q", round, fl, pkt)
+		}
+		h.table.Remove(udp)
+	}
+}
