@@ -352,11 +352,8 @@ func (r *reader) next(b *Batch, file uint16, limit int) error {
 		}
 		return r.short(err, "a record header", len(h), 16)
 	}
-	sec := r.u32(h[0:])
-	frac := r.u32(h[4:])
-	capLen := r.u32(h[8:])
-	wireLen := r.u32(h[12:])
-	if err := r.checkCapLen(capLen); err != nil {
+	sec, frac, capLen, wireLen, err := r.recordHeader(h)
+	if err != nil {
 		return err
 	}
 	if len(b.Pkts) > 0 && (len(b.Buf)+int(capLen) > limit || r.br.Buffered() < 16+int(capLen)) {
@@ -378,11 +375,19 @@ func (r *reader) next(b *Batch, file uint16, limit int) error {
 // checkCapLen rejects a captured length above both the snaplen and
 // libpcap's maximum: a corrupt length field (e.g. fuzzed or cut files),
 // where reading stops instead of allocating or skipping an absurd amount.
-func (r *reader) checkCapLen(capLen uint32) error {
+// recordHeader reads a pcap record header (h: its 16 bytes) and checks
+// its captured length.
+func (r *reader) recordHeader(h []byte) (sec, frac, capLen, wireLen uint32, err error) {
+	_ = h[15]
+	capLen = r.u32(h[8:])
 	if capLen > r.maxCap {
-		return r.formatErr(r.rec+1, fmt.Sprintf("captured length %d exceeds the maximum of %d (snaplen %d)", capLen, r.maxCap, r.snapLen))
+		return 0, 0, 0, 0, r.capLenErr(capLen)
 	}
-	return nil
+	return r.u32(h[0:]), r.u32(h[4:]), capLen, r.u32(h[12:]), nil
+}
+
+func (r *reader) capLenErr(capLen uint32) error {
+	return r.formatErr(r.rec+1, fmt.Sprintf("captured length %d exceeds the maximum of %d (snaplen %d)", capLen, r.maxCap, r.snapLen))
 }
 
 // recordTime converts a pcap record's time fields. Merely odd fields are
@@ -434,11 +439,8 @@ func (r *reader) nextMapped(b *Batch, file uint16, limit int) error {
 	}
 	r.prefetchAhead(pos)
 	h := m[pos : pos+16]
-	sec := r.u32(h[0:])
-	frac := r.u32(h[4:])
-	capLen := r.u32(h[8:])
-	wireLen := r.u32(h[12:])
-	if err := r.checkCapLen(capLen); err != nil {
+	sec, frac, capLen, wireLen, err := r.recordHeader(h)
+	if err != nil {
 		return err
 	}
 	end := pos + 16 + int(capLen)
@@ -567,11 +569,8 @@ func (r *reader) nextDirect(b *Batch, file uint16, limit int) error {
 		}
 	}
 	h := b.Mapped[pos : pos+16]
-	sec := r.u32(h[0:])
-	frac := r.u32(h[4:])
-	capLen := r.u32(h[8:])
-	wireLen := r.u32(h[12:])
-	if err := r.checkCapLen(capLen); err != nil {
+	sec, frac, capLen, wireLen, err := r.recordHeader(h)
+	if err != nil {
 		return err
 	}
 	end := pos + 16 + int(capLen)

@@ -114,21 +114,18 @@ func (a *asyncFile) run(truncate bool) {
 // file, which the kernel allows at any offset.
 func (a *asyncFile) writeOut(b []byte) error {
 	if a.direct {
+		var err error
 		if n := len(b) &^ (directAlign - 1); n > 0 {
-			m, err := a.f.Write(b[:n])
+			var m int
+			m, err = a.f.Write(b[:n])
 			b = b[m:]
 			a.directBytes += int64(m)
 			if err != nil && !errors.Is(err, syscall.EINVAL) {
 				return err
 			}
-			if err != nil {
-				a.direct = false
-			}
 		}
-		if a.direct && len(b) > 0 {
+		if err != nil || len(b) > 0 { // refused, or the unaligned end
 			a.direct = false
-		}
-		if !a.direct {
 			if err := setDirect(a.f, false); err != nil {
 				return err
 			}
