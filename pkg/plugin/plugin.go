@@ -131,6 +131,39 @@ type FlowTerminator interface {
 	OnFlowTerminate(f *flow.Flow, w *record.Writer)
 }
 
+// FlowReleaser is called on the packet goroutine when a flow leaves the
+// table (pairs in the order their records are written), before the
+// flow's OnFlowTerminate. It is for the part of a release that touches
+// state shared between flows (connStat's host, pair and port tables):
+// the plugin does it here and keeps what its columns need in the flow's
+// slot, so that OnFlowTerminate can run concurrently.
+type FlowReleaser interface {
+	OnFlowRelease(f *flow.Flow)
+}
+
+// ConcurrentTerminator marks a FlowTerminator whose OnFlowTerminate may
+// run on the engine's retire goroutine instead of the packet goroutine,
+// concurrently with the packet hooks of other flows. The engine does so
+// only when every terminating plugin of the run is one. The contract:
+//
+//   - The calls come on one goroutine, in release order, after the flow
+//     (and its opposite, which leaves with it) left the table; the slots
+//     are not reused until the calls of both returned.
+//   - OnFlowTerminate may read f, f's opposite flow, the plugin's state
+//     in both slots, its settings and what Init built read-only, and it
+//     may write its state in f's slot.
+//   - It may update aggregates that only OnFlowTerminate writes; the
+//     engine finishes all pending terminations before any Report,
+//     Monitor or Finish call and before the ReportDue and Gap hooks.
+//   - It must not touch anything the packet goroutine's hooks (Prepare,
+//     OnNewFlow, OnLayer2, OnLayer4, OnFlowRelease, WritePacket) read or
+//     write for other flows: shared tables, pools, scratch buffers,
+//     prefetch batches. Such work belongs in OnFlowRelease.
+type ConcurrentTerminator interface {
+	FlowTerminator
+	ConcurrentTerminate()
+}
+
 // Prefetcher is implemented by plugins whose per-flow state lives in
 // slot-indexed slices. The core calls PrefetchSlot a little before it
 // calls the plugin for that slot (when the flow became the next to be
