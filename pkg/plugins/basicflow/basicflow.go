@@ -40,12 +40,51 @@ var (
 	_ plugin.FlowTerminator = (*BasicFlow)(nil)
 	_ plugin.Prefetcher     = (*BasicFlow)(nil)
 	_ plugin.PacketColumns  = (*BasicFlow)(nil)
+
+	_ plugin.ConcurrentTerminator = (*BasicFlow)(nil)
 )
 
 // desc is one header description, kept under its packet.DescIDs number.
 type desc struct {
 	text    []byte // "eth:ipv4:tcp"
 	numHdrs uint16 // headers in it (a {n} suffix counts n)
+}
+
+// descChunkBits sizes the chunks of descTable.
+const descChunkBits = 8
+
+// descTable holds the header descriptions by packet.DescIDs number, in
+// chunks that never move once allocated, and each entry is written once
+// (the first time its number is seen). So OnFlowTerminate, also on the
+// engine's retire goroutine, reads the entries of its flow's numbers
+// (written before the flow left the table) while OnLayer4 adds others:
+// unlike a slice that append grows, nothing it reads is written again.
+type descTable struct {
+	chunks  [packet.MaxDescIDs>>descChunkBits + 1]*[1 << descChunkBits]desc
+	learned int // entries written (tests)
+}
+
+// at returns the entry of id, nil when id was never learned.
+func (t *descTable) at(id uint16) *desc {
+	c := t.chunks[id>>descChunkBits]
+	if c == nil || c[id&(1<<descChunkBits-1)].text == nil {
+		return nil
+	}
+	return &c[id&(1<<descChunkBits-1)]
+}
+
+// set writes the entry of id.
+func (t *descTable) set(id uint16, d desc) {
+	c := t.chunks[id>>descChunkBits]
+	if c == nil {
+		c = new([1 << descChunkBits]desc)
+		t.chunks[id>>descChunkBits] = c
+	}
+	if d.text == nil {
+		d.text = []byte{} // an entry is known by its non-nil text
+	}
+	c[id&(1<<descChunkBits-1)] = d
+	t.learned++
 }
 
 // Room in flowState for the header descriptions and MAC addresses of a
@@ -88,8 +127,8 @@ type BasicFlow struct {
 	maxVLAN  int
 
 	// header descriptions by Packet.HdrID, copied from the first packet
-	// carrying each (index 0 is unused)
-	descs []desc
+	// carrying each (0 is unused)
+	descs descTable
 
 	// per-flow state, indexed by slot
 	st []flowState
@@ -100,6 +139,7 @@ type BasicFlow struct {
 	srcMore, dstMore  [][6]byte
 	descCnt           []uint64 // slot*maxDesc, only with BFO_HDRDESC_PKTCNT
 	// a flow's lists in one piece for its record, with larger maxima
+	// (only OnFlowTerminate uses them)
 	idScratch  []uint16
 	macScratch [][6]byte
 
@@ -385,11 +425,7 @@ func addMACSplit(l macList, n uint8, m [6]byte) uint8 {
 // learn copies the text of the packet's header description, the first
 // time its number is seen.
 func (b *BasicFlow) learn(p *packet.Packet) {
-	id := int(p.HdrID)
-	for len(b.descs) <= id {
-		b.descs = append(b.descs, desc{})
-	}
-	b.descs[id] = desc{text: append([]byte(nil), p.HdrDescBytes()...), numHdrs: p.NumHdrs}
+	b.descs.set(p.HdrID, desc{text: append([]byte(nil), p.HdrDescBytes()...), numHdrs: p.NumHdrs})
 }
 
 // addDesc records the packet's header description for the flow. As in
@@ -405,7 +441,7 @@ func (b *BasicFlow) addDesc(f *flow.Flow, s *flowState, p *packet.Packet) {
 		f.Status |= packet.HdrDescOverrun
 		return
 	}
-	if int(id) >= len(b.descs) || b.descs[id].text == nil {
+	if b.descs.at(id) == nil {
 		b.learn(p)
 	}
 	base := int(f.Slot) * b.maxDesc
@@ -444,6 +480,12 @@ func hasPorts(proto uint8) bool { return ipproto.HasPorts(proto) }
 
 func isIP(k *flow.Key) bool { return k.IPVer == ipproto.V4 || k.IPVer == ipproto.V6 }
 
+// ConcurrentTerminate implements plugin.ConcurrentTerminator:
+// OnFlowTerminate reads f, the state of f's slot (st, descMore, srcMore,
+// dstMore, descCnt), the settings and descTable entries that never change
+// once written; idScratch and macScratch are used by OnFlowTerminate only.
+func (b *BasicFlow) ConcurrentTerminate() {}
+
 // OnFlowTerminate appends the flow's columns.
 func (b *BasicFlow) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	if w.Disabled {
@@ -470,14 +512,14 @@ func (b *BasicFlow) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		if i > 0 {
 			w.Semi()
 		}
-		w.AppendU64(uint64(b.descs[ids[i]].numHdrs))
+		w.AppendU64(uint64(b.descs.at(ids[i]).numHdrs))
 	}
 	w.Field()
 	for i := 0; i < int(s.nDesc); i++ {
 		if i > 0 {
 			w.Semi()
 		}
-		w.AppendStrClass(b.descs[ids[i]].text)
+		w.AppendStrClass(b.descs.at(ids[i]).text)
 		if b.pktCnt {
 			w.Under()
 			w.AppendU64(b.descCnt[base+i])

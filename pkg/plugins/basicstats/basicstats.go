@@ -49,6 +49,8 @@ var (
 	_ plugin.PacketColumns  = (*BasicStats)(nil)
 	_ plugin.Reporter       = (*BasicStats)(nil)
 	_ plugin.Monitor        = (*BasicStats)(nil)
+
+	_ plugin.ConcurrentTerminator = (*BasicStats)(nil)
 )
 
 // flowStats is one flow's state, indexed by slot: 64 bytes, so each
@@ -315,6 +317,15 @@ func (b *BasicStats) opposite(f *flow.Flow) *flowStats {
 	}
 	return &b.st[o]
 }
+
+// ConcurrentTerminate implements plugin.ConcurrentTerminator:
+// OnFlowTerminate reads f, the state of f's slot and of its opposite's
+// (found through f.Opposite or, once the link is gone, the pairing kept
+// in the slot; pairs leave together, so that slot is the opposite's)
+// and the settings; the aggregates it updates (maxLoad, maxBps, the
+// talkers) are written by no other hook, read only by Report and
+// MonitorReport.
+func (b *BasicStats) ConcurrentTerminate() {}
 
 // OnFlowTerminate appends the flow's columns and updates the report
 // aggregates (also when no sink writes flows).

@@ -35,6 +35,8 @@ var (
 	_ plugin.FlowTerminator = (*ICMPDecode)(nil)
 	_ plugin.Reporter       = (*ICMPDecode)(nil)
 	_ plugin.Finisher       = (*ICMPDecode)(nil)
+
+	_ plugin.ConcurrentTerminator = (*ICMPDecode)(nil)
 )
 
 // icmpStat bits.
@@ -263,6 +265,13 @@ func (d *ICMPDecode) findParent(p *packet.Packet, f *flow.Flow, hdr []byte) uint
 	}
 	return 0
 }
+
+// ConcurrentTerminate implements plugin.ConcurrentTerminator:
+// OnFlowTerminate reads f, the state of f's slot and its opposite's and
+// the settings, writes the Loki bit in its own state, and aggStat is
+// written by no other hook (Report reads it). The echo counters and type
+// histograms, which OnLayer4 updates, are not touched.
+func (d *ICMPDecode) ConcurrentTerminate() {}
 
 // OnFlowTerminate writes the columns. The opposite flow's state is still
 // there: a pair is written before either slot is reused, and state is

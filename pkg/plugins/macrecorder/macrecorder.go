@@ -32,7 +32,8 @@ var (
 	_ plugin.PacketColumns  = (*MacRecorder)(nil)
 	_ plugin.Prefetcher     = (*MacRecorder)(nil)
 	_ plugin.Reporter       = (*MacRecorder)(nil)
-	_ plugin.Prefetcher     = (*MacRecorder)(nil)
+
+	_ plugin.ConcurrentTerminator = (*MacRecorder)(nil)
 )
 
 const statTooMany uint8 = 0x01 // more than MR_MAX_MAC pairs
@@ -43,7 +44,7 @@ type pair struct {
 }
 
 // slot is a flow's state: the first pair inline (most flows have one),
-// further ones in a block of the shared pool.
+// further ones in a block of the shared pool (MacRecorder.chunks).
 type slot struct {
 	first  pair
 	npairs uint16
@@ -53,18 +54,26 @@ type slot struct {
 
 // MacRecorder is the plugin instance.
 type MacRecorder struct {
-	macFmt  int
-	npairs  bool
-	labels  bool
-	maxMAC  int
-	lbl     *labels
-	st      []slot
-	pool    []pair // blocks of maxMAC-1 pairs
+	macFmt int
+	npairs bool
+	labels bool
+	maxMAC int
+	lbl    *labels
+	st     []slot
+	// chunks hold the blocks of maxMAC-1 pairs, blocksPerChunk blocks
+	// each, allocated as needed. A slot holds at most one block (freed
+	// when the slot's next flow starts), so Init sizes the list of
+	// chunks for the table and neither it nor a chunk moves after: a
+	// block stays where OnFlowTerminate, also on the engine's retire
+	// goroutine, reads it while record takes other blocks.
+	chunks  [][]pair
+	nblocks int32 // blocks handed out so far
 	free    []int32
 	aggStat uint8
 
-	// lblCache holds the labels of recently written addresses.
-	lblCache [lblCacheSize]macLabel
+	// The labels of recently written addresses: one cache for
+	// WritePacket (packet goroutine), one for OnFlowTerminate.
+	lblCache, termLblCache [lblCacheSize]macLabel
 
 	flows        uint64
 	minP, maxP   uint16
@@ -96,6 +105,7 @@ func (m *MacRecorder) Init(env *plugin.Env) error {
 		capacity = env.Table.Capacity()
 	}
 	m.st = make([]slot, capacity)
+	m.chunks = make([][]pair, capacity/blocksPerChunk+1)
 	return nil
 }
 
@@ -166,8 +176,18 @@ func (m *MacRecorder) record(p *packet.Packet, f *flow.Flow) {
 	if s.npairs == 1 {
 		s.block = m.newBlock()
 	}
-	m.pool[int(s.block)*(m.maxMAC-1)+int(s.npairs)-1] = pair{p.SrcMAC, p.DstMAC, 1}
+	m.block(s.block)[s.npairs-1] = pair{p.SrcMAC, p.DstMAC, 1}
 	s.npairs++
+}
+
+// blocksPerChunk is the number of blocks allocated together.
+const blocksPerChunk = 256
+
+// block returns block b's maxMAC-1 pairs.
+func (m *MacRecorder) block(b int32) []pair {
+	n := m.maxMAC - 1
+	i := int(b%blocksPerChunk) * n
+	return m.chunks[b/blocksPerChunk][i : i+n : i+n]
 }
 
 // extra returns the slot's pairs after the first.
@@ -175,20 +195,27 @@ func (m *MacRecorder) extra(s *slot) []pair {
 	if s.npairs <= 1 {
 		return nil
 	}
-	b := int(s.block) * (m.maxMAC - 1)
-	return m.pool[b : b+int(s.npairs)-1]
+	return m.block(s.block)[:s.npairs-1]
 }
 
-// newBlock takes a free block or grows the pool (which happens only
-// until the pool covers the most flows with several pairs at once).
+// newBlock takes a free block or a new one (which happens only until the
+// blocks cover the most flows with several pairs at once).
 func (m *MacRecorder) newBlock() int32 {
 	if n := len(m.free); n > 0 {
 		b := m.free[n-1]
 		m.free = m.free[:n-1]
 		return b
 	}
-	b := int32(len(m.pool) / (m.maxMAC - 1))
-	m.pool = append(m.pool, make([]pair, m.maxMAC-1)...)
+	b := m.nblocks
+	m.nblocks++
+	c := int(b / blocksPerChunk)
+	if c >= len(m.chunks) {
+		// Only when slots are reused without OnNewFlow (never in a run).
+		m.chunks = append(m.chunks, nil)
+	}
+	if m.chunks[c] == nil {
+		m.chunks[c] = make([]pair, blocksPerChunk*(m.maxMAC-1))
+	}
 	return b
 }
 
@@ -214,16 +241,25 @@ type macLabel struct {
 	lbl []byte
 }
 
-// label returns the vendor label of a through the cache (a capture has
-// few distinct addresses; the table look-up is several binary searches).
-func (m *MacRecorder) label(a [6]byte) []byte {
+// label returns the vendor label of a through cache (a capture has few
+// distinct addresses; the table look-up is several binary searches).
+func (m *MacRecorder) label(cache *[lblCacheSize]macLabel, a [6]byte) []byte {
 	v := macValue(a)
-	e := &m.lblCache[(v*0x9e3779b97f4a7c15)>>56&(lblCacheSize-1)]
+	e := &cache[(v*0x9e3779b97f4a7c15)>>56&(lblCacheSize-1)]
 	if e.key != v|1<<48 {
 		e.key, e.lbl = v|1<<48, m.lbl.lookup(a)
 	}
 	return e.lbl
 }
+
+// ConcurrentTerminate implements plugin.ConcurrentTerminator:
+// OnFlowTerminate reads f's slot, its block of pairs (which stays where
+// it is: chunks), the settings and the label table built at Init. Its
+// label cache is its own, and it writes only aggStat and the pairs
+// statistics, which no other hook writes (Report reads them). The block
+// goes back to the free list in the OnNewFlow of the slot's next flow,
+// on the packet goroutine.
+func (m *MacRecorder) ConcurrentTerminate() {}
 
 // OnFlowTerminate writes the pairs in order of first appearance, with
 // typed values (a JSON sink renders by type, so no prepared text).
@@ -260,9 +296,9 @@ func (m *MacRecorder) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 			if i > 0 {
 				w.Semi()
 			}
-			w.AppendStrClass(m.label(p.src))
+			w.AppendStrClass(m.label(&m.termLblCache, p.src))
 			w.Under()
-			w.AppendStrClass(m.label(p.dst))
+			w.AppendStrClass(m.label(&m.termLblCache, p.dst))
 		}
 	}
 }
@@ -317,6 +353,6 @@ func (m *MacRecorder) WritePacket(p *packet.Packet, f *flow.Flow, w *record.Writ
 		w.Empty()
 		return
 	}
-	w.StrClass(m.label(p.SrcMAC))
-	w.StrClass(m.label(p.DstMAC))
+	w.StrClass(m.label(&m.lblCache, p.SrcMAC))
+	w.StrClass(m.label(&m.lblCache, p.DstMAC))
 }

@@ -33,6 +33,8 @@ var (
 	_ plugin.FlowColumns    = (*PortClassifier)(nil)
 	_ plugin.FlowTerminator = (*PortClassifier)(nil)
 	_ plugin.PacketColumns  = (*PortClassifier)(nil)
+
+	_ plugin.ConcurrentTerminator = (*PortClassifier)(nil)
 )
 
 // maxName is the longest service name kept (T2 reads at most 63 bytes).
@@ -221,6 +223,11 @@ func (c *PortClassifier) classify(proto uint8, sport, dport uint16, inverted boo
 	}
 	return port, c.maps[m].lookup(port)
 }
+
+// ConcurrentTerminate implements plugin.ConcurrentTerminator:
+// OnFlowTerminate reads only f's key and status and the port table,
+// built by Init and never written after.
+func (c *PortClassifier) ConcurrentTerminate() {}
 
 // OnFlowTerminate writes the flow's server port and its name.
 func (c *PortClassifier) OnFlowTerminate(f *flow.Flow, w *record.Writer) {

@@ -10,6 +10,21 @@ import (
 	"github.com/t2go/t2go/pkg/report"
 )
 
+// ConcurrentTerminate implements plugin.ConcurrentTerminator:
+// OnFlowTerminate reads f, the state of f's slot and its opposite's (its
+// st entries; ja4 and flgCnt of f's slot), the settings and the blocks
+// built at Init. It writes f's state, the scan-success bit into the
+// opposite's state (read only by the opposite's OnFlowTerminate, after
+// it on the same goroutine; no packet hook touches a released flow's
+// slot), the agg* aggregates and termTot, which no other hook writes,
+// and ja4buf, which only it uses. The counters OnLayer4 updates (pktTot,
+// winMinCnt, tcpPktvCnt, mpPkts) and the flgNone scratch are not
+// touched.
+func (t *TCPFlags) ConcurrentTerminate() {}
+
+// noCounts are the flag counts of a flow without a slot (never written).
+var noCounts flagCounts
+
 // OnFlowTerminate runs the end-of-flow scan verdict and writes the
 // columns.
 func (t *TCPFlags) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
@@ -35,7 +50,7 @@ func (t *TCPFlags) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	if cfg.scanDetector && s.anomaly&aSynRetry == 0 && s.flags&(fSYN|fFIN|cScanFlags) != 0 {
 		if s.scanPkts < scanPMax && s.anomaly&(aScan|aScanSucc) == 0 {
 			s.anomaly |= aScan
-			t.tot.scans++
+			t.termTot.scans++
 		}
 		if o != nil {
 			mine := s.anomaly&aScan != 0 && s.anomaly&aScanSucc == 0
@@ -43,7 +58,7 @@ func (t *TCPFlags) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 			if mine || theirs {
 				s.anomaly |= aScanSucc
 				o.anomaly |= aScanSucc
-				t.tot.succScans++
+				t.termTot.succScans++
 			}
 		}
 	}
@@ -79,7 +94,11 @@ func (t *TCPFlags) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		t.aggMPTBF |= s.mpTBF
 		t.aggMPF |= s.mpF
 	}
-	c := t.counts(f.Slot)
+	// not t.counts: its scratch for a flow without a slot is OnLayer4's
+	c := &noCounts
+	if int(f.Slot) < len(t.flgCnt) {
+		c = &t.flgCnt[f.Slot]
+	}
 	if t.zeroTCP(s, c) {
 		w.AppendBlock(t.blockTCP)
 	} else {
@@ -405,12 +424,13 @@ func (t *TCPFlags) ja4t(slot int32, s *state, wsUsed bool) []byte {
 // Report writes the end-report lines.
 func (t *TCPFlags) Report(r *report.Writer) {
 	t.aggregateLines(r)
-	if t.tot.scans != 0 || t.tot.succScans != 0 {
-		r.Plugin(registration.Name, "Number of TCP scans attempted, successful: %s, %s%s", report.Num(t.tot.scans),
-			report.Num(t.tot.succScans), pct(t.tot.succScans, t.tot.scans))
+	tot := t.totals()
+	if tot.scans != 0 || tot.succScans != 0 {
+		r.Plugin(registration.Name, "Number of TCP scans attempted, successful: %s, %s%s", report.Num(tot.scans),
+			report.Num(tot.succScans), pct(tot.succScans, tot.scans))
 	}
-	if t.tot.seqRetry != 0 || t.tot.synRetry != 0 {
-		r.Plugin(registration.Name, "Number of TCP SYN retries, seq retries: %s, %s", report.Num(t.tot.synRetry), report.Num(t.tot.seqRetry))
+	if tot.seqRetry != 0 || tot.synRetry != 0 {
+		r.Plugin(registration.Name, "Number of TCP SYN retries, seq retries: %s, %s", report.Num(tot.synRetry), report.Num(tot.seqRetry))
 	}
 	if t.winMinCnt != 0 && t.tcpPktvCnt != 0 {
 		r.Plugin(registration.Name, "Number WinSz below %d: %s%s", t.cfg.winMin, report.Num(t.winMinCnt), pct(t.winMinCnt, t.tcpPktvCnt))
@@ -425,6 +445,10 @@ func (t *TCPFlags) Report(r *report.Writer) {
 		r.Plugin(registration.Name, "Number of MPTCP packets: %s%s", report.Num(t.mpPkts), pct(t.mpPkts, pkts))
 	}
 }
+
+// totals are the run's counters so far (the engine finishes pending
+// terminations before any report).
+func (t *TCPFlags) totals() totals { return t.pktTot.plus(t.termTot) }
 
 // pct renders " [p%]" of a/b as T2 does, also when b is 0 (nan).
 func pct(a, b uint64) string {
@@ -462,10 +486,11 @@ func (t *TCPFlags) MonitorValues(w *record.Writer, diff bool) {
 		w.RawString("0x")
 		w.RawString(strconv.FormatUint(uint64(v), 16))
 	}
-	d := t.tot
+	d := t.totals()
 	if diff {
-		d = t.tot.minus(t.monSnap)
-		t.monSnap = t.tot
+		tot := d
+		d = tot.minus(t.monSnap)
+		t.monSnap = tot
 	}
 	w.U64(d.scans)
 	w.U64(d.succScans)
@@ -480,10 +505,11 @@ func (a totals) minus(b totals) totals {
 // MonitorReport implements plugin.Monitor: the USR1 report lines.
 func (t *TCPFlags) MonitorReport(r *report.Writer, diff bool) {
 	t.aggregateLines(r)
-	d := t.tot
+	d := t.totals()
 	if diff {
-		d = t.tot.minus(t.repSnap)
-		t.repSnap = t.tot
+		tot := d
+		d = tot.minus(t.repSnap)
+		t.repSnap = tot
 	}
 	if d.succScans != 0 {
 		r.Plugin(registration.Name, "Number of TCP scans attempted, successful: %s, %s%s", report.Num(d.scans),

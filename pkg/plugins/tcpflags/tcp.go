@@ -39,11 +39,11 @@ func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, x *packet.Hd
 	case fSYN:
 		if s.rttFlag == rttSynSt {
 			if gap > 0.9 {
-				t.tot.synRetry++
+				t.pktTot.synRetry++
 				anomaly |= aSynRetry
 			} else {
 				anomaly |= aScan
-				t.tot.scans++
+				t.pktTot.scans++
 			}
 		}
 		if l7Len != 0 {
@@ -405,14 +405,14 @@ func (t *TCPFlags) seqAck(s, o *state, stat, anomaly uint16, hdr uint8, seq, ack
 				}
 				if retry && s.winLst == win {
 					anomaly |= aSeqTRetry
-					t.tot.seqRetry++
+					t.pktTot.seqRetry++
 					s.seqFault++
 				}
 			}
 			if o != nil && o.anomalyLst&aDupAck != 0 && seq == o.ackT {
 				if (l7Len > 0 || hdr&(fSYN|fFIN) != 0) && seq < s.seqN {
 					anomaly |= aSeqFRetry
-					t.tot.seqRetry++
+					t.pktTot.seqRetry++
 					s.seqFault++
 				}
 			}

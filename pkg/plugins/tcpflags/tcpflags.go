@@ -47,6 +47,8 @@ var (
 	_ plugin.Prefetcher     = (*TCPFlags)(nil)
 	_ plugin.Reporter       = (*TCPFlags)(nil)
 	_ plugin.Monitor        = (*TCPFlags)(nil)
+
+	_ plugin.ConcurrentTerminator = (*TCPFlags)(nil)
 )
 
 // tcpFStat bits.
@@ -264,6 +266,11 @@ type totals struct {
 	scans, succScans, seqRetry, synRetry uint64
 }
 
+// plus is a + b.
+func (a totals) plus(b totals) totals {
+	return totals{a.scans + b.scans, a.succScans + b.succScans, a.seqRetry + b.seqRetry, a.synRetry + b.synRetry}
+}
+
 // TCPFlags is the plugin instance.
 type TCPFlags struct {
 	cfg      settings
@@ -275,8 +282,11 @@ type TCPFlags struct {
 	flgNone  flagCounts   // counted into (and never read) without TCPFLGCNT
 
 	winMinCnt, tcpPktvCnt, mpPkts uint64
-	tot                           totals
-	monSnap, repSnap              totals
+	// The counters are kept in two parts: pktTot is counted by OnLayer4,
+	// termTot (scans and succScans) by OnFlowTerminate, which may run on
+	// another goroutine (ConcurrentTerminate); the reports add them.
+	pktTot, termTot  totals
+	monSnap, repSnap totals
 
 	// ORed over the written flows
 	aggIPFlags, aggStat, aggFlags, aggAnomaly, aggMPTBF uint16

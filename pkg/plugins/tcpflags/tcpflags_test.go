@@ -280,8 +280,8 @@ func TestScanFlags(t *testing.T) {
 	if c := r.columns(syn); c["tcpAnomaly"] != "0x1000" {
 		t.Errorf("SYN: tcpAnomaly %s", c["tcpAnomaly"])
 	}
-	if r.tf.tot.scans != 1 {
-		t.Errorf("%d scans counted, want 1", r.tf.tot.scans)
+	if r.tf.totals().scans != 1 {
+		t.Errorf("%d scans counted, want 1", r.tf.totals().scans)
 	}
 }
 

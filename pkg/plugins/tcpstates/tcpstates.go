@@ -35,6 +35,8 @@ var (
 	_ plugin.Prefetcher     = (*TCPStates)(nil)
 	_ plugin.PacketColumns  = (*TCPStates)(nil)
 	_ plugin.Reporter       = (*TCPStates)(nil)
+
+	_ plugin.ConcurrentTerminator = (*TCPStates)(nil)
 )
 
 // Anomaly bits of tcpStatesAFlags.
@@ -330,6 +332,14 @@ func (t *TCPStates) setTimeout(f *flow.Flow, st uint8) {
 		t.table.SetTimeout(f, t.timeouts[st])
 	}
 }
+
+// ConcurrentTerminate implements plugin.ConcurrentTerminator:
+// OnFlowTerminate reads f and the conns of f's slot and its opposite's,
+// and leaves the pair's verdict in the opposite's conn (read only by the
+// opposite's OnFlowTerminate, which comes after it on the same
+// goroutine: no packet hook touches the slot of a released flow);
+// aggregate is written by no other hook, read only by Report.
+func (t *TCPStates) ConcurrentTerminate() {}
 
 // OnFlowTerminate adds the end-of-flow verdict and writes the column.
 func (t *TCPStates) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
