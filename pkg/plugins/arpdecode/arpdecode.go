@@ -39,6 +39,8 @@ var (
 	_ plugin.PacketColumns  = (*ARPDecode)(nil)
 	_ plugin.Reporter       = (*ARPDecode)(nil)
 	_ plugin.Prefetcher     = (*ARPDecode)(nil)
+
+	_ plugin.ConcurrentTerminator = (*ARPDecode)(nil)
 )
 
 const (
@@ -123,7 +125,8 @@ func (a *ARPDecode) free(slot int32) {
 	}
 }
 
-// OnNewFlow gives ARP/RARP flows their state.
+// OnNewFlow returns the state of the slot's previous flow to the pool
+// and gives ARP/RARP flows their state.
 func (a *ARPDecode) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	if int(f.Slot) >= len(a.st) {
 		return
@@ -220,7 +223,15 @@ func (a *ARPDecode) count(s *state, mac [6]byte, ip [4]byte, inc uint16) {
 	s.pairs = append(s.pairs, pair{mac: mac, ip: ip, cnt: inc})
 }
 
-// OnFlowTerminate writes the columns and releases the flow's state.
+// ConcurrentTerminate implements plugin.ConcurrentTerminator:
+// OnFlowTerminate reads only the state of f's slot and writes agg, which
+// no other hook writes (Report reads it). It does not return the state
+// to the pool (shared with OnNewFlow): the OnNewFlow of the slot's next
+// flow does. The capture-wide IP -> MAC table is not touched.
+func (a *ARPDecode) ConcurrentTerminate() {}
+
+// OnFlowTerminate writes the columns; the state stays in the slot until
+// the slot's next flow.
 func (a *ARPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	var s *state
 	if int(f.Slot) < len(a.st) {
@@ -257,7 +268,6 @@ func (a *ARPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 			w.AppendU64(uint64(e.cnt))
 		}
 	}
-	a.free(f.Slot)
 }
 
 // PacketColumns implements plugin.PacketColumns.

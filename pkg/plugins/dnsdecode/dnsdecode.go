@@ -47,6 +47,8 @@ var (
 	_ plugin.PacketColumns  = (*DNSDecode)(nil)
 	_ plugin.Reporter       = (*DNSDecode)(nil)
 	_ plugin.Prefetcher     = (*DNSDecode)(nil)
+
+	_ plugin.ConcurrentTerminator = (*DNSDecode)(nil)
 )
 
 // DNS ports: DNS, NetBIOS name service, mDNS, LLMNR.
@@ -168,7 +170,7 @@ func (d *DNSDecode) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	if int(slot) >= len(d.st) {
 		return
 	}
-	d.free(slot) // a slot not released through OnFlowTerminate
+	d.free(slot) // the state of the slot's previous flow
 	k := &f.Key
 	if (k.Proto != ipproto.TCP && k.Proto != ipproto.UDP) || !(isDNSPort(k.SrcPort) || isDNSPort(k.DstPort)) {
 		return
@@ -230,7 +232,16 @@ func (d *DNSDecode) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	d.segment(s, p.TCPSeq, p.Payload)
 }
 
-// OnFlowTerminate writes the columns and releases the flow's state.
+// ConcurrentTerminate implements plugin.ConcurrentTerminator:
+// OnFlowTerminate reads the state of f's slot and the limits set at
+// Init, and writes the agg* aggregates, which no other hook writes
+// (Report reads them). It does not return the state to the pool (shared
+// with OnNewFlow): the OnNewFlow of the slot's next flow does. The
+// parser's scratch and packet counters (OnLayer4's) are not touched.
+func (d *DNSDecode) ConcurrentTerminate() {}
+
+// OnFlowTerminate writes the columns; the state stays in the slot until
+// the slot's next flow.
 func (d *DNSDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	var s *state
 	if int(f.Slot) < len(d.st) {
@@ -244,9 +255,6 @@ func (d *DNSDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	}
 	if !w.Disabled {
 		d.write(w, s)
-	}
-	if s != nil {
-		d.free(f.Slot)
 	}
 }
 

@@ -50,6 +50,9 @@ var (
 	_ plugin.PacketColumns  = (*FTPDecode)(nil)
 	_ plugin.Reporter       = (*FTPDecode)(nil)
 	_ plugin.Monitor        = (*FTPDecode)(nil)
+
+	_ plugin.FlowReleaser         = (*FTPDecode)(nil)
+	_ plugin.ConcurrentTerminator = (*FTPDecode)(nil)
 )
 
 // ftpStat bits.
@@ -173,6 +176,10 @@ type state struct {
 
 	dataBytes uint64 // data flows: payload bytes
 	announced uint64 // data flows: announced length, 0 = unknown
+
+	// done: the flow's OnFlowTerminate ran (the state goes back to the
+	// pool in the OnNewFlow of the slot's next flow).
+	done bool
 }
 
 // FTPDecode is the plugin instance.
@@ -182,8 +189,12 @@ type FTPDecode struct {
 	counters *counters.Counters
 	stat     []uint8  // ftpStat per slot
 	st       []*state // per slot; nil unless the flow is FTP
-	pool     []*state
-	expect   expectTable
+	// gone[slot]: the slot's flow left the table (release ran); the
+	// packet hooks no longer look at its state, which its
+	// OnFlowTerminate may be reading on another goroutine.
+	gone   []bool
+	pool   []*state
+	expect expectTable
 
 	aggregate                     uint8
 	pkts, dataPkts, dataBytes     uint64
@@ -218,6 +229,7 @@ func (d *FTPDecode) Init(env *plugin.Env) error {
 	}
 	d.stat = make([]uint8, n)
 	d.st = make([]*state, n)
+	d.gone = make([]bool, n)
 	d.expect = newExpectTable()
 	return nil
 }
@@ -276,6 +288,7 @@ func (d *FTPDecode) freeState(s *state) {
 	s.params.reset()
 	s.plen, s.dataBytes, s.announced = 0, 0, 0
 	s.lastSlot, s.lastIndex = flow.None, 0
+	s.done = false
 	d.pool = append(d.pool, s)
 }
 
@@ -288,7 +301,8 @@ func (d *FTPDecode) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 		return
 	}
 	d.stat[slot] = 0
-	if s := d.st[slot]; s != nil { // not released through OnFlowTerminate
+	d.gone[slot] = false
+	if s := d.st[slot]; s != nil { // the state of the slot's previous flow
 		d.st[slot] = nil
 		d.freeState(s)
 	}
@@ -354,7 +368,7 @@ func (d *FTPDecode) link(f *flow.Flow, key expectKey, e expectation) {
 // control returns the state of the control flow in slot if it still is
 // the flow with findex index.
 func (d *FTPDecode) control(slot int32, index uint64) *state {
-	if slot < 0 || int(slot) >= len(d.st) || d.st[slot] == nil || d.stat[slot]&StatControl == 0 {
+	if slot < 0 || int(slot) >= len(d.st) || d.gone[slot] || d.st[slot] == nil || d.stat[slot]&StatControl == 0 {
 		return nil
 	}
 	if d.table != nil && d.table.Flow(slot).Index != index {
@@ -507,7 +521,7 @@ func (d *FTPDecode) announceLength(f *flow.Flow, s *state, n uint64) {
 			ctl = o
 		}
 	}
-	if ctl.lastSlot == flow.None || d.table == nil {
+	if ctl.lastSlot == flow.None || d.table == nil || d.gone[ctl.lastSlot] {
 		return
 	}
 	df := d.table.Flow(ctl.lastSlot)
@@ -571,13 +585,54 @@ func containsU16(l []uint16, v uint16) bool {
 	return false
 }
 
-// OnFlowTerminate writes the columns and releases the flow's state.
+// OnFlowRelease implements plugin.FlowReleaser: it withdraws the flow's
+// unanswered announcements from the shared table (StatDataMissing) and
+// marks the slot gone, so that no packet hook reads or writes the
+// flow's state any more (a data flow linking to a stale announcement,
+// a 150 reply announcing the length of this data flow).
+func (d *FTPDecode) OnFlowRelease(f *flow.Flow) {
+	if int(f.Slot) < len(d.gone) {
+		d.release(f.Slot)
+	}
+}
+
+func (d *FTPDecode) release(slot int32) {
+	if d.gone[slot] {
+		return
+	}
+	d.gone[slot] = true
+	s := d.st[slot]
+	if s == nil {
+		return
+	}
+	for _, k := range s.pending {
+		if e, ok := d.expect.get(k); ok && e.ctlSlot == slot {
+			d.expect.del(k)
+		}
+		d.stat[slot] |= StatDataMissing
+	}
+	s.pending = s.pending[:0]
+}
+
+// ConcurrentTerminate implements plugin.ConcurrentTerminator: once
+// OnFlowRelease ran (OnFlowTerminate runs it when the engine did not),
+// OnFlowTerminate reads and writes only the flow's slot (stat, st) and
+// state, and its opposite's state (which the packet hooks no longer
+// touch either: the pair left the table together), reads settings, and
+// updates aggregate, which no other hook writes (Report reads it). It
+// no longer returns the state to the pool; the OnNewFlow of the slot's
+// next flow does, on the packet goroutine.
+func (d *FTPDecode) ConcurrentTerminate() {}
+
+// OnFlowTerminate writes the columns; the state stays in the slot
+// (done) until the slot's next flow.
 func (d *FTPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	slot := f.Slot
 	if int(slot) >= len(d.stat) {
 		writeEmpty(w)
 		return
 	}
+	d.release(slot) // if OnFlowRelease did not run
 	s := d.st[slot]
 	if s == nil {
 		d.aggregate |= d.stat[slot]
@@ -588,16 +643,13 @@ func (d *FTPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	}
 	var opp *state
 	if o := f.Opposite; o != flow.None && int(o) < len(d.st) {
-		opp = d.st[o]
+		// An opposite already terminated has no state for this flow
+		// (done; its state stays in its slot until the slot is reused).
+		if os := d.st[o]; os != nil && !os.done {
+			opp = os
+		}
 	}
 	if s != nil {
-		for _, k := range s.pending {
-			if e, ok := d.expect.get(k); ok && e.ctlSlot == slot {
-				d.expect.del(k)
-			}
-			d.stat[slot] |= StatDataMissing
-		}
-		s.pending = s.pending[:0]
 		if s.announced > 0 && s.dataBytes > s.announced {
 			d.stat[slot] |= StatDataLong
 		}
@@ -613,8 +665,7 @@ func (d *FTPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 			n := copy(opp.cdf[:cap(opp.cdf)], s.cdf)
 			opp.cdf = opp.cdf[:n]
 		}
-		d.st[slot] = nil
-		d.freeState(s)
+		s.done = true
 	}
 	d.stat[slot] = 0
 }

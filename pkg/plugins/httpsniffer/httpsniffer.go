@@ -48,6 +48,8 @@ var (
 	_ plugin.PacketColumns  = (*Sniffer)(nil)
 	_ plugin.Reporter       = (*Sniffer)(nil)
 	_ plugin.Prefetcher     = (*Sniffer)(nil)
+
+	_ plugin.ConcurrentTerminator = (*Sniffer)(nil)
 )
 
 // httpStat bits.
@@ -258,7 +260,7 @@ func (s *Sniffer) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	if int(slot) >= len(s.cand) {
 		return
 	}
-	s.release(slot) // a slot whose flow was not terminated through us
+	s.release(slot) // the state of the slot's previous flow
 	s.pkts[slot] = 0
 	k := &f.Key
 	switch k.Proto {
@@ -600,7 +602,16 @@ func (s *Sniffer) body(st *state, b []byte) {
 	}
 }
 
-// OnFlowTerminate writes the columns and releases the flow's state.
+// ConcurrentTerminate implements plugin.ConcurrentTerminator:
+// OnFlowTerminate reads the state of f's slot and the settings, and
+// writes the agg* aggregates, which no other hook writes (Report reads
+// them). It does not return the state to the pool (shared with
+// OnNewFlow): the OnNewFlow of the slot's next flow does. The file
+// counters and the file-name scratch (OnLayer4's) are not touched.
+func (s *Sniffer) ConcurrentTerminate() {}
+
+// OnFlowTerminate writes the columns; the state stays in the slot until
+// the slot's next flow.
 func (s *Sniffer) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	slot := f.Slot
 	var st *state
@@ -615,9 +626,6 @@ func (s *Sniffer) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	}
 	if !w.Disabled {
 		s.write(w, st)
-	}
-	if st != nil {
-		s.release(slot)
 	}
 }
 
