@@ -2,6 +2,14 @@ package retiretest_test
 
 import (
 	"bytes"
+	"net"
+	"os"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
+
 	"encoding/binary"
 	"fmt"
 	"path/filepath"
@@ -387,9 +395,13 @@ func TestConcurrentTermination(t *testing.T) {
 		"multicast-igmp-mld-llmnr.pcap", "teredo.pcap", "pppoe-discovery-session.pcap",
 	}
 	sort.Strings(captures)
+	captures = append(captures, "synthetic")
 	for _, name := range captures {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join("..", "..", "..", "..", "testdata", "pcaps", name)
+			if name == "synthetic" {
+				path = synthetic(t)
+			}
 			var recs, pkts, reps [2]string
 			var pairs int
 			for i, concurrent := range []bool{false, true} {
@@ -423,4 +435,78 @@ func firstDiff(a, b string) string {
 		}
 	}
 	return fmt.Sprintf("%d records, %d records", len(la), len(lb))
+}
+
+// synthetic writes a capture with what the sample captures lack: SYN
+// retries and lone SYNs (tcpFlags' scan counts, per packet and at the
+// flow's end), flows with several MAC pairs (macRecorder's blocks),
+// unanswered and answered FTP announcements (ftpDecode's table) and ARP
+// flows (arpDecode's pool), interleaved so that flows end while others
+// go on.
+func synthetic(t *testing.T) string {
+	path := filepath.Join(t.TempDir(), "synthetic.pcap")
+	fh, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	pw := pcapgo.NewWriter(fh)
+	if err := pw.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	ts := time.Unix(1_600_000_000, 0)
+	mac := func(i int) net.HardwareAddr { return net.HardwareAddr{0x00, 0x21, 0x70, 0, byte(i >> 8), byte(i)} }
+	ip := func(i int) net.IP { return net.IP{10, 1, byte(i >> 8), byte(i)} }
+	write := func(gap time.Duration, ls ...gopacket.SerializableLayer) {
+		ts = ts.Add(gap)
+		buf := gopacket.NewSerializeBuffer()
+		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ls...); err != nil {
+			t.Fatal(err)
+		}
+		if err := pw.WritePacket(gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(buf.Bytes()), Length: len(buf.Bytes())}, buf.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tcp := func(gap time.Duration, src, dst int, sp, dp uint16, srcMAC int, syn, ack bool, payload string) {
+		eth := &layers.Ethernet{SrcMAC: mac(srcMAC), DstMAC: mac(dst), EthernetType: layers.EthernetTypeIPv4}
+		ip4 := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: ip(src), DstIP: ip(dst)}
+		l4 := &layers.TCP{SrcPort: layers.TCPPort(sp), DstPort: layers.TCPPort(dp), SYN: syn, ACK: ack, PSH: payload != "", Seq: 1000, Window: 512}
+		l4.SetNetworkLayerForChecksum(ip4)
+		write(gap, eth, ip4, l4, gopacket.Payload(payload))
+	}
+	for i := 0; i < 400; i++ {
+		gap := time.Millisecond
+		sp := uint16(20000 + i)
+		switch i % 5 {
+		case 0: // a SYN retried within 0.9 s: counted per packet
+			tcp(gap, 1, 2, sp, 80, 1, true, false, "")
+			tcp(gap, 1, 2, sp, 80, 1, true, false, "")
+		case 1: // a lone SYN: counted when the flow ends
+			tcp(gap, 3, 4, sp, 443, 3, true, false, "")
+		case 2: // several MAC pairs in one flow
+			for j := 0; j < 4; j++ {
+				tcp(gap, 5, 6, sp, 8080, 100+i*4+j, false, true, "x")
+			}
+		case 3: // FTP: an announcement answered by a data connection, one not
+			p1, p2 := uint16(30000+i), uint16(40000+i)
+			tcp(gap, 7, 8, sp, 21, 7, false, true, fmt.Sprintf("PORT 10,1,0,7,%d,%d\r\n", p1>>8, p1&0xff))
+			tcp(gap, 8, 7, 21, sp, 8, false, true, "200 PORT command successful\r\n")
+			tcp(gap, 7, 8, sp, 21, 7, false, true, fmt.Sprintf("PORT 10,1,0,7,%d,%d\r\n", p2>>8, p2&0xff))
+			tcp(gap, 8, 7, 20, p1, 8, true, false, "")
+			tcp(gap, 7, 8, p1, 20, 7, true, true, "")
+			tcp(gap, 8, 7, 21, sp, 8, false, true, "150 Opening data connection (3 bytes)\r\n")
+			tcp(gap, 8, 7, 20, p1, 8, false, true, "abcd")
+		case 4: // ARP request and reply
+			a, b := 100+i, 200+i
+			req := &layers.ARP{AddrType: layers.LinkTypeEthernet, Protocol: layers.EthernetTypeIPv4, HwAddressSize: 6, ProtAddressSize: 4,
+				Operation: layers.ARPRequest, SourceHwAddress: mac(a), SourceProtAddress: ip(a).To4(),
+				DstHwAddress: make([]byte, 6), DstProtAddress: ip(b).To4()}
+			write(gap, &layers.Ethernet{SrcMAC: mac(a), DstMAC: layers.EthernetBroadcast, EthernetType: layers.EthernetTypeARP}, req)
+			rep := *req
+			rep.Operation = layers.ARPReply
+			rep.SourceHwAddress, rep.SourceProtAddress, rep.DstHwAddress, rep.DstProtAddress = mac(b), ip(b).To4(), mac(a), ip(a).To4()
+			write(gap, &layers.Ethernet{SrcMAC: mac(b), DstMAC: mac(a), EthernetType: layers.EthernetTypeARP}, &rep)
+		}
+	}
+	return path
 }
