@@ -329,13 +329,17 @@ func (e *Engine) prefetchSlot(slot int32, b *prefetch.Batch) {
 // error. Call it once, after the last Process.
 func (e *Engine) Finish() error {
 	e.releaseAll()
+	var err error
 	if e.retire != nil {
-		e.retire.close()
+		err = e.retire.close()
 	}
 	if e.out == nil {
-		return nil
+		return err
 	}
-	return e.out.close()
+	if oerr := e.out.close(); err == nil {
+		err = oerr
+	}
+	return err
 }
 
 // gap is the trigger's callback for an empty report interval.

@@ -33,6 +33,14 @@ type retirer struct {
 
 	w  record.Writer  // the retire goroutine's record
 	pb prefetch.Batch // the retire goroutine's prefetches
+
+	// Text mode (only line sinks, no record sink): the records are
+	// written as text at once, with no deferred form and no render
+	// goroutine, and handed to the sinks a chunk of lines at a time.
+	text    bool
+	lines   []byte // lines collected, '\n' after each
+	ends    []int  // end of each line in lines
+	textErr error  // first sink error (retire goroutine; read after done)
 }
 
 const (
@@ -52,6 +60,11 @@ func newRetirer(e *Engine) *retirer {
 	}
 	r.w.Disabled = e.rec.Disabled
 	r.w.Deferred = e.rec.Deferred
+	if o := e.out; o != nil && len(o.recs) == 0 && len(o.sinks) > 0 {
+		r.text = true
+		r.w.Deferred = false
+		r.lines = make([]byte, 0, outChunk+4096)
+	}
 	n := retireChunk
 	if c := e.opt.RetireChunk; c > 0 {
 		n = max(c, 2) // a pair fits
@@ -129,15 +142,17 @@ func (r *retirer) sync() {
 	}
 }
 
-// close syncs and ends the retire goroutine. Later calls do nothing.
-func (r *retirer) close() {
+// close syncs, ends the retire goroutine (which writes its last lines)
+// and returns the first sink error of text mode. Later calls do nothing.
+func (r *retirer) close() error {
 	if r.closed {
-		return
+		return nil
 	}
 	r.closed = true
 	r.sync()
 	close(r.full)
 	<-r.done
+	return r.textErr
 }
 
 // run is the retire goroutine.
@@ -154,6 +169,20 @@ func (r *retirer) run() {
 		}
 		r.back <- c
 	}
+	r.writeText()
+}
+
+// writeText hands the lines collected to the sinks (text mode).
+func (r *retirer) writeText() {
+	if len(r.ends) == 0 {
+		return
+	}
+	for _, s := range r.e.out.sinks {
+		if err := writeLines(s, r.lines, r.ends); err != nil && r.textErr == nil {
+			r.textErr = err
+		}
+	}
+	r.lines, r.ends = r.lines[:0], r.ends[:0]
 }
 
 // terminate builds the record of f on the retire goroutine.
@@ -167,6 +196,14 @@ func (r *retirer) terminate(f *flow.Flow) {
 		t.OnFlowTerminate(f, w)
 	}
 	if w.Disabled || e.aborted.Load() {
+		return
+	}
+	if r.text {
+		r.lines = append(append(r.lines, w.Bytes()...), '\n')
+		r.ends = append(r.ends, len(r.lines))
+		if len(r.lines) >= outChunk {
+			r.writeText()
+		}
 		return
 	}
 	e.out.push(w.Bytes())
