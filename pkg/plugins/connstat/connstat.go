@@ -362,7 +362,8 @@ type flowState struct {
 //
 // 32 bytes: two slots a cache line. A slice of its own, apart from
 // flowState, which the packet path reads: OnFlowTerminate running on
-// another goroutine then touches no line OnLayer4 uses.
+// another goroutine then reads no line OnLayer4 uses, but for flows
+// without an entry (their flowState, 0 in pair).
 type flowOut struct {
 	connSip, connDip uint32
 	pair, port       uint32
