@@ -110,6 +110,9 @@ func (r *Run) printReport() {
 // reportState fills a report.State; monitoring selects the interval
 // counters (diff mode) and the plugins' monitoring lines.
 func (r *Run) reportState(monitoring bool) *report.State {
+	if r.pool == nil {
+		r.eng.Sync() // the plugins' aggregates include every released flow
+	}
 	s := r.baseState()
 	c := r.counters()
 	s.C = c

@@ -10,6 +10,7 @@ package control
 import (
 	"errors"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -140,6 +141,11 @@ func New(opt Options) (*Run, error) {
 			return nil, err
 		}
 	} else {
+		// One engine: its flow records are built on a retire goroutine
+		// when the plugins allow it (T2_NO_RETIRE=1: on the packet
+		// goroutine, to compare).
+		eo.Retire = os.Getenv("T2_NO_RETIRE") == ""
+		eo.RetireChunk, _ = strconv.Atoi(os.Getenv("T2_RETIRE_CHUNK"))
 		r.eng = engine.New(eo, hooks{r})
 	}
 	if err := r.loadPlugins(); err != nil {

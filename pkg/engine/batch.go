@@ -339,6 +339,9 @@ func (e *Engine) processBatch(bt *batch) {
 	b := bt.cb
 	n := len(b.Pkts)
 	pb := &e.pb
+	if e.retire != nil {
+		e.retire.poll()
+	}
 	// The batch's arrays were written by the reader goroutine on the
 	// other core: a plain read of them misses. Their first packets'
 	// lines are requested here, the others prefetchData packets ahead.

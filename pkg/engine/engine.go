@@ -44,6 +44,16 @@ type Options struct {
 	ReportInterval packet.Time
 	GapFill        bool // MONGAPFILL: one report per elapsed boundary
 
+	// Retire builds the flow records on a retire goroutine when every
+	// terminating plugin allows it (plugin.ConcurrentTerminator); the
+	// caller must then Sync before reading the plugins' aggregates
+	// between batches (reports).
+	Retire bool
+	// RetireChunk is the number of slots handed to the retire goroutine
+	// at once (0: 512). Small values make it run alongside the packet
+	// goroutine even on small captures (tests, with -race).
+	RetireChunk int
+
 	// FlowIndex, when set, numbers flows across several engines (one
 	// per capture worker), so findex values are unique in the run.
 	FlowIndex *atomic.Uint64
@@ -96,14 +106,19 @@ type Engine struct {
 	l2          []plugin.Layer2Handler
 	l4          []plugin.Layer4Handler
 	terms       []plugin.FlowTerminator
+	releasers   []plugin.FlowReleaser
 	prefetchers []plugin.Prefetcher
 	pktCols     []plugin.PacketColumns
 	pb          prefetch.Batch // the packet loop's prefetches, issued once per packet
 
-	rec    record.Writer // flow record being built (deferred form when sinks exist)
-	out    *flowOut      // renders flow records and feeds the sinks; nil without sinks
-	prec   record.Writer // packet line being built
-	pktOut io.Writer     // -s packet lines; nil = off
+	rec record.Writer // flow record being built (deferred form when sinks exist)
+	// retiring: the records are built on a retire goroutine (retire.go),
+	// started at the first release; retire is nil before.
+	retiring bool
+	retire   *retirer
+	out      *flowOut      // renders flow records and feeds the sinks; nil without sinks
+	prec     record.Writer // packet line being built
+	pktOut   io.Writer     // -s packet lines; nil = off
 
 	// Time keeping.
 	firstTS     packet.Time
@@ -238,6 +253,9 @@ func (e *Engine) SetPlugins(plugins []plugin.Plugin, start plugin.SinkStart) err
 		if x, ok := p.(plugin.FlowTerminator); ok {
 			e.terms = append(e.terms, x)
 		}
+		if x, ok := p.(plugin.FlowReleaser); ok {
+			e.releasers = append(e.releasers, x)
+		}
 		if x, ok := p.(plugin.Prefetcher); ok {
 			e.prefetchers = append(e.prefetchers, x)
 		}
@@ -274,6 +292,12 @@ func (e *Engine) SetPlugins(plugins []plugin.Plugin, start plugin.SinkStart) err
 		e.rec.Deferred = true
 		e.out = newFlowOut(sinks, recSinks)
 	}
+	e.retiring = e.opt.Retire && canRetire(e.terms)
+	if e.retiring {
+		// The packet goroutine no longer reads a released flow's
+		// plugin state; the retire goroutine prefetches it.
+		e.table.SetTailStatePrefetch(false)
+	}
 	if e.pktOut != nil {
 		hdr := "%pktNo\tflowInd"
 		for _, pc := range e.pktCols {
@@ -305,14 +329,22 @@ func (e *Engine) prefetchSlot(slot int32, b *prefetch.Batch) {
 // error. Call it once, after the last Process.
 func (e *Engine) Finish() error {
 	e.releaseAll()
-	if e.out == nil {
-		return nil
+	var err error
+	if e.retire != nil {
+		err = e.retire.close()
 	}
-	return e.out.close()
+	if e.out == nil {
+		return err
+	}
+	if oerr := e.out.close(); err == nil {
+		err = oerr
+	}
+	return err
 }
 
 // gap is the trigger's callback for an empty report interval.
 func (e *Engine) gap(at packet.Time) {
+	e.Sync()
 	save := e.actTime
 	e.actTime = at
 	e.hooks.Gap(at)

@@ -8,7 +8,8 @@ import (
 )
 
 // releasePair writes f and its opposite (the flow without bit 0 first, as
-// T2's dir A/B order) and removes both from the table.
+// T2's dir A/B order) and removes both from the table. With a retire
+// goroutine (retire.go) the records are built there, later.
 func (e *Engine) releasePair(f *flow.Flow) {
 	var o *flow.Flow
 	if f.Opposite != flow.None {
@@ -21,6 +22,17 @@ func (e *Engine) releasePair(f *flow.Flow) {
 	if o != nil && f.IsInverted() && !o.IsInverted() {
 		first, second = o, f
 	}
+	if e.retiring {
+		if e.retire == nil {
+			e.retire = newRetirer(e)
+		}
+		e.retirePair(first, second)
+		return
+	}
+	e.retireOne(first)
+	if second != nil {
+		e.retireOne(second)
+	}
 	e.terminate(first)
 	if second != nil {
 		e.terminate(second)
@@ -31,16 +43,9 @@ func (e *Engine) releasePair(f *flow.Flow) {
 	}
 }
 
-// terminate renders one flow record and hands it to the sinks.
+// terminate renders one flow record and hands it to the sinks (on the
+// packet goroutine: some plugin does not allow a retire goroutine).
 func (e *Engine) terminate(f *flow.Flow) {
-	if f.Status&packet.IPv4FragPending != 0 {
-		// Like T2: the run-wide bit comes from flows that end with an
-		// unfinished datagram, not from packets.
-		e.c.GlobalWarn |= packet.IPv4FragPending
-	}
-	if f.Opposite == flow.None && f.IsInverted() {
-		e.c.CorrReplFlows++
-	}
 	w := &e.rec
 	w.Reset()
 	w.Char(f.Dir())
@@ -62,6 +67,7 @@ func (e *Engine) autopilot() {
 		e.hooks.Warn(fmt.Sprintf("Hash Autopilot: main HashMap full: flushing %d oldest flow(s)", e.opt.NumFlwRm))
 		e.hooks.Info(fmt.Sprintf("Hash Autopilot: Fix: Invoke Tranalyzer with '-f %d'", e.autopilotHint()))
 	}
+	defer e.Sync() // the released slots are free when it returns
 	for i := int64(0); i < e.opt.NumFlwRm && e.table.Len() > 0; i++ {
 		f := e.table.Oldest()
 		if f == nil {

@@ -72,6 +72,7 @@ func (e *Engine) handlePacket(p *packet.Packet, key *ipKey) {
 	c.GlobalWarn |= p.Status
 	if e.reportAfter {
 		e.reportAfter = false
+		e.Sync()
 		e.hooks.ReportDue()
 	}
 }
@@ -179,7 +180,13 @@ func (e *Engine) l2Flow(p *packet.Packet) *flow.Flow {
 // rules (which end is the client: docs/flowstat.md, bit 0). h is k's hash.
 func (e *Engine) createFlow(p *packet.Packet, k *flow.Key, h uint64) *flow.Flow {
 	if e.table.Full() {
-		e.autopilot()
+		// Slots of released flows whose records are still being
+		// built come back first; only a table full of live flows
+		// calls the autopilot.
+		e.Sync()
+		if e.table.Full() {
+			e.autopilot()
+		}
 	}
 	f := e.table.CreateHash(k, h, p.TS)
 	c := e.c

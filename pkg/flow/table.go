@@ -24,6 +24,7 @@ type Table struct {
 	sharedFI *atomic.Uint64
 
 	tailPrefetch func(slot int32, b *prefetch.Batch) // see SetTailPrefetch
+	noTailState  bool                                // see SetTailStatePrefetch
 	tailBatch    prefetch.Batch
 }
 
@@ -371,7 +372,7 @@ func (t *Table) prefetchTail(f *Flow) {
 		b.Add(unsafe.Add(p, 64))
 	}
 	b.Add(unsafe.Pointer(&t.index.ents[f.hash>>t.index.shift]))
-	if t.tailPrefetch != nil {
+	if t.tailPrefetch != nil && !t.noTailState {
 		t.tailPrefetch(f.Slot, b)
 		if f.Opposite != None {
 			t.tailPrefetch(f.Opposite, b)
@@ -421,6 +422,30 @@ func (t *Table) PrefetchRemove(f *Flow) {
 	}
 	b.Flush()
 }
+
+// Detach takes f out of the table like Remove, but keeps its slot: the
+// flow is no longer found, listed or counted, its fields (Opposite
+// included: the pair leaves together) stay as they are until Free gives
+// the slot back. The engine's retire goroutine reads a detached flow
+// while the packet goroutine goes on with the others.
+func (t *Table) Detach(f *Flow) {
+	if !f.inUse {
+		return
+	}
+	t.unlink(f)
+	t.index.remove(t.flows, f.hash, f.Slot)
+	f.inUse = false
+	t.count--
+}
+
+// Free returns the slot of a detached flow to the free list.
+func (t *Table) Free(slot int32) { t.free = append(t.free, slot) }
+
+// SetTailStatePrefetch chooses whether the tail prefetch (SetTailPrefetch)
+// also runs for flows that became an LRU tail, or only for the slot the
+// next new flow takes: when records are built on another goroutine, the
+// packet goroutine does not read the released flows' plugin state.
+func (t *Table) SetTailStatePrefetch(on bool) { t.noTailState = !on }
 
 // InUse reports whether f is a live flow of the table.
 func (t *Table) InUse(f *Flow) bool { return f.inUse }

@@ -25,13 +25,15 @@ var registration = plugin.Register(plugin.Descriptor{Defaults: embedded, Version
 	New: func() plugin.Plugin { return &ConnStat{} }})
 
 var (
-	_ plugin.Initer         = (*ConnStat)(nil)
-	_ plugin.FlowColumns    = (*ConnStat)(nil)
-	_ plugin.NewFlowHandler = (*ConnStat)(nil)
-	_ plugin.Layer4Handler  = (*ConnStat)(nil)
-	_ plugin.FlowTerminator = (*ConnStat)(nil)
-	_ plugin.Reporter       = (*ConnStat)(nil)
-	_ plugin.Prefetcher     = (*ConnStat)(nil)
+	_ plugin.Initer               = (*ConnStat)(nil)
+	_ plugin.FlowColumns          = (*ConnStat)(nil)
+	_ plugin.NewFlowHandler       = (*ConnStat)(nil)
+	_ plugin.Layer4Handler        = (*ConnStat)(nil)
+	_ plugin.FlowTerminator       = (*ConnStat)(nil)
+	_ plugin.FlowReleaser         = (*ConnStat)(nil)
+	_ plugin.ConcurrentTerminator = (*ConnStat)(nil)
+	_ plugin.Reporter             = (*ConnStat)(nil)
+	_ plugin.Prefetcher           = (*ConnStat)(nil)
 )
 
 type ip struct {
@@ -48,10 +50,10 @@ type ip struct {
 // hash (the tag) and the entry index: probes compare tags and touch an
 // entry only on a tag match, and the table can grow and delete without
 // rehashing a key. Every flow looks its pair and port up once, at
-// creation, and keeps the entry indices; its termination reads them
+// creation, and keeps the entry indices; its release reads them
 // directly. An entry can't go away while a flow refers to it: a pair
 // entry lives while it counts flows, a host entry while it counts live
-// pairs, a port entry while it counts flows (see OnFlowTerminate).
+// pairs, a port entry while it counts flows (see OnFlowRelease).
 type index struct {
 	cells []uint64 // tag<<32 | entry; 0 = empty
 	shift uint     // 32 - log2(len(cells)): the home cell is tag >> shift
@@ -353,6 +355,21 @@ type flowState struct {
 	ownGen uint32
 }
 
+// flowOut is a released flow's columns, kept by OnFlowRelease in the
+// flow's slot for OnFlowTerminate (which may run on another goroutine):
+// the counters as they were at the release. pair is 0 when the slot holds
+// none (the flow had no entry, was not released yet, or was written).
+//
+// 32 bytes: two slots a cache line. A slice of its own, apart from
+// flowState, which the packet path reads: OnFlowTerminate running on
+// another goroutine then reads no line OnLayer4 uses, but for flows
+// without an entry (their flowState, 0 in pair).
+type flowOut struct {
+	connSip, connDip uint32
+	pair, port       uint32
+	pk, by           uint64 // CS_PBNMAX
+}
+
 // ConnStat is the plugin instance.
 type ConnStat struct {
 	hsdrm, sdipMax, pbn bool
@@ -362,6 +379,7 @@ type ConnStat struct {
 	pairs    pairTable
 	ports    portTable
 	flows    []flowState // per flow slot
+	outs     []flowOut   // per flow slot, from release to termination
 	pf       prefetch.Batch
 	zero     *record.Block // the columns of a flow without IP
 
@@ -388,6 +406,7 @@ func (c *ConnStat) Init(env *plugin.Env) error {
 	c.pairs = pairTable{newStore[pairEntry]()}
 	c.ports = portTable{newStore[portEntry]()}
 	c.flows = make([]flowState, n)
+	c.outs = make([]flowOut, n)
 	c.zero = record.NewBlock(func(w *record.Writer) {
 		for range 6 {
 			w.U64(0)
@@ -425,6 +444,9 @@ func dstOf(f *flow.Flow) ip { return ip{f.Key.DstIP, f.Key.IPVer} }
 func (c *ConnStat) PrefetchSlot(slot int32, b *prefetch.Batch) {
 	if uint(slot) < uint(len(c.flows)) {
 		b.Add(unsafe.Pointer(&c.flows[slot]))
+	}
+	if uint(slot) < uint(len(c.outs)) {
+		b.Add(unsafe.Pointer(&c.outs[slot])) // the release writes it
 	}
 }
 
@@ -536,25 +558,29 @@ func (c *ConnStat) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	h.bytes += uint64(p.L7Len)
 }
 
-// OnFlowTerminate writes the counters as they are now, then removes the
-// flow's contributions (CS_HSDRM).
-func (c *ConnStat) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
+// OnFlowRelease implements plugin.FlowReleaser: on the packet goroutine,
+// when the flow leaves the table, it keeps the counters as they are now
+// in the flow's slot (its out) for OnFlowTerminate to write, then removes
+// the flow's contributions (CS_HSDRM). The flows of a pair are released
+// in record order, so the second sees the counts after the first's
+// removals, as when each record was written in turn.
+func (c *ConnStat) OnFlowRelease(f *flow.Flow) {
 	n := &c.flows[f.Slot]
 	if n.pair == 0 {
-		w.AppendBlock(c.zero)
-		return
+		return // no entry: c.outs[f.Slot].pair stays 0 (the zero block)
 	}
 	pe := &c.pairs.ents[n.pair]
 	re := &c.ports.ents[n.port]
 	sh, dh := &c.src.ents[pe.src], &c.dst.ents[pe.dst]
 	sConn, dConn := sh.conn, dh.conn
+	pair, port := pe.count, re.count
 	if c.hsdrm {
 		// Start loading the index cells the removals below will probe,
-		// so the loads overlap the column writes.
-		if re.count <= 1 {
+		// so the loads overlap the snapshot's work.
+		if port <= 1 {
 			c.pf.Add(unsafe.Pointer(&c.ports.x.cells[c.ports.x.home(re.tag)]))
 		}
-		if pe.count <= 1 {
+		if pair <= 1 {
 			c.pf.Add(unsafe.Pointer(&c.pairs.x.cells[c.pairs.x.home(c.pairs.tag(n.pair))]))
 			if sConn <= 1 {
 				c.pf.Add(unsafe.Pointer(&c.src.x.cells[c.src.x.home(sh.tag)]))
@@ -565,29 +591,16 @@ func (c *ConnStat) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		}
 		c.pf.Flush()
 	}
-	connSip, connDip := sConn, dConn
+	o := &c.outs[f.Slot]
+	o.connSip, o.connDip = sConn, dConn
 	if f.IsInverted() {
-		connSip, connDip = dConn, sConn
+		o.connSip, o.connDip = dConn, sConn
 	}
-	pair, port := pe.count, re.count
-	w.U64(uint64(connSip))
-	w.U64(uint64(connDip))
-	w.U64(uint64(pair))
-	w.U64(uint64(port))
-	w.F32(ratio(port, connSip))
-	w.F32(ratio(port, pair))
+	o.pair, o.port = pair, port // pair >= 1: the flow counts in it
 	if c.pbn {
-		var pk, by uint64
+		o.pk, o.by = 0, 0
 		if e := c.ownEntry(n, f, false); e != 0 {
-			pk, by = c.src.ents[e].pkts, c.src.ents[e].bytes
-		}
-		w.U64(pk)
-		w.U64(by)
-		if pk > c.talkP {
-			c.talkP, c.talkPIP = pk, srcOf(f)
-		}
-		if by > c.talkB {
-			c.talkB, c.talkBIP = by, srcOf(f)
+			o.pk, o.by = c.src.ents[e].pkts, c.src.ents[e].bytes
 		}
 	}
 	pi, ri := n.pair, n.port
@@ -620,6 +633,46 @@ func (c *ConnStat) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		c.dst.remove(de)
 	} else {
 		h.conn--
+	}
+}
+
+// ConcurrentTerminate implements plugin.ConcurrentTerminator:
+// OnFlowTerminate reads only the flow's slot (its out, and its flowState
+// when the out is empty) and writes only the out and the talker
+// aggregates, which nothing else writes.
+func (c *ConnStat) ConcurrentTerminate() {}
+
+// OnFlowTerminate writes the counters OnFlowRelease kept for the flow,
+// and updates the biggest talkers. A caller that did not call
+// OnFlowRelease (the engine before its retire goroutine, tests) gets the
+// same: a flow still counted (flowState.pair set) is released here first.
+func (c *ConnStat) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
+	o := &c.outs[f.Slot]
+	if o.pair == 0 {
+		if c.flows[f.Slot].pair == 0 {
+			w.AppendBlock(c.zero)
+			return
+		}
+		c.OnFlowRelease(f)
+	}
+	connSip, pair, port := o.connSip, o.pair, o.port
+	o.pair = 0 // the out is used: the slot's next flow starts unreleased
+	w.U64(uint64(connSip))
+	w.U64(uint64(o.connDip))
+	w.U64(uint64(pair))
+	w.U64(uint64(port))
+	w.F32(ratio(port, connSip))
+	w.F32(ratio(port, pair))
+	if c.pbn {
+		pk, by := o.pk, o.by
+		w.U64(pk)
+		w.U64(by)
+		if pk > c.talkP {
+			c.talkP, c.talkPIP = pk, srcOf(f)
+		}
+		if by > c.talkB {
+			c.talkB, c.talkBIP = by, srcOf(f)
+		}
 	}
 }
 

@@ -40,20 +40,30 @@ func cols(c *ConnStat, f *flow.Flow) string {
 	return strings.TrimPrefix(string(w.Bytes()), "\t")
 }
 
+// TestConversation ends three flows in turn, with OnFlowTerminate alone
+// and with all three OnFlowRelease calls first (the retire goroutine's
+// pattern): the columns are the same.
 func TestConversation(t *testing.T) {
-	c, tab := newCS(t)
-	a := open(c, tab, 1, 2, 40000, 80, false)
-	b := open(c, tab, 2, 1, 80, 40000, true) // the reply: same (s, d, port)
-	other := open(c, tab, 1, 3, 40001, 80, false)
-	if got, want := cols(c, a), "2\t1\t2\t3\t1.5\t1.5\t2\t200"; got != want {
-		t.Errorf("A flow: %q, want %q", got, want)
-	}
-	// B flow: connSip is the distinct clients of its source (10.0.0.2).
-	if got, want := cols(c, b), "1\t2\t1\t2\t2\t2\t1\t100"; got != want {
-		t.Errorf("B flow: %q, want %q", got, want)
-	}
-	if got, want := cols(c, other), "1\t1\t1\t1\t1\t1\t2\t200"; got != want {
-		t.Errorf("third flow: %q, want %q", got, want)
+	for _, release := range []bool{false, true} {
+		c, tab := newCS(t)
+		a := open(c, tab, 1, 2, 40000, 80, false)
+		b := open(c, tab, 2, 1, 80, 40000, true) // the reply: same (s, d, port)
+		other := open(c, tab, 1, 3, 40001, 80, false)
+		if release {
+			c.OnFlowRelease(a)
+			c.OnFlowRelease(b)
+			c.OnFlowRelease(other)
+		}
+		if got, want := cols(c, a), "2\t1\t2\t3\t1.5\t1.5\t2\t200"; got != want {
+			t.Errorf("release=%v: A flow: %q, want %q", release, got, want)
+		}
+		// B flow: connSip is the distinct clients of its source (10.0.0.2).
+		if got, want := cols(c, b), "1\t2\t1\t2\t2\t2\t1\t100"; got != want {
+			t.Errorf("release=%v: B flow: %q, want %q", release, got, want)
+		}
+		if got, want := cols(c, other), "1\t1\t1\t1\t1\t1\t2\t200"; got != want {
+			t.Errorf("release=%v: third flow: %q, want %q", release, got, want)
+		}
 	}
 }
 
@@ -97,6 +107,17 @@ func TestNoAllocs(t *testing.T) {
 		tab.Remove(g)
 	}); n != 0 {
 		t.Errorf("%v allocations per flow", n)
+	}
+	if n := testing.AllocsPerRun(1000, func() {
+		g := tab.Create(&k, 0)
+		c.OnNewFlow(p, g)
+		c.OnLayer4(p, g)
+		c.OnFlowRelease(g)
+		w.Reset()
+		c.OnFlowTerminate(g, &w)
+		tab.Remove(g)
+	}); n != 0 {
+		t.Errorf("%v allocations per released flow", n)
 	}
 }
 

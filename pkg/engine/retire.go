@@ -1,0 +1,271 @@
+package engine
+
+import (
+	"github.com/t2go/t2go/pkg/flow"
+	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/plugin"
+	"github.com/t2go/t2go/pkg/prefetch"
+	"github.com/t2go/t2go/pkg/record"
+)
+
+// retirer builds the records of released flows on its own goroutine, so
+// the packet goroutine (the bottleneck of a run) only takes the flows out
+// of the table. It is used when every terminating plugin is a
+// plugin.ConcurrentTerminator.
+//
+// The packet goroutine detaches a released pair (flow.Table.Detach: no
+// longer found, its slots not yet free), calls the plugins'
+// OnFlowRelease, and collects the slots in a chunk; a full chunk goes to
+// the retire goroutine, which calls OnFlowTerminate for each slot in
+// order and hands the records to flowOut, then sends the chunk back. The
+// packet goroutine frees the slots of returned chunks (reclaim). sync
+// waits until every chunk sent came back: after it, the plugins'
+// aggregates are complete and may be reported.
+type retirer struct {
+	e       *Engine
+	cur     []int32      // slots collected (packet goroutine)
+	full    chan []int32 // chunks to terminate
+	back    chan []int32 // chunks terminated, their slots to free
+	spare   [][]int32    // empty chunks (packet goroutine)
+	pending int          // chunks sent and not yet back (packet goroutine)
+	done    chan struct{}
+	closed  bool
+
+	w  record.Writer  // the retire goroutine's record
+	pb prefetch.Batch // the retire goroutine's prefetches
+
+	// Text mode (only line sinks, no record sink): the records are
+	// written as text at once, with no deferred form and no render
+	// goroutine, and handed to the sinks a chunk of lines at a time.
+	text    bool
+	lines   []byte // lines collected, '\n' after each
+	ends    []int  // end of each line in lines
+	textErr error  // first sink error (retire goroutine; read after done)
+}
+
+const (
+	retireChunk  = 512 // slots per chunk (Options.RetireChunk)
+	retireChunks = 8   // chunks in flight at most
+	// retireAhead: the plugins' state of the slot this many records
+	// ahead is prefetched (it was last touched when the flow was).
+	retireAhead = 4
+)
+
+func newRetirer(e *Engine) *retirer {
+	r := &retirer{
+		e:    e,
+		full: make(chan []int32, retireChunks),
+		back: make(chan []int32, retireChunks),
+		done: make(chan struct{}),
+	}
+	r.w.Disabled = e.rec.Disabled
+	r.w.Deferred = e.rec.Deferred
+	if o := e.out; o != nil && len(o.recs) == 0 && len(o.sinks) > 0 {
+		r.text = true
+		r.w.Deferred = false
+		r.lines = make([]byte, 0, outChunk+4096)
+	}
+	n := retireChunk
+	if c := e.opt.RetireChunk; c > 0 {
+		n = max(c, 2) // a pair fits
+	}
+	for i := 0; i < retireChunks; i++ {
+		r.spare = append(r.spare, make([]int32, 0, n))
+	}
+	r.cur = r.take()
+	go r.run()
+	return r
+}
+
+// take returns an empty chunk, waiting for one to come back when all
+// are in flight.
+func (r *retirer) take() []int32 {
+	for len(r.spare) == 0 {
+		r.reclaim(<-r.back)
+	}
+	n := len(r.spare) - 1
+	c := r.spare[n]
+	r.spare = r.spare[:n]
+	return c
+}
+
+// reclaim frees the slots of a returned chunk.
+func (r *retirer) reclaim(c []int32) {
+	r.pending--
+	t := r.e.table
+	for i := len(c) - 1; i >= 0; i-- {
+		t.Free(c[i])
+	}
+	r.spare = append(r.spare, c[:0])
+}
+
+// poll frees the slots of the chunks that came back, without waiting.
+func (r *retirer) poll() {
+	for r.pending > 0 {
+		select {
+		case c := <-r.back:
+			r.reclaim(c)
+		default:
+			return
+		}
+	}
+}
+
+// add queues the slots of a detached pair (second may be nil). A pair
+// never spans two chunks: the slots of a chunk are freed when it comes
+// back, and a record may read its opposite's state.
+func (r *retirer) add(first int32, second *flow.Flow) {
+	if len(r.cur)+2 > cap(r.cur) {
+		r.send()
+	}
+	r.cur = append(r.cur, first)
+	if second != nil {
+		r.cur = append(r.cur, second.Slot)
+	}
+}
+
+func (r *retirer) send() {
+	if len(r.cur) == 0 {
+		return
+	}
+	r.pending++
+	r.full <- r.cur
+	r.cur = r.take()
+}
+
+// sync sends the slots collected and waits until every record queued
+// was built; their slots are free again.
+func (r *retirer) sync() {
+	r.send()
+	for r.pending > 0 {
+		r.reclaim(<-r.back)
+	}
+}
+
+// close syncs, ends the retire goroutine (which writes its last lines)
+// and returns the first sink error of text mode. Later calls do nothing.
+func (r *retirer) close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	r.sync()
+	close(r.full)
+	<-r.done
+	return r.textErr
+}
+
+// run is the retire goroutine.
+func (r *retirer) run() {
+	defer close(r.done)
+	e := r.e
+	for c := range r.full {
+		for i, slot := range c {
+			if j := i + retireAhead; j < len(c) {
+				e.prefetchSlot(c[j], &r.pb)
+				r.pb.Flush()
+			}
+			r.terminate(e.table.Flow(slot))
+		}
+		r.back <- c
+	}
+	r.writeText()
+}
+
+// writeText hands the lines collected to the sinks (text mode).
+func (r *retirer) writeText() {
+	if len(r.ends) == 0 {
+		return
+	}
+	for _, s := range r.e.out.sinks {
+		if err := writeLines(s, r.lines, r.ends); err != nil && r.textErr == nil {
+			r.textErr = err
+		}
+	}
+	r.lines, r.ends = r.lines[:0], r.ends[:0]
+}
+
+// terminate builds the record of f on the retire goroutine.
+func (r *retirer) terminate(f *flow.Flow) {
+	e := r.e
+	w := &r.w
+	w.Reset()
+	w.Char(f.Dir())
+	w.U64(f.Index)
+	for _, t := range e.terms {
+		t.OnFlowTerminate(f, w)
+	}
+	if w.Disabled || e.aborted.Load() {
+		return
+	}
+	if r.text {
+		r.lines = append(append(r.lines, w.Bytes()...), '\n')
+		r.ends = append(r.ends, len(r.lines))
+		if len(r.lines) >= outChunk {
+			r.writeText()
+		}
+		return
+	}
+	e.out.push(w.Bytes())
+}
+
+// canRetire reports whether the records may be built on a retire
+// goroutine: every terminating plugin allows it.
+func canRetire(terms []plugin.FlowTerminator) bool {
+	for _, t := range terms {
+		if _, ok := t.(plugin.ConcurrentTerminator); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// releaseCounts updates the run counters of a released flow (on the
+// packet goroutine, whichever goroutine builds its record).
+func (e *Engine) releaseCounts(f *flow.Flow) {
+	if f.Status&packet.IPv4FragPending != 0 {
+		// Like T2: the run-wide bit comes from flows that end with an
+		// unfinished datagram, not from packets.
+		e.c.GlobalWarn |= packet.IPv4FragPending
+	}
+	if f.Opposite == flow.None && f.IsInverted() {
+		e.c.CorrReplFlows++
+	}
+}
+
+// retirePair is releasePair with a retire goroutine: f and its opposite
+// leave the table now, their records are built later, in this order.
+func (e *Engine) retirePair(first, second *flow.Flow) {
+	e.retireOne(first)
+	if second != nil {
+		e.retireOne(second)
+	}
+	// Detach after both releases: OnFlowRelease may look at the
+	// opposite while it is still in the table, as the synchronous
+	// path's plugins do.
+	e.table.Detach(first)
+	if second != nil {
+		e.table.Detach(second)
+	}
+	e.retire.add(first.Slot, second)
+}
+
+func (e *Engine) retireOne(f *flow.Flow) {
+	e.releaseCounts(f)
+	for _, r := range e.releasers {
+		r.OnFlowRelease(f)
+	}
+}
+
+// Sync finishes the building of every flow record queued so far (a
+// no-op without a retire goroutine): call it before reading the
+// plugins' aggregates (reports). Packet goroutine only.
+func (e *Engine) Sync() {
+	if e.retire != nil {
+		e.retire.sync()
+	}
+}
+
+// Retiring reports whether the flow records are built on a retire
+// goroutine (Options.Retire and every terminating plugin allows it).
+func (e *Engine) Retiring() bool { return e.retiring }
