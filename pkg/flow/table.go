@@ -326,10 +326,18 @@ func (t *Table) Remove(f *Flow) {
 
 // All returns the slots of all flows in memory, least recently used first.
 // It allocates and is meant for the end of a run.
+// Flows with the same last packet time keep their LRU order (the list
+// walked from its tail; then the next list; parked flows last), so the
+// order never depends on which slots the flows took.
 func (t *Table) All() []int32 {
 	out := make([]int32, 0, t.count)
+	for _, l := range t.lists {
+		for s := l.tail; s != None; s = t.flows[s].prev {
+			out = append(out, s)
+		}
+	}
 	for i := range t.flows {
-		if t.flows[i].inUse {
+		if f := &t.flows[i]; f.inUse && f.parked {
 			out = append(out, int32(i))
 		}
 	}
