@@ -244,3 +244,124 @@ func TestDirectNoAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per batch", n)
 	}
 }
+
+// readSteps reads src the way the engine's reader goroutine does: each
+// batch (of rotating ones) is read in steps of up to step packets,
+// Read again without Reset, until it holds max packets or a step comes
+// back short. It checks that the packets already in a batch stay where
+// they are.
+func readSteps(t testing.TB, src Source, step, max int) ([]Pkt, [][]byte, error) {
+	t.Helper()
+	bs := make([]Batch, 3)
+	var pkts []Pkt
+	var data [][]byte
+	for i := 0; ; i++ {
+		if i > 1e7 {
+			t.Fatal("source never ends")
+		}
+		b := &bs[i%len(bs)]
+		b.Reset()
+		var err error
+		var first *byte
+		for {
+			n := len(b.Pkts)
+			err = src.Read(b, min(step, max-n))
+			if n > 0 && &b.Data(0)[:1][0] != first {
+				t.Fatalf("batch %d: the first packet moved when the batch was read on", i)
+			}
+			if len(b.Pkts) > 0 && n == 0 {
+				first = &b.Data(0)[:1][0]
+			}
+			if err != nil || len(b.Pkts)-n < min(step, max-n) || len(b.Pkts) >= max {
+				break
+			}
+		}
+		for j := range b.Pkts {
+			pkts = append(pkts, b.Pkts[j])
+			data = append(data, append([]byte(nil), b.Data(j)...))
+		}
+		if err == io.EOF {
+			return pkts, data, nil
+		}
+		if err != nil {
+			return pkts, data, err
+		}
+	}
+}
+
+// Reading each batch in steps (Read again without Reset), as the engine
+// does, delivers what buffered reading does, through readers that return
+// less than asked for too.
+func TestDirectStepsEqualsBuffered(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(pcapDir, "*.pcap"))
+	more, _ := filepath.Glob("testdata/*.pcap")
+	files = append(files, more...)
+	wraps := []func(io.Reader) io.Reader{nil, iotest.HalfReader, iotest.DataErrReader}
+	big := pcapBytes(5000, 333)
+	cases := []struct{ step, max, bytes int }{{1, 5, 1 << 20}, {3, 10, 300}, {7, 64, 4096}, {256, 2048, 1 << 20}, {100, 1000, 64 << 10}}
+	for fi, f := range append(files, "") {
+		data := big
+		name := "synthetic"
+		if f != "" {
+			var err error
+			if data, err = os.ReadFile(f); err != nil {
+				t.Fatal(err)
+			}
+			name = filepath.Base(f)
+		}
+		bsrc, berr := newBytesSource(data, name)
+		if berr != nil {
+			continue
+		}
+		want := stream(t, bsrc, 64)
+		for i, c := range cases {
+			dsrc, err := newDirectBytesSource(data, name, c.bytes, wraps[(fi+i)%len(wraps)])
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			pkts, pdata, err := readSteps(t, dsrc, c.step, c.max)
+			var sb strings.Builder
+			for j, p := range pkts {
+				p.Off = 0
+				fmt.Fprintf(&sb, "%+v %x\n", p, pdata[j])
+			}
+			fmt.Fprintf(&sb, "end: %v\n", err)
+			if got := sb.String(); got != want {
+				t.Fatalf("%s (step %d, max %d, %d bytes): stepped direct reading differs from buffered:\n%s\nwant\n%s", name, c.step, c.max, c.bytes, firstDiff(got, want), firstDiff(want, got))
+			}
+		}
+	}
+}
+
+// The bytes read past a batch's last record stay where they are until
+// the batch is read on (no copy), or are copied to the start of the
+// next batch.
+func TestDirectParkInPlace(t *testing.T) {
+	data := pcapBytes(400, 333)
+	src, err := newDirectBytesSource(data, "x", 1<<20, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := src.(*fileSource).r
+	var b, b2 Batch
+	if err := src.Read(&b, 5); err != nil {
+		t.Fatal(err)
+	}
+	m := b.Mapped
+	if len(r.carry) == 0 || &m[:len(m)+1][len(m)] != &r.carry[0] {
+		t.Fatalf("after a Read the %d bytes read ahead are not right past the batch's %d", len(r.carry), len(m))
+	}
+	next := r.carry[16 : 16+333]
+	if err := src.Read(&b, 5); err != nil || len(b.Pkts) != 10 {
+		t.Fatalf("%d packets, %v", len(b.Pkts), err)
+	}
+	if d := b.Data(5); &d[0] != &next[0] {
+		t.Fatal("the batch read on does not use the bytes read ahead where they were")
+	}
+	if err := src.Read(&b2, 5); err != nil || len(b2.Pkts) != 5 {
+		t.Fatalf("%d packets, %v", len(b2.Pkts), err)
+	}
+	if d := b2.Data(0); d[0] != 10 || b2.Pkts[0].Off != 16 {
+		t.Fatalf("next batch starts with packet %d at %d", d[0], b2.Pkts[0].Off)
+	}
+}

@@ -138,12 +138,15 @@ type reader struct {
 	pb    prefetch.Batch
 	file  *os.File
 	// direct: a plain pcap regular file is read with read() straight
-	// into the batches' buffers (nextDirect). dpos is the position of
-	// the next record in the bytes of the batch being filled; carry
-	// holds what was read past the last record of the batch handed over
-	// (the start of the next record), for the next batch.
+	// into the batches' buffers (nextDirect). db is the batch being
+	// filled and dpos the position of its next record in its bytes;
+	// carry is what was read past the last record of the batch handed
+	// over (the start of the next record), for the next batch: the
+	// bytes past that batch's b.Mapped (parkDirect), not a copy, or
+	// (after startDirect) the bytes the header check buffered.
 	direct bool
 	dsrc   io.Reader // the file (after the bytes the header check buffered)
+	db     *Batch
 	dpos   int
 	carry  []byte
 }
@@ -520,9 +523,9 @@ const directChunk = 128 << 10
 func (r *reader) startDirect(src io.Reader) {
 	n := r.br.Buffered()
 	buf, _ := r.br.Peek(n)
-	r.carry = append(r.carry[:0], buf...)
+	r.carry = append([]byte(nil), buf...)
 	r.br.Discard(n)
-	r.dsrc, r.direct, r.dpos = src, true, 0
+	r.dsrc, r.direct, r.db, r.dpos = src, true, nil, 0
 }
 
 // nextDirect is next for a directly read file. The batch's buffer is
@@ -533,27 +536,37 @@ func (r *reader) startDirect(src io.Reader) {
 // buffered read, and none of a mapping's page faults and unmapping;
 // the batch's bytes are still in the cache when they are dissected.
 // What was read past the batch's last record moves on to the next batch
-// (parkDirect).
+// (parkDirect): it is copied once, to the start of the next batch's
+// buffer, or not at all when the same batch is read on (Read again
+// without Reset, as the engine does to dissect each part of a batch
+// while its bytes are in the cache).
 func (r *reader) nextDirect(b *Batch, file uint16, limit int) error {
-	if b.dr != r {
+	if b.dr != r || r.db != b {
 		if len(b.Pkts) > 0 {
-			return errFull // the batch holds packets of another kind or file
+			return errFull // the batch holds packets of another kind, file or batch
 		}
 		buf := b.Buf[:0]
 		if cap(buf) < limit {
 			buf = make([]byte, 0, limit+directChunk)
 		}
+		// (copy handles a carry in this very buffer, after a Reset)
 		buf = append(buf, r.carry...)
-		r.carry = r.carry[:0]
+		r.carry = nil
 		b.Buf, b.Mapped, b.dr = buf[:0], buf, r
-		r.dpos = 0
+		r.db, r.dpos = b, 0
 	} else if len(r.carry) > 0 {
-		// The same batch again, not reset: its unparsed bytes come back.
-		if len(b.Mapped)+len(r.carry) > cap(b.Mapped) {
-			return errFull
+		// The same batch again, not reset: its unparsed bytes come back,
+		// where they are.
+		m := b.Mapped
+		if len(m) == r.dpos && cap(m)-len(m) >= len(r.carry) && &m[:len(m)+1][len(m)] == &r.carry[0] {
+			b.Mapped = m[:len(m)+len(r.carry)]
+		} else {
+			if len(m)+len(r.carry) > cap(m) {
+				return errFull
+			}
+			b.Mapped = append(m, r.carry...)
 		}
-		b.Mapped = append(b.Mapped, r.carry...)
-		r.carry = r.carry[:0]
+		r.carry = nil
 	}
 	pos := r.dpos
 	if len(b.Mapped)-pos < 16 {
@@ -631,12 +644,14 @@ func (r *reader) more(b *Batch, need, limit int) error {
 }
 
 // parkDirect ends the batch being filled: the bytes read past its last
-// record are kept for the next batch.
+// record are kept for the next batch. They stay where they are, past
+// b.Mapped: nothing writes there until the next Read, which takes them
+// first (nextDirect).
 func (r *reader) parkDirect(b *Batch) {
-	if !r.direct || b.dr != r || r.dpos >= len(b.Mapped) {
+	if !r.direct || b.dr != r || r.db != b || r.dpos >= len(b.Mapped) {
 		return
 	}
-	r.carry = append(r.carry[:0], b.Mapped[r.dpos:]...)
+	r.carry = b.Mapped[r.dpos:len(b.Mapped):len(b.Mapped)]
 	b.Mapped = b.Mapped[:r.dpos]
 }
 
