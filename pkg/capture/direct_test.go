@@ -365,3 +365,88 @@ func TestDirectParkInPlace(t *testing.T) {
 		t.Fatalf("next batch starts with packet %d at %d", d[0], b2.Pkts[0].Off)
 	}
 }
+
+// Odd record headers (a fraction of a second or more, a captured length
+// above the wire length or the snaplen) read directly give the warnings
+// buffered reading gives, at the same records, also in the middle of a
+// batch whose other records are plain (directRun leaves them to
+// nextDirect).
+func TestDirectWarnsAsBuffered(t *testing.T) {
+	base := pcapBytes(50, 120)
+	binary.LittleEndian.PutUint32(base[16:], 100) // snaplen 100: every record is over it...
+	plain := pcapBytes(50, 120)
+	odd := func(rec int, field int, v uint32) []byte {
+		d := append([]byte(nil), plain...)
+		binary.LittleEndian.PutUint32(d[24+rec*(16+120)+field:], v)
+		return d
+	}
+	inputs := map[string][]byte{
+		"snaplen":    base,
+		"usec 7":     odd(7, 4, 1e6),
+		"usec 30":    odd(30, 4, 3e9),
+		"wire 12":    odd(12, 12, 60),
+		"wire 0":     odd(0, 12, 119),
+		"plain":      plain,
+	}
+	inputs["snaplen at 10"] = func() []byte {
+		d := append([]byte(nil), plain[:24]...)
+		binary.LittleEndian.PutUint32(d[16:], 110)
+		d = append(d, pcapRecords(0, 10, 100)...)
+		d = append(d, pcapRecords(10, 5, 120)...)
+		return append(d, pcapRecords(15, 10, 100)...)
+	}()
+	inputs["both 20/21"] = func() []byte {
+		d := odd(20, 4, 1e6)
+		binary.LittleEndian.PutUint32(d[24+21*(16+120)+12:], 1)
+		return d
+	}()
+	files, _ := filepath.Glob(filepath.Join(pcapDir, "malformed-*.pcap"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[filepath.Base(f)] = data
+	}
+	read := func(data []byte, direct bool, max int) string {
+		var sb, warns strings.Builder // (the warnings' texts name their records)
+		warn := func(msg string) { fmt.Fprintf(&warns, "warn %s\n", msg) }
+		var src io.Reader = bytes.NewReader(data)
+		r, err := newReader(src, "x", warn)
+		if err != nil {
+			return "open: " + err.Error()
+		}
+		if direct && !r.ng && r.gz == nil {
+			r.startDirect(src)
+		}
+		fs := &fileSource{o: Options{MaxBytes: 1 << 20}, info: Info{Kind: KindFile, Name: "x", FileCount: 1}}
+		fs.setFile(&openedFile{r: r, size: int64(len(data)), name: "x"})
+		fs.nextFile = func() (*openedFile, error) { return nil, io.EOF }
+		var b Batch
+		for {
+			b.Reset()
+			err := fs.Read(&b, max)
+			for i, p := range b.Pkts {
+				p.Off = 0
+				fmt.Fprintf(&sb, "%+v %x\n", p, b.Data(i))
+			}
+			if err != nil {
+				fmt.Fprintf(&sb, "end: %v\n", err)
+				return sb.String() + warns.String()
+			}
+		}
+	}
+	for name, data := range inputs {
+		want := read(data, false, 64)
+		for _, max := range []int{1, 5, 2048} {
+			if got := read(data, true, max); got != want {
+				t.Fatalf("%s (batches of %d): direct\n%s\nbuffered\n%s", name, max, firstDiff(got, want), firstDiff(want, got))
+			}
+		}
+	}
+	for _, name := range []string{"usec 7", "snaplen at 10", "wire 12"} {
+		if w := read(inputs[name], true, 2048); !strings.Contains(w, "warn ") {
+			t.Fatalf("%s: no warning", name)
+		}
+	}
+}

@@ -609,6 +609,47 @@ func (r *reader) nextDirect(b *Batch, file uint16, limit int) error {
 	return nil
 }
 
+// directRun appends up to max more packets of a directly read file,
+// after nextDirect appended one to b: as nextDirect would, those whose
+// records are whole in the bytes read already and need no warning (a
+// little-endian file's fraction below a second, captured length within
+// the wire length and the snaplen), so that no check of nextDirect's
+// slow cases runs for them. It stops at the first other record, which
+// nextDirect then handles, and returns the number appended.
+func (r *reader) directRun(b *Batch, file uint16, limit, max int) int {
+	if !r.direct || b.dr != r || r.db != b || len(r.carry) > 0 || r.be || len(b.Pkts) == 0 {
+		return 0
+	}
+	m := b.Mapped
+	start := r.dpos
+	pos := start
+	fracMax, fracMul := uint32(1e6), int64(1000)
+	if r.nsec {
+		fracMax, fracMul = 1e9, 1
+	}
+	maxCap, snap := r.maxCap, r.snapLen
+	lt := r.linkType
+	n := 0
+	for n < max && len(m)-pos >= 16 {
+		h := m[pos : pos+16]
+		capLen := binary.LittleEndian.Uint32(h[8:])
+		wireLen := binary.LittleEndian.Uint32(h[12:])
+		frac := binary.LittleEndian.Uint32(h[4:])
+		end := pos + 16 + int(capLen)
+		if capLen > maxCap || capLen > snap || wireLen < capLen || frac >= fracMax || end > len(m) || end > limit {
+			break
+		}
+		ts := packet.Time(int64(binary.LittleEndian.Uint32(h[0:]))*1e9 + int64(frac)*fracMul)
+		b.Pkts = append(b.Pkts, Pkt{TS: ts, CapLen: capLen, WireLen: wireLen, Off: uint32(pos + 16), LinkType: lt, File: file})
+		pos = end
+		n++
+	}
+	r.rec += int64(n)
+	r.off += int64(pos - start)
+	r.dpos = pos
+	return n
+}
+
 // more reads into the batch until it holds need bytes (plus up to
 // directChunk more). It returns errFull when they do not fit in the
 // buffer of a batch that holds packets (an empty batch's buffer grows),
