@@ -381,12 +381,12 @@ func TestDirectWarnsAsBuffered(t *testing.T) {
 		return d
 	}
 	inputs := map[string][]byte{
-		"snaplen":    base,
-		"usec 7":     odd(7, 4, 1e6),
-		"usec 30":    odd(30, 4, 3e9),
-		"wire 12":    odd(12, 12, 60),
-		"wire 0":     odd(0, 12, 119),
-		"plain":      plain,
+		"snaplen": base,
+		"usec 7":  odd(7, 4, 1e6),
+		"usec 30": odd(30, 4, 3e9),
+		"wire 12": odd(12, 12, 60),
+		"wire 0":  odd(0, 12, 119),
+		"plain":   plain,
 	}
 	inputs["snaplen at 10"] = func() []byte {
 		d := append([]byte(nil), plain[:24]...)
