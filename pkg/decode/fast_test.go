@@ -200,6 +200,16 @@ func randomFrame(rng *rand.Rand) record {
 		if len(payload) >= 9 {
 			payload[8] = 0x45
 		}
+		if len(payload) >= 48 && rng.IntN(3) == 0 {
+			// a Teredo origin indication, then IPv6
+			copy(payload, []byte{0, 0, 1, 2, 3, 4, 5, 6, 0x60})
+			copy(payload[8+pick(8, 24):], []byte{0x20, 0x01, 0, 0})
+		}
+		if payload[0] == 0x60 && len(payload) >= 40 && rng.IntN(2) == 0 {
+			// a Teredo client address (2001::/32), so that the general
+			// path takes it for Teredo on any ports above 1024
+			copy(payload[pick(8, 24):], []byte{0x20, 0x01, 0, 0})
+		}
 	}
 	l4 = append(l4, payload...)
 	if v6 {
