@@ -244,3 +244,209 @@ func TestDirectNoAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per batch", n)
 	}
 }
+
+// readSteps reads src the way the engine's reader goroutine does: each
+// batch (of rotating ones) is read in steps of up to step packets,
+// Read again without Reset, until it holds max packets or a step comes
+// back short. It checks that the packets already in a batch stay where
+// they are.
+func readSteps(t testing.TB, src Source, step, max int) ([]Pkt, [][]byte, error) {
+	t.Helper()
+	bs := make([]Batch, 3)
+	var pkts []Pkt
+	var data [][]byte
+	for i := 0; ; i++ {
+		if i > 1e7 {
+			t.Fatal("source never ends")
+		}
+		b := &bs[i%len(bs)]
+		b.Reset()
+		var err error
+		var first *byte
+		for {
+			n := len(b.Pkts)
+			err = src.Read(b, min(step, max-n))
+			if n > 0 && &b.Data(0)[:1][0] != first {
+				t.Fatalf("batch %d: the first packet moved when the batch was read on", i)
+			}
+			if len(b.Pkts) > 0 && n == 0 {
+				first = &b.Data(0)[:1][0]
+			}
+			if err != nil || len(b.Pkts)-n < min(step, max-n) || len(b.Pkts) >= max {
+				break
+			}
+		}
+		for j := range b.Pkts {
+			pkts = append(pkts, b.Pkts[j])
+			data = append(data, append([]byte(nil), b.Data(j)...))
+		}
+		if err == io.EOF {
+			return pkts, data, nil
+		}
+		if err != nil {
+			return pkts, data, err
+		}
+	}
+}
+
+// Reading each batch in steps (Read again without Reset), as the engine
+// does, delivers what buffered reading does, through readers that return
+// less than asked for too.
+func TestDirectStepsEqualsBuffered(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(pcapDir, "*.pcap"))
+	more, _ := filepath.Glob("testdata/*.pcap")
+	files = append(files, more...)
+	wraps := []func(io.Reader) io.Reader{nil, iotest.HalfReader, iotest.DataErrReader}
+	big := pcapBytes(5000, 333)
+	cases := []struct{ step, max, bytes int }{{1, 5, 1 << 20}, {3, 10, 300}, {7, 64, 4096}, {256, 2048, 1 << 20}, {100, 1000, 64 << 10}}
+	for fi, f := range append(files, "") {
+		data := big
+		name := "synthetic"
+		if f != "" {
+			var err error
+			if data, err = os.ReadFile(f); err != nil {
+				t.Fatal(err)
+			}
+			name = filepath.Base(f)
+		}
+		bsrc, berr := newBytesSource(data, name)
+		if berr != nil {
+			continue
+		}
+		want := stream(t, bsrc, 64)
+		for i, c := range cases {
+			dsrc, err := newDirectBytesSource(data, name, c.bytes, wraps[(fi+i)%len(wraps)])
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			pkts, pdata, err := readSteps(t, dsrc, c.step, c.max)
+			var sb strings.Builder
+			for j, p := range pkts {
+				p.Off = 0
+				fmt.Fprintf(&sb, "%+v %x\n", p, pdata[j])
+			}
+			fmt.Fprintf(&sb, "end: %v\n", err)
+			if got := sb.String(); got != want {
+				t.Fatalf("%s (step %d, max %d, %d bytes): stepped direct reading differs from buffered:\n%s\nwant\n%s", name, c.step, c.max, c.bytes, firstDiff(got, want), firstDiff(want, got))
+			}
+		}
+	}
+}
+
+// The bytes read past a batch's last record stay where they are until
+// the batch is read on (no copy), or are copied to the start of the
+// next batch.
+func TestDirectParkInPlace(t *testing.T) {
+	data := pcapBytes(400, 333)
+	src, err := newDirectBytesSource(data, "x", 1<<20, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := src.(*fileSource).r
+	var b, b2 Batch
+	if err := src.Read(&b, 5); err != nil {
+		t.Fatal(err)
+	}
+	m := b.Mapped
+	if len(r.carry) == 0 || &m[:len(m)+1][len(m)] != &r.carry[0] {
+		t.Fatalf("after a Read the %d bytes read ahead are not right past the batch's %d", len(r.carry), len(m))
+	}
+	next := r.carry[16 : 16+333]
+	if err := src.Read(&b, 5); err != nil || len(b.Pkts) != 10 {
+		t.Fatalf("%d packets, %v", len(b.Pkts), err)
+	}
+	if d := b.Data(5); &d[0] != &next[0] {
+		t.Fatal("the batch read on does not use the bytes read ahead where they were")
+	}
+	if err := src.Read(&b2, 5); err != nil || len(b2.Pkts) != 5 {
+		t.Fatalf("%d packets, %v", len(b2.Pkts), err)
+	}
+	if d := b2.Data(0); d[0] != 10 || b2.Pkts[0].Off != 16 {
+		t.Fatalf("next batch starts with packet %d at %d", d[0], b2.Pkts[0].Off)
+	}
+}
+
+// Odd record headers (a fraction of a second or more, a captured length
+// above the wire length or the snaplen) read directly give the warnings
+// buffered reading gives, at the same records, also in the middle of a
+// batch whose other records are plain (directRun leaves them to
+// nextDirect).
+func TestDirectWarnsAsBuffered(t *testing.T) {
+	base := pcapBytes(50, 120)
+	binary.LittleEndian.PutUint32(base[16:], 100) // snaplen 100: every record is over it...
+	plain := pcapBytes(50, 120)
+	odd := func(rec int, field int, v uint32) []byte {
+		d := append([]byte(nil), plain...)
+		binary.LittleEndian.PutUint32(d[24+rec*(16+120)+field:], v)
+		return d
+	}
+	inputs := map[string][]byte{
+		"snaplen": base,
+		"usec 7":  odd(7, 4, 1e6),
+		"usec 30": odd(30, 4, 3e9),
+		"wire 12": odd(12, 12, 60),
+		"wire 0":  odd(0, 12, 119),
+		"plain":   plain,
+	}
+	inputs["snaplen at 10"] = func() []byte {
+		d := append([]byte(nil), plain[:24]...)
+		binary.LittleEndian.PutUint32(d[16:], 110)
+		d = append(d, pcapRecords(0, 10, 100)...)
+		d = append(d, pcapRecords(10, 5, 120)...)
+		return append(d, pcapRecords(15, 10, 100)...)
+	}()
+	inputs["both 20/21"] = func() []byte {
+		d := odd(20, 4, 1e6)
+		binary.LittleEndian.PutUint32(d[24+21*(16+120)+12:], 1)
+		return d
+	}()
+	files, _ := filepath.Glob(filepath.Join(pcapDir, "malformed-*.pcap"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[filepath.Base(f)] = data
+	}
+	read := func(data []byte, direct bool, max int) string {
+		var sb, warns strings.Builder // (the warnings' texts name their records)
+		warn := func(msg string) { fmt.Fprintf(&warns, "warn %s\n", msg) }
+		var src io.Reader = bytes.NewReader(data)
+		r, err := newReader(src, "x", warn)
+		if err != nil {
+			return "open: " + err.Error()
+		}
+		if direct && !r.ng && r.gz == nil {
+			r.startDirect(src)
+		}
+		fs := &fileSource{o: Options{MaxBytes: 1 << 20}, info: Info{Kind: KindFile, Name: "x", FileCount: 1}}
+		fs.setFile(&openedFile{r: r, size: int64(len(data)), name: "x"})
+		fs.nextFile = func() (*openedFile, error) { return nil, io.EOF }
+		var b Batch
+		for {
+			b.Reset()
+			err := fs.Read(&b, max)
+			for i, p := range b.Pkts {
+				p.Off = 0
+				fmt.Fprintf(&sb, "%+v %x\n", p, b.Data(i))
+			}
+			if err != nil {
+				fmt.Fprintf(&sb, "end: %v\n", err)
+				return sb.String() + warns.String()
+			}
+		}
+	}
+	for name, data := range inputs {
+		want := read(data, false, 64)
+		for _, max := range []int{1, 5, 2048} {
+			if got := read(data, true, max); got != want {
+				t.Fatalf("%s (batches of %d): direct\n%s\nbuffered\n%s", name, max, firstDiff(got, want), firstDiff(want, got))
+			}
+		}
+	}
+	for _, name := range []string{"usec 7", "snaplen at 10", "wire 12"} {
+		if w := read(inputs[name], true, 2048); !strings.Contains(w, "warn ") {
+			t.Fatalf("%s: no warning", name)
+		}
+	}
+}

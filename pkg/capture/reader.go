@@ -138,12 +138,15 @@ type reader struct {
 	pb    prefetch.Batch
 	file  *os.File
 	// direct: a plain pcap regular file is read with read() straight
-	// into the batches' buffers (nextDirect). dpos is the position of
-	// the next record in the bytes of the batch being filled; carry
-	// holds what was read past the last record of the batch handed over
-	// (the start of the next record), for the next batch.
+	// into the batches' buffers (nextDirect). db is the batch being
+	// filled and dpos the position of its next record in its bytes;
+	// carry is what was read past the last record of the batch handed
+	// over (the start of the next record), for the next batch: the
+	// bytes past that batch's b.Mapped (parkDirect), not a copy, or
+	// (after startDirect) the bytes the header check buffered.
 	direct bool
 	dsrc   io.Reader // the file (after the bytes the header check buffered)
+	db     *Batch
 	dpos   int
 	carry  []byte
 }
@@ -520,9 +523,9 @@ const directChunk = 128 << 10
 func (r *reader) startDirect(src io.Reader) {
 	n := r.br.Buffered()
 	buf, _ := r.br.Peek(n)
-	r.carry = append(r.carry[:0], buf...)
+	r.carry = append([]byte(nil), buf...)
 	r.br.Discard(n)
-	r.dsrc, r.direct, r.dpos = src, true, 0
+	r.dsrc, r.direct, r.db, r.dpos = src, true, nil, 0
 }
 
 // nextDirect is next for a directly read file. The batch's buffer is
@@ -533,27 +536,37 @@ func (r *reader) startDirect(src io.Reader) {
 // buffered read, and none of a mapping's page faults and unmapping;
 // the batch's bytes are still in the cache when they are dissected.
 // What was read past the batch's last record moves on to the next batch
-// (parkDirect).
+// (parkDirect): it is copied once, to the start of the next batch's
+// buffer, or not at all when the same batch is read on (Read again
+// without Reset, as the engine does to dissect each part of a batch
+// while its bytes are in the cache).
 func (r *reader) nextDirect(b *Batch, file uint16, limit int) error {
-	if b.dr != r {
+	if b.dr != r || r.db != b {
 		if len(b.Pkts) > 0 {
-			return errFull // the batch holds packets of another kind or file
+			return errFull // the batch holds packets of another kind, file or batch
 		}
 		buf := b.Buf[:0]
 		if cap(buf) < limit {
 			buf = make([]byte, 0, limit+directChunk)
 		}
+		// (copy handles a carry in this very buffer, after a Reset)
 		buf = append(buf, r.carry...)
-		r.carry = r.carry[:0]
+		r.carry = nil
 		b.Buf, b.Mapped, b.dr = buf[:0], buf, r
-		r.dpos = 0
+		r.db, r.dpos = b, 0
 	} else if len(r.carry) > 0 {
-		// The same batch again, not reset: its unparsed bytes come back.
-		if len(b.Mapped)+len(r.carry) > cap(b.Mapped) {
-			return errFull
+		// The same batch again, not reset: its unparsed bytes come back,
+		// where they are.
+		m := b.Mapped
+		if len(m) == r.dpos && cap(m)-len(m) >= len(r.carry) && &m[:len(m)+1][len(m)] == &r.carry[0] {
+			b.Mapped = m[:len(m)+len(r.carry)]
+		} else {
+			if len(m)+len(r.carry) > cap(m) {
+				return errFull
+			}
+			b.Mapped = append(m, r.carry...)
 		}
-		b.Mapped = append(b.Mapped, r.carry...)
-		r.carry = r.carry[:0]
+		r.carry = nil
 	}
 	pos := r.dpos
 	if len(b.Mapped)-pos < 16 {
@@ -596,6 +609,47 @@ func (r *reader) nextDirect(b *Batch, file uint16, limit int) error {
 	return nil
 }
 
+// directRun appends up to max more packets of a directly read file,
+// after nextDirect appended one to b: as nextDirect would, those whose
+// records are whole in the bytes read already and need no warning (a
+// little-endian file's fraction below a second, captured length within
+// the wire length and the snaplen), so that no check of nextDirect's
+// slow cases runs for them. It stops at the first other record, which
+// nextDirect then handles, and returns the number appended.
+func (r *reader) directRun(b *Batch, file uint16, limit, max int) int {
+	if !r.direct || b.dr != r || r.db != b || len(r.carry) > 0 || r.be || len(b.Pkts) == 0 {
+		return 0
+	}
+	m := b.Mapped
+	start := r.dpos
+	pos := start
+	fracMax, fracMul := uint32(1e6), int64(1000)
+	if r.nsec {
+		fracMax, fracMul = 1e9, 1
+	}
+	maxCap, snap := r.maxCap, r.snapLen
+	lt := r.linkType
+	n := 0
+	for n < max && len(m)-pos >= 16 {
+		h := m[pos : pos+16]
+		capLen := binary.LittleEndian.Uint32(h[8:])
+		wireLen := binary.LittleEndian.Uint32(h[12:])
+		frac := binary.LittleEndian.Uint32(h[4:])
+		end := pos + 16 + int(capLen)
+		if capLen > maxCap || capLen > snap || wireLen < capLen || frac >= fracMax || end > len(m) || end > limit {
+			break
+		}
+		ts := packet.Time(int64(binary.LittleEndian.Uint32(h[0:]))*1e9 + int64(frac)*fracMul)
+		b.Pkts = append(b.Pkts, Pkt{TS: ts, CapLen: capLen, WireLen: wireLen, Off: uint32(pos + 16), LinkType: lt, File: file})
+		pos = end
+		n++
+	}
+	r.rec += int64(n)
+	r.off += int64(pos - start)
+	r.dpos = pos
+	return n
+}
+
 // more reads into the batch until it holds need bytes (plus up to
 // directChunk more). It returns errFull when they do not fit in the
 // buffer of a batch that holds packets (an empty batch's buffer grows),
@@ -631,12 +685,14 @@ func (r *reader) more(b *Batch, need, limit int) error {
 }
 
 // parkDirect ends the batch being filled: the bytes read past its last
-// record are kept for the next batch.
+// record are kept for the next batch. They stay where they are, past
+// b.Mapped: nothing writes there until the next Read, which takes them
+// first (nextDirect).
 func (r *reader) parkDirect(b *Batch) {
-	if !r.direct || b.dr != r || r.dpos >= len(b.Mapped) {
+	if !r.direct || b.dr != r || r.db != b || r.dpos >= len(b.Mapped) {
 		return
 	}
-	r.carry = append(r.carry[:0], b.Mapped[r.dpos:]...)
+	r.carry = b.Mapped[r.dpos:len(b.Mapped):len(b.Mapped)]
 	b.Mapped = b.Mapped[:r.dpos]
 }
 

@@ -339,7 +339,11 @@ func (s *fileSource) read(b *Batch, max int) (err error) {
 			}
 			return err
 		}
-		if s.filter != nil {
+		if s.filter == nil {
+			// The file's next records, when already read and plain,
+			// in one go.
+			n += s.r.directRun(b, s.fileNo, limit, max-n-1)
+		} else {
 			i := len(b.Pkts) - 1
 			p := &b.Pkts[i]
 			ok, err := s.filter.match(p, b.Data(i))

@@ -81,7 +81,7 @@ func fast(p *packet.Packet) bool {
 		}
 		l4hl = int(b[l4+12]>>4) * 4
 	case ipproto.UDP:
-		if (!v6 && l3Len < 28) || !plainUDPPort(sp) || !plainUDPPort(dp) || (sp > 1024 && dp > 1024) {
+		if (!v6 && l3Len < 28) || !plainUDPPort(sp) || !plainUDPPort(dp) || (sp > 1024 && dp > 1024 && !noHighTunnel(b, l4+8, end, sp, dp)) {
 			return false
 		}
 		l4hl = 8
@@ -167,11 +167,30 @@ func fast(p *packet.Packet) bool {
 
 // plainUDPPort reports whether a UDP port leads the general path into
 // nothing but the UDP header (tunnels, IPsec NAT traversal, SSDP do).
-// GTP and Teredo need both ports above 1024, which fast leaves alone
-// anyway.
+// GTP and Teredo need both ports above 1024 (noHighTunnel).
 func plainUDPPort(port uint16) bool {
 	switch port {
 	case vxlanPort, vxlanOldPort, vxlanGPEPort, genevePort, l2tpPort, upnpPort, ipsecNATTPort:
+		return false
+	}
+	return true
+}
+
+// noHighTunnel reports whether a UDP packet with both ports above 1024,
+// payload at b[pos:end], leads the general path into neither GTP nor
+// Teredo (udpTunnel): no GTP port, and a payload that cannot start a
+// Teredo packet on any port, as it neither starts with an
+// authentication or origin indication header (0x0001, 0x0000; any
+// payload of two bytes or more starting with a zero byte and 0 or 1 is
+// left to the general path) nor with the version nibble of IPv6.
+func noHighTunnel(b []byte, pos, end int, sp, dp uint16) bool {
+	if isGTPPort(sp) || isGTPPort(dp) {
+		return false
+	}
+	if pos >= end {
+		return true
+	}
+	if b[pos]>>4 == 6 || (end-pos >= 2 && b[pos] == 0 && b[pos+1] <= 1) {
 		return false
 	}
 	return true

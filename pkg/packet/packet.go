@@ -1,6 +1,9 @@
 package packet
 
-import "sync"
+import (
+	"sync"
+	"unsafe"
+)
 
 // Limits of the per-packet arrays. They bound the work the dissector does
 // on hostile input and keep Packet a fixed-size value.
@@ -161,12 +164,32 @@ const (
 )
 
 // Reset clears the dissection fields before a new packet is decoded.
+// The header description's bytes past HdrLen (0 now) are left as they
+// are: nothing reads them, and the packets of a batch are written by one
+// core and read by another, so each line not written counts. The bytes
+// before HdrDesc are cleared as three runs of plain bytes around the
+// two slices, which are assigned (Raw and Payload are the only fields
+// with pointers: TestResetLayout).
 func (p *Packet) Reset() {
 	raw := p.Raw
-	*p = Packet{}
+	base := unsafe.Pointer(p)
+	clear((*[rawOff]byte)(base)[:])
+	clear((*[payloadOff - rawEnd]byte)(unsafe.Add(base, rawEnd))[:])
+	clear((*[hdrDescOff - payloadEnd]byte)(unsafe.Add(base, payloadEnd))[:])
+	p.Payload = nil
 	p.Raw = raw[:0]
 	p.L3Off, p.L4Off, p.L7Off = -1, -1, -1
 }
+
+// The layout Reset relies on: Raw, then Payload, then HdrDesc, which is
+// last.
+const (
+	rawOff     = unsafe.Offsetof(Packet{}.Raw)
+	rawEnd     = rawOff + unsafe.Sizeof(Packet{}.Raw)
+	payloadOff = unsafe.Offsetof(Packet{}.Payload)
+	payloadEnd = payloadOff + unsafe.Sizeof(Packet{}.Payload)
+	hdrDescOff = unsafe.Offsetof(Packet{}.HdrDesc)
+)
 
 // AddHdr appends one protocol name to the header description. A name
 // repeating the previous one is folded into "name{n}" as T2 does

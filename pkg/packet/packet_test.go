@@ -90,3 +90,64 @@ func TestHdrChain(t *testing.T) {
 	}()
 	NewHdrChain("eth", "ipv4", "gre", "ipv4")
 }
+
+// Reset clears every field but the header description's text (which
+// HdrLen 0 makes empty) as a zero Packet would be, with the offsets -1:
+// Raw and Payload are the only fields holding pointers (Reset clears the
+// others as plain bytes), in that order before HdrDesc, which is last.
+func TestResetLayout(t *testing.T) {
+	typ := reflect.TypeFor[Packet]()
+	var ptrs []string
+	var hasPtr func(reflect.Type) bool
+	hasPtr = func(t reflect.Type) bool {
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Chan, reflect.Func, reflect.Interface, reflect.String, reflect.UnsafePointer:
+			return true
+		case reflect.Array:
+			return hasPtr(t.Elem())
+		case reflect.Struct:
+			for i := range t.NumField() {
+				if hasPtr(t.Field(i).Type) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for i := range typ.NumField() {
+		if f := typ.Field(i); hasPtr(f.Type) {
+			ptrs = append(ptrs, f.Name)
+		}
+	}
+	if !reflect.DeepEqual(ptrs, []string{"Raw", "Payload"}) {
+		t.Fatalf("fields with pointers: %v, want Raw and Payload (Reset clears the others as bytes)", ptrs)
+	}
+	if last := typ.Field(typ.NumField() - 1); last.Name != "HdrDesc" || !(rawOff < payloadOff && payloadOff < hdrDescOff) {
+		t.Fatalf("layout: last field %s, Raw at %d, Payload at %d, HdrDesc at %d", last.Name, rawOff, payloadOff, hdrDescOff)
+	}
+	raw := make([]byte, 100)
+	var p Packet
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&p)), unsafe.Sizeof(p))
+	for i := range b {
+		b[i] = 0xa5
+	}
+	p.Raw, p.Payload = raw[3:50], raw[10:20]
+	p.Reset()
+	want := Packet{L3Off: -1, L4Off: -1, L7Off: -1, Raw: raw[3:3]}
+	want.HdrDesc = p.HdrDesc
+	if !reflect.DeepEqual(p, want) || unsafe.SliceData(p.Raw) != &raw[3] {
+		t.Fatalf("after Reset: %+v", p)
+	}
+	w := unsafe.Slice((*byte)(unsafe.Pointer(&want)), unsafe.Sizeof(want))
+	for i := range hdrDescOff {
+		if i >= rawOff && i < rawEnd || i >= payloadOff && i < payloadEnd {
+			continue
+		}
+		if b[i] != w[i] {
+			t.Fatalf("byte %d (padding included) is %#x after Reset, want %#x", i, b[i], w[i])
+		}
+	}
+	if len(p.HdrDescBytes()) != 0 || p.HdrLen != 0 {
+		t.Fatalf("header description %q after Reset", p.HdrDescBytes())
+	}
+}
