@@ -26,6 +26,10 @@ type Table struct {
 	tailPrefetch func(slot int32, b *prefetch.Batch) // see SetTailPrefetch
 	noTailState  bool                                // see SetTailStatePrefetch
 	tailBatch    prefetch.Batch
+	// freeBatch prefetches the next free slot for writing: Create and
+	// the plugins' OnNewFlow overwrite it, and the retire goroutine's
+	// core read it last.
+	freeBatch prefetch.Batch
 }
 
 type lruList struct {
@@ -54,6 +58,7 @@ func newTable(capacity int, defaultTimeout packet.Time, huge bool) *Table {
 		index: newIndex(capacity),
 		free:  make([]int32, capacity),
 	}
+	t.freeBatch.Write = true
 	if huge {
 		// The flows and the index are read at random, a few lines per
 		// packet: 4 KB pages would add a TLB miss to most of those
@@ -233,7 +238,7 @@ func (t *Table) prefetchFree() {
 		return
 	}
 	slot := t.free[n-1]
-	b := &t.tailBatch
+	b := &t.freeBatch
 	fp := unsafe.Pointer(&t.flows[slot])
 	b.Add(fp)
 	b.Add(unsafe.Add(fp, 64))

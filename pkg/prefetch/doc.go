@@ -21,6 +21,11 @@ import "unsafe"
 type Batch struct {
 	addrs [maxBatch]uintptr
 	n     int
+	// Write asks for the lines in a state that lets this core write them
+	// at once (PREFETCHW): for memory about to be overwritten that another
+	// core may hold, such as a flow slot whose record the retire
+	// goroutine built last.
+	Write bool
 }
 
 const maxBatch = 32
@@ -71,7 +76,11 @@ func (b *Batch) Len() int { return b.n }
 // Flush issues the queued prefetches and empties the batch.
 func (b *Batch) Flush() {
 	if b.n > 0 {
-		lines(&b.addrs[0], b.n)
+		if b.Write {
+			linesW(&b.addrs[0], b.n)
+		} else {
+			lines(&b.addrs[0], b.n)
+		}
 		b.n = 0
 	}
 }

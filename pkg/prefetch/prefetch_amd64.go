@@ -4,3 +4,9 @@ package prefetch
 //
 //go:noescape
 func lines(addrs *uintptr, n int)
+
+// linesW issues PREFETCHW (prefetch for writing) for the n addresses at
+// addrs.
+//
+//go:noescape
+func linesW(addrs *uintptr, n int)

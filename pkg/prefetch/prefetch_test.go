@@ -8,11 +8,18 @@ import (
 )
 
 func TestBatchChangesNothing(t *testing.T) {
+	for _, w := range []bool{false, true} {
+		batchChangesNothing(t, w)
+	}
+}
+
+// batchChangesNothing checks one kind of prefetch (write: PREFETCHW).
+func batchChangesNothing(t *testing.T, write bool) {
 	buf := make([]byte, 64*100)
 	for i := range buf {
 		buf[i] = byte(i)
 	}
-	var b Batch
+	b := Batch{Write: write}
 	for i := 0; i < 100; i++ { // more than a batch holds: the rest is ignored
 		b.Add(unsafe.Pointer(&buf[i*64]))
 	}
