@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"unsafe"
+
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
@@ -162,6 +164,9 @@ func (r *retirer) run() {
 	for c := range r.full {
 		for i, slot := range c {
 			if j := i + retireAhead; j < len(c) {
+				// The flow itself (two lines) and the plugins'
+				// state in its slot.
+				r.pb.AddRange(unsafe.Pointer(e.table.Flow(c[j])), unsafe.Sizeof(flow.Flow{}))
 				e.prefetchSlot(c[j], &r.pb)
 				r.pb.Flush()
 			}
