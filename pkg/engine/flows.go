@@ -5,6 +5,7 @@ import (
 
 	"github.com/t2go/t2go/pkg/flow"
 	"github.com/t2go/t2go/pkg/packet"
+	"github.com/t2go/t2go/pkg/record"
 )
 
 // releasePair writes f and its opposite (the flow without bit 0 first, as
@@ -22,16 +23,15 @@ func (e *Engine) releasePair(f *flow.Flow) {
 	if o != nil && f.IsInverted() && !o.IsInverted() {
 		first, second = o, f
 	}
+	// The release step of both flows first: OnFlowRelease may look at
+	// the opposite while it is still in the table.
+	e.releaseOne(first)
+	if second != nil {
+		e.releaseOne(second)
+	}
 	if e.retiring {
-		if e.retire == nil {
-			e.retire = newRetirer(e)
-		}
 		e.retirePair(first, second)
 		return
-	}
-	e.retireOne(first)
-	if second != nil {
-		e.retireOne(second)
 	}
 	e.terminate(first)
 	if second != nil {
@@ -47,16 +47,22 @@ func (e *Engine) releasePair(f *flow.Flow) {
 // packet goroutine: some plugin does not allow a retire goroutine).
 func (e *Engine) terminate(f *flow.Flow) {
 	w := &e.rec
+	e.fillRecord(w, f)
+	if w.Disabled || e.aborted.Load() {
+		return
+	}
+	e.out.push(w.Bytes())
+}
+
+// fillRecord builds the record of f in w: the core columns, then every
+// terminating plugin's.
+func (e *Engine) fillRecord(w *record.Writer, f *flow.Flow) {
 	w.Reset()
 	w.Char(f.Dir())
 	w.U64(f.Index)
 	for _, t := range e.terms {
 		t.OnFlowTerminate(f, w)
 	}
-	if w.Disabled || e.aborted.Load() {
-		return
-	}
-	e.out.push(w.Bytes())
 }
 
 // autopilot frees the least recently used flow(s) when the table is full

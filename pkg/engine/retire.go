@@ -194,12 +194,7 @@ func (r *retirer) writeText() {
 func (r *retirer) terminate(f *flow.Flow) {
 	e := r.e
 	w := &r.w
-	w.Reset()
-	w.Char(f.Dir())
-	w.U64(f.Index)
-	for _, t := range e.terms {
-		t.OnFlowTerminate(f, w)
-	}
+	e.fillRecord(w, f)
 	if w.Disabled || e.aborted.Load() {
 		return
 	}
@@ -238,16 +233,13 @@ func (e *Engine) releaseCounts(f *flow.Flow) {
 	}
 }
 
-// retirePair is releasePair with a retire goroutine: f and its opposite
-// leave the table now, their records are built later, in this order.
+// retirePair is the end of releasePair with a retire goroutine (started
+// at the first release): the released pair leaves the table now, its
+// records are built later, in this order.
 func (e *Engine) retirePair(first, second *flow.Flow) {
-	e.retireOne(first)
-	if second != nil {
-		e.retireOne(second)
+	if e.retire == nil {
+		e.retire = newRetirer(e)
 	}
-	// Detach after both releases: OnFlowRelease may look at the
-	// opposite while it is still in the table, as the synchronous
-	// path's plugins do.
 	e.table.Detach(first)
 	if second != nil {
 		e.table.Detach(second)
@@ -255,7 +247,9 @@ func (e *Engine) retirePair(first, second *flow.Flow) {
 	e.retire.add(first.Slot, second)
 }
 
-func (e *Engine) retireOne(f *flow.Flow) {
+// releaseOne is the release step of f on the packet goroutine: the run
+// counters and the plugins' OnFlowRelease.
+func (e *Engine) releaseOne(f *flow.Flow) {
 	e.releaseCounts(f)
 	for _, r := range e.releasers {
 		r.OnFlowRelease(f)

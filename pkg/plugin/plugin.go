@@ -151,7 +151,8 @@ type FlowReleaser interface {
 //     are not reused until the calls of both returned.
 //   - OnFlowTerminate may read f, f's opposite flow, the plugin's state
 //     in both slots, its settings and what Init built read-only, and it
-//     may write its state in f's slot.
+//     may write its state in both slots (the two terminations of a pair
+//     run one after the other on the same goroutine).
 //   - It may update aggregates that only OnFlowTerminate writes; the
 //     engine finishes all pending terminations before any Report,
 //     Monitor or Finish call and before the ReportDue and Gap hooks.
