@@ -15,11 +15,12 @@ import (
 // of the table. It is used when every terminating plugin is a
 // plugin.ConcurrentTerminator.
 //
-// The packet goroutine detaches a released pair (flow.Table.Detach: no
-// longer found, its slots not yet free), calls the plugins'
-// OnFlowRelease, and collects the slots in a chunk; a full chunk goes to
-// the retire goroutine, which calls OnFlowTerminate for each slot in
-// order and hands the records to flowOut, then sends the chunk back. The
+// The packet goroutine calls the plugins' OnFlowRelease for a released
+// pair, detaches it (flow.Table.Detach: no longer found, its slots not
+// yet free) and collects the slots in a chunk; a full chunk goes to the
+// retire goroutine, which calls OnFlowTerminate for each slot in order
+// and hands the records to the sinks (text mode) or to flowOut, then
+// sends the chunk back. The
 // packet goroutine frees the slots of returned chunks (reclaim). sync
 // waits until every chunk sent came back: after it, the plugins'
 // aggregates are complete and may be reported.
@@ -48,8 +49,9 @@ type retirer struct {
 const (
 	retireChunk  = 512 // slots per chunk (Options.RetireChunk)
 	retireChunks = 8   // chunks in flight at most
-	// retireAhead: the plugins' state of the slot this many records
-	// ahead is prefetched (it was last touched when the flow was).
+	// retireAhead: the flow and the plugins' state of the slot this
+	// many records ahead are prefetched (last touched when the flow
+	// saw its last packet).
 	retireAhead = 4
 )
 
