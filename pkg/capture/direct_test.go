@@ -276,15 +276,8 @@ func readSteps(t testing.TB, src Source, step, max int) ([]Pkt, [][]byte, error)
 				break
 			}
 		}
-		for j := range b.Pkts {
-			pkts = append(pkts, b.Pkts[j])
-			data = append(data, append([]byte(nil), b.Data(j)...))
-		}
-		if err == io.EOF {
-			return pkts, data, nil
-		}
-		if err != nil {
-			return pkts, data, err
+		if pkts, data = collect(b, pkts, data); err != nil {
+			return pkts, data, endErr(err)
 		}
 	}
 }

@@ -60,17 +60,27 @@ func readAll(t testing.TB, src Source, max int) ([]Pkt, [][]byte, error) {
 		}
 		b.Reset()
 		err := src.Read(&b, max)
-		for j := range b.Pkts {
-			pkts = append(pkts, b.Pkts[j])
-			data = append(data, append([]byte(nil), b.Data(j)...))
-		}
-		if err == io.EOF {
-			return pkts, data, nil
-		}
-		if err != nil {
-			return pkts, data, err
+		if pkts, data = collect(&b, pkts, data); err != nil {
+			return pkts, data, endErr(err)
 		}
 	}
+}
+
+// collect appends b's packets (their data copied) to pkts and data.
+func collect(b *Batch, pkts []Pkt, data [][]byte) ([]Pkt, [][]byte) {
+	for j := range b.Pkts {
+		pkts = append(pkts, b.Pkts[j])
+		data = append(data, append([]byte(nil), b.Data(j)...))
+	}
+	return pkts, data
+}
+
+// endErr is the error a drained source ends with: nil at io.EOF.
+func endErr(err error) error {
+	if err == io.EOF {
+		return nil
+	}
+	return err
 }
 
 // tsString prints ts like the manifest: sec.usec for us files, sec.nsec for ns.

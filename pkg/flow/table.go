@@ -322,11 +322,8 @@ func (t *Table) Remove(f *Flow) {
 	if f.Opposite != None {
 		t.flows[f.Opposite].Opposite = None
 	}
-	t.unlink(f)
-	t.index.remove(t.flows, f.hash, f.Slot)
-	f.inUse = false
-	t.count--
-	t.free = append(t.free, f.Slot)
+	t.Detach(f)
+	t.Free(f.Slot)
 }
 
 // All returns the slots of all flows in memory, least recently used first.
