@@ -47,6 +47,7 @@ func (e *Engine) releasePair(f *flow.Flow) {
 // packet goroutine: some plugin does not allow a retire goroutine).
 func (e *Engine) terminate(f *flow.Flow) {
 	w := &e.rec
+	w.Reset()
 	e.fillRecord(w, f)
 	if w.Disabled || e.aborted.Load() {
 		return
@@ -54,10 +55,9 @@ func (e *Engine) terminate(f *flow.Flow) {
 	e.out.push(w.Bytes())
 }
 
-// fillRecord builds the record of f in w: the core columns, then every
-// terminating plugin's.
+// fillRecord builds the record of f in w, after w's Reset or ResetAt:
+// the core columns, then every terminating plugin's.
 func (e *Engine) fillRecord(w *record.Writer, f *flow.Flow) {
-	w.Reset()
 	w.Char(f.Dir())
 	w.U64(f.Index)
 	for _, t := range e.terms {

@@ -196,12 +196,17 @@ func (r *retirer) writeText() {
 func (r *retirer) terminate(f *flow.Flow) {
 	e := r.e
 	w := &r.w
+	if r.text {
+		w.ResetAt(r.lines) // the line goes straight to r.lines
+	} else {
+		w.Reset()
+	}
 	e.fillRecord(w, f)
 	if w.Disabled || e.aborted.Load() {
 		return
 	}
 	if r.text {
-		r.lines = append(append(r.lines, w.Bytes()...), '\n')
+		r.lines = append(w.Buffer(), '\n')
 		r.ends = append(r.ends, len(r.lines))
 		if len(r.lines) >= outChunk {
 			r.writeText()

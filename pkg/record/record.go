@@ -6,6 +6,7 @@ package record
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -23,6 +24,7 @@ type Column struct {
 // Writer accumulates one line. The zero value is ready to use.
 type Writer struct {
 	buf    []byte
+	line   int // where the line starts in buf (ResetAt)
 	fields int
 	// Disabled makes every append a no-op (no sink is active); plugins
 	// may also test it to skip expensive preparation.
@@ -34,10 +36,21 @@ type Writer struct {
 }
 
 // Reset starts a new line.
-func (w *Writer) Reset() { w.buf = w.buf[:0]; w.fields = 0 }
+func (w *Writer) Reset() { w.buf = w.buf[:0]; w.line = 0; w.fields = 0 }
+
+// ResetAt starts a new line at the end of buf: the line is appended to
+// buf (so it needs no copy there afterwards), Bytes returns the line
+// alone and Buffer buf with the line. The Writer keeps using buf's
+// array until the next Reset or ResetAt (Reset would overwrite buf
+// from its start).
+func (w *Writer) ResetAt(buf []byte) { w.buf = buf; w.line = len(buf); w.fields = 0 }
 
 // Bytes returns the line so far (without newline).
-func (w *Writer) Bytes() []byte { return w.buf }
+func (w *Writer) Bytes() []byte { return w.buf[w.line:] }
+
+// Buffer returns the buffer of ResetAt with the line so far appended
+// (the line alone after Reset).
+func (w *Writer) Buffer() []byte { return w.buf }
 
 // Fields returns how many fields were started.
 func (w *Writer) Fields() int { return w.fields }
@@ -123,7 +136,7 @@ func (w *Writer) AppendU64(v uint64) {
 	case w.Deferred:
 		w.buf = appendUintOp(w.buf, 0, v)
 	default:
-		w.buf = appendUint(w.buf, v)
+		w.buf = putUint(w.room(), v)
 	}
 }
 
@@ -154,7 +167,18 @@ func (w *Writer) AppendHex(v uint64, digits int) {
 
 func (w *Writer) putHex(f byte, v uint64, digits int) {
 	if !w.Deferred {
-		w.buf = appendHex(w.buf, v, digits)
+		switch digits {
+		case 2:
+			w.buf = putHex2(w.room(), byte(v))
+		case 4:
+			w.buf = putHex4(w.room(), uint16(v))
+		case 8:
+			w.buf = putHex8(w.room(), uint32(v))
+		case 16:
+			w.buf = putHex16(w.room(), v)
+		default:
+			w.buf = appendHex(w.buf, v, digits)
+		}
 		return
 	}
 	switch digits {
@@ -180,7 +204,7 @@ func (w *Writer) AppendF32(v float32) {
 	case w.Deferred:
 		w.buf = le.AppendUint32(append(w.buf, opF32), math.Float32bits(v))
 	default:
-		w.buf = AppendG7(w.buf, v)
+		w.buf = AppendG7(w.room(), v)
 	}
 }
 
@@ -209,7 +233,7 @@ func (w *Writer) putTime(f byte, t packet.Time) {
 	if w.Deferred {
 		w.buf = le.AppendUint64(append(w.buf, f|opTime), uint64(t))
 	} else {
-		w.buf = appendTime(w.buf, t)
+		w.buf = putTime(w.room(), t)
 	}
 }
 
@@ -223,7 +247,7 @@ func (w *Writer) putMAC(f byte, m [6]byte) {
 	if w.Deferred {
 		w.buf = append(w.buf, f|opMAC, m[0], m[1], m[2], m[3], m[4], m[5])
 	} else {
-		w.buf = AppendMAC(w.buf, m)
+		w.buf = putMAC(w.room(), &m)
 	}
 }
 
@@ -236,6 +260,8 @@ func (w *Writer) AppendIP(ver uint8, a *[16]byte) {
 
 func (w *Writer) putIP(f byte, ver uint8, a *[16]byte) {
 	switch {
+	case !w.Deferred && ver == 4:
+		w.buf = putIPv4(w.room(), (*[4]byte)(a[:4]))
 	case !w.Deferred:
 		w.buf = AppendIP(w.buf, ver, a)
 	case ver == 4:
@@ -275,13 +301,67 @@ func (w *Writer) putStrClass(f byte, s []byte) {
 	if w.Deferred {
 		w.buf = appendOpBytes(w.buf, f|opStrClass, s)
 	} else {
-		w.buf = AppendSanitized(w.buf, s)
+		w.buf = putSanitized(w.buf, s)
 	}
 }
 
 // The one-field methods: a deferred record stores the field start in the
 // flag of the value's op. The common ones write the deferred op
 // themselves (one call per value on the packet goroutine).
+//
+// On a text line they write the field's TAB and the value with the put
+// formatters, which store whole words and check no capacity: fast says
+// that w.buf has room for both, so the common case costs one test of
+// the mode and the room; else slow grows w.buf (and the method goes on)
+// or reports a deferred or disabled Writer.
+
+// textRoom is the room fast and room provide: a TAB and the stores of a
+// put formatter.
+const textRoom = putRoom + 1
+
+// fast reports whether w writes text and w.buf has textRoom bytes of
+// room.
+func (w *Writer) fast() bool {
+	return !w.Disabled && !w.Deferred && cap(w.buf)-len(w.buf) >= textRoom
+}
+
+// slow is the other case of fast: it grows the buffer of a text Writer
+// and reports true, or reports false for a deferred or disabled one.
+//
+//go:noinline
+func (w *Writer) slow() bool {
+	if w.Disabled || w.Deferred {
+		return false
+	}
+	w.grow()
+	return true
+}
+
+// grow makes room for textRoom more bytes in w.buf.
+func (w *Writer) grow() { w.buf = slices.Grow(w.buf, textRoom) }
+
+// next starts a text field (w.buf has room, fast): it counts the field
+// and returns w.buf with the field's TAB, none before the first field.
+func (w *Writer) next() []byte {
+	b := w.buf
+	n := len(b)
+	b = b[:n+1]
+	b[n] = '\t'
+	if w.fields == 0 {
+		b = b[:n] // the first field (the TAB stays past the end)
+	}
+	w.fields++
+	return b
+}
+
+// room returns w.buf with room for putRoom more bytes (a value added to
+// the current field of a text line).
+func (w *Writer) room() []byte {
+	if cap(w.buf)-len(w.buf) < textRoom {
+		w.grow()
+	}
+	return w.buf
+}
 
 // tab writes the TAB before a text field (after start counted it).
 func (w *Writer) tab() {
@@ -291,91 +371,99 @@ func (w *Writer) tab() {
 }
 
 func (w *Writer) U64(v uint64) {
-	if w.Disabled {
-		return
-	}
-	w.fields++
-	if w.Deferred {
-		w.buf = appendUintOp(w.buf, fieldBit, v)
-		return
-	}
-	w.tab()
-	w.buf = appendUint(w.buf, v)
-}
-
-func (w *Writer) I64(v int64) {
-	if !w.Disabled {
-		w.putI64(w.start(), v)
-	}
-}
-
-func (w *Writer) H8(v uint8) {
-	if w.Disabled {
-		return
-	}
-	w.fields++
-	if w.Deferred {
-		w.buf = append(w.buf, fieldBit|opHex2, v)
-		return
-	}
-	w.tab()
-	w.buf = appendHex(w.buf, uint64(v), 2)
-}
-
-func (w *Writer) H16(v uint16) {
-	if w.Disabled {
-		return
-	}
-	w.fields++
-	if w.Deferred {
-		w.buf = append(w.buf, fieldBit|opHex4, byte(v), byte(v>>8))
-		return
-	}
-	w.tab()
-	w.buf = appendHex(w.buf, uint64(v), 4)
-}
-
-func (w *Writer) H32(v uint32) {
-	if w.Disabled {
-		return
-	}
-	w.fields++
-	if w.Deferred {
-		w.buf = le.AppendUint32(append(w.buf, fieldBit|opHex8), v)
-		return
-	}
-	w.tab()
-	w.buf = appendHex(w.buf, uint64(v), 8)
-}
-
-func (w *Writer) H64(v uint64) {
-	if w.Disabled {
-		return
-	}
-	w.fields++
-	if w.Deferred {
-		w.buf = le.AppendUint64(append(w.buf, fieldBit|opHex16), v)
-		return
-	}
-	w.tab()
-	w.buf = appendHex(w.buf, v, 16)
-}
-
-func (w *Writer) F32(v float32) {
-	if w.Disabled {
-		return
-	}
-	w.fields++
-	if w.Deferred {
-		if b := math.Float32bits(v); b == 0 {
-			w.buf = append(w.buf, fieldBit|opF32Zero)
-		} else {
-			w.buf = le.AppendUint32(append(w.buf, fieldBit|opF32), b)
+	if !w.fast() && !w.slow() {
+		if !w.Disabled {
+			w.fields++
+			w.buf = appendUintOp(w.buf, fieldBit, v)
 		}
 		return
 	}
-	w.tab()
-	w.buf = AppendG7(w.buf, v)
+	b := w.next()
+	if v < 10 { // most values: one digit, no call
+		n := len(b)
+		b = b[:n+1]
+		b[n] = byte('0' + v)
+		w.buf = b
+		return
+	}
+	w.buf = putUint(b, v)
+}
+
+func (w *Writer) I64(v int64) {
+	if !w.fast() && !w.slow() {
+		if !w.Disabled {
+			w.putI64(w.start(), v)
+		}
+		return
+	}
+	w.buf = putInt(w.next(), v)
+}
+
+func (w *Writer) H8(v uint8) {
+	if !w.fast() && !w.slow() {
+		if !w.Disabled {
+			w.fields++
+			w.buf = append(w.buf, fieldBit|opHex2, v)
+		}
+		return
+	}
+	w.buf = putHex2(w.next(), v)
+}
+
+func (w *Writer) H16(v uint16) {
+	if !w.fast() && !w.slow() {
+		if !w.Disabled {
+			w.fields++
+			w.buf = append(w.buf, fieldBit|opHex4, byte(v), byte(v>>8))
+		}
+		return
+	}
+	w.buf = putHex4(w.next(), v)
+}
+
+func (w *Writer) H32(v uint32) {
+	if !w.fast() && !w.slow() {
+		if !w.Disabled {
+			w.fields++
+			w.buf = le.AppendUint32(append(w.buf, fieldBit|opHex8), v)
+		}
+		return
+	}
+	w.buf = putHex8(w.next(), v)
+}
+
+func (w *Writer) H64(v uint64) {
+	if !w.fast() && !w.slow() {
+		if !w.Disabled {
+			w.fields++
+			w.buf = le.AppendUint64(append(w.buf, fieldBit|opHex16), v)
+		}
+		return
+	}
+	w.buf = putHex16(w.next(), v)
+}
+
+func (w *Writer) F32(v float32) {
+	if !w.fast() && !w.slow() {
+		if !w.Disabled {
+			w.fields++
+			if b := math.Float32bits(v); b == 0 {
+				w.buf = append(w.buf, fieldBit|opF32Zero)
+			} else {
+				w.buf = le.AppendUint32(append(w.buf, fieldBit|opF32), b)
+			}
+		}
+		return
+	}
+	b := w.next()
+	if math.Float32bits(v) == 0 { // +0, the most common value
+		n := len(b)
+		b = b[:n+1]
+		b[n] = '0'
+		w.buf = b
+		return
+	}
+	w.buf = AppendG7(b, v)
 }
 
 func (w *Writer) F64(v float64) {
@@ -385,27 +473,41 @@ func (w *Writer) F64(v float64) {
 }
 
 func (w *Writer) Time(t packet.Time) {
-	if w.Disabled {
+	if !w.fast() && !w.slow() {
+		if !w.Disabled {
+			w.fields++
+			w.buf = le.AppendUint64(append(w.buf, fieldBit|opTime), uint64(t))
+		}
 		return
 	}
-	w.fields++
-	if w.Deferred {
-		w.buf = le.AppendUint64(append(w.buf, fieldBit|opTime), uint64(t))
-		return
-	}
-	w.tab()
-	w.buf = appendTime(w.buf, t)
+	w.buf = putTime(w.next(), t)
 }
 
 func (w *Writer) MAC(m [6]byte) {
-	if !w.Disabled {
-		w.putMAC(w.start(), m)
+	if !w.fast() && !w.slow() {
+		if !w.Disabled {
+			w.putMAC(w.start(), m)
+		}
+		return
 	}
+	w.buf = putMAC(w.next(), &m)
 }
 
 func (w *Writer) IP(ver uint8, a *[16]byte) {
-	if !w.Disabled {
-		w.putIP(w.start(), ver, a)
+	if !w.fast() && !w.slow() {
+		if !w.Disabled {
+			w.putIP(w.start(), ver, a)
+		}
+		return
+	}
+	b := w.next()
+	switch ver {
+	case 4:
+		w.buf = putIPv4(b, (*[4]byte)(a[:4]))
+	case 6:
+		w.buf = appendIPv6(b, a)
+	default:
+		w.buf = append(b, '-')
 	}
 }
 
@@ -416,9 +518,13 @@ func (w *Writer) Str(s []byte) {
 }
 
 func (w *Writer) StrClass(s []byte) {
-	if !w.Disabled {
-		w.putStrClass(w.start(), s)
+	if !w.fast() && !w.slow() {
+		if !w.Disabled {
+			w.putStrClass(w.start(), s)
+		}
+		return
 	}
+	w.buf = putSanitized(w.next(), s)
 }
 
 // Char is a field of one byte as it is.
