@@ -44,6 +44,21 @@ type retirer struct {
 	lines   []byte // lines collected, '\n' after each
 	ends    []int  // end of each line in lines
 	textErr error  // first sink error (retire goroutine; read after done)
+
+	// With a single sink that lends its buffer (txtSink), the lines are
+	// built in that buffer instead (no copy from lines to the sink).
+	lender  flowLender // nil: no lending (or the sink refused)
+	lent    []byte     // the lent buffer with the lines so far
+	lentEnd int        // give lent back at this length
+	isLent  bool
+}
+
+// flowLender is a line sink that lends the buffer it fills
+// (txtsink.TxtSink.LendFlows): the lines appended to it are written as
+// WriteFlows of those lines would.
+type flowLender interface {
+	LendFlows() (buf []byte, full int, ok bool)
+	ReturnFlows(buf []byte) error
 }
 
 const (
@@ -68,6 +83,9 @@ func newRetirer(e *Engine) *retirer {
 		r.text = true
 		r.w.Deferred = false
 		r.lines = make([]byte, 0, outChunk+4096)
+		if l, ok := o.sinks[0].(flowLender); ok && len(o.sinks) == 1 {
+			r.lender = l
+		}
 	}
 	n := retireChunk
 	if c := e.opt.RetireChunk; c > 0 {
@@ -181,6 +199,9 @@ func (r *retirer) run() {
 
 // writeText hands the lines collected to the sinks (text mode).
 func (r *retirer) writeText() {
+	if r.isLent {
+		r.giveBack()
+	}
 	if len(r.ends) == 0 {
 		return
 	}
@@ -196,13 +217,23 @@ func (r *retirer) writeText() {
 func (r *retirer) terminate(f *flow.Flow) {
 	e := r.e
 	w := &r.w
-	if r.text {
+	switch {
+	case r.lender != nil && (r.isLent || r.lend()):
+		w.ResetAt(r.lent) // the line goes straight to the sink's buffer
+	case r.text:
 		w.ResetAt(r.lines) // the line goes straight to r.lines
-	} else {
+	default:
 		w.Reset()
 	}
 	e.fillRecord(w, f)
 	if w.Disabled || e.aborted.Load() {
+		return
+	}
+	if r.isLent {
+		r.lent = append(w.Buffer(), '\n')
+		if len(r.lent) >= r.lentEnd {
+			r.giveBack()
+		}
 		return
 	}
 	if r.text {
@@ -214,6 +245,26 @@ func (r *retirer) terminate(f *flow.Flow) {
 		return
 	}
 	e.out.push(w.Bytes())
+}
+
+// lend borrows the sink's buffer; when it refuses (an error, -W), the
+// lines go through r.lines and WriteFlows from now on.
+func (r *retirer) lend() bool {
+	buf, full, ok := r.lender.LendFlows()
+	if !ok {
+		r.lender = nil
+		return false
+	}
+	r.lent, r.lentEnd, r.isLent = buf, full, true
+	return true
+}
+
+// giveBack returns the lent buffer with the lines built in it.
+func (r *retirer) giveBack() {
+	if err := r.lender.ReturnFlows(r.lent); err != nil && r.textErr == nil {
+		r.textErr = err
+	}
+	r.lent, r.isLent = nil, false
 }
 
 // canRetire reports whether the records may be built on a retire

@@ -351,3 +351,34 @@ func BenchmarkRenderDump(b *testing.B) {
 	}
 	sink = dst
 }
+
+// BenchmarkWriterColumns is the text Writer's one-field methods on
+// typical flow values: zeros, small counts, times, floats.
+func BenchmarkWriterColumns(b *testing.B) {
+	var w Writer
+	for _, c := range []struct {
+		name string
+		fn   func(w *Writer, i int)
+	}{
+		{"U64zero", func(w *Writer, i int) { w.U64(0) }},
+		{"U64small", func(w *Writer, i int) { w.U64(uint64(i & 1023)) }},
+		{"U64mixed", func(w *Writer, i int) { w.U64(benchUints[i%len(benchUints)]) }},
+		{"H16", func(w *Writer, i int) { w.H16(uint16(i)) }},
+		{"F32zero", func(w *Writer, i int) { w.F32(0) }},
+		{"F32int", func(w *Writer, i int) { w.F32(float32(i & 1023)) }},
+		{"F32frac", func(w *Writer, i int) { w.F32(float32(i&1023) / 7) }},
+		{"Time", func(w *Writer, i int) { w.Time(packet.Time(1704067200631611000 + uint64(i)*1000)) }},
+		{"Duration", func(w *Writer, i int) { w.Time(packet.Time(uint64(i&4095) * 1000)) }},
+		{"MAC", func(w *Writer, i int) { w.MAC([6]byte{0, 0x26, 0x0b, 0x31, byte(i), 0x33}) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if i&63 == 0 {
+					w.Reset()
+				}
+				c.fn(&w, i)
+			}
+			sink = w.Bytes()
+		})
+	}
+}

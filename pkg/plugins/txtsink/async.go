@@ -31,11 +31,16 @@ const (
 	chunkSize   = 1 << 20 // a multiple of directAlign
 	numChunks   = 8       // chunks in flight (absorbs the disk's latency spikes): about numChunks*chunkSize of memory
 	directAlign = 4096    // alignment of direct-I/O buffers, offsets and sizes
+	// lendRoom is the capacity of a chunk past chunkSize: a producer
+	// that borrows the chunk (lend) appends whole lines until it is
+	// full, so the last line may run past chunkSize; what does goes to
+	// the start of the next chunk.
+	lendRoom = 64 << 10
 )
 
 type asyncFile struct {
 	f    *os.File
-	cur  []byte      // chunk being filled (producer only); cap(cur) == chunkSize
+	cur  []byte      // chunk being filled (producer only); cap(cur) == chunkSize+lendRoom
 	full chan []byte // filled chunks, in file order
 	free chan []byte // written chunks, ready for reuse
 	done chan struct{}
@@ -74,15 +79,16 @@ func newAsyncFile(f *os.File, truncate bool) *asyncFile {
 	return a
 }
 
-// alignedChunk returns an empty chunk of capacity chunkSize whose memory
-// starts at a multiple of directAlign (Go does not move heap objects).
+// alignedChunk returns an empty chunk of capacity chunkSize+lendRoom
+// whose memory starts at a multiple of directAlign (Go does not move heap
+// objects). Only its first chunkSize bytes are written out at a time.
 func alignedChunk() []byte {
-	b := make([]byte, chunkSize+directAlign)
+	b := make([]byte, chunkSize+lendRoom+directAlign)
 	off := 0
 	if r := int(uintptr(unsafe.Pointer(&b[0])) % directAlign); r != 0 {
 		off = directAlign - r
 	}
-	return b[off : off : off+chunkSize]
+	return b[off : off : off+chunkSize+lendRoom]
 }
 
 // run writes chunks until full is closed. After an error it keeps
@@ -150,7 +156,7 @@ func (a *asyncFile) writeLine(line []byte) error {
 	if err := a.write(line); err != nil {
 		return err
 	}
-	if len(a.cur) < cap(a.cur) {
+	if len(a.cur) < chunkSize {
 		a.cur = append(a.cur, '\n')
 		return a.handOffIfFull()
 	}
@@ -161,7 +167,7 @@ func (a *asyncFile) writeLine(line []byte) error {
 // so each handed-over chunk is a whole, aligned chunkSize bytes.
 func (a *asyncFile) write(b []byte) error {
 	for len(b) > 0 {
-		n := copy(a.cur[len(a.cur):cap(a.cur)], b)
+		n := copy(a.cur[len(a.cur):chunkSize], b)
 		a.cur = a.cur[:len(a.cur)+n]
 		b = b[n:]
 		if err := a.handOffIfFull(); err != nil {
@@ -172,12 +178,44 @@ func (a *asyncFile) write(b []byte) error {
 }
 
 func (a *asyncFile) handOffIfFull() error {
-	if len(a.cur) < cap(a.cur) {
+	if len(a.cur) < chunkSize {
 		return nil
 	}
 	a.full <- a.cur
 	a.cur = <-a.free
 	return a.failed()
+}
+
+// lend returns the chunk being filled, for the producer to append to
+// directly: it gives the chunk back (giveBack) once its length is
+// lendFull or more, and makes no other call before.
+func (a *asyncFile) lend() []byte { return a.cur }
+
+// lendFull is the length at which a lent chunk is to be given back.
+const lendFull = chunkSize
+
+// giveBack takes back the chunk of lend with the bytes appended to it.
+// If the producer outgrew it (b is another array), the new bytes are
+// copied in; else the full chunks in b are handed over, the bytes past
+// them moved to the start of the next chunk.
+func (a *asyncFile) giveBack(b []byte) error {
+	cur := a.cur
+	if cap(b) != cap(cur) || len(b) < len(cur) || unsafe.SliceData(b) != unsafe.SliceData(cur) {
+		return a.write(b[len(cur):])
+	}
+	a.cur = b[:min(len(b), chunkSize)]
+	rest := b[len(a.cur):]
+	for {
+		if err := a.handOffIfFull(); err != nil {
+			return err
+		}
+		if len(rest) == 0 {
+			return nil
+		}
+		n := copy(a.cur[len(a.cur):chunkSize], rest)
+		a.cur = a.cur[:len(a.cur)+n]
+		rest = rest[n:]
+	}
 }
 
 // close writes what is left, waits for the writer and returns its first

@@ -67,6 +67,7 @@ type TxtSink struct {
 	countFl  bool
 	err      error // first write error, sticky
 	finished bool
+	lent     bool // the flow file's chunk is lent (LendFlows)
 }
 
 // Init reads the configuration.
@@ -214,8 +215,47 @@ func (t *TxtSink) WriteFlows(text []byte, ends []int) error {
 	return nil
 }
 
+// LendFlows lends the buffer the flow file is filled in, so that a
+// producer builds its lines there and no copy is needed (the engine's
+// retire goroutine does): the producer appends whole lines, each with
+// its '\n', after len(buf), and gives the buffer back with ReturnFlows
+// once its length is full or more, or when it has no more lines. Until
+// then it makes no other call to the sink. ok is false when the lines
+// must go through WriteFlows instead: -W (the lines are counted),
+// stdout, an error, or outside of the run.
+func (t *TxtSink) LendFlows() (buf []byte, full int, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.lent || t.writable() != nil || t.af == nil || t.limit != 0 {
+		return nil, 0, false
+	}
+	t.lent = true
+	return t.af.lend(), lendFull, true
+}
+
+// ReturnFlows takes back the buffer of LendFlows with the lines
+// appended to it, as WriteFlows of those lines would.
+func (t *TxtSink) ReturnFlows(buf []byte) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.lent {
+		return errors.New("txtSink: flow buffer returned but not lent")
+	}
+	t.lent = false
+	if err := t.writable(); err != nil {
+		return err
+	}
+	if err := t.af.giveBack(buf); err != nil {
+		return t.fail(err)
+	}
+	return nil
+}
+
 // writable returns the error that stops writing flows (t.mu held).
 func (t *TxtSink) writable() error {
+	if t.lent {
+		return errors.New("txtSink: flow written while its buffer is lent")
+	}
 	if t.err != nil {
 		return t.err
 	}

@@ -415,3 +415,126 @@ func TestWriteFlowsLikeWriteFlow(t *testing.T) {
 		}
 	}
 }
+
+// TestLendFlowsLikeWriteFlow builds the lines in the lent buffer as the
+// engine's retire goroutine does (and through WriteFlow where the sink
+// does not lend: -W, stdout) and compares the output with WriteFlow of
+// each line: lines across chunk boundaries, and lines longer than the
+// room past a chunk, which make the buffer grow into another array.
+func TestLendFlowsLikeWriteFlow(t *testing.T) {
+	var lines []string
+	for i := 0; i < 40000; i++ {
+		l := "A\t" + strconv.Itoa(i) + "\t" + strings.Repeat("x", i%50)
+		switch i {
+		case 1000, 25000:
+			l += strings.Repeat("L", lendRoom+10) // past the room of a chunk
+		case 30000:
+			l += strings.Repeat("H", 3*chunkSize) // longer than a chunk
+		}
+		lines = append(lines, l)
+	}
+	splits := []plugin.SplitSpec{{}, {Enabled: true, Size: 1000000}}
+	for _, split := range splits {
+		for _, stdout := range []bool{false, true} {
+			run := func(lend bool) (map[string]string, string, int) {
+				dir := t.TempDir()
+				prefix := filepath.Join(dir, "out")
+				var out bytes.Buffer
+				ss := plugin.SinkStart{Columns: testCols, Prefix: prefix, Split: split}
+				if stdout {
+					ss.Stdout = &out
+				}
+				s := start(t, defaults(), ss)
+				var buf []byte
+				full, lent, lends := 0, false, 0
+				for _, l := range lines {
+					if lend && !lent {
+						buf, full, lent = s.LendFlows()
+						if lent {
+							lends++
+							if err := s.WriteFlow([]byte("x")); err == nil {
+								t.Fatal("WriteFlow while the buffer is lent succeeded")
+							}
+						}
+					}
+					if !lent {
+						if err := s.WriteFlow([]byte(l)); err != nil {
+							t.Fatal(err)
+						}
+						continue
+					}
+					buf = append(append(buf, l...), '\n')
+					if len(buf) >= full {
+						if err := s.ReturnFlows(buf); err != nil {
+							t.Fatal(err)
+						}
+						lent = false
+					}
+				}
+				if lent {
+					if err := s.ReturnFlows(buf); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := s.ReturnFlows(nil); err == nil {
+					t.Fatal("ReturnFlows of a buffer not lent succeeded")
+				}
+				if err := s.Finish(); err != nil {
+					t.Fatal(err)
+				}
+				files := map[string]string{}
+				ents, err := os.ReadDir(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range ents {
+					files[e.Name()] = readFile(t, filepath.Join(dir, e.Name()))
+				}
+				return files, out.String(), lends
+			}
+			wantFiles, wantOut, _ := run(false)
+			gotFiles, gotOut, lends := run(true)
+			if wantLend := !stdout && !split.Enabled; (lends > 0) != wantLend || wantLend && lends < 3 {
+				t.Errorf("split %+v stdout %v: %d lends", split, stdout, lends)
+			}
+			if gotOut != wantOut {
+				t.Errorf("split %+v: stdout differs (%d bytes, want %d)", split, len(gotOut), len(wantOut))
+			}
+			if len(gotFiles) != len(wantFiles) {
+				t.Errorf("split %+v stdout %v: %d files, want %d", split, stdout, len(gotFiles), len(wantFiles))
+			}
+			for name, want := range wantFiles {
+				if gotFiles[name] != want {
+					t.Errorf("split %+v stdout %v: %s differs (%d bytes, want %d)", split, stdout, name, len(gotFiles[name]), len(want))
+				}
+			}
+		}
+	}
+}
+
+// TestFinishWhileLent: a Finish (a signal path) while the buffer is lent
+// closes the file; the buffer given back afterwards is refused.
+func TestFinishWhileLent(t *testing.T) {
+	prefix := filepath.Join(t.TempDir(), "out")
+	s := start(t, defaults(), plugin.SinkStart{Columns: testCols, Prefix: prefix})
+	if err := s.WriteFlow([]byte("A\t1")); err != nil {
+		t.Fatal(err)
+	}
+	buf, _, ok := s.LendFlows()
+	if !ok {
+		t.Fatal("LendFlows refused")
+	}
+	if _, _, ok := s.LendFlows(); ok {
+		t.Fatal("LendFlows lent twice")
+	}
+	buf = append(buf, "B\t1\n"...)
+	if err := s.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReturnFlows(buf); err == nil {
+		t.Fatal("ReturnFlows after Finish succeeded")
+	}
+	if got, want := readFile(t, prefix+"_flows.txt"), "%dir\tflowInd\thdrDesc\nA\t1\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
