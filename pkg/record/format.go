@@ -34,6 +34,10 @@ var hex2 = func() (t [512]byte) {
 	return t
 }()
 
+// AppendUint appends v in decimal, as strconv.AppendUint(b, v, 10) does
+// (faster for small values).
+func AppendUint(b []byte, v uint64) []byte { return appendUint(b, v) }
+
 // appendUint is strconv.AppendUint(b, v, 10).
 func appendUint(b []byte, v uint64) []byte {
 	// Up to 4 digits (most values) as stores of constant count, no copy.
@@ -412,7 +416,7 @@ func putTime(b []byte, t packet.Time) []byte {
 		le.PutUint16(b[n:], dig2w[hi&127])
 		le.PutUint64(b[n+2:], digits8(lo))
 	} else {
-		b = appendUint(b, sec)
+		b = putUint(b, sec) // a duration: mostly one digit
 		n = len(b) - 10
 		b = b[:len(b)+10]
 	}

@@ -393,7 +393,7 @@ func clock(s *state) (float32, float64) {
 // ja4t renders the JA4T fingerprint window_options_MSS_scale of the flow
 // in slot, its scale part from the flow's own window-scale bit.
 func (t *TCPFlags) ja4t(slot int32, s *state, wsUsed bool) []byte {
-	b := strconv.AppendUint(t.ja4buf[:0], uint64(s.winInit), 10)
+	b := record.AppendUint(t.ja4buf[:0], uint64(s.winInit))
 	b = append(b, '_')
 	if s.ja4Cnt == 0 {
 		b = append(b, "00"...)
@@ -403,17 +403,17 @@ func (t *TCPFlags) ja4t(slot int32, s *state, wsUsed bool) []byte {
 			if i > 0 {
 				b = append(b, '-')
 			}
-			b = strconv.AppendUint(b, uint64(kinds[i]), 10)
+			b = record.AppendUint(b, uint64(kinds[i]))
 		}
 	}
 	b = append(b, '_')
 	if s.mss < 10 {
 		b = append(b, '0')
 	}
-	b = strconv.AppendUint(b, uint64(s.mss), 10)
+	b = record.AppendUint(b, uint64(s.mss))
 	b = append(b, '_')
 	if wsUsed {
-		b = strconv.AppendUint(b, uint64(s.ws), 10)
+		b = record.AppendUint(b, uint64(s.ws))
 	} else {
 		b = append(b, "00"...)
 	}
