@@ -382,3 +382,46 @@ func BenchmarkWriterColumns(b *testing.B) {
 		})
 	}
 }
+
+var (
+	benchRun  = [8]uint64{0, 3, 0, 1200, 0, 0, 65535, 7}
+	benchRunF = [7]float32{0.125, 0, 17, 0.0034567, 0, 1.5e-5, 250.75}
+)
+
+// BenchmarkRun is a run of 8 U64 and 7 F32 columns (tcpFlags' SEQ/ACK
+// group, its RTT group) as a call per value and as U64s and F32s.
+func BenchmarkRun(b *testing.B) {
+	var w Writer
+	b.Run("calls", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			w.Reset()
+			w.Char('A')
+			v, f := &benchRun, &benchRunF
+			w.U64(v[0])
+			w.U64(v[1])
+			w.U64(v[2])
+			w.U64(v[3])
+			w.U64(v[4])
+			w.U64(v[5])
+			w.U64(v[6])
+			w.U64(v[7])
+			w.F32(f[0])
+			w.F32(f[1])
+			w.F32(f[2])
+			w.F32(f[3])
+			w.F32(f[4])
+			w.F32(f[5])
+			w.F32(f[6])
+		}
+	})
+	b.Run("runs", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			w.Reset()
+			w.Char('A')
+			v, f := &benchRun, &benchRunF
+			w.U64s(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7])
+			w.F32s(f[0], f[1], f[2], f[3], f[4], f[5], f[6])
+		}
+	})
+	sink = w.Bytes()
+}

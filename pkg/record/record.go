@@ -389,6 +389,83 @@ func (w *Writer) U64(v uint64) {
 	w.buf = putUint(b, v)
 }
 
+// runMax is the longest run of values U64s and F32s write after one
+// room test; longer runs are cut.
+const runMax = 8
+
+// U64s writes each value of vs as a U64 field (the same as a U64 call
+// per value, for a run of columns): on a text line one call and one room
+// test, and a value below 100 is its TAB and digits in one store.
+func (w *Writer) U64s(vs ...uint64) {
+	for len(vs) > runMax {
+		w.U64s(vs[:runMax]...)
+		vs = vs[runMax:]
+	}
+	if w.Disabled || w.Deferred || w.fields == 0 {
+		for _, v := range vs {
+			w.U64(v)
+		}
+		return
+	}
+	if cap(w.buf)-len(w.buf) < runMax*textRoom {
+		w.buf = slices.Grow(w.buf, runMax*textRoom)
+	}
+	b := w.buf
+	for _, v := range vs {
+		n := len(b)
+		switch {
+		case v < 10:
+			b = b[:n+2]
+			le.PutUint16(b[n:], '\t'|uint16('0'+v)<<8)
+		case v < 100:
+			b = b[:n+4]
+			le.PutUint32(b[n:], '\t'|uint32(dig2w[v&127])<<8)
+			b = b[:n+3]
+		default:
+			b = b[:n+1]
+			b[n] = '\t'
+			b = putUint(b, v)
+		}
+	}
+	w.fields += len(vs)
+	w.buf = b
+}
+
+// F32s writes each value of vs as an F32 field (the same as an F32 call
+// per value): on a text line one call and one room test, a +0 is its
+// TAB and digit in one store.
+func (w *Writer) F32s(vs ...float32) {
+	for len(vs) > runMax {
+		w.F32s(vs[:runMax]...)
+		vs = vs[runMax:]
+	}
+	if w.Disabled || w.Deferred || w.fields == 0 {
+		for _, v := range vs {
+			w.F32(v)
+		}
+		return
+	}
+	// AppendG7 needs putRoom after the TAB; its strconv path (exponent
+	// forms, at most 14 bytes) grows b itself.
+	if cap(w.buf)-len(w.buf) < runMax*textRoom {
+		w.buf = slices.Grow(w.buf, runMax*textRoom)
+	}
+	b := w.buf
+	for _, v := range vs {
+		n := len(b)
+		if math.Float32bits(v) == 0 {
+			b = b[:n+2]
+			le.PutUint16(b[n:], '\t'|'0'<<8)
+			continue
+		}
+		b = b[:n+1]
+		b[n] = '\t'
+		b = AppendG7(b, v)
+	}
+	w.fields += len(vs)
+	w.buf = b
+}
+
 func (w *Writer) I64(v int64) {
 	if !w.fast() && !w.slow() {
 		if !w.Disabled {

@@ -95,3 +95,57 @@ func TestAppendUintInt(t *testing.T) {
 		}
 	}
 }
+
+// TestRuns checks that U64s and F32s write what a U64 or F32 call per
+// value writes, on text and deferred Writers, as the first fields of a
+// line or after others, for runs of every length up to beyond runMax.
+func TestRuns(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	for i := 0; i < 20000; i++ {
+		us := make([]uint64, rng.Intn(2*runMax+2))
+		fs := make([]float32, len(us))
+		for j := range us {
+			switch rng.Intn(4) {
+			case 0:
+			case 1:
+				us[j] = uint64(rng.Intn(100))
+			default:
+				us[j] = rng.Uint64() >> uint(rng.Intn(64))
+			}
+			switch rng.Intn(4) {
+			case 0:
+			case 1:
+				fs[j] = float32(rng.Intn(1000))
+			case 2:
+				fs[j] = math.Float32frombits(rng.Uint32())
+			default:
+				fs[j] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.Intn(14)-6)))
+			}
+		}
+		before := rng.Intn(2)
+		for _, deferred := range []bool{false, true} {
+			var one, run Writer
+			one.Deferred, run.Deferred = deferred, deferred
+			// a tight buffer sometimes, so the runs grow it
+			if rng.Intn(2) == 0 {
+				run.ResetAt(make([]byte, 0, rng.Intn(40)))
+			}
+			for k := 0; k < before; k++ {
+				one.U64(7)
+				run.U64(7)
+			}
+			for _, v := range us {
+				one.U64(v)
+			}
+			for _, v := range fs {
+				one.F32(v)
+			}
+			run.U64s(us...)
+			run.F32s(fs...)
+			if string(one.Bytes()) != string(run.Bytes()) || one.Fields() != run.Fields() {
+				t.Fatalf("deferred %v, %v %v: runs give %q (%d fields), calls %q (%d)", deferred, us, fs,
+					run.Bytes(), run.Fields(), one.Bytes(), one.Fields())
+			}
+		}
+	}
+}

@@ -378,8 +378,7 @@ func (b *BasicStats) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	if !b.statsOn {
 		return
 	}
-	w.U64(uint64(s.minL))
-	w.U64(uint64(s.maxL))
+	w.U64s(uint64(s.minL), uint64(s.maxL))
 	// T2 prints the exact mean (bytes/packets); the running mean only
 	// feeds the variance. They can differ in the last digit (flow 2 A of
 	// the sample: 6.571429, the running mean gives 6.571428).
@@ -390,16 +389,9 @@ func (b *BasicStats) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		// all +0, as in most one-packet flows
 		w.AppendBlock(zeroStats)
 	} else {
-		w.F32(sdL)
-		w.F32(s.minIAT)
-		w.F32(s.maxIAT)
-		w.F32(s.avgIAT)
-		w.F32(sdIAT)
-		w.F32(pktps)
-		w.F32(bytps)
+		w.F32s(sdL, s.minIAT, s.maxIAT, s.avgIAT, sdIAT, pktps, bytps)
 	}
-	w.F32(pktAsm)
-	w.F32(bytAsm)
+	w.F32s(pktAsm, bytAsm)
 }
 
 // zeroStats are the columns pktLenStd..bytps when all are +0 (the F

@@ -657,16 +657,11 @@ func (c *ConnStat) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	}
 	connSip, pair, port := o.connSip, o.pair, o.port
 	o.pair = 0 // the out is used: the slot's next flow starts unreleased
-	w.U64(uint64(connSip))
-	w.U64(uint64(o.connDip))
-	w.U64(uint64(pair))
-	w.U64(uint64(port))
-	w.F32(ratio(port, connSip))
-	w.F32(ratio(port, pair))
+	w.U64s(uint64(connSip), uint64(o.connDip), uint64(pair), uint64(port))
+	w.F32s(ratio(port, connSip), ratio(port, pair))
 	if c.pbn {
 		pk, by := o.pk, o.by
-		w.U64(pk)
-		w.U64(by)
+		w.U64s(pk, by)
 		if pk > c.talkP {
 			c.talkP, c.talkPIP = pk, srcOf(f)
 		}

@@ -72,11 +72,7 @@ func (t *TCPFlags) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	}
 
 	w.H16(s.stat)
-	w.U64(uint64(s.ipMinID))
-	w.U64(uint64(s.ipMaxID))
-	w.U64(uint64(s.minTTL))
-	w.U64(uint64(s.maxTTL))
-	w.U64(uint64(s.ttlChg))
+	w.U64s(uint64(s.ipMinID), uint64(s.ipMaxID), uint64(s.minTTL), uint64(s.maxTTL), uint64(s.ttlChg))
 	switch cfg.ipTos {
 	case 2:
 		w.U64(uint64(precedence(s.tos)))
@@ -203,13 +199,7 @@ func zeroRTT(s *state, rtt, jit float32) bool {
 }
 
 func writeRTT(w *record.Writer, s *state, rtt, jit float32) {
-	w.F32(s.rttTrip)
-	w.F32(s.rttMin)
-	w.F32(s.rttMax)
-	w.F32(s.rttAvg)
-	w.F32(float32(math.Sqrt(float64(s.rttJit))))
-	w.F32(rtt)
-	w.F32(jit)
+	w.F32s(s.rttTrip, s.rttMin, s.rttMax, s.rttAvg, float32(math.Sqrt(float64(s.rttJit))), rtt, jit)
 }
 
 // Column groups that are all zero in most flows (no IP options, no
@@ -258,14 +248,8 @@ func zeroSeqAck(s *state) bool {
 }
 
 func writeSeqAck(w *record.Writer, s *state) {
-	w.U64(uint64(s.seqI))
-	w.U64(uint64(s.pSeqCnt))
-	w.U64(uint64(s.seqBytes))
-	w.U64(uint64(s.seqFault))
-	w.U64(uint64(s.pAckCnt))
-	w.U64(uint64(s.ackBytes))
-	w.U64(uint64(s.ackFault))
-	w.U64(uint64(s.winTLenMax))
+	w.U64s(uint64(s.seqI), uint64(s.pSeqCnt), uint64(s.seqBytes), uint64(s.seqFault),
+		uint64(s.pAckCnt), uint64(s.ackBytes), uint64(s.ackFault), uint64(s.winTLenMax))
 }
 
 // zeroWindow: the average must be +0 (-0 is written as -0), the ratio
@@ -278,11 +262,7 @@ func zeroWindow(s *state) bool {
 func writeWindow(w *record.Writer, s *state) {
 	w.U64(uint64(s.winInit))
 	w.F32(s.winAvg)
-	w.U64(uint64(s.winMin))
-	w.U64(uint64(s.winMax))
-	w.U64(uint64(s.wDwn))
-	w.U64(uint64(s.wUp))
-	w.U64(uint64(s.wChg))
+	w.U64s(uint64(s.winMin), uint64(s.winMax), uint64(s.wDwn), uint64(s.wUp), uint64(s.wChg))
 	var r float32
 	if s.pktvCnt != 0 {
 		r = float32(s.winMinCnt) / float32(s.pktvCnt)
@@ -315,11 +295,9 @@ func zeroTCPOpts(s *state) bool {
 }
 
 func writeTCPOpts(w *record.Writer, s *state) {
-	w.U64(uint64(s.optPktCnt))
-	w.U64(uint64(s.optCnt))
+	w.U64s(uint64(s.optPktCnt), uint64(s.optCnt))
 	w.H32(s.tcpOpts)
-	w.U64(uint64(s.mss))
-	w.U64(windowScale(s))
+	w.U64s(uint64(s.mss), windowScale(s))
 }
 
 func zeroMPTCP(s *state) bool {
