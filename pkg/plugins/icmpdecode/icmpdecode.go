@@ -286,7 +286,9 @@ func (d *ICMPDecode) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	if s.loki && s.seen {
 		s.stat |= statLoki
 	}
-	d.aggStat |= s.stat
+	if d.aggStat|s.stat != d.aggStat { // no store for every flow (false sharing with the packet goroutine's counters)
+		d.aggStat |= s.stat
+	}
 	w.H8(s.stat)
 	w.U64(uint64(s.count))
 	w.Field()

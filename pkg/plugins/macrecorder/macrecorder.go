@@ -265,7 +265,9 @@ func (m *MacRecorder) ConcurrentTerminate() {}
 // typed values (a JSON sink renders by type, so no prepared text).
 func (m *MacRecorder) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	s := &m.st[f.Slot]
-	m.aggStat |= s.stat
+	if m.aggStat|s.stat != m.aggStat { // no store for every flow (false sharing with the packet goroutine's fields)
+		m.aggStat |= s.stat
+	}
 	if s.npairs > 0 {
 		m.stats(s.npairs)
 	}

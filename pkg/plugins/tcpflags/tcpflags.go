@@ -285,20 +285,27 @@ type TCPFlags struct {
 	// The counters are kept in two parts: pktTot is counted by OnLayer4,
 	// termTot (scans and succScans) by OnFlowTerminate, which may run on
 	// another goroutine (ConcurrentTerminate); the reports add them.
-	pktTot, termTot  totals
+	pktTot           totals
 	monSnap, repSnap totals
 
-	// ORed over the written flows
-	aggIPFlags, aggStat, aggFlags, aggAnomaly, aggMPTBF uint16
-	aggToS, aggMPF                                      uint8
-
-	ja4buf   []byte
 	blockTCP *record.Block // writeTCP for a zero state (with these settings)
 
 	pktMode    bool    // -s: note each packet's values
 	walkOpts   bool    // tests: always walk the TCP options (tcpOptions), not their summary
 	pkt        pktVals // the current packet's, for WritePacket
 	numPktCols int
+
+	// What OnFlowTerminate writes for every flow, in cache lines of
+	// its own: on the retire goroutine, its writes would otherwise take
+	// from the packet goroutine's core the line of the fields OnLayer4
+	// reads or writes for every packet (false sharing).
+	_       [64]byte
+	termTot totals
+	// ORed over the written flows
+	aggIPFlags, aggStat, aggFlags, aggAnomaly, aggMPTBF uint16
+	aggToS, aggMPF                                      uint8
+	ja4buf                                              []byte
+	_                                                   [64]byte
 }
 
 // Init reads the settings and sizes the per-flow state.

@@ -395,7 +395,12 @@ func (t *TCPStates) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	if finScan && flags&MalformedClose != 0 {
 		flags |= PotentiallyHostile
 	}
-	t.aggregate |= flags
+	if t.aggregate|flags != t.aggregate {
+		// Stored only when it changes: a store for every flow, on the
+		// retire goroutine, would take from the packet goroutine's core
+		// the cache line of table, conns and timeouts (false sharing).
+		t.aggregate |= flags
+	}
 	w.H8(flags)
 }
 
