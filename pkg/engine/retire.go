@@ -55,7 +55,9 @@ const (
 	retireAhead = 4
 )
 
-func newRetirer(e *Engine) *retirer {
+// newRetirer makes the retirer and starts the retire goroutine, unless
+// own is false: the reader goroutine then runs its work (Start).
+func newRetirer(e *Engine, own bool) *retirer {
 	r := &retirer{
 		e:    e,
 		full: make(chan []int32, retireChunks),
@@ -77,7 +79,9 @@ func newRetirer(e *Engine) *retirer {
 		r.spare = append(r.spare, make([]int32, 0, n))
 	}
 	r.cur = r.take()
-	go r.run()
+	if own {
+		go r.run()
+	}
 	return r
 }
 
@@ -85,7 +89,17 @@ func newRetirer(e *Engine) *retirer {
 // are in flight.
 func (r *retirer) take() []int32 {
 	for len(r.spare) == 0 {
-		r.reclaim(<-r.back)
+		select {
+		case c := <-r.back:
+			r.reclaim(c)
+			continue
+		default:
+		}
+		// In shared mode the reader goroutine builds the records:
+		// reading a batch for it is better than waiting.
+		if !r.e.helpRead() {
+			r.reclaim(<-r.back)
+		}
 	}
 	n := len(r.spare) - 1
 	c := r.spare[n]
@@ -159,24 +173,36 @@ func (r *retirer) close() error {
 	return r.textErr
 }
 
-// run is the retire goroutine.
+// run is the retire goroutine: it terminates the chunks until close.
 func (r *retirer) run() {
-	defer close(r.done)
-	e := r.e
 	for c := range r.full {
-		for i, slot := range c {
-			if j := i + retireAhead; j < len(c) {
-				// The flow itself (two lines) and the plugins'
-				// state in its slot.
-				r.pb.AddRange(unsafe.Pointer(e.table.Flow(c[j])), unsafe.Sizeof(flow.Flow{}))
-				e.prefetchSlot(c[j], &r.pb)
-				r.pb.Flush()
-			}
-			r.terminate(e.table.Flow(slot))
-		}
-		r.back <- c
+		r.chunk(c)
 	}
+	r.end()
+}
+
+// chunk builds the records of the slots of c, in order, and sends c
+// back.
+func (r *retirer) chunk(c []int32) {
+	e := r.e
+	for i, slot := range c {
+		if j := i + retireAhead; j < len(c) {
+			// The flow itself (two lines) and the plugins' state in
+			// its slot.
+			r.pb.AddRange(unsafe.Pointer(e.table.Flow(c[j])), unsafe.Sizeof(flow.Flow{}))
+			e.prefetchSlot(c[j], &r.pb)
+			r.pb.Flush()
+		}
+		r.terminate(e.table.Flow(slot))
+	}
+	r.back <- c
+}
+
+// end writes the last lines (text mode) after the last chunk, once
+// close has closed full.
+func (r *retirer) end() {
 	r.writeText()
+	close(r.done)
 }
 
 // writeText hands the lines collected to the sinks (text mode).
@@ -240,7 +266,7 @@ func (e *Engine) releaseCounts(f *flow.Flow) {
 // records are built later, in this order.
 func (e *Engine) retirePair(first, second *flow.Flow) {
 	if e.retire == nil {
-		e.retire = newRetirer(e)
+		e.retire = newRetirer(e, true)
 	}
 	e.table.Detach(first)
 	if second != nil {
