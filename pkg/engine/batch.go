@@ -307,12 +307,9 @@ func (e *Engine) read(rt *retirer) {
 			}
 			select {
 			case b = <-e.free:
-			case c, ok := <-rt.full:
-				if !ok {
-					rt.end()
+			case <-rt.wake:
+				if !rt.step() {
 					rt = nil
-				} else {
-					rt.chunk(c)
 				}
 				continue
 			case <-e.stopCh:
