@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -22,6 +23,38 @@ type mapping struct {
 	data    []byte
 	name    string
 	dropped int // data[:dropped] was given back
+
+	// Populating ahead of the reader (ahead): data[:populated] is
+	// mapped or being mapped by the goroutine pop waits for.
+	populated int
+	popping   atomic.Bool
+	pop       sync.WaitGroup
+}
+
+// populateStep is how much of the mapping a populating goroutine maps
+// at a time, a step ahead of the reader: without it every 64 KB of the
+// file (the kernel's fault-around) costs the reader a page fault.
+const populateStep = 8 << 20
+
+// ahead is called by the reader at read position pos: when pos nears
+// the end of the populated part, a goroutine maps the next step. One
+// runs at a time; a call while it runs does nothing (the next tries
+// again).
+func (m *mapping) ahead(pos int) {
+	if pos+populateStep/2 < m.populated || m.populated >= len(m.data) || m.popping.Load() {
+		return
+	}
+	lo := m.populated &^ (pageSize - 1) // madvise takes whole pages
+	hi := min(max(lo, pos)+populateStep, len(m.data))
+	m.populated = hi
+	m.popping.Store(true)
+	m.pop.Add(1)
+	part := m.data[lo:hi]
+	go func() {
+		defer m.pop.Done()
+		populatePages(part)
+		m.popping.Store(false)
+	}()
 }
 
 // dropChunk is how much consumed mapping is given back at a time: each

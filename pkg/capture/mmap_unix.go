@@ -29,6 +29,7 @@ func mapFile(f *os.File, size int64, name string) *mapping {
 func dropPages(b []byte) { _ = unix.Madvise(b, unix.MADV_DONTNEED) }
 
 func (m *mapping) unmap() {
+	m.pop.Wait()
 	if m.data != nil {
 		unregister(m)
 		_ = unix.Munmap(m.data)

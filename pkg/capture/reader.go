@@ -375,11 +375,10 @@ func (r *reader) next(b *Batch, file uint16, limit int) error {
 	return nil
 }
 
-// checkCapLen rejects a captured length above both the snaplen and
-// libpcap's maximum: a corrupt length field (e.g. fuzzed or cut files),
-// where reading stops instead of allocating or skipping an absurd amount.
 // recordHeader reads a pcap record header (h: its 16 bytes) and checks
-// its captured length.
+// its captured length: above both the snaplen and libpcap's maximum it is
+// corrupt (e.g. fuzzed or cut files), and reading stops instead of
+// allocating or skipping an absurd amount.
 func (r *reader) recordHeader(h []byte) (sec, frac, capLen, wireLen uint32, err error) {
 	_ = h[15]
 	capLen = r.u32(h[8:])
@@ -441,6 +440,7 @@ func (r *reader) nextMapped(b *Batch, file uint16, limit int) error {
 		return r.leaveMapping(b, file, limit)
 	}
 	r.prefetchAhead(pos)
+	r.mm.ahead(pos)
 	h := m[pos : pos+16]
 	sec, frac, capLen, wireLen, err := r.recordHeader(h)
 	if err != nil {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"sync"
 	"unsafe"
 
 	"github.com/t2go/t2go/pkg/flow"
@@ -27,15 +28,28 @@ import (
 type retirer struct {
 	e       *Engine
 	cur     []int32      // slots collected (packet goroutine)
-	full    chan []int32 // chunks to terminate
 	back    chan []int32 // chunks terminated, their slots to free
 	spare   [][]int32    // empty chunks (packet goroutine)
 	pending int          // chunks sent and not yet back (packet goroutine)
 	done    chan struct{}
-	closed  bool
+	closed  bool // close was called (packet goroutine)
 
-	w  record.Writer  // the retire goroutine's record
-	pb prefetch.Batch // the retire goroutine's prefetches
+	// The chunks to terminate, in order. Whoever holds mu terminates
+	// the oldest (work): the retire goroutine (or, in shared mode, the
+	// reader goroutine), and the packet goroutine when it would wait
+	// for a chunk to come back. One at a time and in order, so the
+	// plugins' terminations never run concurrently with each other
+	// and the records come out in release order.
+	mu   sync.Mutex    // held while a chunk is terminated; guards the fields below
+	qmu  sync.Mutex    // guards q and ending
+	q    [][]int32     // chunks queued, oldest first
+	wake chan struct{} // one token: q may hold chunks, or ending was set
+	// ending: close was called and every chunk came back; the retire
+	// goroutine ends once it sees it.
+	ending bool
+
+	w  record.Writer  // the terminating goroutine's record (mu)
+	pb prefetch.Batch // its prefetches (mu)
 
 	// Text mode (only line sinks, no record sink): the records are
 	// written as text at once, with no deferred form and no render
@@ -70,12 +84,15 @@ const (
 	retireAhead = 4
 )
 
-func newRetirer(e *Engine) *retirer {
+// newRetirer makes the retirer and starts the retire goroutine, unless
+// own is false: the reader goroutine then runs its work (Start).
+func newRetirer(e *Engine, own bool) *retirer {
 	r := &retirer{
 		e:    e,
-		full: make(chan []int32, retireChunks),
 		back: make(chan []int32, retireChunks),
+		wake: make(chan struct{}, 1),
 		done: make(chan struct{}),
+		q:    make([][]int32, 0, retireChunks),
 	}
 	r.w.Disabled = e.rec.Disabled
 	r.w.Deferred = e.rec.Deferred
@@ -95,7 +112,9 @@ func newRetirer(e *Engine) *retirer {
 		r.spare = append(r.spare, make([]int32, 0, n))
 	}
 	r.cur = r.take()
-	go r.run()
+	if own {
+		go r.run()
+	}
 	return r
 }
 
@@ -103,12 +122,87 @@ func newRetirer(e *Engine) *retirer {
 // are in flight.
 func (r *retirer) take() []int32 {
 	for len(r.spare) == 0 {
-		r.reclaim(<-r.back)
+		r.waitBack()
 	}
 	n := len(r.spare) - 1
 	c := r.spare[n]
 	r.spare = r.spare[:n]
 	return c
+}
+
+// waitBack reclaims a chunk that came back (packet goroutine). Rather
+// than wait for it, the packet goroutine works: it reads a batch in
+// shared mode (helpRead), or terminates the oldest chunk queued when no
+// other goroutine is terminating one.
+func (r *retirer) waitBack() {
+	for {
+		select {
+		case c := <-r.back:
+			r.reclaim(c)
+			return
+		default:
+		}
+		if r.e.helpRead() {
+			continue
+		}
+		if r.mu.TryLock() {
+			did := r.work()
+			r.mu.Unlock()
+			if did {
+				continue
+			}
+		}
+		r.reclaim(<-r.back)
+		return
+	}
+}
+
+// work terminates the oldest chunk queued, if any, and sends it back;
+// the caller holds mu. It reports whether there was one.
+func (r *retirer) work() bool {
+	r.qmu.Lock()
+	if len(r.q) == 0 {
+		r.qmu.Unlock()
+		return false
+	}
+	c := r.q[0]
+	n := copy(r.q, r.q[1:])
+	r.q = r.q[:n]
+	more := n > 0
+	r.qmu.Unlock()
+	if more {
+		r.poke() // whoever waits on wake takes the next one
+	}
+	r.chunk(c)
+	return true
+}
+
+// poke leaves the wake token (or finds it there).
+func (r *retirer) poke() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// step is one turn of the goroutine that owns the retire work, woken by
+// wake: it terminates one chunk. It reports false once close ended the
+// work (after end).
+func (r *retirer) step() bool {
+	r.mu.Lock()
+	did := r.work()
+	r.mu.Unlock()
+	if did {
+		return true
+	}
+	r.qmu.Lock()
+	ending := r.ending && len(r.q) == 0
+	r.qmu.Unlock()
+	if ending {
+		r.end()
+		return false
+	}
+	return true
 }
 
 // reclaim frees the slots of a returned chunk.
@@ -151,7 +245,10 @@ func (r *retirer) send() {
 		return
 	}
 	r.pending++
-	r.full <- r.cur
+	r.qmu.Lock()
+	r.q = append(r.q, r.cur)
+	r.qmu.Unlock()
+	r.poke()
 	r.cur = r.take()
 }
 
@@ -160,7 +257,7 @@ func (r *retirer) send() {
 func (r *retirer) sync() {
 	r.send()
 	for r.pending > 0 {
-		r.reclaim(<-r.back)
+		r.waitBack()
 	}
 }
 
@@ -172,29 +269,47 @@ func (r *retirer) close() error {
 	}
 	r.closed = true
 	r.sync()
-	close(r.full)
+	r.qmu.Lock()
+	r.ending = true
+	r.qmu.Unlock()
+	r.poke()
 	<-r.done
 	return r.textErr
 }
 
-// run is the retire goroutine.
+// run is the retire goroutine: it terminates the chunks until close.
 func (r *retirer) run() {
-	defer close(r.done)
-	e := r.e
-	for c := range r.full {
-		for i, slot := range c {
-			if j := i + retireAhead; j < len(c) {
-				// The flow itself (two lines) and the plugins'
-				// state in its slot.
-				r.pb.AddRange(unsafe.Pointer(e.table.Flow(c[j])), unsafe.Sizeof(flow.Flow{}))
-				e.prefetchSlot(c[j], &r.pb)
-				r.pb.Flush()
-			}
-			r.terminate(e.table.Flow(slot))
+	for range r.wake {
+		if !r.step() {
+			return
 		}
-		r.back <- c
 	}
+}
+
+// chunk builds the records of the slots of c, in order, and sends c
+// back.
+func (r *retirer) chunk(c []int32) {
+	e := r.e
+	for i, slot := range c {
+		if j := i + retireAhead; j < len(c) {
+			// The flow itself (two lines) and the plugins' state in
+			// its slot.
+			r.pb.AddRange(unsafe.Pointer(e.table.Flow(c[j])), unsafe.Sizeof(flow.Flow{}))
+			e.prefetchSlot(c[j], &r.pb)
+			r.pb.Flush()
+		}
+		r.terminate(e.table.Flow(slot))
+	}
+	r.back <- c
+}
+
+// end writes the last lines (text mode) after the last chunk, once
+// close was called.
+func (r *retirer) end() {
+	r.mu.Lock()
 	r.writeText()
+	r.mu.Unlock()
+	close(r.done)
 }
 
 // writeText hands the lines collected to the sinks (text mode).
@@ -296,7 +411,7 @@ func (e *Engine) releaseCounts(f *flow.Flow) {
 // records are built later, in this order.
 func (e *Engine) retirePair(first, second *flow.Flow) {
 	if e.retire == nil {
-		e.retire = newRetirer(e)
+		e.retire = newRetirer(e, true)
 	}
 	e.table.Detach(first)
 	if second != nil {

@@ -30,6 +30,12 @@ type Table struct {
 	// the plugins' OnNewFlow overwrite it, and the retire goroutine's
 	// core read it last.
 	freeBatch prefetch.Batch
+
+	// Populating slot memory ahead of use (populate.go).
+	slotMem    []slotMem   // the registered arrays (PerSlot)
+	high       int32       // slots below it were handed out at least once
+	populated  int32       // slots below it were populated (or are being)
+	populating atomic.Bool // a populating goroutine runs
 }
 
 type lruList struct {
@@ -67,6 +73,7 @@ func newTable(capacity int, defaultTimeout packet.Time, huge bool) *Table {
 		prefetch.HugeSlice(t.flows)
 		prefetch.HugeSlice(t.index.ents)
 	}
+	PerSlot(t, t.flows)
 	// The flows are not written here: Create sets a slot's fields when
 	// it first takes it, and the free list hands out the lowest slots
 	// first and reuses the last freed (LIFO), so the slots beyond the
@@ -194,6 +201,7 @@ func (t *Table) CreateHash(k *Key, h uint64, ts packet.Time) *Flow {
 	n := len(t.free) - 1
 	slot := t.free[n]
 	t.free = t.free[:n]
+	t.grew(slot)
 	f := &t.flows[slot]
 	// Field by field: a composite literal would be built on the stack
 	// and copied, with store-forwarding stalls.

@@ -181,14 +181,17 @@ func (b *BasicFlow) Init(env *plugin.Env) error {
 
 	n := env.Table.Capacity()
 	b.st = make([]flowState, n)
+	flow.PerSlot(env.Table, b.st)
 	b.moreDesc = max(b.maxDesc-inlineDesc, 0)
 	b.moreMAC = max(b.maxMAC-inlineMAC, 0)
 	if b.moreDesc > 0 {
 		b.descMore = make([]uint16, n*b.moreDesc)
+		flow.PerSlot(env.Table, b.descMore)
 		b.idScratch = make([]uint16, 0, b.maxDesc)
 	}
 	if b.pktCnt {
 		b.descCnt = make([]uint64, n*b.maxDesc)
+		flow.PerSlot(env.Table, b.descCnt)
 	}
 	if b.macOn && b.moreMAC > 0 {
 		b.srcMore = make([][6]byte, n*b.moreMAC)

@@ -121,6 +121,7 @@ func (b *BasicStats) Init(env *plugin.Env) error {
 		b.lenLayer = 3
 	}
 	b.st = make([]flowStats, env.Table.Capacity())
+	flow.PerSlot(env.Table, b.st)
 	return nil
 }
 

@@ -406,7 +406,9 @@ func (c *ConnStat) Init(env *plugin.Env) error {
 	c.pairs = pairTable{newStore[pairEntry]()}
 	c.ports = portTable{newStore[portEntry]()}
 	c.flows = make([]flowState, n)
+	flow.PerSlot(env.Table, c.flows)
 	c.outs = make([]flowOut, n)
+	flow.PerSlot(env.Table, c.outs)
 	c.zero = record.NewBlock(func(w *record.Writer) {
 		for range 6 {
 			w.U64(0)

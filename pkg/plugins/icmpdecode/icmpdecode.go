@@ -93,6 +93,7 @@ func (d *ICMPDecode) Init(env *plugin.Env) error {
 	d.c = env.Counters
 	if env.Table != nil {
 		d.st = make([]state, env.Table.Capacity())
+		flow.PerSlot(env.Table, d.st)
 	}
 	return nil
 }

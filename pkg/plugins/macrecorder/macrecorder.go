@@ -105,6 +105,7 @@ func (m *MacRecorder) Init(env *plugin.Env) error {
 		capacity = env.Table.Capacity()
 	}
 	m.st = make([]slot, capacity)
+	flow.PerSlot(env.Table, m.st)
 	m.chunks = make([][]pair, capacity/blocksPerChunk+1)
 	return nil
 }

@@ -322,11 +322,14 @@ func (t *TCPFlags) Init(env *plugin.Env) error {
 		n = env.Table.Capacity()
 	}
 	t.st = make([]state, n)
+	flow.PerSlot(env.Table, t.st)
 	if cfg.ja4t {
 		t.ja4 = make([]uint8, n*cfg.ja4tMax)
+		flow.PerSlot(env.Table, t.ja4)
 	}
 	if cfg.flagCount {
 		t.flgCnt = make([]flagCounts, n)
+		flow.PerSlot(env.Table, t.flgCnt)
 	}
 	t.ja4buf = make([]byte, 0, 16+4*maxJA4TOpts+16)
 	t.blockTCP = t.newBlockTCP()

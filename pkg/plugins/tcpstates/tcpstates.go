@@ -124,6 +124,7 @@ func (t *TCPStates) Init(env *plugin.Env) error {
 		n = env.Table.Capacity()
 	}
 	t.conns = make([]conn, n)
+	flow.PerSlot(env.Table, t.conns)
 	for i, key := range timeoutKeys {
 		secs := env.Settings.Float(key)
 		if secs <= 0 {

@@ -1,0 +1,89 @@
+package flow
+
+import (
+	"unsafe"
+
+	"github.com/t2go/t2go/pkg/prefetch"
+)
+
+// Memory indexed by slot (the flows and the plugins' per-flow state) is
+// allocated for the table's full capacity but touched only as the flows
+// in memory grow: the free list hands out the lowest slots first, so the
+// slots in use are those below a high-water mark. The first touch of
+// each fresh page costs a page fault and a page clear, and on the packet
+// goroutine (the bottleneck of a run) these faults cost as much as a
+// tenth of its time while the table fills. So the table populates the
+// pages of every registered array ahead of the high-water mark, on a
+// goroutine of its own (prefetch.Populate), in steps of populateAhead
+// slots; the slots beyond the mark plus one step are still never
+// touched (no RSS for a capacity that is not used).
+
+// populateAhead is how many slots beyond the high-water mark are
+// populated: about one step of the table's growth at a burst of new
+// flows, and at ~1 KB of state per slot (T2's default set) 16 MB of
+// memory at most that may never be used.
+const populateAhead = 16384
+
+// slotMem is one array indexed by slot: size bytes per slot from base.
+type slotMem struct {
+	base unsafe.Pointer
+	size uintptr
+}
+
+// PerSlot registers s, an array indexed by slot (t.Capacity() entries,
+// or k entries a slot for k × t.Capacity() in all), so its pages are populated ahead of use. Call it
+// at plugin initialisation, before the first flow is created; the first
+// Create starts populating (after the engine's huge-page hint, so the
+// pages populated are huge ones where the system allows).
+func PerSlot[T any](t *Table, s []T) {
+	if len(s) == 0 {
+		return
+	}
+	var zero T
+	k := len(s) / len(t.flows)
+	if k == 0 || unsafe.Sizeof(zero) == 0 {
+		return // not one entry a slot: nothing to populate by slot
+	}
+	t.slotMem = append(t.slotMem, slotMem{unsafe.Pointer(unsafe.SliceData(s)), uintptr(k) * unsafe.Sizeof(zero)})
+}
+
+// grew records that slot was handed out; the populating goroutine is
+// started when the high-water mark nears the populated slots.
+func (t *Table) grew(slot int32) {
+	if slot < t.high {
+		return
+	}
+	t.high = slot + 1
+	if t.high+populateAhead/2 > t.populated {
+		t.populate()
+	}
+}
+
+// populate starts a goroutine that populates the registered arrays up
+// to populateAhead slots beyond the high-water mark, unless one is still
+// running (the next new slot tries again).
+func (t *Table) populate() {
+	hi := min(int(t.high)+populateAhead, len(t.flows))
+	lo := int(t.populated)
+	if hi <= lo || len(t.slotMem) == 0 || t.populating.Load() {
+		return
+	}
+	t.populated = int32(hi)
+	t.populating.Store(true)
+	mem := t.slotMem
+	var e []entry
+	if lo == 0 {
+		// The index is hashed: its pages are all touched from the
+		// first flows on.
+		e = t.index.ents
+	}
+	go func() {
+		if len(e) > 0 {
+			prefetch.Populate(unsafe.Pointer(unsafe.SliceData(e)), uintptr(len(e))*unsafe.Sizeof(e[0]))
+		}
+		for _, m := range mem {
+			prefetch.Populate(unsafe.Add(m.base, uintptr(lo)*m.size), uintptr(hi-lo)*m.size)
+		}
+		t.populating.Store(false)
+	}()
+}
