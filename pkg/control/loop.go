@@ -142,7 +142,6 @@ func (r *Run) loop() error {
 		} else {
 			tick = nil
 		}
-		r.eng.HelpRead()
 		select {
 		case ev := <-r.opt.Signals.Events:
 			if stop := r.handleEvent(ev); stop {

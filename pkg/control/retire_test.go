@@ -22,13 +22,12 @@ var retireSets = map[string]string{
 		"icmpDecode\nconnStat\ntxtSink\n",
 }
 
-// TestRetireMatchesPacketGoroutine runs every bundled capture three
-// times, once with the flow records built on the packet goroutine
-// (T2_NO_RETIRE), then with the smallest retire chunks (T2_RETIRE_CHUNK=2:
-// they are then built alongside the packet goroutine even on small
-// captures, which -race checks) by the reader goroutine (shared mode, the
-// default for a file) and by a retire goroutine of its own
-// (T2_OWN_RETIRE=1), and compares every output file byte for byte. Three copies of each capture, an hour apart, make
+// TestRetireMatchesPacketGoroutine runs every bundled capture twice,
+// once with the flow records built on the packet goroutine
+// (T2_NO_RETIRE) and once on the retire goroutine with the smallest
+// chunks (T2_RETIRE_CHUNK=2: it then runs alongside the packet goroutine
+// even on small captures, which -race checks), and compares every output
+// file byte for byte. Three copies of each capture, an hour apart, make
 // flows time out while packets still come.
 func TestRetireMatchesPacketGoroutine(t *testing.T) {
 	caps, err := filepath.Glob("../../testdata/pcaps/*.pcap")
@@ -53,26 +52,19 @@ func retireCompare(t *testing.T, caps []string, dir, plugins string) {
 		want, _ := retireRun(t, in, plugins)
 		t.Setenv("T2_NO_RETIRE", "")
 		t.Setenv("T2_RETIRE_CHUNK", "2")
-		// Shared mode (the reader goroutine builds the records, the
-		// packet goroutine helps read), then a retire goroutine of its
-		// own (T2_OWN_RETIRE).
-		for _, own := range []string{"", "1"} {
-			t.Setenv("T2_OWN_RETIRE", own)
-			got, retiring := retireRun(t, in, plugins)
-			if retiring {
-				retired++
-			}
-			if len(got) != len(want) {
-				t.Errorf("%s (own %q): %d output files with the retire goroutine, %d without", name, own, len(got), len(want))
-			}
-			for f, w := range want {
-				if g, ok := got[f]; !ok || !bytes.Equal(g, w) {
-					t.Errorf("%s (own %q): %s differs with the retire goroutine (%d bytes, want %d)", name, own, f, len(g), len(w))
-				}
+		got, retiring := retireRun(t, in, plugins)
+		t.Setenv("T2_RETIRE_CHUNK", "")
+		if retiring {
+			retired++
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %d output files with the retire goroutine, %d without", name, len(got), len(want))
+		}
+		for f, w := range want {
+			if g, ok := got[f]; !ok || !bytes.Equal(g, w) {
+				t.Errorf("%s: %s differs with the retire goroutine (%d bytes, want %d)", name, f, len(g), len(w))
 			}
 		}
-		t.Setenv("T2_OWN_RETIRE", "")
-		t.Setenv("T2_RETIRE_CHUNK", "")
 	}
 	if retired == 0 {
 		t.Fatal("no run used the retire goroutine: some plugin of the set is not a plugin.ConcurrentTerminator")

@@ -3,7 +3,6 @@ package engine
 import (
 	"errors"
 	"io"
-	"os"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -202,135 +201,34 @@ func (e *Engine) Start() {
 	e.files.mu.Lock()
 	e.files.started = true
 	e.files.mu.Unlock()
-	var rt *retirer
-	if e.retiring && e.retire == nil && e.opt.RegularFile && os.Getenv("T2_OWN_RETIRE") == "" {
-		// A file is read without waiting on anything but the disk, so
-		// the reader goroutine builds the records of released flows
-		// between batches (and the packet goroutine reads batches when
-		// it would otherwise wait, helpRead): two busy goroutines, not
-		// three, for two cores, and the packet goroutine (the
-		// bottleneck) keeps a core to itself.
-		rt = newRetirer(e, false)
-		e.retire = rt
-		e.helping = true
-	}
-	e.rd.n = batchPackets
-	e.rd.max = maxBatch
-	go e.read(rt)
+	go e.read(maxBatch)
 }
 
-// readState is the reading of batches, by the reader goroutine or, in
-// shared mode (Engine.helping), by whichever goroutine holds mu.
-type readState struct {
-	mu sync.Mutex
-	// n is the next batch's packet count: batches grow from
-	// batchPackets to max, so the first packets reach the engine as
-	// soon as before.
-	n, max int
-	ended  bool // the last batch (an error that ends the input) was sent
-}
-
-// readOne reads and dissects one batch into b and queues it, with e.rd.mu
-// held. It reports whether the input ended.
-func (e *Engine) readOne(b *batch) bool {
-	rd := &e.rd
-	b.cb.Reset()
-	err := e.src.Read(b.cb, rd.n)
-	rd.n = min(2*rd.n, rd.max)
-	if derr := e.decodeBatchSafe(b); derr != nil {
-		err = derr
-	}
-	// Never waits: there are numBatches batches and room for as many.
-	e.full <- batchMsg{b, err}
-	if err != nil && !e.goesOn(err) {
-		rd.ended = true
-	}
-	return rd.ended
-}
-
-// helpRead reads one batch on the packet goroutine, in shared mode, when
-// a batch is free and the reader goroutine is not reading: called where
-// the packet goroutine would otherwise wait (for a batch, or for the
-// retire work of the reader goroutine). It reports whether it read one.
-func (e *Engine) helpRead() bool {
-	if !e.helping || e.stopped || !e.rd.mu.TryLock() {
-		return false
-	}
-	defer e.rd.mu.Unlock()
-	if e.rd.ended {
-		return false
-	}
-	select {
-	case b := <-e.free:
-		e.readOne(b)
-		return true
-	default:
-		return false
-	}
-}
-
-// HelpRead is helpRead for the run loop, before it waits for a batch:
-// with none ready it reads one itself rather than wait for the reader
-// goroutine, which may be building flow records meanwhile.
-func (e *Engine) HelpRead() {
-	if e.helping && len(e.full) == 0 {
-		e.helpRead()
-	}
-}
-
-// read is the reader goroutine. With rt (shared mode) it is the retire
-// goroutine too: it terminates rt's chunks when no batch is free (a free
-// batch is read first: the packet goroutine must not wait for packets),
-// and after the input ended it goes on with rt's chunks until rt closes.
-func (e *Engine) read(rt *retirer) {
-	if rt != nil {
-		defer func() {
-			if rt != nil {
-				rt.run()
-			}
-		}()
-	}
+func (e *Engine) read(maxBatch int) {
 	defer close(e.readDone)
 	debug.SetPanicOnFault(true) // see decodeBatchSafe
+	// Batches grow from batchPackets to maxBatch, so the first packets
+	// reach the engine as soon as before.
+	n := batchPackets
 	for {
 		var b *batch
 		select {
 		case b = <-e.free:
-		default:
-			if rt == nil {
-				select {
-				case b = <-e.free:
-				case <-e.stopCh:
-					return
-				}
-				break
-			}
-			select {
-			case b = <-e.free:
-			case <-rt.wake:
-				if !rt.step() {
-					rt = nil
-				}
-				continue
-			case <-e.stopCh:
-				return
-			}
-		}
-		select {
 		case <-e.stopCh:
 			return
-		default:
 		}
-		e.rd.mu.Lock()
-		if e.rd.ended {
-			// The packet goroutine read the last batch (helpRead).
-			e.rd.mu.Unlock()
-			e.free <- b
+		b.cb.Reset()
+		err := e.src.Read(b.cb, n)
+		n = min(2*n, maxBatch)
+		if derr := e.decodeBatchSafe(b); derr != nil {
+			err = derr
+		}
+		select {
+		case e.full <- batchMsg{b, err}:
+		case <-e.stopCh:
 			return
 		}
-		ended := e.readOne(b)
-		e.rd.mu.Unlock()
-		if ended {
+		if err != nil && !e.goesOn(err) {
 			return
 		}
 	}

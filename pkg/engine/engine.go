@@ -138,8 +138,6 @@ type Engine struct {
 	stopCh    chan struct{}
 	stopped   bool
 	readDone  chan struct{}
-	rd        readState
-	helping   bool // shared mode: the reader goroutine retires, the packet goroutine helps read
 	abandoned bool // Stop gave up waiting for a blocked reader
 	curFile   uint16
 	files     fileQueue

@@ -18,13 +18,14 @@ import (
 //
 // The packet goroutine calls the plugins' OnFlowRelease for a released
 // pair, detaches it (flow.Table.Detach: no longer found, its slots not
-// yet free) and collects the slots in a chunk; a full chunk goes to the
-// retire goroutine, which calls OnFlowTerminate for each slot in order
-// and hands the records to the sinks (text mode) or to flowOut, then
-// sends the chunk back. The
-// packet goroutine frees the slots of returned chunks (reclaim). sync
-// waits until every chunk sent came back: after it, the plugins'
-// aggregates are complete and may be reported.
+// yet free) and collects the slots in a chunk; a full chunk is queued
+// for the retire goroutine, which calls OnFlowTerminate for each slot in
+// order and hands the records to the sinks (text mode) or to flowOut,
+// then sends the chunk back (the packet goroutine terminates a queued
+// chunk itself where it would wait for one: waitBack). The packet
+// goroutine frees the slots of returned chunks (reclaim). sync waits
+// until every chunk sent came back: after it, the plugins' aggregates
+// are complete and may be reported.
 type retirer struct {
 	e       *Engine
 	cur     []int32      // slots collected (packet goroutine)
@@ -35,11 +36,10 @@ type retirer struct {
 	closed  bool // close was called (packet goroutine)
 
 	// The chunks to terminate, in order. Whoever holds mu terminates
-	// the oldest (work): the retire goroutine (or, in shared mode, the
-	// reader goroutine), and the packet goroutine when it would wait
-	// for a chunk to come back. One at a time and in order, so the
-	// plugins' terminations never run concurrently with each other
-	// and the records come out in release order.
+	// the oldest (work): the retire goroutine, and the packet goroutine
+	// when it would wait for a chunk to come back. One at a time and
+	// in order, so the plugins' terminations never run concurrently
+	// with each other and the records come out in release order.
 	mu   sync.Mutex    // held while a chunk is terminated; guards the fields below
 	qmu  sync.Mutex    // guards q and ending
 	q    [][]int32     // chunks queued, oldest first
@@ -84,9 +84,8 @@ const (
 	retireAhead = 4
 )
 
-// newRetirer makes the retirer and starts the retire goroutine, unless
-// own is false: the reader goroutine then runs its work (Start).
-func newRetirer(e *Engine, own bool) *retirer {
+// newRetirer makes the retirer and starts the retire goroutine.
+func newRetirer(e *Engine) *retirer {
 	r := &retirer{
 		e:    e,
 		back: make(chan []int32, retireChunks),
@@ -112,9 +111,7 @@ func newRetirer(e *Engine, own bool) *retirer {
 		r.spare = append(r.spare, make([]int32, 0, n))
 	}
 	r.cur = r.take()
-	if own {
-		go r.run()
-	}
+	go r.run()
 	return r
 }
 
@@ -131,9 +128,9 @@ func (r *retirer) take() []int32 {
 }
 
 // waitBack reclaims a chunk that came back (packet goroutine). Rather
-// than wait for it, the packet goroutine works: it reads a batch in
-// shared mode (helpRead), or terminates the oldest chunk queued when no
-// other goroutine is terminating one.
+// than wait for it, the packet goroutine terminates the oldest chunk
+// queued when the retire goroutine is not terminating one (it may be
+// waiting for a core).
 func (r *retirer) waitBack() {
 	for {
 		select {
@@ -141,9 +138,6 @@ func (r *retirer) waitBack() {
 			r.reclaim(c)
 			return
 		default:
-		}
-		if r.e.helpRead() {
-			continue
 		}
 		if r.mu.TryLock() {
 			did := r.work()
@@ -185,8 +179,8 @@ func (r *retirer) poke() {
 	}
 }
 
-// step is one turn of the goroutine that owns the retire work, woken by
-// wake: it terminates one chunk. It reports false once close ended the
+// step is one turn of the retire goroutine, woken by wake: it
+// terminates one chunk. It reports false once close ended the
 // work (after end).
 func (r *retirer) step() bool {
 	r.mu.Lock()
@@ -411,7 +405,7 @@ func (e *Engine) releaseCounts(f *flow.Flow) {
 // records are built later, in this order.
 func (e *Engine) retirePair(first, second *flow.Flow) {
 	if e.retire == nil {
-		e.retire = newRetirer(e, true)
+		e.retire = newRetirer(e)
 	}
 	e.table.Detach(first)
 	if second != nil {
