@@ -554,12 +554,20 @@ func be32Edge(b []byte, i int) uint32 {
 }
 
 // seconds is t − u in seconds as T2 computes the gap between packets.
-func seconds(t, u packet.Time) float32 { return float32(float64(t-u) / 1e9) }
+func seconds(t, u packet.Time) float32 { return secs(t - u) }
+
+// secs is the duration d in seconds as seconds computes it. It is 0 only
+// for d == 0 and negative only for d < 0 (|d| >= 1 ns is far above
+// float32's smallest value), so the packet path tests d itself and
+// converts only where it compares the seconds.
+func secs(d packet.Time) float32 { return float32(float64(d) / 1e9) }
 
 // tripTime is |t − u| as T2 computes packet trip times: the sub-second
 // parts go through float32 first, which shows in the 7th digit.
 func tripTime(t, u packet.Time) float32 {
-	d := float64(t.Sec()-u.Sec()) + float64(float32(t.Nsec())-float32(u.Nsec()))/1e9
+	ts, tn := t.Split()
+	us, un := u.Split()
+	d := float64(ts-us) + float64(float32(tn)-float32(un))/1e9
 	return float32(math.Abs(d))
 }
 
@@ -757,7 +765,7 @@ func (t *TCPFlags) OnLayer4(p *packet.Packet, f *flow.Flow) {
 	}
 
 	// time since the flow's previous packet
-	gap := seconds(p.TS, s.lastPkt)
+	gap := p.TS - s.lastPkt // secs(gap) is the gap in seconds
 	if stat&statIntDisOK != 0 {
 		if gap == 0 {
 			ipFlags |= ipSameTime
