@@ -68,18 +68,22 @@ func fast(p *packet.Packet) bool {
 	end := min(n, 14+l3Len) // the IP length drops the padding
 	snapped := n-14 < l3Len
 	l4 := 14 + hl
-	avail := end - l4
+	if l4 > end {
+		return false
+	}
+	h := b[l4:end] // the layer-4 bytes, read through h with their bounds known
+	avail := len(h)
 	if avail < 8 {
 		return false
 	}
-	sp, dp := binary.BigEndian.Uint16(b[l4:]), binary.BigEndian.Uint16(b[l4+2:])
+	sp, dp := binary.BigEndian.Uint16(h), binary.BigEndian.Uint16(h[2:])
 	var l4hl int
 	switch proto {
 	case ipproto.TCP:
 		if avail < 20 || (!v6 && l3Len < 40) || sp == upnpPort || dp == upnpPort {
 			return false
 		}
-		l4hl = int(b[l4+12]>>4) * 4
+		l4hl = int(h[12]>>4) * 4
 	case ipproto.UDP:
 		if (!v6 && l3Len < 28) || !plainUDPPort(sp) || !plainUDPPort(dp) || (sp > 1024 && dp > 1024 && !noHighTunnel(b, l4+8, end, sp, dp)) {
 			return false
@@ -116,17 +120,18 @@ func fast(p *packet.Packet) bool {
 		copy(p.DstIP[:4], b[30:34])
 	}
 	if proto == ipproto.TCP {
-		p.TCPSeq = binary.BigEndian.Uint32(b[l4+4:])
-		p.TCPAck = binary.BigEndian.Uint32(b[l4+8:])
-		p.TCPFlags = b[l4+13]
-		p.TCPWin = binary.BigEndian.Uint16(b[l4+14:])
+		t := h[:20]
+		p.TCPSeq = binary.BigEndian.Uint32(t[4:])
+		p.TCPAck = binary.BigEndian.Uint32(t[8:])
+		p.TCPFlags = t[13]
+		p.TCPWin = binary.BigEndian.Uint16(t[14:])
 		if v6 {
 			p.SetHdrChain(chainIPv6TCP)
 		} else {
 			p.SetHdrChain(chainIPv4TCP)
 		}
 	} else {
-		p.UDPLen = binary.BigEndian.Uint16(b[l4+4:])
+		p.UDPLen = binary.BigEndian.Uint16(h[4:])
 		if v6 {
 			p.SetHdrChain(chainIPv6UDP)
 		} else {

@@ -151,3 +151,14 @@ func TestResetLayout(t *testing.T) {
 		t.Fatalf("header description %q after Reset", p.HdrDescBytes())
 	}
 }
+
+// TestTimeSplit: Split gives Sec and Nsec, also for negative times and
+// at second boundaries.
+func TestTimeSplit(t *testing.T) {
+	for _, v := range []Time{0, 1, 999999999, 1e9, 1e9 + 1, -1, -999999999, -1e9, -1e9 - 1, 1700000000123456789, -1700000000123456789, 1<<63 - 1, -1 << 63} {
+		s, n := v.Split()
+		if s != v.Sec() || n != v.Nsec() {
+			t.Errorf("%d: Split %d, %d, want %d, %d", int64(v), s, n, v.Sec(), v.Nsec())
+		}
+	}
+}

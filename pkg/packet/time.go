@@ -20,6 +20,13 @@ func (t Time) Sec() int64 {
 // Nsec returns the nanosecond fraction of t (0..999999999).
 func (t Time) Nsec() int64 { return int64(t) - t.Sec()*1e9 }
 
+// Split returns t.Sec() and t.Nsec(), dividing once (the packet path's
+// time differences need both parts of two times).
+func (t Time) Split() (sec, nsec int64) {
+	sec = t.Sec()
+	return sec, int64(t) - sec*1e9
+}
+
 // Seconds returns t as floating point seconds.
 func (t Time) Seconds() float64 { return float64(t) / 1e9 }
 

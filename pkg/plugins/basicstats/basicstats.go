@@ -271,8 +271,10 @@ func (b *BasicStats) onPacket(p *packet.Packet, f *flow.Flow) {
 // boundary wraps to about 4.29e9 s; we subtract them signed, so the IAT
 // is negative then (docs/differences-from-t2.md).
 func t2IAT(a, b packet.Time) float32 {
-	sec := float32(a.Sec() - b.Sec())
-	ns := float32(a.Nsec() - b.Nsec())
+	as, an := a.Split()
+	bs, bn := b.Split()
+	sec := float32(as - bs)
+	ns := float32(an - bn)
 	return float32(float64(sec) + float64(ns)/1e9)
 }
 

@@ -7,8 +7,9 @@ import (
 
 // tcp handles the TCP part of a packet whose IP part OnLayer4 did: flags,
 // options, window and SEQ/ACK analysis. x holds its header facts, stat holds this packet's
-// tcpFStat bits so far, gap the time since the flow's previous packet.
-func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, x *packet.HdrFacts, stat uint16, gap float32, l4, l3HdrLen int, l4HdrLen, l4Len uint16) {
+// tcpFStat bits so far, gap the time since the flow's previous packet
+// (secs(gap) in seconds).
+func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, x *packet.HdrFacts, stat uint16, gap packet.Time, l4, l3HdrLen int, l4HdrLen, l4Len uint16) {
 	cfg := &t.cfg
 	b := p.Raw
 	hdr := x.TCPHdr
@@ -38,7 +39,7 @@ func (t *TCPFlags) tcp(p *packet.Packet, f *flow.Flow, s, o *state, x *packet.Hd
 	switch hdr & fARSF {
 	case fSYN:
 		if s.rttFlag == rttSynSt {
-			if gap > 0.9 {
+			if secs(gap) > 0.9 {
 				t.pktTot.synRetry++
 				anomaly |= aSynRetry
 			} else {
@@ -368,7 +369,7 @@ func (t *TCPFlags) mptcp(s *state, b []byte, off int, l uint8) {
 // seqAck is the SEQ/ACK analysis: keep-alives, zero-window probes,
 // duplicate ACKs, retransmissions, out-of-order and unseen segments, and
 // the byte counters.
-func (t *TCPFlags) seqAck(s, o *state, stat, anomaly uint16, hdr uint8, seq, ack, win, wsc uint32, l7Len uint16, gap float32) (uint16, uint16) {
+func (t *TCPFlags) seqAck(s, o *state, stat, anomaly uint16, hdr uint8, seq, ack, win, wsc uint32, l7Len uint16, gap packet.Time) (uint16, uint16) {
 	if o != nil && hdr&fSynFinRst == 0 {
 		if o.winLst == 0 && l7Len == 1 {
 			stat |= statWin0Prb
@@ -399,9 +400,9 @@ func (t *TCPFlags) seqAck(s, o *state, stat, anomaly uint16, hdr uint8, seq, ack
 			} else if seq < s.seqN {
 				var retry bool
 				if t.cfg.rtt {
-					retry = o != nil && float64(gap) > float64(o.rttAvg+s.rttAvg)*retryFactor
+					retry = o != nil && float64(secs(gap)) > float64(o.rttAvg+s.rttAvg)*retryFactor
 				} else {
-					retry = gap > 1.0
+					retry = secs(gap) > 1.0
 				}
 				if retry && s.winLst == win {
 					anomaly |= aSeqTRetry
