@@ -108,8 +108,14 @@ type Engine struct {
 	terms       []plugin.FlowTerminator
 	releasers   []plugin.FlowReleaser
 	prefetchers []plugin.Prefetcher
-	pktCols     []plugin.PacketColumns
-	pb          prefetch.Batch // the packet loop's prefetches, issued once per packet
+	// relPrefetchers: the FlowReleasers that prefetch for their release.
+	relPrefetchers []plugin.ReleasePrefetcher
+	// newPrefetchers: the NewFlowHandlers that prefetch for OnNewFlow,
+	// their requests collected in npb.
+	newPrefetchers []plugin.NewFlowPrefetcher
+	npb            prefetch.Batch
+	pktCols        []plugin.PacketColumns
+	pb             prefetch.Batch // the packet loop's prefetches, issued once per packet
 
 	rec record.Writer // flow record being built (deferred form when sinks exist)
 	// retiring: the records are built on a retire goroutine (retire.go),
@@ -259,6 +265,12 @@ func (e *Engine) SetPlugins(plugins []plugin.Plugin, start plugin.SinkStart) err
 		if x, ok := p.(plugin.Prefetcher); ok {
 			e.prefetchers = append(e.prefetchers, x)
 		}
+		if x, ok := p.(plugin.ReleasePrefetcher); ok {
+			e.relPrefetchers = append(e.relPrefetchers, x)
+		}
+		if x, ok := p.(plugin.NewFlowPrefetcher); ok {
+			e.newPrefetchers = append(e.newPrefetchers, x)
+		}
 		if x, ok := p.(plugin.PacketColumns); ok && e.pktOut != nil {
 			e.pktCols = append(e.pktCols, x)
 		}
@@ -274,6 +286,13 @@ func (e *Engine) SetPlugins(plugins []plugin.Plugin, start plugin.SinkStart) err
 	useHugePages()
 	if len(e.prefetchers) > 0 {
 		e.table.SetTailPrefetch(e.prefetchSlot)
+	}
+	switch len(e.relPrefetchers) {
+	case 0:
+	case 1: // connStat: no loop, one indirect call less
+		e.table.SetReleasePrefetch(e.relPrefetchers[0].PrefetchRelease)
+	default:
+		e.table.SetReleasePrefetch(e.prefetchRelease)
 	}
 	start.Columns = cols
 	for _, s := range sinks {
@@ -321,6 +340,15 @@ func (e *Engine) SetPlugins(plugins []plugin.Plugin, start plugin.SinkStart) err
 func (e *Engine) prefetchSlot(slot int32, b *prefetch.Batch) {
 	for _, p := range e.prefetchers {
 		p.PrefetchSlot(slot, b)
+	}
+}
+
+// prefetchRelease lets the plugins queue what releasing the flow in slot
+// touches (plugin.ReleasePrefetcher; Table.SetReleasePrefetch calls it as
+// the LRU tails move).
+func (e *Engine) prefetchRelease(slot int32, stage int, b *prefetch.Batch) {
+	for _, p := range e.relPrefetchers {
+		p.PrefetchRelease(slot, stage, b)
 	}
 }
 

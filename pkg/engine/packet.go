@@ -138,7 +138,7 @@ func (e *Engine) ipFlow(p *packet.Packet, key *ipKey) *flow.Flow {
 		if e.noNewFlows {
 			return nil
 		}
-		f = e.createFlow(p, k, key.hash)
+		f = e.createFlow(p, k, key.hash, key.rhash)
 		if p.IPVer == 4 {
 			c.V4Flows++
 		} else {
@@ -170,15 +170,16 @@ func (e *Engine) l2Flow(p *packet.Packet) *flow.Flow {
 		if e.noNewFlows {
 			return nil
 		}
-		f = e.createFlow(p, &k, h)
+		f = e.createFlow(p, &k, h, k.ReverseHash())
 		e.c.L2Flows++
 	}
 	return f
 }
 
 // createFlow makes room if needed, creates the flow and applies T2's A/B
-// rules (which end is the client: docs/flowstat.md, bit 0). h is k's hash.
-func (e *Engine) createFlow(p *packet.Packet, k *flow.Key, h uint64) *flow.Flow {
+// rules (which end is the client: docs/flowstat.md, bit 0). h is k's hash,
+// rh its reverse's.
+func (e *Engine) createFlow(p *packet.Packet, k *flow.Key, h, rh uint64) *flow.Flow {
 	if e.table.Full() {
 		// Slots of released flows whose records are still being
 		// built come back first; only a table full of live flows
@@ -188,7 +189,7 @@ func (e *Engine) createFlow(p *packet.Packet, k *flow.Key, h uint64) *flow.Flow 
 			e.autopilot()
 		}
 	}
-	f := e.table.CreateHash(k, h, p.TS)
+	f := e.table.CreateHashes(k, h, rh, p.TS)
 	c := e.c
 	// The peak is kept here, where it can only grow, so the end report's
 	// "Max number of flows in memory" does not depend on when reports ran.
@@ -210,6 +211,12 @@ func (e *Engine) createFlow(p *packet.Packet, k *flow.Key, h uint64) *flow.Flow 
 		if p.L4Proto == ipproto.TCP && k.Symmetric() {
 			f.Status |= packet.LandAttack
 		}
+	}
+	if len(e.newPrefetchers) > 0 {
+		for _, h := range e.newPrefetchers {
+			h.PrefetchNewFlow(p, f, &e.npb)
+		}
+		e.npb.Flush()
 	}
 	for _, h := range e.newFlow {
 		h.OnNewFlow(p, f)

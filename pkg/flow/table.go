@@ -13,18 +13,22 @@ import (
 // HASHCHAINTABLE_BASE_SIZE × hash factor); slots are reused through a free
 // list, so steady-state operation does not allocate.
 type Table struct {
-	flows  []Flow
-	index  index
-	free   []int32
-	lists  []lruList // one LRU list per distinct timeout value
+	flows []Flow
+	index index
+	free  []int32
+	lists []lruList // one LRU list per distinct timeout value
+	// nextDL is at most the earliest tailDL of the lists: before it,
+	// Expired has nothing to do and reads no list (it runs per packet).
+	nextDL packet.Time
 	nextFI uint64
 	count  int
 	// sharedFI, when set, numbers the flows of several tables (one per
 	// capture worker) from one counter, so findex values stay unique.
 	sharedFI *atomic.Uint64
 
-	tailPrefetch func(slot int32, b *prefetch.Batch) // see SetTailPrefetch
-	noTailState  bool                                // see SetTailStatePrefetch
+	tailPrefetch func(slot int32, b *prefetch.Batch)            // see SetTailPrefetch
+	noTailState  bool                                           // see SetTailStatePrefetch
+	relPrefetch  func(slot int32, stage int, b *prefetch.Batch) // see SetReleasePrefetch
 	tailBatch    prefetch.Batch
 	// freeBatch prefetches the next free slot for writing: Create and
 	// the plugins' OnNewFlow overwrite it, and the retire goroutine's
@@ -60,9 +64,10 @@ func newTable(capacity int, defaultTimeout packet.Time, huge bool) *Table {
 		capacity = 2
 	}
 	t := &Table{
-		flows: make([]Flow, capacity),
-		index: newIndex(capacity),
-		free:  make([]int32, capacity),
+		flows:  make([]Flow, capacity),
+		index:  newIndex(capacity),
+		free:   make([]int32, capacity),
+		nextDL: noDeadline,
 	}
 	t.freeBatch.Write = true
 	if huge {
@@ -187,6 +192,17 @@ func (t *Table) ShareIndex(next *atomic.Uint64) { t.sharedFI = next }
 // fn may prefetch their per-flow state.
 func (t *Table) SetTailPrefetch(fn func(slot int32, b *prefetch.Batch)) { t.tailPrefetch = fn }
 
+// SetReleasePrefetch installs fn, called as the LRU tails move: with
+// stage 1 for the flow that just became a tail (the next to be
+// released), with stage 0 for the flow after it (its stage 1 comes when
+// it becomes the tail) and for the tail's opposite, which leaves with it.
+// fn may prefetch what releasing them touches beyond the flows: at stage
+// 0 their per-flow state, at stage 1 (which may read that state) what it
+// points at.
+func (t *Table) SetReleasePrefetch(fn func(slot int32, stage int, b *prefetch.Batch)) {
+	t.relPrefetch = fn
+}
+
 // Create inserts a flow for k, links it to the reverse flow if one exists
 // and assigns the findex and A/B role. The caller must make room first
 // when Full and must not create a key that is in the table. ts is the
@@ -198,6 +214,12 @@ func (t *Table) Create(k *Key, ts packet.Time) *Flow {
 // CreateHash is Create with the key's hash (k.Hash()) computed by the
 // caller, who usually has it from the lookup that found no flow.
 func (t *Table) CreateHash(k *Key, h uint64, ts packet.Time) *Flow {
+	return t.CreateHashes(k, h, k.ReverseHash(), ts)
+}
+
+// CreateHashes is CreateHash with the reverse key's hash (k.ReverseHash())
+// computed by the caller too: the engine's reader goroutine computes both.
+func (t *Table) CreateHashes(k *Key, h, rh uint64, ts packet.Time) *Flow {
 	n := len(t.free) - 1
 	slot := t.free[n]
 	t.free = t.free[:n]
@@ -212,7 +234,7 @@ func (t *Table) CreateHash(k *Key, h uint64, ts packet.Time) *Flow {
 	t.index.insert(h, slot)
 	t.count++
 	if !k.Symmetric() {
-		if oi := t.index.find(t.flows, k, k.ReverseHash(), true); oi != None {
+		if oi := t.index.find(t.flows, k, rh, true); oi != None {
 			o := &t.flows[oi]
 			if o.Opposite == None {
 				f.Opposite, o.Opposite = oi, slot
@@ -286,6 +308,16 @@ func (t *Table) SetTimeout(f *Flow, d packet.Time) {
 // leaves with its opposite, or rejoins its list when it sees a packet.
 // Each call therefore costs O(1 + flows released or parked).
 func (t *Table) Expired(now packet.Time, release func(*Flow)) {
+	if now < t.nextDL {
+		return
+	}
+	t.expired(now, release)
+}
+
+// noDeadline is nextDL when every list is empty.
+const noDeadline = packet.Time(1<<63 - 1)
+
+func (t *Table) expired(now packet.Time, release func(*Flow)) {
 	for li := range t.lists {
 		l := &t.lists[li]
 		for l.tail != None {
@@ -304,6 +336,15 @@ func (t *Table) Expired(now packet.Time, release func(*Flow)) {
 			release(f)
 		}
 	}
+	// A release may change any list's tail (its opposite's list), so
+	// the earliest deadline is taken after all of them.
+	next := noDeadline
+	for li := range t.lists {
+		if l := &t.lists[li]; l.tail != None && l.tailDL < next {
+			next = l.tailDL
+		}
+	}
+	t.nextDL = next
 }
 
 // Oldest returns the least recently used flow across all lists, or nil.
@@ -369,6 +410,7 @@ func (t *Table) pushHead(li int8, slot int32) {
 	if l.tail == None {
 		l.tail = slot
 		l.tailDL = f.Last + l.timeout
+		t.nextDL = min(t.nextDL, l.tailDL)
 	}
 }
 
@@ -395,6 +437,20 @@ func (t *Table) prefetchTail(f *Flow) {
 		if f.Opposite != None {
 			t.tailPrefetch(f.Opposite, b)
 		}
+		b.Flush() // the batch has room for 32 lines
+	}
+	if rp := t.relPrefetch; rp != nil {
+		// One tail ahead, what f's state points at (stage 1: the
+		// state was requested when f became the next tail); two
+		// ahead, the state of the next tail and of f's opposite (its
+		// stage 0 only: what it points at is mostly f's).
+		rp(f.Slot, 1, b)
+		if f.Opposite != None {
+			rp(f.Opposite, 0, b)
+		}
+		if f.prev != None {
+			rp(f.prev, 0, b)
+		}
 	}
 	b.Flush()
 }
@@ -416,6 +472,7 @@ func (t *Table) unlink(f *Flow) {
 		if l.tail != None {
 			nt := &t.flows[l.tail]
 			l.tailDL = nt.Last + l.timeout
+			t.nextDL = min(t.nextDL, l.tailDL)
 			t.prefetchTail(nt)
 		}
 	}

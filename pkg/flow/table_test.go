@@ -246,6 +246,11 @@ func TestPrefetchChangesNothing(t *testing.T) {
 		tab := NewTable(64, sec(5))
 		if hook {
 			tab.SetTailPrefetch(func(int32, *prefetch.Batch) {})
+			tab.SetReleasePrefetch(func(slot int32, stage int, _ *prefetch.Batch) {
+				if slot < 0 || int(slot) >= tab.Capacity() || stage < 0 || stage > 1 {
+					t.Fatalf("release prefetch of slot %d, stage %d", slot, stage)
+				}
+			})
 		}
 		rng := rand.New(rand.NewPCG(7, 8))
 		var out []uint64
@@ -390,5 +395,67 @@ func TestTouchKeepsLRUOrder(t *testing.T) {
 			ref[li] = append([]int32{f.Slot}, ref[li]...)
 		}
 		checkLists(t, tab, ref)
+	}
+}
+
+// Expired's shortcut (nextDL) never skips a due flow: after each call no
+// list's tail is due, with several timeout classes, flows moving between
+// them and packet times that sometimes go back.
+func TestExpiredLeavesNoDueTail(t *testing.T) {
+	tab := NewTable(64, sec(5))
+	classes := []packet.Time{sec(5), sec(1), sec(3), sec(0.5)}
+	for _, d := range classes[1:] {
+		tab.AddTimeout(d)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	release := func(f *Flow) {
+		if f.Opposite != None {
+			tab.Remove(tab.Flow(f.Opposite))
+		}
+		tab.Remove(f)
+	}
+	released := 0
+	ts := sec(0)
+	for i := 0; i < 20000; i++ {
+		ts += sec(float64(rng.IntN(30)) / 100)
+		if rng.IntN(10) == 0 {
+			ts -= sec(float64(rng.IntN(200)) / 100) // a time jump back
+		}
+		n := tab.Len()
+		tab.Expired(ts, release)
+		released += n - tab.Len()
+		for li, l := range tab.lists {
+			if l.tail != None && ts >= l.tailDL {
+				t.Fatalf("step %d: list %d's tail is due at %d, now %d", i, li, l.tailDL, ts)
+			}
+		}
+		k := key(byte(rng.IntN(6)), byte(rng.IntN(6)), uint16(rng.IntN(4)), uint16(rng.IntN(4)))
+		f := tab.Lookup(&k)
+		if f == nil {
+			if tab.Full() {
+				release(tab.Oldest())
+			}
+			f = tab.Create(&k, ts)
+		}
+		tab.Touch(f, ts)
+		if rng.IntN(4) == 0 {
+			tab.SetTimeout(f, classes[rng.IntN(len(classes))])
+		}
+	}
+	if released < 1000 {
+		t.Fatalf("only %d flows released", released)
+	}
+}
+
+// CreateHashes with the reverse hash given links the opposite as Create
+// does.
+func TestCreateHashesLinksOpposite(t *testing.T) {
+	tab := NewTable(8, sec(10))
+	k := key(1, 2, 1000, 80)
+	a := tab.CreateHashes(&k, k.Hash(), k.ReverseHash(), sec(1))
+	rk := k.Reverse()
+	b := tab.CreateHashes(&rk, rk.Hash(), rk.ReverseHash(), sec(2))
+	if !b.IsB || a.Opposite != b.Slot || b.Opposite != a.Slot || a.Index != b.Index {
+		t.Fatalf("a %+v, b %+v: not linked", a, b)
 	}
 }

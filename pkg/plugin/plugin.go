@@ -176,6 +176,34 @@ type Prefetcher interface {
 	PrefetchSlot(slot int32, b *prefetch.Batch)
 }
 
+// ReleasePrefetcher is implemented by FlowReleasers whose OnFlowRelease
+// reads memory outside the flow's slot (connStat's shared tables): the
+// engine calls PrefetchRelease for the flows the LRU order releases
+// next, so that OnFlowRelease finds those lines in cache. It runs in two
+// stages, on the packet goroutine, a release or so apart: stage 0 for a
+// flow two releases ahead must only add the addresses of the plugin's
+// state in slot (read nothing but the slices' own headers, as
+// PrefetchSlot); stage 1, one release ahead, may read that state (the
+// stage 0 call requested it) and add the addresses of what it points at.
+// Neither may change anything. The calls are hints: a flow may see a
+// packet and not be released after all, or be released with no call, so
+// OnFlowRelease must not rely on them.
+type ReleasePrefetcher interface {
+	FlowReleaser
+	PrefetchRelease(slot int32, stage int, b *prefetch.Batch)
+}
+
+// NewFlowPrefetcher is implemented by NewFlowHandlers whose OnNewFlow
+// reads memory that depends on the flow's key (connStat's index cells):
+// the engine calls PrefetchNewFlow for a new flow before any plugin's
+// OnNewFlow, so the lines load while the plugins before it work. Like
+// PrefetchSlot it must only add addresses to b: it may read p, f and
+// the plugin's settings and slice headers, and change nothing.
+type NewFlowPrefetcher interface {
+	NewFlowHandler
+	PrefetchNewFlow(p *packet.Packet, f *flow.Flow, b *prefetch.Batch)
+}
+
 // PacketColumns adds columns to the packet file (-s).
 type PacketColumns interface {
 	PacketColumns() []string

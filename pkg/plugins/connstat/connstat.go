@@ -34,12 +34,19 @@ var (
 	_ plugin.ConcurrentTerminator = (*ConnStat)(nil)
 	_ plugin.Reporter             = (*ConnStat)(nil)
 	_ plugin.Prefetcher           = (*ConnStat)(nil)
+	_ plugin.ReleasePrefetcher    = (*ConnStat)(nil)
+	_ plugin.NewFlowPrefetcher    = (*ConnStat)(nil)
 )
 
 type ip struct {
 	a   [16]byte
 	ver uint8
 }
+
+// eq reports whether k is o, field by field: == on the 17-byte struct
+// loads it in overlapping 16-byte halves, which stall on store
+// forwarding when k was just written field by field.
+func (k *ip) eq(o *ip) bool { return k.a == o.a && k.ver == o.ver }
 
 // The three tables (hosts, host pairs, (source host, port)) share one
 // scheme, built for this plugin instead of Go maps: the entries live in a
@@ -147,7 +154,15 @@ func hashPair(s, d *ip) uint32 {
 	return uint32(mix(mix(s0^k0, s1^k1)^uint64(s.ver), mix(d0^k2, d1^k3)^k1) >> 32)
 }
 
-func hashPort(k uint64) uint32 { return uint32(mix(k^k0, k3) >> 32) }
+// hashPort hashes a port entry's key (the source entry and port) from
+// the source IP instead of its entry: the same while the entry lives
+// (it outlives its port entries), and known before the pair lookup that
+// finds the entry, so OnNewFlow can start loading the port's index cell
+// first.
+func hashPort(s *ip, port uint16) uint32 {
+	a, b := words(&s.a)
+	return uint32(mix(mix(a^k2, b^k3^uint64(s.ver)<<56), uint64(port)^k1) >> 32)
+}
 
 // hostEntry is one IP of the source (or destination) table: its distinct
 // partners (live pairs) and, in the source table, the packets and bytes
@@ -219,7 +234,7 @@ func (t *hostTable) find(k *ip, tag uint32) (int32, uint32) {
 			return 0, i
 		}
 		if uint32(c>>32) == tag {
-			if e := int32(uint32(c)); t.keys[e] == *k {
+			if e := int32(uint32(c)); t.keys[e].eq(k) {
 				return e, i
 			}
 		}
@@ -238,7 +253,7 @@ func (t *hostTable) insert(k *ip, tag, i uint32) int32 {
 		t.keys = append(t.keys, *k)
 	}
 	h := &t.ents[e]
-	if !reused || t.keys[e] != *k {
+	if !reused || !t.keys[e].eq(k) {
 		h.pkts, h.bytes, t.keys[e] = 0, 0, *k
 	}
 	h.conn = 0
@@ -294,7 +309,7 @@ func (t *pairTable) find(s, d *ip, tag uint32) (int32, uint32) {
 			return 0, i
 		}
 		if uint32(c>>32) == tag {
-			if e := int32(uint32(c)); t.ents[e].s == *s && t.ents[e].d == *d {
+			if e := int32(uint32(c)); t.ents[e].s.eq(s) && t.ents[e].d.eq(d) {
 				return e, i
 			}
 		}
@@ -307,10 +322,8 @@ func (t *pairTable) insert(v pairEntry, tag, i uint32) int32 {
 	return e
 }
 
-// tag recomputes entry e's tag (the entries have no room for it).
-func (t *pairTable) tag(e int32) uint32 { return hashPair(&t.ents[e].s, &t.ents[e].d) }
-
-func (t *pairTable) remove(e int32) { t.release(e, t.tag(e)) }
+// A pair entry has no room for its tag: the flows keep it
+// (flowState.pairTag) and the last one's release removes the entry with it.
 
 // portEntry counts the live flows of a (source host, server port): the
 // key is the source entry's index and the port, unique while the entry
@@ -346,6 +359,11 @@ func (t *portTable) insert(v portEntry, i uint32) int32 {
 func (t *portTable) remove(e int32) { t.release(e, t.ents[e].tag) }
 
 // flowState is a flow's place in the tables, set at its creation.
+//
+// 32 bytes: two a cache line. Besides the entries the packets use, it
+// repeats what the release needs from the pair and port entries before
+// it can read them (their host entries and index tags), so that
+// PrefetchRelease can request all of it from this line alone.
 type flowState struct {
 	pair int32 // pair entry; 0: the flow is not counted (no IP)
 	port int32 // port entry
@@ -353,6 +371,11 @@ type flowState struct {
 	// unknown), valid while the entry's generation is ownGen.
 	own    int32
 	ownGen uint32
+	// src, dst are the pair entry's src and dst (fixed for its life);
+	// pairTag and portTag the tags the pair and port entries are
+	// indexed with.
+	src, dst         int32
+	pairTag, portTag uint32
 }
 
 // flowOut is a released flow's columns, kept by OnFlowRelease in the
@@ -381,6 +404,7 @@ type ConnStat struct {
 	flows    []flowState // per flow slot
 	outs     []flowOut   // per flow slot, from release to termination
 	pf       prefetch.Batch
+	pfPair   int32         // the pair entry PrefetchRelease requested last (stage 1)
 	zero     *record.Block // the columns of a flow without IP
 
 	newSrc, newDst, creations uint64
@@ -452,6 +476,59 @@ func (c *ConnStat) PrefetchSlot(slot int32, b *prefetch.Batch) {
 	}
 }
 
+// PrefetchRelease implements plugin.ReleasePrefetcher: stage 0 requests
+// the flow's state and out, stage 1 the entries OnFlowRelease reads and
+// the index cells its removals probe (the opposite shares the pair and
+// port entries: requested once).
+func (c *ConnStat) PrefetchRelease(slot int32, stage int, b *prefetch.Batch) {
+	if uint(slot) >= uint(len(c.flows)) || uint(slot) >= uint(len(c.outs)) {
+		return
+	}
+	if stage == 0 {
+		c.pfPair = 0
+		b.Add(unsafe.Pointer(&c.flows[slot]))
+		b.Add(unsafe.Pointer(&c.outs[slot]))
+		return
+	}
+	// A stale or reused slot still holds indices of the tables, which
+	// never shrink, and tags, which any index maps to a cell.
+	n := &c.flows[slot]
+	if n.pair == 0 {
+		return
+	}
+	if n.pair != c.pfPair {
+		c.pfPair = n.pair
+		b.Add(unsafe.Pointer(&c.pairs.ents[n.pair]))
+		b.Add(unsafe.Pointer(&c.ports.ents[n.port]))
+		b.Add(unsafe.Pointer(&c.src.ents[n.src]))
+		b.Add(unsafe.Pointer(&c.dst.ents[n.dst]))
+		if c.hsdrm {
+			b.Add(unsafe.Pointer(&c.ports.x.cells[c.ports.x.home(n.portTag)]))
+		}
+	}
+	if c.pbn && n.own != 0 && n.own != n.src {
+		b.Add(unsafe.Pointer(&c.src.ents[n.own]))
+	}
+}
+
+// PrefetchNewFlow implements plugin.NewFlowPrefetcher: a flow that opens
+// a connection (no opposite) usually goes to a new port, whose index
+// cell is not in cache, and maybe to a new pair.
+func (c *ConnStat) PrefetchNewFlow(p *packet.Packet, f *flow.Flow, b *prefetch.Batch) {
+	if p.IPVer == 0 || f.IsB {
+		return
+	}
+	s, d, port := &f.Key.SrcIP, &f.Key.DstIP, f.Key.DstPort
+	if f.IsInverted() {
+		s, d, port = d, s, f.Key.SrcPort
+	}
+	var si, di ip
+	si.a, si.ver = *s, f.Key.IPVer
+	di.a, di.ver = *d, f.Key.IPVer
+	b.Add(unsafe.Pointer(&c.ports.x.cells[c.ports.x.home(hashPort(&si, port))]))
+	b.Add(unsafe.Pointer(&c.pairs.x.cells[c.pairs.x.home(hashPair(&si, &di))]))
+}
+
 // OnNewFlow adds the flow to the pair, host and port tables, normalised
 // to the direction of the flow that opened the connection.
 func (c *ConnStat) OnNewFlow(p *packet.Packet, f *flow.Flow) {
@@ -461,16 +538,33 @@ func (c *ConnStat) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 		return
 	}
 	inv := f.IsInverted()
-	var s, d ip
-	port := f.Key.DstPort
+	sa, da, port := &f.Key.SrcIP, &f.Key.DstIP, f.Key.DstPort
 	if inv {
-		s, d, port = dstOf(f), srcOf(f), f.Key.SrcPort
-	} else {
-		s, d = srcOf(f), dstOf(f)
+		sa, da, port = da, sa, f.Key.SrcPort
 	}
+	// Field by field: copying whole ip values goes through the stack
+	// in overlapping 16-byte moves, which stall on store forwarding.
+	var s, d ip
+	s.a, s.ver = *sa, f.Key.IPVer
+	d.a, d.ver = *da, f.Key.IPVer
 	c.creations++
 	tag := hashPair(&s, &d)
-	pi, cell := c.pairs.find(&s, &d, tag)
+	var pi int32
+	var cell uint32
+	if f.IsB {
+		// The opposite's pair is usually this flow's (a reply has the
+		// same pair and port), and its state is in cache (it just saw
+		// a packet): no index probe. The check keeps the counts exact
+		// whatever a plugin did to the direction bits.
+		if o := &c.flows[f.Opposite]; o.pair != 0 && o.pairTag == tag {
+			if pe := &c.pairs.ents[o.pair]; pe.s.eq(&s) && pe.d.eq(&d) {
+				pi = o.pair
+			}
+		}
+	}
+	if pi == 0 {
+		pi, cell = c.pairs.find(&s, &d, tag)
+	}
 	var se int32
 	if pi != 0 {
 		pe := &c.pairs.ents[pi]
@@ -506,7 +600,7 @@ func (c *ConnStat) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	// live entries; a removed one counts 0).
 	ri := pe.lastPort
 	if ri == 0 || c.ports.ents[ri].key != rk || c.ports.ents[ri].count == 0 {
-		rtag := hashPort(rk)
+		rtag := hashPort(&s, port)
 		var cell uint32
 		if ri, cell = c.ports.find(rk, rtag); ri == 0 {
 			ri = c.ports.insert(portEntry{key: rk, tag: rtag}, cell)
@@ -517,6 +611,7 @@ func (c *ConnStat) OnNewFlow(p *packet.Packet, f *flow.Flow) {
 	re.count++
 	c.maxPort = max(c.maxPort, re.count)
 	n.pair, n.port = pi, ri
+	n.src, n.dst, n.pairTag, n.portTag = se, pe.dst, tag, re.tag
 	if inv { // the flow's own source is the pair's d
 		n.own, n.ownGen = pe.dOwn, pe.dOwnGen
 	} else { // or its s
@@ -539,7 +634,7 @@ func (c *ConnStat) ownEntry(n *flowState, f *flow.Flow, add bool) int32 {
 		return 0
 	}
 	n.own, n.ownGen = e, t.ents[e].gen
-	if pe := &c.pairs.ents[n.pair]; pe.d == k {
+	if pe := &c.pairs.ents[n.pair]; pe.d.eq(&k) {
 		pe.dOwn, pe.dOwnGen = n.own, n.ownGen
 	}
 	return e
@@ -573,17 +668,17 @@ func (c *ConnStat) OnFlowRelease(f *flow.Flow) {
 	}
 	pe := &c.pairs.ents[n.pair]
 	re := &c.ports.ents[n.port]
-	sh, dh := &c.src.ents[pe.src], &c.dst.ents[pe.dst]
+	sh, dh := &c.src.ents[n.src], &c.dst.ents[n.dst]
 	sConn, dConn := sh.conn, dh.conn
 	pair, port := pe.count, re.count
 	if c.hsdrm {
 		// Start loading the index cells the removals below will probe,
 		// so the loads overlap the snapshot's work.
 		if port <= 1 {
-			c.pf.Add(unsafe.Pointer(&c.ports.x.cells[c.ports.x.home(re.tag)]))
+			c.pf.Add(unsafe.Pointer(&c.ports.x.cells[c.ports.x.home(n.portTag)]))
 		}
 		if pair <= 1 {
-			c.pf.Add(unsafe.Pointer(&c.pairs.x.cells[c.pairs.x.home(c.pairs.tag(n.pair))]))
+			c.pf.Add(unsafe.Pointer(&c.pairs.x.cells[c.pairs.x.home(n.pairTag)]))
 			if sConn <= 1 {
 				c.pf.Add(unsafe.Pointer(&c.src.x.cells[c.src.x.home(sh.tag)]))
 			}
@@ -622,8 +717,8 @@ func (c *ConnStat) OnFlowRelease(f *flow.Flow) {
 		pe.count = pair - 1
 		return
 	}
-	se, de := pe.src, pe.dst
-	c.pairs.remove(pi)
+	se, de := n.src, n.dst
+	c.pairs.release(pi, n.pairTag) // the entry counts no flow
 	if h := &c.src.ents[se]; h.conn <= 1 {
 		h.conn = 0
 		c.src.remove(se)

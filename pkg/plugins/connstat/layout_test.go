@@ -12,7 +12,7 @@ func TestEntrySizes(t *testing.T) {
 		name      string
 		size, max uintptr
 	}{
-		{"flowState", unsafe.Sizeof(flowState{}), 16},
+		{"flowState", unsafe.Sizeof(flowState{}), 32},
 		{"flowOut", unsafe.Sizeof(flowOut{}), 32},
 		{"pairEntry", unsafe.Sizeof(pairEntry{}), 64},
 		{"hostEntry", unsafe.Sizeof(hostEntry{}), 32},

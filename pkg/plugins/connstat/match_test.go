@@ -9,6 +9,7 @@ import (
 	"github.com/t2go/t2go/pkg/packet"
 	"github.com/t2go/t2go/pkg/plugin"
 	"github.com/t2go/t2go/pkg/plugin/plugintest"
+	"github.com/t2go/t2go/pkg/prefetch"
 	"github.com/t2go/t2go/pkg/record"
 )
 
@@ -27,7 +28,9 @@ import (
 // others (deferred), or so on another goroutine while the packet hooks
 // go on (async: the engine's retire goroutine, which -race checks). Both
 // must write the reference's columns, which are the values at the
-// release.
+// release. The releasing instance also gets the prefetch calls
+// (PrefetchNewFlow before each OnNewFlow, PrefetchRelease for random
+// slots, live or not), which must change nothing.
 func TestMatchesReference(t *testing.T) {
 	for _, hsdrm := range []int64{0, 1} {
 		for _, pbn := range []int64{0, 1} {
@@ -163,7 +166,12 @@ func matchReference(t *testing.T, seed int64, set map[string]int64, mode retireM
 			retire(len(queue))
 		}
 	}
+	var pb prefetch.Batch
 	for step := 0; step < 20000 && !t.Failed(); step++ {
+		if rng.Intn(3) == 0 {
+			rel.PrefetchRelease(int32(rng.Intn(tab.Capacity())), rng.Intn(2), &pb)
+			pb.Flush()
+		}
 		if len(queue) > 0 && (rng.Intn(4) == 0 || tab.Full()) {
 			retire(1 + rng.Intn(len(queue)))
 		}
@@ -188,6 +196,8 @@ func matchReference(t *testing.T, seed int64, set map[string]int64, mode retireM
 				p.IPVer = 0
 			}
 			c.OnNewFlow(p, f)
+			rel.PrefetchNewFlow(p, f, &pb)
+			pb.Flush()
 			rel.OnNewFlow(p, f)
 			r.OnNewFlow(p, f)
 			live = append(live, f)
