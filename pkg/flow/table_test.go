@@ -270,15 +270,7 @@ func TestPrefetchChangesNothing(t *testing.T) {
 		for i := 0; i < 20000; i++ {
 			ts := sec(float64(i) / 100)
 			tab.Expired(ts, release)
-			k := key(byte(rng.IntN(6)), byte(rng.IntN(6)), uint16(rng.IntN(4)), uint16(rng.IntN(4)))
-			f := tab.Lookup(&k)
-			if f == nil {
-				if tab.Full() {
-					release(tab.Oldest())
-				}
-				f = tab.Create(&k, ts)
-			}
-			tab.Touch(f, ts)
+			randomPacket(tab, rng, ts, release)
 		}
 		return out
 	}
@@ -429,15 +421,7 @@ func TestExpiredLeavesNoDueTail(t *testing.T) {
 				t.Fatalf("step %d: list %d's tail is due at %d, now %d", i, li, l.tailDL, ts)
 			}
 		}
-		k := key(byte(rng.IntN(6)), byte(rng.IntN(6)), uint16(rng.IntN(4)), uint16(rng.IntN(4)))
-		f := tab.Lookup(&k)
-		if f == nil {
-			if tab.Full() {
-				release(tab.Oldest())
-			}
-			f = tab.Create(&k, ts)
-		}
-		tab.Touch(f, ts)
+		f := randomPacket(tab, rng, ts, release)
 		if rng.IntN(4) == 0 {
 			tab.SetTimeout(f, classes[rng.IntN(len(classes))])
 		}
@@ -458,4 +442,20 @@ func TestCreateHashesLinksOpposite(t *testing.T) {
 	if !b.IsB || a.Opposite != b.Slot || b.Opposite != a.Slot || a.Index != b.Index {
 		t.Fatalf("a %+v, b %+v: not linked", a, b)
 	}
+}
+
+// randomPacket is a packet of one of a few hundred random keys at ts: it
+// finds or creates the flow (releasing the oldest when the table is full)
+// and touches it.
+func randomPacket(tab *Table, rng *rand.Rand, ts packet.Time, release func(*Flow)) *Flow {
+	k := key(byte(rng.IntN(6)), byte(rng.IntN(6)), uint16(rng.IntN(4)), uint16(rng.IntN(4)))
+	f := tab.Lookup(&k)
+	if f == nil {
+		if tab.Full() {
+			release(tab.Oldest())
+		}
+		f = tab.Create(&k, ts)
+	}
+	tab.Touch(f, ts)
+	return f
 }

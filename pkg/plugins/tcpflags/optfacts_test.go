@@ -10,49 +10,7 @@ import (
 // tcpOptFactsWalk is tcpOptFacts without its NOP, NOP, timestamp step:
 // the plain walk, the reference of TestOptFactsNopNopTS.
 func tcpOptFactsWalk(b []byte, off, n int, x *packet.HdrFacts) {
-	for i := 0; i < n; {
-		kind := byteAt(b, off+i)
-		if kind == 0 {
-			break
-		}
-		if int(x.OptCnt) < len(x.Kinds) {
-			x.Kinds[x.OptCnt] = kind
-		}
-		x.OptCnt++
-		x.TCPOpts |= 1 << min(kind, 31)
-		l := byteAt(b, off+i+1)
-		if kind > 1 && l == 0 {
-			x.OptBits |= oCorrupt
-			break
-		}
-		switch kind {
-		case 2:
-			x.MSS = be16(b, off+i+2)
-			x.OptBits |= oMSS
-		case 3:
-			x.WS = byteAt(b, off+i+2)
-			x.OptBits |= oWS
-		case 5:
-			x.OptBits |= oSACK
-		case 8:
-			if x.OptBits&oTS != 0 {
-				x.OptBits |= oMulti
-			}
-			x.TSVal, x.TSEcr = be32(b, off+i+2), be32(b, off+i+6)
-			x.OptBits |= oTS
-		case 30:
-			if x.OptBits&oMPTCP != 0 {
-				x.OptBits |= oMulti
-			}
-			x.MPOff = uint8(i)
-			x.OptBits |= oMPTCP
-		}
-		if kind > 1 {
-			i += int(l)
-		} else {
-			i++
-		}
-	}
+	optWalk(b, off, 0, n, x)
 }
 
 // TestOptFactsNopNopTS: tcpOptFacts, which takes options starting with

@@ -932,6 +932,11 @@ func tcpOptFacts(b []byte, off, n int, x *packet.HdrFacts) {
 		x.OptBits |= oTS
 		i = 12
 	}
+	optWalk(b, off, i, n, x)
+}
+
+// optWalk is the walk of tcpOptFacts, from option byte i on.
+func optWalk(b []byte, off, i, n int, x *packet.HdrFacts) {
 	for i < n {
 		kind := byteAt(b, off+i)
 		if kind == 0 {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -386,14 +387,7 @@ func TestWriteFlowsLikeWriteFlow(t *testing.T) {
 				if err := s.Finish(); err != nil {
 					t.Fatal(err)
 				}
-				files := map[string]string{}
-				ents, err := os.ReadDir(dir)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, e := range ents {
-					files[e.Name()] = readFile(t, filepath.Join(dir, e.Name()))
-				}
+				files := dirFiles(t, dir)
 				return files, out.String()
 			}
 			wantFiles, wantOut := run(false)
@@ -401,17 +395,7 @@ func TestWriteFlowsLikeWriteFlow(t *testing.T) {
 			if (stdout && len(wantOut) < 100000) || (!stdout && len(wantFiles) < 2) || (split.Enabled && !stdout && len(wantFiles) < 4) {
 				t.Fatalf("split %+v stdout %v: only %d files", split, stdout, len(wantFiles))
 			}
-			if gotOut != wantOut {
-				t.Errorf("split %+v: stdout differs (%d bytes, want %d)", split, len(gotOut), len(wantOut))
-			}
-			if len(gotFiles) != len(wantFiles) {
-				t.Errorf("split %+v stdout %v: %d files, want %d", split, stdout, len(gotFiles), len(wantFiles))
-			}
-			for name, want := range wantFiles {
-				if gotFiles[name] != want {
-					t.Errorf("split %+v stdout %v: %s differs (%d bytes, want %d)", split, stdout, name, len(gotFiles[name]), len(want))
-				}
-			}
+			sameOutput(t, fmt.Sprintf("split %+v stdout %v", split, stdout), gotFiles, wantFiles, gotOut, wantOut)
 		}
 	}
 }
@@ -482,14 +466,7 @@ func TestLendFlowsLikeWriteFlow(t *testing.T) {
 				if err := s.Finish(); err != nil {
 					t.Fatal(err)
 				}
-				files := map[string]string{}
-				ents, err := os.ReadDir(dir)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, e := range ents {
-					files[e.Name()] = readFile(t, filepath.Join(dir, e.Name()))
-				}
+				files := dirFiles(t, dir)
 				return files, out.String(), lends
 			}
 			wantFiles, wantOut, _ := run(false)
@@ -497,17 +474,7 @@ func TestLendFlowsLikeWriteFlow(t *testing.T) {
 			if wantLend := !stdout && !split.Enabled; (lends > 0) != wantLend || wantLend && lends < 3 {
 				t.Errorf("split %+v stdout %v: %d lends", split, stdout, lends)
 			}
-			if gotOut != wantOut {
-				t.Errorf("split %+v: stdout differs (%d bytes, want %d)", split, len(gotOut), len(wantOut))
-			}
-			if len(gotFiles) != len(wantFiles) {
-				t.Errorf("split %+v stdout %v: %d files, want %d", split, stdout, len(gotFiles), len(wantFiles))
-			}
-			for name, want := range wantFiles {
-				if gotFiles[name] != want {
-					t.Errorf("split %+v stdout %v: %s differs (%d bytes, want %d)", split, stdout, name, len(gotFiles[name]), len(want))
-				}
-			}
+			sameOutput(t, fmt.Sprintf("split %+v stdout %v", split, stdout), gotFiles, wantFiles, gotOut, wantOut)
 		}
 	}
 }
@@ -536,5 +503,35 @@ func TestFinishWhileLent(t *testing.T) {
 	}
 	if got, want := readFile(t, prefix+"_flows.txt"), "%dir\tflowInd\thdrDesc\nA\t1\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// dirFiles reads every file of dir, by name.
+func dirFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		files[e.Name()] = readFile(t, filepath.Join(dir, e.Name()))
+	}
+	return files
+}
+
+// sameOutput reports where two runs' files and stdout differ.
+func sameOutput(t *testing.T, what string, gotFiles, wantFiles map[string]string, gotOut, wantOut string) {
+	t.Helper()
+	if gotOut != wantOut {
+		t.Errorf("%s: stdout differs (%d bytes, want %d)", what, len(gotOut), len(wantOut))
+	}
+	if len(gotFiles) != len(wantFiles) {
+		t.Errorf("%s: %d files, want %d", what, len(gotFiles), len(wantFiles))
+	}
+	for name, want := range wantFiles {
+		if gotFiles[name] != want {
+			t.Errorf("%s: %s differs (%d bytes, want %d)", what, name, len(gotFiles[name]), len(want))
+		}
 	}
 }
