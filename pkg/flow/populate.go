@@ -14,15 +14,19 @@ import (
 // goroutine (the bottleneck of a run) these faults cost as much as a
 // tenth of its time while the table fills. So the table populates the
 // pages of every registered array ahead of the high-water mark, on a
-// goroutine of its own (prefetch.Populate), in steps of populateAhead
-// slots; the slots beyond the mark plus one step are still never
-// touched (no RSS for a capacity that is not used).
+// goroutine of its own (prefetch.Populate), by as many slots as are in
+// use (populateMin at least, populateAhead at most); the slots beyond
+// are still never touched (no RSS for a capacity that is not used, and
+// little for a small capture).
 
-// populateAhead is how many slots beyond the high-water mark are
-// populated: about one step of the table's growth at a burst of new
-// flows, and at ~1 KB of state per slot (T2's default set) 16 MB of
-// memory at most that may never be used.
-const populateAhead = 16384
+// populateMin and populateAhead bound how many slots beyond the
+// high-water mark are populated. At ~1 KB of state per slot (T2's
+// default set) populateAhead is 16 MB of memory that may never be used,
+// and about one step of the table's growth at a burst of new flows.
+const (
+	populateMin   = 1024
+	populateAhead = 16384
+)
 
 // slotMem is one array indexed by slot: size bytes per slot from base.
 type slotMem struct {
@@ -54,16 +58,19 @@ func (t *Table) grew(slot int32) {
 		return
 	}
 	t.high = slot + 1
-	if t.high+populateAhead/2 > t.populated {
+	if t.high+t.ahead()/2 > t.populated {
 		t.populate()
 	}
 }
 
+// ahead is how many slots beyond the high-water mark are populated.
+func (t *Table) ahead() int32 { return min(max(t.high, populateMin), populateAhead) }
+
 // populate starts a goroutine that populates the registered arrays up
-// to populateAhead slots beyond the high-water mark, unless one is still
-// running (the next new slot tries again).
+// to ahead slots beyond the high-water mark, unless one is still running
+// (the next new slot tries again).
 func (t *Table) populate() {
-	hi := min(int(t.high)+populateAhead, len(t.flows))
+	hi := min(int(t.high+t.ahead()), len(t.flows))
 	lo := int(t.populated)
 	if hi <= lo || len(t.slotMem) == 0 || t.populating.Load() {
 		return
@@ -71,16 +78,7 @@ func (t *Table) populate() {
 	t.populated = int32(hi)
 	t.populating.Store(true)
 	mem := t.slotMem
-	var e []entry
-	if lo == 0 {
-		// The index is hashed: its pages are all touched from the
-		// first flows on.
-		e = t.index.ents
-	}
 	go func() {
-		if len(e) > 0 {
-			prefetch.Populate(unsafe.Pointer(unsafe.SliceData(e)), uintptr(len(e))*unsafe.Sizeof(e[0]))
-		}
 		for _, m := range mem {
 			prefetch.Populate(unsafe.Add(m.base, uintptr(lo)*m.size), uintptr(hi-lo)*m.size)
 		}

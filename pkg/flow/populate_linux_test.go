@@ -42,7 +42,7 @@ func TestPerSlotPopulatesAheadOfHighWater(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	if resident(populateAhead - 1) {
+	if resident(populateMin - 1) {
 		t.Skip("fresh anonymous memory is already resident here")
 	}
 
@@ -55,22 +55,24 @@ func TestPerSlotPopulatesAheadOfHighWater(t *testing.T) {
 	}
 	create(1)
 	wait()
-	if !resident(populateAhead - 1) {
-		t.Fatalf("slot %d not populated after the first flow", populateAhead-1)
+	if !resident(populateMin - 1) {
+		t.Fatalf("slot %d not populated after the first flow", populateMin-1)
 	}
-	if resident(4 * populateAhead) {
-		t.Fatalf("slot %d populated, far beyond the high-water mark", 4*populateAhead)
+	if resident(8 * populateMin) {
+		t.Fatalf("slot %d populated after the first flow", 8*populateMin)
 	}
-	// Growing past half a step populates the next step.
-	create(populateAhead/2 + 1)
-	wait()
-	create(populateAhead/2 + 2) // a populate skipped while one ran is retried
-	wait()
-	if !resident(populateAhead + populateAhead/2) {
-		t.Fatalf("slot %d not populated after %d flows", populateAhead+populateAhead/2, n)
+	// The step grows with the slots in use, up to populateAhead; a
+	// populate skipped while one ran is retried by a later flow.
+	const flows = 20000
+	for n < flows {
+		create(n + 100)
+		wait()
 	}
-	if resident(4 * populateAhead) {
-		t.Fatalf("slot %d populated, far beyond the high-water mark", 4*populateAhead)
+	if !resident(flows + populateAhead/2 - 64) {
+		t.Fatalf("slot %d not populated after %d flows", flows+populateAhead/2-64, n)
+	}
+	if resident(flows + 2*populateAhead) {
+		t.Fatalf("slot %d populated, beyond the step after %d flows", flows+2*populateAhead, n)
 	}
 	if mem[5*perSlot] != 42 {
 		t.Fatal("populating changed the data")
