@@ -207,62 +207,72 @@ func AppendG7(b []byte, v float32) []byte {
 	return strconv.AppendFloat(b, f, 'g', 7, 64)
 }
 
-// pow10u[i] = 10^i.
-var pow10u = [...]uint64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11}
+// g7Exp[exp-g7ExpLo] guides appendG7Fixed for a float32 of biased
+// binary exponent exp (v in [2^e, 2^(e+1)), e = exp-127): x is
+// g = floor(e*log10(2)), so the decimal exponent X of v is g or g+1;
+// p0 = 10^(6-g) scales v to 7 significant digits when X = g, p1 =
+// 10^(5-g) when X = g+1 (0 when g = 6: v < 2^23 < 10^7, so X = 6).
+var g7Exp = func() (t [g7ExpHi - g7ExpLo + 1]struct {
+	p0, p1 uint64
+	x      int
+}) {
+	for i := range t {
+		e := i + g7ExpLo - 127
+		g := int(math.Floor(float64(e) * math.Log10(2)))
+		t[i].x = g
+		t[i].p0 = pow10(6 - g)
+		if g < 6 {
+			t[i].p1 = pow10(5 - g)
+		}
+	}
+	return t
+}()
+
+// The exponents appendG7Fixed handles: 2^-14 (below 1e-4) up to 2^23
+// (not included; from there on a float32 is integral).
+const g7ExpLo, g7ExpHi = 127 - 14, 127 + 22
+
+// pow10 is 10^k for 0 <= k <= 19.
+func pow10(k int) uint64 {
+	p := uint64(1)
+	for ; k > 0; k-- {
+		p *= 10
+	}
+	return p
+}
 
 // appendG7Fixed formats a normal float32 with 1e-4 <= |v| < 1e7, which
 // %.7g prints without exponent, in exact integer arithmetic: v = m*2^-s,
 // so the 7 significant digits are floor(m*10^k / 2^s) for k = 6 - X
 // (X = decimal exponent), rounded half to even on the exact remainder as
 // printf does. ok is false when v is outside that range (the caller uses
-// strconv then).
+// strconv then). The caller has handled the integral values below 10^7.
 func appendG7Fixed(b []byte, v float32) ([]byte, bool) {
 	fb := math.Float32bits(v)
 	exp := int(fb>>23) & 0xff
-	if exp == 0 || exp == 0xff {
-		return b, false // zero, subnormal, inf, nan
+	i := uint(exp - g7ExpLo)
+	if i >= uint(len(g7Exp)) {
+		return b, false // zero, subnormal, inf, nan, tiny or |v| >= 2^23
 	}
+	ge := &g7Exp[i]
 	m := uint64(fb&0x7fffff | 1<<23)
-	s := 150 - exp // v = m / 2^s
-	if s <= 0 || s >= 60 {
-		return b, false // |v| >= 2^23 (integral or large) or tiny
+	s := uint(150-exp) & 63 // v = m / 2^s, 1 <= s <= 37 (the mask spares the shifts a range test)
+	x := ge.x
+	num := m * ge.p0 // < 2^24 * 10^11 < 2^61
+	t := num >> s
+	if t >= 1e7 {
+		num = m * ge.p1
+		t = num >> s
+		x++
 	}
-	af := math.Abs(float64(v))
-	if af < 1e-4 || af >= 1e7 {
-		return b, false
-	}
-	// Guess X from the binary exponent (floor(e2*log10(2)), X itself or
-	// one less), then correct it with the exact digits.
-	x := ((exp - 127) * 1233) >> 12
-	x = min(max(x, -4), 6)
-	var t, rem, half uint64
-	for {
-		k := 6 - x
-		if k < 0 || k > 10 {
-			return b, false
-		}
-		num := m * pow10u[k] // < 2^24 * 10^10 < 2^58
-		t, rem = num>>s, num&(1<<s-1)
-		switch {
-		case t >= 1e7:
-			x++
-			continue
-		case t < 1e6:
-			x--
-			continue
-		}
-		break
-	}
-	half = 1 << (s - 1)
-	if rem > half || (rem == half && t&1 == 1) {
-		t++
-	}
+	// Round half to even: num = t*2^s + rem; t+1 when rem+(t&1) > 2^(s-1).
+	t = (num + uint64(1)<<((s-1)&63) - 1 + t&1) >> s
 	if t == 1e7 { // rounded up to the next power of ten
 		t = 1e6
 		x++
 	}
-	if x < -4 || x >= 7 {
-		return b, false
+	if x < -4 {
+		return b, false // x <= 6 as |v| < 2^23
 	}
 	n := len(b)
 	if cap(b)-n < putRoom {
@@ -355,10 +365,20 @@ var hex2w = func() (t [256]uint16) {
 // digits8 returns the 8 decimal digits of v < 1e8 (leading zeros
 // included) as a little-endian word: the most significant digit in the
 // lowest byte.
+//
+// It splits the value in lanes and divides all lanes at once by
+// multiplying: the two 4-digit halves in 32-bit lanes, each into two
+// 2-digit values in 16-bit lanes (a/100 = a*10486>>20 for a < 10^4),
+// each into two digits in bytes (c/10 = c*103>>10 for c < 100); no lane
+// overflows into the next one (10^4*10486 < 2^32, 100*103 < 2^16).
 func digits8(v uint32) uint64 {
 	hi, lo := v/10000, v%10000
-	return uint64(dig2w[(hi/100)&127]) | uint64(dig2w[(hi%100)&127])<<16 |
-		uint64(dig2w[(lo/100)&127])<<32 | uint64(dig2w[(lo%100)&127])<<48
+	x := uint64(hi) | uint64(lo)<<32
+	q := (x * 10486 >> 20) & 0x0000007f_0000007f
+	x = q | (x-q*100)<<16
+	q = (x * 103 >> 10) & 0x000f_000f_000f_000f
+	x = q | (x-q*10)<<8
+	return x + 0x30303030_30303030
 }
 
 // putHex2 appends 0x and the 2 hex digits of c.

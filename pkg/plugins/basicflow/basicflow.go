@@ -555,8 +555,7 @@ func (b *BasicFlow) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 		w.IP(0, &k.SrcIP)
 		w.U64(0)
 		w.IP(0, &k.DstIP)
-		w.U64(0)
-		w.U64(0)
+		w.U64s(0, 0)
 		return
 	}
 	var sp, dp uint16
@@ -566,8 +565,7 @@ func (b *BasicFlow) OnFlowTerminate(f *flow.Flow, w *record.Writer) {
 	w.IP(k.IPVer, &k.SrcIP)
 	w.U64(uint64(sp))
 	w.IP(k.IPVer, &k.DstIP)
-	w.U64(uint64(dp))
-	w.U64(uint64(k.Proto))
+	w.U64s(uint64(dp), uint64(k.Proto))
 }
 
 func appendMACs(w *record.Writer, list [][6]byte) {

@@ -318,8 +318,7 @@ func zeroNATBt(s *state) bool {
 }
 
 func writeNATBt(w *record.Writer, s *state) {
-	w.U64(uint64(s.tmS))
-	w.U64(uint64(s.tmER))
+	w.U64s(uint64(s.tmS), uint64(s.tmER))
 	tick, up := clock(s)
 	w.F32(tick)
 	w.F64(up)
