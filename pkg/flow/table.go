@@ -139,8 +139,7 @@ func (t *Table) LookupHash(k *Key, h uint64) *Flow {
 // lines in cache instead of stalling on memory.
 func (t *Table) Prefetch(h, rh uint64, b *prefetch.Batch) {
 	x := &t.index
-	b.Add(unsafe.Pointer(&x.ents[h>>x.shift]))
-	b.Add(unsafe.Pointer(&x.ents[rh>>x.shift]))
+	b.Add2(unsafe.Pointer(&x.ents[h>>x.shift]), unsafe.Pointer(&x.ents[rh>>x.shift]))
 }
 
 // PrefetchFlow starts loading the flow that a lookup of hash h will
@@ -156,8 +155,7 @@ func (t *Table) PrefetchFlow(h, rh uint64, b *prefetch.Batch) {
 		}
 	}
 	f := unsafe.Pointer(&t.flows[e.slot1-1])
-	b.Add(f)
-	b.Add(unsafe.Add(f, 64))
+	b.Add2(f, unsafe.Add(f, 64))
 }
 
 // PrefetchLinks starts loading the LRU neighbours of the flow that a
@@ -178,8 +176,7 @@ func (t *Table) PrefetchLinks(h uint64, b *prefetch.Batch) {
 	if q == None || f.parked {
 		q = f.Slot
 	}
-	b.Add(unsafe.Pointer(&t.flows[p]))
-	b.Add(unsafe.Pointer(&t.flows[q]))
+	b.Add2(unsafe.Pointer(&t.flows[p]), unsafe.Pointer(&t.flows[q]))
 }
 
 // ShareIndex makes the table take findex values from next (shared by the
@@ -270,8 +267,7 @@ func (t *Table) prefetchFree() {
 	slot := t.free[n-1]
 	b := &t.freeBatch
 	fp := unsafe.Pointer(&t.flows[slot])
-	b.Add(fp)
-	b.Add(unsafe.Add(fp, 64))
+	b.Add2(fp, unsafe.Add(fp, 64))
 	if t.tailPrefetch != nil {
 		t.tailPrefetch(slot, b)
 	}
@@ -421,15 +417,13 @@ func (t *Table) prefetchTail(f *Flow) {
 	b := &t.tailBatch
 	if f.Opposite != None {
 		o := unsafe.Pointer(&t.flows[f.Opposite])
-		b.Add(o)
-		b.Add(unsafe.Add(o, 64))
+		b.Add2(o, unsafe.Add(o, 64))
 	}
 	if f.prev != None {
 		// The next tail: unlinking f reads its Last (second line),
 		// releasing it later its links and key (first line).
 		p := unsafe.Pointer(&t.flows[f.prev])
-		b.Add(p)
-		b.Add(unsafe.Add(p, 64))
+		b.Add2(p, unsafe.Add(p, 64))
 	}
 	b.Add(unsafe.Pointer(&t.index.ents[f.hash>>t.index.shift]))
 	if t.tailPrefetch != nil && !t.noTailState {

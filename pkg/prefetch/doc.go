@@ -34,24 +34,35 @@ const maxBatch = 32
 // addresses (a prefetch is only a hint); Add stays small enough to be
 // inlined.
 func (b *Batch) Add(p unsafe.Pointer) {
-	if b.n < maxBatch {
+	// n as a uint: the compare against maxBatch then proves the index
+	// in range, so there is no second bounds check.
+	if n := uint(b.n); n < maxBatch {
 		// A uintptr, not a pointer: the batch must not keep objects
 		// alive, and the prefetch needs only the address (Go's heap
 		// does not move).
-		b.addrs[b.n] = uintptr(p)
-		b.n++
+		b.addrs[n] = uintptr(p)
+		b.n = int(n + 1)
+	}
+}
+
+// Add2 is Add(p) then Add(q), with one check of the room left and one
+// store of the count when both fit.
+func (b *Batch) Add2(p, q unsafe.Pointer) {
+	n := uint(b.n)
+	if n < maxBatch-1 {
+		b.addrs[n] = uintptr(p)
+		b.addrs[n+1] = uintptr(q)
+		b.n = int(n + 2)
+	} else if n < maxBatch {
+		b.addrs[n] = uintptr(p) // room for p only, as Add(p); Add(q)
+		b.n = int(n + 1)
 	}
 }
 
 // AddRange queues every cache line of the n bytes at p (n > 0): a
 // struct that straddles lines, or a few consecutive entries of an array.
 func (b *Batch) AddRange(p unsafe.Pointer, n uintptr) {
-	a := uintptr(p) &^ (lineSize - 1)
-	end := uintptr(p) + n
-	for ; a < end && b.n < maxBatch; a += lineSize {
-		b.addrs[b.n] = a
-		b.n++
-	}
+	b.addLines(uintptr(p)&^(lineSize-1), uintptr(p)+n)
 }
 
 // AddSeq queues the cache lines that begin inside the n bytes at p. For
@@ -59,12 +70,18 @@ func (b *Batch) AddRange(p unsafe.Pointer, n uintptr) {
 // entry starts in, if it begins before the entry, came with the entry
 // before.
 func (b *Batch) AddSeq(p unsafe.Pointer, n uintptr) {
-	a := (uintptr(p) + lineSize - 1) &^ (lineSize - 1)
-	end := uintptr(p) + n
-	for ; a < end && b.n < maxBatch; a += lineSize {
-		b.addrs[b.n] = a
-		b.n++
+	b.addLines((uintptr(p)+lineSize-1)&^(lineSize-1), uintptr(p)+n)
+}
+
+// addLines queues the line addresses a, a+lineSize, ... below end, as
+// many as fit; the count stays in a register and is stored once.
+func (b *Batch) addLines(a, end uintptr) {
+	k := uint(b.n)
+	for ; a < end && k < maxBatch; a += lineSize {
+		b.addrs[k] = a
+		k++
 	}
+	b.n = int(k)
 }
 
 // lineSize is the cache line size of the CPUs the packet path runs on.
