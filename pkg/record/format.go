@@ -274,13 +274,19 @@ func appendG7Fixed(b []byte, v float32) ([]byte, bool) {
 	if x < -4 {
 		return b, false // x <= 6 as |v| < 2^23
 	}
+	return putG7(b, fb>>31, t, x), true
+}
+
+// putG7 appends a %g form of 7 significant digits: t (10^6 <= t < 10^7)
+// times 10^(x-6), x from -4 to 6, negative when neg is 1.
+func putG7(b []byte, neg uint32, t uint64, x int) []byte {
 	n := len(b)
 	if cap(b)-n < putRoom {
 		b = slices.Grow(b, putRoom)
 	}
 	b = b[:n+putRoom]
 	b[n] = '-'
-	n += int(fb >> 31)
+	n += int(neg)
 	// The 7 digits as a word (the most significant digit in the lowest
 	// byte, the 8th byte 0); %g drops the trailing zeros of the fraction
 	// (and the point with them): nd is the digits up to the last
@@ -291,19 +297,19 @@ func appendG7Fixed(b []byte, v float32) ([]byte, bool) {
 		ni := x + 1 // integer digits
 		if nd <= ni {
 			le.PutUint64(b[n:], w)
-			return b[:n+ni], true
+			return b[:n+ni]
 		}
 		// The point after the integer digits (8 bytes at most: the
 		// fraction has digits, so x < 6).
 		sh := uint(8 * ni)
 		le.PutUint64(b[n:], w&(1<<sh-1)|'.'<<sh|(w>>sh)<<(sh+8))
-		return b[:n+nd+1], true
+		return b[:n+nd+1]
 	}
 	// "0." and -x-1 zeros (x >= -4), then the digits.
 	le.PutUint64(b[n:], '0'|'.'<<8|'0'<<16|'0'<<24|'0'<<32)
 	n += 1 - x
 	le.PutUint64(b[n:], w)
-	return b[:n+nd], true
+	return b[:n+nd]
 }
 
 // octets[c] is c in decimal: its length, then up to 3 digits.

@@ -2,10 +2,8 @@ package record
 
 import (
 	"math"
-	"math/bits"
 	"math/rand"
 	"os"
-	"slices"
 	"testing"
 )
 
@@ -18,7 +16,9 @@ var pow10uOld = [...]uint64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 // so the 7 significant digits are floor(m*10^k / 2^s) for k = 6 - X
 // (X = decimal exponent), rounded half to even on the exact remainder as
 // printf does. ok is false when v is outside that range (the caller uses
-// strconv then).
+// strconv then). It writes the digits with putG7, as appendG7Fixed does:
+// what changed is how the digits and the exponent are found (strconv
+// checks the text of both).
 func appendG7FixedOld(b []byte, v float32) ([]byte, bool) {
 	fb := math.Float32bits(v)
 	exp := int(fb>>23) & 0xff
@@ -67,36 +67,7 @@ func appendG7FixedOld(b []byte, v float32) ([]byte, bool) {
 	if x < -4 || x >= 7 {
 		return b, false
 	}
-	n := len(b)
-	if cap(b)-n < putRoom {
-		b = slices.Grow(b, putRoom)
-	}
-	b = b[:n+putRoom]
-	b[n] = '-'
-	n += int(fb >> 31)
-	// The 7 digits as a word (the most significant digit in the lowest
-	// byte, the 8th byte 0); %g drops the trailing zeros of the fraction
-	// (and the point with them): nd is the digits up to the last
-	// non-zero one.
-	w := digits8(uint32(t)) >> 8
-	nd := (64 - bits.LeadingZeros64(w-0x0030303030303030) + 7) >> 3
-	if x >= 0 {
-		ni := x + 1 // integer digits
-		if nd <= ni {
-			le.PutUint64(b[n:], w)
-			return b[:n+ni], true
-		}
-		// The point after the integer digits (8 bytes at most: the
-		// fraction has digits, so x < 6).
-		sh := uint(8 * ni)
-		le.PutUint64(b[n:], w&(1<<sh-1)|'.'<<sh|(w>>sh)<<(sh+8))
-		return b[:n+nd+1], true
-	}
-	// "0." and -x-1 zeros (x >= -4), then the digits.
-	le.PutUint64(b[n:], '0'|'.'<<8|'0'<<16|'0'<<24|'0'<<32)
-	n += 1 - x
-	le.PutUint64(b[n:], w)
-	return b[:n+nd], true
+	return putG7(b, fb>>31, t, x), true
 }
 
 // checkG7Fixed compares appendG7Fixed with appendG7FixedOld and with
