@@ -358,14 +358,7 @@ func TestWriteFlowsLikeWriteFlow(t *testing.T) {
 	for _, split := range splits {
 		for _, stdout := range []bool{false, true} {
 			run := func(batch bool) (map[string]string, string) {
-				dir := t.TempDir()
-				prefix := filepath.Join(dir, "out")
-				var out bytes.Buffer
-				ss := plugin.SinkStart{Columns: testCols, Prefix: prefix, Split: split}
-				if stdout {
-					ss.Stdout = &out
-				}
-				s := start(t, defaults(), ss)
+				s, dir, out := startSplit(t, split, stdout)
 				var text []byte
 				var ends []int
 				for i, l := range lines {
@@ -421,14 +414,7 @@ func TestLendFlowsLikeWriteFlow(t *testing.T) {
 	for _, split := range splits {
 		for _, stdout := range []bool{false, true} {
 			run := func(lend bool) (map[string]string, string, int) {
-				dir := t.TempDir()
-				prefix := filepath.Join(dir, "out")
-				var out bytes.Buffer
-				ss := plugin.SinkStart{Columns: testCols, Prefix: prefix, Split: split}
-				if stdout {
-					ss.Stdout = &out
-				}
-				s := start(t, defaults(), ss)
+				s, dir, out := startSplit(t, split, stdout)
 				var buf []byte
 				full, lent, lends := 0, false, 0
 				for _, l := range lines {
@@ -534,4 +520,17 @@ func sameOutput(t *testing.T, what string, gotFiles, wantFiles map[string]string
 			t.Errorf("%s: %s differs (%d bytes, want %d)", what, name, len(gotFiles[name]), len(want))
 		}
 	}
+}
+
+// startSplit starts a sink writing into a new directory with split, to
+// stdout (out) when stdout is set.
+func startSplit(t *testing.T, split plugin.SplitSpec, stdout bool) (*TxtSink, string, *bytes.Buffer) {
+	t.Helper()
+	dir := t.TempDir()
+	out := &bytes.Buffer{}
+	ss := plugin.SinkStart{Columns: testCols, Prefix: filepath.Join(dir, "out"), Split: split}
+	if stdout {
+		ss.Stdout = out
+	}
+	return start(t, defaults(), ss), dir, out
 }
